@@ -1,0 +1,164 @@
+package model
+
+import (
+	"time"
+)
+
+// ReasonCode names one way a rule can fail, or one way an input can be wrong. Codes are stable:
+// the kiosk, the server, stored operation results and the text catalogue in assets all refer to
+// them, so a code is never renamed once released, only added.
+type ReasonCode string
+
+// Reason is one failing rule, with the facts that make the message specific ("the fine is
+// 300.00 yuan, the limit 200.00"). Text is rendered from a Texts catalogue, never built here.
+type Reason struct {
+	Code ReasonCode
+	// Rule is the number of the processing rule in DOMAIN.md section 6 (1..10), or 0 for
+	// binding, follow, payment and input reasons.
+	Rule int
+	Args Args
+}
+
+// Args are the facts a reason's text may mention. Only the fields a code's text uses are set.
+type Args struct {
+	Want, Got string // expected and actual value, as shown to the user
+	Pos       int    // 1-based character position in an input
+	N, Limit  int    // a count or points value and the limit it breaks
+	Fen       Fen    // an amount
+	LimitFen  Fen    // the limit the amount breaks
+	At        time.Time
+	Term      string // key of a localised term (a plate type, a licence status...) for {term}
+}
+
+// Reasons of the processing rules (DOMAIN.md section 6).
+const (
+	ReasonUnrelatedVehicle    ReasonCode = "relation.unrelated"
+	ReasonBoundAfterViolation ReasonCode = "relation.bound_after_violation"
+	ReasonFollowNotAccepted   ReasonCode = "relation.follow_not_accepted"
+	ReasonFollowExpired       ReasonCode = "relation.follow_expired"
+	ReasonOnSite              ReasonCode = "source.on_site"
+	ReasonFineOverLimit       ReasonCode = "fine.over_simple_limit"
+	ReasonAlreadyProcessed    ReasonCode = "status.processed"
+	ReasonAlreadyPaid         ReasonCode = "status.paid"
+	ReasonUnitOwned           ReasonCode = "vehicle.unit_owned"
+	ReasonOperatingVehicle    ReasonCode = "vehicle.operating"
+	ReasonVehicleType         ReasonCode = "vehicle.type_not_accepted"
+	ReasonLicenceStatus       ReasonCode = "licence.status"
+	ReasonLicenceClass        ReasonCode = "licence.class"
+	ReasonWouldReachFull      ReasonCode = "points.would_reach_full"
+	ReasonOverSingleCap       ReasonCode = "points.over_single_cap"
+	ReasonLicenceNotLocal     ReasonCode = "region.licence_not_local"
+	ReasonVehicleNotLocal     ReasonCode = "region.vehicle_not_local"
+	ReasonDisputed            ReasonCode = "status.disputed"
+)
+
+// Reasons of payment.
+const (
+	ReasonPayNotDecided ReasonCode = "pay.not_decided"
+	ReasonPayPaid       ReasonCode = "pay.already_paid"
+	ReasonPayDisputed   ReasonCode = "pay.disputed"
+)
+
+// Reasons of binding a non-owned vehicle (DOMAIN.md section 7).
+const (
+	ReasonBindDisabled       ReasonCode = "bind.disabled"
+	ReasonBindOwnVehicle     ReasonCode = "bind.own_vehicle"
+	ReasonBindUnitOwned      ReasonCode = "bind.unit_owned"
+	ReasonBindVehicleType    ReasonCode = "bind.type_not_accepted"
+	ReasonBindOwnerAbsent    ReasonCode = "bind.owner_not_registered"
+	ReasonBindOwnerUnchecked ReasonCode = "bind.owner_not_verified"
+	ReasonBindAlready        ReasonCode = "bind.already_bound"
+	ReasonBindVehicleFull    ReasonCode = "bind.vehicle_full"
+	ReasonBindDriverFull     ReasonCode = "bind.driver_full"
+	ReasonBindSelfService    ReasonCode = "bind.self_service_full"
+	ReasonBindOwnerHistory   ReasonCode = "bind.owner_history_full"
+	ReasonUnbindNotFound     ReasonCode = "unbind.not_found"
+	ReasonUnbindNotParty     ReasonCode = "unbind.not_party"
+)
+
+// Reasons of following a vehicle (DOMAIN.md section 8).
+const (
+	ReasonFollowDisabled      ReasonCode = "follow.disabled"
+	ReasonFollowOwnVehicle    ReasonCode = "follow.own_vehicle"
+	ReasonFollowAlready       ReasonCode = "follow.already_following"
+	ReasonFollowUserFull      ReasonCode = "follow.user_full"
+	ReasonFollowRequestsUsed  ReasonCode = "follow.requests_used"
+	ReasonFollowVehicleFull   ReasonCode = "follow.vehicle_full"
+	ReasonFollowNoConsent     ReasonCode = "follow.owner_not_consented"
+	ReasonUnfollowNotFound    ReasonCode = "unfollow.not_found"
+	ReasonUnfollowNotParty    ReasonCode = "unfollow.not_party"
+	ReasonFollowUnitOwned     ReasonCode = "follow.unit_owned"
+	ReasonFollowExpiredRenew  ReasonCode = "follow.expired_renew"
+	ReasonFollowVehicleType   ReasonCode = "follow.type_not_accepted"
+	ReasonFollowOwnerMismatch ReasonCode = "follow.owner_mismatch"
+)
+
+// Reasons of input validation: what is wrong with something a person typed or a file held.
+const (
+	InputIDLength       ReasonCode = "input.id.length"
+	InputIDChar         ReasonCode = "input.id.char"
+	InputIDRegion       ReasonCode = "input.id.region"
+	InputIDBirthInvalid ReasonCode = "input.id.birth_invalid"
+	InputIDBirthFuture  ReasonCode = "input.id.birth_future"
+	InputIDCheck        ReasonCode = "input.id.check"
+	InputFileLength     ReasonCode = "input.file.length"
+	InputFileChar       ReasonCode = "input.file.char"
+	InputPlateLength    ReasonCode = "input.plate.length"
+	InputPlateProvince  ReasonCode = "input.plate.province"
+	InputPlateOffice    ReasonCode = "input.plate.office"
+	InputPlateIO        ReasonCode = "input.plate.letter_io"
+	InputPlateChar      ReasonCode = "input.plate.char"
+	InputPlateForm      ReasonCode = "input.plate.form"
+	InputPlateType      ReasonCode = "input.plate.type_unknown"
+	InputPlateTypeMatch ReasonCode = "input.plate.type_mismatch"
+	InputLicenceClass   ReasonCode = "input.licence.class"
+	InputLicenceStatus  ReasonCode = "input.licence.status"
+	InputViolationCode  ReasonCode = "input.violation_code"
+	InputDecisionNumber ReasonCode = "input.decision.format"
+	InputDecisionCheck  ReasonCode = "input.decision.check"
+)
+
+// AllReasonCodes lists every code the system can produce. The text catalogue must cover each of
+// them in every language; a test and the catalogue loader both check that.
+func AllReasonCodes() []ReasonCode {
+	return []ReasonCode{
+		ReasonUnrelatedVehicle, ReasonBoundAfterViolation, ReasonFollowNotAccepted, ReasonFollowExpired,
+		ReasonOnSite, ReasonFineOverLimit, ReasonAlreadyProcessed, ReasonAlreadyPaid,
+		ReasonUnitOwned, ReasonOperatingVehicle, ReasonVehicleType, ReasonLicenceStatus,
+		ReasonLicenceClass, ReasonWouldReachFull, ReasonOverSingleCap, ReasonLicenceNotLocal,
+		ReasonVehicleNotLocal, ReasonDisputed,
+		ReasonPayNotDecided, ReasonPayPaid, ReasonPayDisputed,
+		ReasonBindDisabled, ReasonBindOwnVehicle, ReasonBindUnitOwned, ReasonBindVehicleType,
+		ReasonBindOwnerAbsent, ReasonBindOwnerUnchecked, ReasonBindAlready, ReasonBindVehicleFull,
+		ReasonBindDriverFull, ReasonBindSelfService, ReasonBindOwnerHistory,
+		ReasonUnbindNotFound, ReasonUnbindNotParty,
+		ReasonFollowDisabled, ReasonFollowOwnVehicle, ReasonFollowAlready, ReasonFollowUserFull,
+		ReasonFollowRequestsUsed, ReasonFollowVehicleFull, ReasonFollowNoConsent,
+		ReasonUnfollowNotFound, ReasonUnfollowNotParty, ReasonFollowUnitOwned,
+		ReasonFollowExpiredRenew, ReasonFollowVehicleType, ReasonFollowOwnerMismatch,
+		InputIDLength, InputIDChar, InputIDRegion, InputIDBirthInvalid, InputIDBirthFuture,
+		InputIDCheck, InputFileLength, InputFileChar, InputPlateLength, InputPlateProvince,
+		InputPlateOffice, InputPlateIO, InputPlateChar, InputPlateForm, InputPlateType,
+		InputPlateTypeMatch, InputLicenceClass, InputLicenceStatus, InputViolationCode,
+		InputDecisionNumber, InputDecisionCheck,
+	}
+}
+
+// InputError is the error every parser in this package returns. It carries the typed reason so
+// that the UI can say, in the user's language, what is wrong and how to fix it.
+//
+// Its Error text names the field and the code with the facts that explain it. It may contain
+// what the user typed, so it is meant for the person at the screen and for tests, never for
+// logs: log the Code only.
+type InputError struct {
+	Field  string // "id_number", "file_number", "plate", ...
+	Reason Reason
+}
+
+func (e *InputError) Error() string {
+	return e.Field + ": " + string(e.Reason.Code) + argsSummary(e.Reason.Args)
+}
+
+func inputError(field string, code ReasonCode, args Args) *InputError {
+	return &InputError{Field: field, Reason: Reason{Code: code, Args: args}}
+}
