@@ -78,19 +78,17 @@ const (
 
 // Reasons of following a vehicle (DOMAIN.md section 8).
 const (
-	ReasonFollowDisabled      ReasonCode = "follow.disabled"
-	ReasonFollowOwnVehicle    ReasonCode = "follow.own_vehicle"
-	ReasonFollowAlready       ReasonCode = "follow.already_following"
-	ReasonFollowUserFull      ReasonCode = "follow.user_full"
-	ReasonFollowRequestsUsed  ReasonCode = "follow.requests_used"
-	ReasonFollowVehicleFull   ReasonCode = "follow.vehicle_full"
-	ReasonFollowNoConsent     ReasonCode = "follow.owner_not_consented"
-	ReasonUnfollowNotFound    ReasonCode = "unfollow.not_found"
-	ReasonUnfollowNotParty    ReasonCode = "unfollow.not_party"
-	ReasonFollowUnitOwned     ReasonCode = "follow.unit_owned"
-	ReasonFollowExpiredRenew  ReasonCode = "follow.expired_renew"
-	ReasonFollowVehicleType   ReasonCode = "follow.type_not_accepted"
-	ReasonFollowOwnerMismatch ReasonCode = "follow.owner_mismatch"
+	ReasonFollowDisabled     ReasonCode = "follow.disabled"
+	ReasonFollowOwnVehicle   ReasonCode = "follow.own_vehicle"
+	ReasonFollowAlready      ReasonCode = "follow.already_following"
+	ReasonFollowUserFull     ReasonCode = "follow.user_full"
+	ReasonFollowRequestsUsed ReasonCode = "follow.requests_used"
+	ReasonFollowVehicleFull  ReasonCode = "follow.vehicle_full"
+	ReasonFollowNoConsent    ReasonCode = "follow.owner_not_consented"
+	ReasonUnfollowNotFound   ReasonCode = "unfollow.not_found"
+	ReasonUnfollowNotParty   ReasonCode = "unfollow.not_party"
+	ReasonFollowUnitOwned    ReasonCode = "follow.unit_owned"
+	ReasonFollowVehicleType  ReasonCode = "follow.type_not_accepted"
 )
 
 // Reasons of input validation: what is wrong with something a person typed or a file held.
@@ -135,7 +133,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonFollowDisabled, ReasonFollowOwnVehicle, ReasonFollowAlready, ReasonFollowUserFull,
 		ReasonFollowRequestsUsed, ReasonFollowVehicleFull, ReasonFollowNoConsent,
 		ReasonUnfollowNotFound, ReasonUnfollowNotParty, ReasonFollowUnitOwned,
-		ReasonFollowExpiredRenew, ReasonFollowVehicleType, ReasonFollowOwnerMismatch,
+		ReasonFollowVehicleType,
 		InputIDLength, InputIDChar, InputIDRegion, InputIDBirthInvalid, InputIDBirthFuture,
 		InputIDCheck, InputFileLength, InputFileChar, InputPlateLength, InputPlateProvince,
 		InputPlateOffice, InputPlateIO, InputPlateChar, InputPlateForm, InputPlateType,

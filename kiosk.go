@@ -1,0 +1,101 @@
+// Command kiosk runs the self-service terminal of a traffic-police service hall, and the central
+// server those terminals sync with. One binary, several subcommands; see usage below.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/model"
+)
+
+// version is the release this source tree builds.
+const version = "0.1.0-dev"
+
+const usage = `kiosk: self-service traffic-violation terminal (交通违法自助处理终端)
+
+Usage:
+  kiosk                      start the terminal UI (demo mode when no server is configured)
+  kiosk check [--assets DIR] validate the reference data (profiles, catalogue, texts) and
+                             print a summary; DIR replaces the embedded files, to test edits
+  kiosk version              print the version
+  kiosk help                 print this text
+
+Subcommands for the central server (serve, import, enroll) arrive with their capability.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// errUsage marks a command line that could not be understood; it exits with status 2.
+var errUsage = errors.New("usage")
+
+// run executes one command line and returns the process exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "":
+		err = runTerminal(stdout)
+	case "check":
+		err = runCheck(args, stdout)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "kiosk %s\n", version)
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "kiosk: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case errors.Is(err, errUsage):
+		fmt.Fprint(stderr, usage)
+		return 2
+	case err != nil:
+		fmt.Fprintf(stderr, "kiosk: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runTerminal will start the terminal UI. Until the UI exists it validates the reference data,
+// so that a broken build fails at start as the real kiosk will, and says what comes next.
+func runTerminal(stdout io.Writer) error {
+	if _, err := model.LoadReference(assets.FS()); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "kiosk UI arrives with the next capability (终端界面将在下一项功能中提供).")
+	fmt.Fprintln(stdout, "Reference data is valid; run `kiosk check` for a summary.")
+	return nil
+}
+
+func runCheck(args []string, stdout io.Writer) error {
+	fset := flag.NewFlagSet("check", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	dir := fset.String("assets", "", "directory with profiles/*.json, catalogue.json and texts.json")
+	if err := fset.Parse(args); err != nil || fset.NArg() > 0 {
+		return errUsage
+	}
+	var fsys fs.FS = assets.FS()
+	if *dir != "" {
+		fsys = os.DirFS(*dir)
+	}
+	ref, err := model.LoadReference(fsys)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "profiles:  %s\n", strings.Join(ref.ProfileNames(), ", "))
+	fmt.Fprintf(stdout, "catalogue: %d violation codes\n", ref.Catalogue.Len())
+	fmt.Fprintf(stdout, "texts:     %d reason codes in %d languages\n", len(model.AllReasonCodes()), len(model.Langs()))
+	return nil
+}

@@ -1,0 +1,299 @@
+package model
+
+import "time"
+
+// RelationKind is how the driver at the kiosk is related to a vehicle.
+type RelationKind int
+
+// Relations. The zero value is "no relation".
+const (
+	RelationNone RelationKind = iota
+	RelationOwn
+	RelationBound
+	RelationFollowed
+)
+
+// Relation is the driver's relation to one vehicle: own, bound since Since (until Until, when
+// ended), or followed from Since until the authorisation ends at Until.
+type Relation struct {
+	Kind  RelationKind
+	Since time.Time
+	Until time.Time // zero for an open-ended binding
+}
+
+// RelatedVehicle is a vehicle together with the driver's relation to it.
+type RelatedVehicle struct {
+	Vehicle  Vehicle
+	Relation Relation
+}
+
+// Action is what the driver can do next with a violation.
+type Action int
+
+// Actions, from the kiosk's point of view.
+const (
+	ActionProcess Action = iota + 1 // eligible: process here
+	ActionPayOnly                   // already decided and unpaid: pay here
+	ActionCounter                   // not here: the reasons say where and why
+	ActionNone                      // nothing left to do (paid)
+)
+
+// Verification is whose identity must be verified before processing.
+type Verification int
+
+// Verifications.
+const (
+	VerifyDriver         Verification = iota + 1 // the driver at the kiosk
+	VerifyDriverAndOwner                         // the driver and the vehicle's owner
+)
+
+// Eligibility is the verdict on one violation for one driver.
+type Eligibility struct {
+	ViolationID string
+	Eligible    bool
+	Action      Action
+	Reasons     []Reason // every failing rule, in rule order; empty when eligible
+	Verify      Verification
+}
+
+// Case is everything the engine judges with: the profile, the driver's licence and points this
+// cycle, the vehicles the driver is related to, and the instant of judgement.
+type Case struct {
+	Profile     *Profile
+	Licence     Licence
+	CyclePoints int
+	Vehicles    []RelatedVehicle
+	Now         time.Time
+}
+
+// Evaluator judges violations for one Case. It is built once per lookup and is cheap to call on
+// every keystroke: a verdict costs a map lookup and a few comparisons.
+type Evaluator struct {
+	c        Case
+	vehicles map[Plate]*RelatedVehicle
+	nowDate  Date
+}
+
+// NewEvaluator prepares the engine for c.
+func NewEvaluator(c Case) *Evaluator {
+	e := &Evaluator{c: c, vehicles: make(map[Plate]*RelatedVehicle, len(c.Vehicles)), nowDate: DateOf(c.Now)}
+	for i := range c.Vehicles {
+		e.vehicles[c.Vehicles[i].Vehicle.Plate] = &e.c.Vehicles[i]
+	}
+	return e
+}
+
+// Vehicle returns the related vehicle with plate p.
+func (e *Evaluator) Vehicle(p Plate) (RelatedVehicle, bool) {
+	rv, ok := e.vehicles[p]
+	if !ok {
+		return RelatedVehicle{}, false
+	}
+	return *rv, true
+}
+
+// Evaluate judges one violation on its own: every rule of DOMAIN.md section 6, with the points
+// rule applied to this violation alone on top of the driver's cycle total.
+func (e *Evaluator) Evaluate(v Violation) Eligibility {
+	p := &e.c.Profile.Processing
+	var rs []Reason
+	add := func(rule int, code ReasonCode, a Args) { rs = append(rs, Reason{Code: code, Rule: rule, Args: a}) }
+
+	rv := e.vehicles[v.Plate]
+	own := rv != nil && rv.Relation.Kind == RelationOwn
+	e.relation(v, rv, add)
+	if v.Source != SourceCamera {
+		add(2, ReasonOnSite, Args{}) // decided on the spot: pay only
+	}
+	if v.Fine > p.MaxFine {
+		add(3, ReasonFineOverLimit, Args{Fen: v.Fine, LimitFen: p.MaxFine})
+	}
+	switch v.Status {
+	case StatusProcessed:
+		add(4, ReasonAlreadyProcessed, Args{Want: string(v.Decision)})
+	case StatusPaid:
+		add(4, ReasonAlreadyPaid, Args{})
+	}
+	if rv != nil {
+		e.vehicleRules(rv, own, add)
+	}
+	e.licenceRules(v, add)
+	if full := e.c.Profile.Points.FullScore; e.c.CyclePoints+v.Points >= full {
+		add(7, ReasonWouldReachFull, Args{N: e.c.CyclePoints + v.Points, Limit: full})
+	}
+	if limit := p.MaxPointsPerViolation; limit > 0 && v.Points > limit {
+		add(7, ReasonOverSingleCap, Args{N: v.Points, Limit: limit})
+	}
+	if local := p.LocalProvince; local != "" {
+		if e.c.Licence.Province() != local {
+			add(8, ReasonLicenceNotLocal, Args{Want: local, Got: e.c.Licence.Province()})
+		}
+		if v.Plate.Number.Province() != local {
+			add(8, ReasonVehicleNotLocal, Args{Want: local, Got: v.Plate.Number.Province()})
+		}
+	}
+	if v.Status == StatusDisputed {
+		add(10, ReasonDisputed, Args{Got: v.Office})
+	}
+	sortByRule(rs)
+
+	el := Eligibility{ViolationID: v.ID, Eligible: len(rs) == 0, Reasons: rs, Verify: VerifyDriver}
+	if v.Points > 0 && !own && p.OwnerVerifiesPoints {
+		el.Verify = VerifyDriverAndOwner // rule 9
+	}
+	el.Action = nextAction(v, el.Eligible)
+	return el
+}
+
+// relation applies rule 1.
+func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, add func(int, ReasonCode, Args)) {
+	p := &e.c.Profile.Processing
+	if rv == nil {
+		add(1, ReasonUnrelatedVehicle, Args{})
+		return
+	}
+	r := rv.Relation
+	switch r.Kind {
+	case RelationOwn:
+	case RelationBound:
+		switch {
+		case !p.AcceptBound || (!r.Until.IsZero() && !e.c.Now.Before(r.Until)):
+			add(1, ReasonUnrelatedVehicle, Args{})
+		case DateOf(v.Time).Before(DateOf(r.Since)):
+			// A binding covers violations from the day it was made (自备案之日起).
+			add(1, ReasonBoundAfterViolation, Args{At: r.Since})
+		}
+	case RelationFollowed:
+		switch {
+		case !p.AcceptFollowed:
+			add(1, ReasonFollowNotAccepted, Args{})
+		case !e.c.Now.Before(r.Until):
+			add(1, ReasonFollowExpired, Args{At: r.Until})
+		}
+	default:
+		add(1, ReasonUnrelatedVehicle, Args{})
+	}
+}
+
+// vehicleRules applies rule 5.
+func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, add func(int, ReasonCode, Args)) {
+	p := &e.c.Profile.Processing
+	veh := rv.Vehicle
+	if p.PersonalOnly && veh.OwnerKind != OwnerPersonal {
+		add(5, ReasonUnitOwned, Args{})
+	}
+	if p.NonOperating && veh.Use != UseNonOperating {
+		add(5, ReasonOperatingVehicle, Args{})
+	}
+	accepted := p.OtherPlateTypes
+	if own {
+		accepted = p.OwnPlateTypes
+	}
+	if !containsPlateType(accepted, veh.Plate.Type) {
+		add(5, ReasonVehicleType, Args{Term: veh.Plate.Type.Term()})
+	}
+}
+
+// licenceRules applies rule 6.
+func (e *Evaluator) licenceRules(v Violation, add func(int, ReasonCode, Args)) {
+	l := &e.c.Licence
+	ok := false
+	for _, s := range e.c.Profile.Processing.LicenceStatuses {
+		ok = ok || s == l.Status
+	}
+	if !ok {
+		add(6, ReasonLicenceStatus, Args{Term: l.Status.Term()})
+	}
+	if !l.Classes.CanDrive(v.Plate.Type) {
+		add(6, ReasonLicenceClass, Args{Got: l.Classes.String(), Term: v.Plate.Type.Term()})
+	}
+}
+
+func nextAction(v Violation, eligible bool) Action {
+	switch {
+	case eligible:
+		return ActionProcess
+	case v.Status == StatusPaid:
+		return ActionNone
+	case v.Status == StatusProcessed:
+		return ActionPayOnly
+	}
+	return ActionCounter
+}
+
+// sortByRule orders reasons by rule number, stably (insertion sort: lists are a handful long).
+func sortByRule(rs []Reason) {
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].Rule < rs[j-1].Rule; j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}
+
+// EvaluateAll judges each violation on its own.
+func (e *Evaluator) EvaluateAll(vs []Violation) []Eligibility {
+	out := make([]Eligibility, len(vs))
+	for i := range vs {
+		out[i] = e.Evaluate(vs[i])
+	}
+	return out
+}
+
+// Selection is the verdict on a set of violations the driver selected to process together.
+type Selection struct {
+	Items   []Eligibility
+	Current int  // the driver's points this cycle
+	Adding  int  // the points the selection adds
+	After   int  // Current + Adding
+	Full    int  // the full score
+	Fine    Fen  // the fines of the selection
+	Allowed bool // every item is eligible and After stays below Full
+	// Reasons holds the set-level failures (rule 7 on the sum); item failures stay on items.
+	Reasons []Reason
+	Verify  Verification // the strictest verification any item needs
+}
+
+// EvaluateSet judges a selection: each item on its own, then the sum of points against the full
+// score, so that no set ever brings the driver to 12 through the kiosk.
+func (e *Evaluator) EvaluateSet(selected []Violation) Selection {
+	s := Selection{Current: e.c.CyclePoints, Full: e.c.Profile.Points.FullScore, Allowed: true, Verify: VerifyDriver}
+	s.Items = e.EvaluateAll(selected)
+	for i, v := range selected {
+		s.Adding += v.Points
+		s.Fine += v.Fine
+		s.Allowed = s.Allowed && s.Items[i].Eligible
+		if s.Items[i].Verify > s.Verify {
+			s.Verify = s.Items[i].Verify
+		}
+	}
+	s.After = s.Current + s.Adding
+	if s.After >= s.Full {
+		s.Allowed = false
+		s.Reasons = []Reason{{Code: ReasonWouldReachFull, Rule: 7, Args: Args{N: s.After, Limit: s.Full}}}
+	}
+	return s
+}
+
+// Headroom is how many points the driver can still take at the kiosk this cycle: the selection
+// must stay below the full score.
+func (e *Evaluator) Headroom() int {
+	h := e.c.Profile.Points.FullScore - 1 - e.c.CyclePoints
+	if h < 0 {
+		return 0
+	}
+	return h
+}
+
+// PayCheck says whether a violation's fine can be paid now: it must be decided, unpaid and not
+// under objection. Payment has no amount limit: on-site decisions of any amount may be paid.
+func PayCheck(v Violation) []Reason {
+	switch v.Status {
+	case StatusProcessed:
+		return nil
+	case StatusPaid:
+		return []Reason{{Code: ReasonPayPaid}}
+	case StatusDisputed:
+		return []Reason{{Code: ReasonPayDisputed, Args: Args{Got: v.Office}}}
+	}
+	return []Reason{{Code: ReasonPayNotDecided}}
+}
