@@ -87,15 +87,22 @@ const SimpleProcedureMaxFine = Fen(20000)
 // ParseCatalogue reads and validates the catalogue. Every problem is reported with the row
 // position and the field, so a data error at start names exactly what to fix.
 func ParseCatalogue(data []byte) (*Catalogue, error) {
-	var rows []CatalogueEntry
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rows); err != nil {
-		return nil, fmt.Errorf("catalogue: %w", err)
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("catalogue: must be a JSON array of codes: %w", err)
 	}
+	rows := make([]CatalogueEntry, len(raw))
 	c := &Catalogue{entries: rows, byCode: make(map[ViolationCode]int, len(rows))}
 	var problems []string
-	for i, e := range rows {
+	for i := range raw {
+		// Each row is decoded on its own so that a misspelt key is reported with its row.
+		dec := json.NewDecoder(bytes.NewReader(raw[i]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rows[i]); err != nil {
+			problems = append(problems, fmt.Sprintf("row %d: %v", i+1, err))
+			continue
+		}
+		e := rows[i]
 		at := fmt.Sprintf("row %d (code %q)", i+1, e.Code)
 		for _, p := range e.problems() {
 			problems = append(problems, at+": "+p)
