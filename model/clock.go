@@ -14,25 +14,47 @@ type Date struct {
 	Day   int
 }
 
+// chinaOffset is China's fixed offset from UTC. Date arithmetic below uses it directly instead
+// of a *time.Location: the rules call DateOf for every violation they judge, and building a
+// Location allocates.
+const chinaOffset = 8 * time.Hour
+
 // DateOf returns the China calendar day of t.
 func DateOf(t time.Time) Date {
-	y, m, d := t.In(ChinaZone()).Date()
+	y, m, d := t.UTC().Add(chinaOffset).Date()
 	return Date{y, m, d}
 }
 
 // Start is the first instant of the day in China.
-func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, ChinaZone()) }
+func (d Date) Start() time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Add(-chinaOffset)
+}
 
 // AddDays returns the day n days later (earlier when n is negative).
-func (d Date) AddDays(n int) Date { return DateOf(d.Start().AddDate(0, 0, n)) }
+func (d Date) AddDays(n int) Date {
+	y, m, dd := time.Date(d.Year, d.Month, d.Day+n, 0, 0, 0, 0, time.UTC).Date()
+	return Date{y, m, dd}
+}
 
 // DaysUntil counts the calendar days from d to e (negative when e is earlier).
-func (d Date) DaysUntil(e Date) int {
-	// Both are midnights in a zone without daylight saving, so the hours divide exactly.
-	return int(e.Start().Sub(d.Start()).Hours()) / 24
+func (d Date) DaysUntil(e Date) int { return e.dayNumber() - d.dayNumber() }
+
+// dayNumber counts days since 1970-01-01.
+func (d Date) dayNumber() int {
+	return int(time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
 // Before reports whether d is an earlier day than e.
-func (d Date) Before(e Date) bool { return d.DaysUntil(e) > 0 }
+func (d Date) Before(e Date) bool {
+	if d.Year != e.Year {
+		return d.Year < e.Year
+	}
+	if d.Month != e.Month {
+		return d.Month < e.Month
+	}
+	return d.Day < e.Day
+}
 
-func (d Date) String() string { return d.Start().Format("2006-01-02") }
+func (d Date) String() string {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+}

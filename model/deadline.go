@@ -69,7 +69,8 @@ func CycleAt(firstIssued, at time.Time, months int) Cycle {
 	first := DateOf(firstIssued)
 	d := DateOf(at)
 	boundary := func(k int) Date {
-		return DateOf(time.Date(first.Year, first.Month+time.Month(k*months), first.Day, 0, 0, 0, 0, ChinaZone()))
+		y, m, dd := time.Date(first.Year, first.Month+time.Month(k*months), first.Day, 0, 0, 0, 0, time.UTC).Date()
+		return Date{y, m, dd}
 	}
 	k := ((d.Year-first.Year)*12 + int(d.Month) - int(first.Month)) / months
 	if k < 0 {

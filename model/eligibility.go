@@ -67,89 +67,123 @@ type Case struct {
 }
 
 // Evaluator judges violations for one Case. It is built once per lookup and is cheap to call on
-// every keystroke: a verdict costs a map lookup and a few comparisons.
+// every keystroke: a verdict costs a map lookup and a few comparisons, and no allocation for an
+// eligible violation.
 type Evaluator struct {
 	c        Case
-	vehicles map[Plate]*RelatedVehicle
-	nowDate  Date
+	vehicles map[Plate]vehicleEntry
+	province string // the licence's province, for rule 8
+	statusOK bool   // rule 6, the licence status part: the same for every violation
+}
+
+// vehicleEntry caches what depends only on the vehicle.
+type vehicleEntry struct {
+	rv       *RelatedVehicle
+	canDrive bool // rule 6, the licence class part
 }
 
 // NewEvaluator prepares the engine for c.
 func NewEvaluator(c Case) *Evaluator {
-	e := &Evaluator{c: c, vehicles: make(map[Plate]*RelatedVehicle, len(c.Vehicles)), nowDate: DateOf(c.Now)}
-	for i := range c.Vehicles {
-		e.vehicles[c.Vehicles[i].Vehicle.Plate] = &e.c.Vehicles[i]
+	e := &Evaluator{c: c, vehicles: make(map[Plate]vehicleEntry, len(c.Vehicles)), province: c.Licence.Province()}
+	for i := range e.c.Vehicles {
+		rv := &e.c.Vehicles[i]
+		e.vehicles[rv.Vehicle.Plate] = vehicleEntry{rv: rv, canDrive: c.Licence.Classes.CanDrive(rv.Vehicle.Plate.Type)}
+	}
+	for _, s := range c.Profile.Processing.LicenceStatuses {
+		e.statusOK = e.statusOK || s == c.Licence.Status
 	}
 	return e
 }
 
 // Vehicle returns the related vehicle with plate p.
 func (e *Evaluator) Vehicle(p Plate) (RelatedVehicle, bool) {
-	rv, ok := e.vehicles[p]
+	ve, ok := e.vehicles[p]
 	if !ok {
 		return RelatedVehicle{}, false
 	}
-	return *rv, true
+	return *ve.rv, true
+}
+
+// verdict collects the failing rules of one violation.
+type verdict struct{ rs []Reason }
+
+func (d *verdict) add(rule int, code ReasonCode, a Args) {
+	d.rs = append(d.rs, Reason{Code: code, Rule: rule, Args: a})
 }
 
 // Evaluate judges one violation on its own: every rule of DOMAIN.md section 6, with the points
 // rule applied to this violation alone on top of the driver's cycle total.
 func (e *Evaluator) Evaluate(v Violation) Eligibility {
-	p := &e.c.Profile.Processing
-	var rs []Reason
-	add := func(rule int, code ReasonCode, a Args) { rs = append(rs, Reason{Code: code, Rule: rule, Args: a}) }
+	el, _ := e.evaluate(v, nil)
+	return el
+}
 
-	rv := e.vehicles[v.Plate]
-	own := rv != nil && rv.Relation.Kind == RelationOwn
-	e.relation(v, rv, add)
+// evaluate judges v, appending its reasons to arena (so that judging many violations allocates
+// reasons in a few large blocks), and returns the verdict and the grown arena.
+func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason) {
+	p := &e.c.Profile.Processing
+	d := verdict{rs: arena}
+	start := len(arena)
+
+	ve, known := e.vehicles[v.Plate]
+	own := known && ve.rv.Relation.Kind == RelationOwn
+	e.relation(v, ve.rv, &d)
 	if v.Source != SourceCamera {
-		add(2, ReasonOnSite, Args{}) // decided on the spot: pay only
+		d.add(2, ReasonOnSite, Args{}) // decided on the spot: pay only
 	}
 	if v.Fine > p.MaxFine {
-		add(3, ReasonFineOverLimit, Args{Fen: v.Fine, LimitFen: p.MaxFine})
+		d.add(3, ReasonFineOverLimit, Args{Fen: v.Fine, LimitFen: p.MaxFine})
 	}
 	switch v.Status {
 	case StatusProcessed:
-		add(4, ReasonAlreadyProcessed, Args{Want: string(v.Decision)})
+		d.add(4, ReasonAlreadyProcessed, Args{})
 	case StatusPaid:
-		add(4, ReasonAlreadyPaid, Args{})
+		d.add(4, ReasonAlreadyPaid, Args{})
 	}
-	if rv != nil {
-		e.vehicleRules(rv, own, add)
+	if known {
+		e.vehicleRules(ve.rv, own, &d)
 	}
-	e.licenceRules(v, add)
+	if !e.statusOK {
+		d.add(6, ReasonLicenceStatus, Args{Term: e.c.Licence.Status.Term()})
+	}
+	if canDrive := ve.canDrive; !known && !e.c.Licence.Classes.CanDrive(v.Plate.Type) || known && !canDrive {
+		d.add(6, ReasonLicenceClass, Args{Got: e.c.Licence.Classes.String(), Term: v.Plate.Type.Term()})
+	}
 	if full := e.c.Profile.Points.FullScore; e.c.CyclePoints+v.Points >= full {
-		add(7, ReasonWouldReachFull, Args{N: e.c.CyclePoints + v.Points, Limit: full})
+		d.add(7, ReasonWouldReachFull, Args{N: e.c.CyclePoints + v.Points, Limit: full})
 	}
 	if limit := p.MaxPointsPerViolation; limit > 0 && v.Points > limit {
-		add(7, ReasonOverSingleCap, Args{N: v.Points, Limit: limit})
+		d.add(7, ReasonOverSingleCap, Args{N: v.Points, Limit: limit})
 	}
 	if local := p.LocalProvince; local != "" {
-		if e.c.Licence.Province() != local {
-			add(8, ReasonLicenceNotLocal, Args{Want: local, Got: e.c.Licence.Province()})
+		if e.province != local {
+			d.add(8, ReasonLicenceNotLocal, Args{Want: local, Got: e.province})
 		}
-		if v.Plate.Number.Province() != local {
-			add(8, ReasonVehicleNotLocal, Args{Want: local, Got: v.Plate.Number.Province()})
+		if got := v.Plate.Number.Province(); got != local {
+			d.add(8, ReasonVehicleNotLocal, Args{Want: local, Got: got})
 		}
 	}
 	if v.Status == StatusDisputed {
-		add(10, ReasonDisputed, Args{Got: v.Office})
+		d.add(10, ReasonDisputed, Args{Got: v.Office})
 	}
-	sortByRule(rs)
 
-	el := Eligibility{ViolationID: v.ID, Eligible: len(rs) == 0, Reasons: rs, Verify: VerifyDriver}
+	el := Eligibility{ViolationID: v.ID, Eligible: len(d.rs) == start, Verify: VerifyDriver}
+	if !el.Eligible {
+		el.Reasons = d.rs[start:len(d.rs):len(d.rs)]
+		sortByRule(el.Reasons)
+	}
 	if v.Points > 0 && !own && p.OwnerVerifiesPoints {
 		el.Verify = VerifyDriverAndOwner // rule 9
 	}
 	el.Action = nextAction(v, el.Eligible)
-	return el
+	return el, d.rs
 }
 
 // relation applies rule 1.
-func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, add func(int, ReasonCode, Args)) {
+func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, d *verdict) {
 	p := &e.c.Profile.Processing
 	if rv == nil {
-		add(1, ReasonUnrelatedVehicle, Args{})
+		d.add(1, ReasonUnrelatedVehicle, Args{})
 		return
 	}
 	r := rv.Relation
@@ -158,54 +192,39 @@ func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, add func(int, Reas
 	case RelationBound:
 		switch {
 		case !p.AcceptBound || (!r.Until.IsZero() && !e.c.Now.Before(r.Until)):
-			add(1, ReasonUnrelatedVehicle, Args{})
+			d.add(1, ReasonUnrelatedVehicle, Args{})
 		case DateOf(v.Time).Before(DateOf(r.Since)):
 			// A binding covers violations from the day it was made (自备案之日起).
-			add(1, ReasonBoundAfterViolation, Args{At: r.Since})
+			d.add(1, ReasonBoundAfterViolation, Args{At: r.Since})
 		}
 	case RelationFollowed:
 		switch {
 		case !p.AcceptFollowed:
-			add(1, ReasonFollowNotAccepted, Args{})
+			d.add(1, ReasonFollowNotAccepted, Args{})
 		case !e.c.Now.Before(r.Until):
-			add(1, ReasonFollowExpired, Args{At: r.Until})
+			d.add(1, ReasonFollowExpired, Args{At: r.Until})
 		}
 	default:
-		add(1, ReasonUnrelatedVehicle, Args{})
+		d.add(1, ReasonUnrelatedVehicle, Args{})
 	}
 }
 
 // vehicleRules applies rule 5.
-func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, add func(int, ReasonCode, Args)) {
+func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, d *verdict) {
 	p := &e.c.Profile.Processing
 	veh := rv.Vehicle
 	if p.PersonalOnly && veh.OwnerKind != OwnerPersonal {
-		add(5, ReasonUnitOwned, Args{})
+		d.add(5, ReasonUnitOwned, Args{})
 	}
 	if p.NonOperating && veh.Use != UseNonOperating {
-		add(5, ReasonOperatingVehicle, Args{})
+		d.add(5, ReasonOperatingVehicle, Args{})
 	}
 	accepted := p.OtherPlateTypes
 	if own {
 		accepted = p.OwnPlateTypes
 	}
 	if !containsPlateType(accepted, veh.Plate.Type) {
-		add(5, ReasonVehicleType, Args{Term: veh.Plate.Type.Term()})
-	}
-}
-
-// licenceRules applies rule 6.
-func (e *Evaluator) licenceRules(v Violation, add func(int, ReasonCode, Args)) {
-	l := &e.c.Licence
-	ok := false
-	for _, s := range e.c.Profile.Processing.LicenceStatuses {
-		ok = ok || s == l.Status
-	}
-	if !ok {
-		add(6, ReasonLicenceStatus, Args{Term: l.Status.Term()})
-	}
-	if !l.Classes.CanDrive(v.Plate.Type) {
-		add(6, ReasonLicenceClass, Args{Got: l.Classes.String(), Term: v.Plate.Type.Term()})
+		d.add(5, ReasonVehicleType, Args{Term: veh.Plate.Type.Term()})
 	}
 }
 
@@ -233,8 +252,10 @@ func sortByRule(rs []Reason) {
 // EvaluateAll judges each violation on its own.
 func (e *Evaluator) EvaluateAll(vs []Violation) []Eligibility {
 	out := make([]Eligibility, len(vs))
+	// Two reasons per violation on average is generous for real data; more grows the arena.
+	arena := make([]Reason, 0, 2*len(vs))
 	for i := range vs {
-		out[i] = e.Evaluate(vs[i])
+		out[i], arena = e.evaluate(vs[i], arena)
 	}
 	return out
 }
