@@ -29,7 +29,7 @@ func LateFee(fine Fen, lateDays int, r PaymentRules) Fen {
 		return limit
 	}
 	fee := fine * Fen(r.LateFeeBasisPoints) * Fen(lateDays) / 10000
-	return min(fee, limit)
+	return fee // below limit: the rate check above caught every case that reaches it
 }
 
 // AmountDue is what a decision costs if paid at a given moment.

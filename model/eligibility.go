@@ -146,7 +146,11 @@ func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason
 	if !e.statusOK {
 		d.add(6, ReasonLicenceStatus, Args{Term: e.c.Licence.Status.Term()})
 	}
-	if canDrive := ve.canDrive; !known && !e.c.Licence.Classes.CanDrive(v.Plate.Type) || known && !canDrive {
+	canDrive := ve.canDrive
+	if !known {
+		canDrive = e.c.Licence.Classes.CanDrive(v.Plate.Type)
+	}
+	if !canDrive {
 		d.add(6, ReasonLicenceClass, Args{Got: e.c.Licence.Classes.String(), Term: v.Plate.Type.Term()})
 	}
 	if full := e.c.Profile.Points.FullScore; e.c.CyclePoints+v.Points >= full {

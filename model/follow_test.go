@@ -41,7 +41,7 @@ func TestCheckFollow(t *testing.T) {
 		{"already following", cq, req(nil), FollowHistory{OfFollower: []Follow{follow(idA, "渝A12345", recent)}}, []ReasonCode{ReasonFollowAlready}},
 		{"following 2 already", cq, req(nil), FollowHistory{OfFollower: []Follow{follow(idA, "渝A00001", old.AddDate(0, 2, 0)), follow(idA, "渝A00002", recent)}}, []ReasonCode{ReasonFollowUserFull}},
 		{"3 requests within a year, none in force", cq, req(nil),
-			FollowHistory{OfFollower: []Follow{cancelled(follow(idA, "渝A00001", recent)), cancelled(follow(idA, "渝A00002", recent)), cancelled(follow(idA, "渝A00003", recent))}},
+			FollowHistory{OfFollower: []Follow{cancelled(follow(idA, "渝A00001", day(2025, time.November, 22))), cancelled(follow(idA, "渝A00002", recent)), cancelled(follow(idA, "渝A00003", recent))}},
 			[]ReasonCode{ReasonFollowRequestsUsed}},
 		{"3 requests, one older than a year: allowed", cq, req(nil),
 			FollowHistory{OfFollower: []Follow{cancelled(follow(idA, "渝A00001", old)), cancelled(follow(idA, "渝A00002", recent)), cancelled(follow(idA, "渝A00003", recent))}},

@@ -168,28 +168,18 @@ func (p *Profile) Validate() error {
 	return nil
 }
 
-func validPlateTypes(ts []PlateType) bool {
-	if len(ts) == 0 {
-		return false
-	}
-	for _, t := range ts {
-		if _, err := ParsePlateType(string(t)); err != nil {
-			return false
-		}
-	}
-	return true
-}
+func validPlateTypes(ts []PlateType) bool { return allParse(ts, ParsePlateType) }
 
-func validStatuses(ss []LicenceStatus) bool {
-	if len(ss) == 0 {
-		return false
-	}
-	for _, s := range ss {
-		if _, err := ParseLicenceStatus(string(s)); err != nil {
+func validStatuses(ss []LicenceStatus) bool { return allParse(ss, ParseLicenceStatus) }
+
+// allParse reports whether xs is non-empty and every element parses as itself.
+func allParse[T ~string](xs []T, parse func(string) (T, error)) bool {
+	for _, x := range xs {
+		if got, err := parse(string(x)); err != nil || got != x {
 			return false
 		}
 	}
-	return true
+	return len(xs) > 0
 }
 
 func isProvince(s string) bool {
