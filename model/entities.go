@@ -99,11 +99,15 @@ type Violation struct {
 	Source Source          // 现场 / 非现场
 	Status ViolationStatus // lifecycle
 	Office string          // 处理机关 cljgmc: where its counter is
+	// OfficeCode is the 6-digit region code of the deciding office (处理机关 cljg); decision
+	// numbers issued for this violation start with it.
+	OfficeCode string
 	// Decision and Driver are set once a decision exists (on-site records arrive with them).
 	Decision DecisionNumber // 决定书编号 jdsbh
 	Driver   IDNumber       // 驾驶证号 jszh of the person decided against
 	// DecidedAt is when the decision was issued (处理时间 clsj); the payment deadline runs from it.
 	DecidedAt time.Time
+	PaidAt    time.Time // 交款日期 jkrq, once paid
 }
 
 // BindingChannel is how a binding was made. Self-service channels (the app, a kiosk) are limited

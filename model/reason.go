@@ -57,6 +57,19 @@ const (
 	ReasonPayNotDecided ReasonCode = "pay.not_decided"
 	ReasonPayPaid       ReasonCode = "pay.already_paid"
 	ReasonPayDisputed   ReasonCode = "pay.disputed"
+	ReasonPayShort      ReasonCode = "pay.short"
+	ReasonPayUnknown    ReasonCode = "pay.unknown_violation"
+)
+
+// Reasons the server gives when it re-checks an operation against current data.
+const (
+	ReasonProcessedElsewhere ReasonCode = "op.processed_elsewhere"
+	ReasonPointsChanged      ReasonCode = "op.points_changed"
+	ReasonDriverUnknown      ReasonCode = "op.driver_unknown"
+	ReasonVehicleUnknown     ReasonCode = "op.vehicle_unknown"
+	ReasonOwnerCheckFailed   ReasonCode = "op.owner_check_failed"
+	ReasonOpMalformed        ReasonCode = "op.malformed"
+	ReasonOpSeqGap           ReasonCode = "op.sequence_gap"
 )
 
 // Reasons of binding a non-owned vehicle (DOMAIN.md section 7).
@@ -116,6 +129,15 @@ const (
 	InputDecisionCheck  ReasonCode = "input.decision.check"
 )
 
+// ServerReasonCodes lists the codes only the central server produces, when it re-checks an
+// operation against current data; the server's tests prove each is reachable.
+func ServerReasonCodes() []ReasonCode {
+	return []ReasonCode{
+		ReasonPayShort, ReasonPayUnknown, ReasonProcessedElsewhere, ReasonPointsChanged,
+		ReasonDriverUnknown, ReasonVehicleUnknown, ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
+	}
+}
+
 // AllReasonCodes lists every code the system can produce. The text catalogue must cover each of
 // them in every language; a test and the catalogue loader both check that.
 func AllReasonCodes() []ReasonCode {
@@ -125,7 +147,9 @@ func AllReasonCodes() []ReasonCode {
 		ReasonUnitOwned, ReasonOperatingVehicle, ReasonVehicleType, ReasonLicenceStatus,
 		ReasonLicenceClass, ReasonWouldReachFull, ReasonOverSingleCap, ReasonLicenceNotLocal,
 		ReasonVehicleNotLocal, ReasonDisputed,
-		ReasonPayNotDecided, ReasonPayPaid, ReasonPayDisputed,
+		ReasonPayNotDecided, ReasonPayPaid, ReasonPayDisputed, ReasonPayShort, ReasonPayUnknown,
+		ReasonProcessedElsewhere, ReasonPointsChanged, ReasonDriverUnknown, ReasonVehicleUnknown,
+		ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
 		ReasonBindDisabled, ReasonBindOwnVehicle, ReasonBindUnitOwned, ReasonBindVehicleType,
 		ReasonBindOwnerAbsent, ReasonBindOwnerUnchecked, ReasonBindAlready, ReasonBindVehicleFull,
 		ReasonBindDriverFull, ReasonBindSelfService, ReasonBindOwnerHistory,
