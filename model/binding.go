@@ -39,9 +39,12 @@ func CheckBind(p *Profile, req BindRequest, h BindingHistory) []Reason {
 	if !containsPlateType(r.PlateTypes, v.Plate.Type) {
 		add(ReasonBindVehicleType, Args{Term: v.Plate.Type.Term()})
 	}
-	if !req.OwnerRegistered {
+	switch {
+	case v.OwnerKind != OwnerPersonal:
+		// A unit cannot authorise through a kiosk; the unit reason above says so.
+	case !req.OwnerRegistered:
 		add(ReasonBindOwnerAbsent, Args{})
-	} else if !req.OwnerVerified {
+	case !req.OwnerVerified:
 		add(ReasonBindOwnerUnchecked, Args{})
 	}
 

@@ -166,3 +166,6 @@ func (c *Catalogue) Entries() []CatalogueEntry {
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out
 }
+
+// MarshalJSON writes the catalogue in the form ParseCatalogue reads.
+func (c *Catalogue) MarshalJSON() ([]byte, error) { return json.Marshal(c.entries) }

@@ -70,6 +70,10 @@ const (
 	ReasonOwnerCheckFailed   ReasonCode = "op.owner_check_failed"
 	ReasonOpMalformed        ReasonCode = "op.malformed"
 	ReasonOpSeqGap           ReasonCode = "op.sequence_gap"
+	ReasonOpIDReused         ReasonCode = "op.id_reused"
+	ReasonViolationUnknown   ReasonCode = "op.violation_unknown"
+	ReasonNotVerified        ReasonCode = "op.verification_missing"
+	ReasonPayOverpaid        ReasonCode = "pay.overpaid"
 )
 
 // Reasons of binding a non-owned vehicle (DOMAIN.md section 7).
@@ -135,6 +139,7 @@ func ServerReasonCodes() []ReasonCode {
 	return []ReasonCode{
 		ReasonPayShort, ReasonPayUnknown, ReasonProcessedElsewhere, ReasonPointsChanged,
 		ReasonDriverUnknown, ReasonVehicleUnknown, ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
+		ReasonOpIDReused, ReasonViolationUnknown, ReasonNotVerified, ReasonPayOverpaid,
 	}
 }
 
@@ -150,6 +155,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonPayNotDecided, ReasonPayPaid, ReasonPayDisputed, ReasonPayShort, ReasonPayUnknown,
 		ReasonProcessedElsewhere, ReasonPointsChanged, ReasonDriverUnknown, ReasonVehicleUnknown,
 		ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
+		ReasonOpIDReused, ReasonViolationUnknown, ReasonNotVerified, ReasonPayOverpaid,
 		ReasonBindDisabled, ReasonBindOwnVehicle, ReasonBindUnitOwned, ReasonBindVehicleType,
 		ReasonBindOwnerAbsent, ReasonBindOwnerUnchecked, ReasonBindAlready, ReasonBindVehicleFull,
 		ReasonBindDriverFull, ReasonBindSelfService, ReasonBindOwnerHistory,

@@ -234,3 +234,9 @@ func argsSummary(a Args) string {
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }
+
+// MarshalJSON writes the catalogue in the form ParseTexts reads, so that the server can send it
+// to kiosks.
+func (t *Texts) MarshalJSON() ([]byte, error) {
+	return json.Marshal(textsFile{Reasons: t.reasons, Terms: t.terms})
+}

@@ -1,0 +1,320 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Identify is the body of POST /v1/lookup and POST /v1/verify: ID number and licence file
+// number must both match. Sent in the body, never in a URL, so that they stay out of access logs.
+type Identify struct {
+	IDNumber   string `json:"id_number"`
+	FileNumber string `json:"file_number"`
+}
+
+// Verified is the answer of POST /v1/verify (an owner verifying at the kiosk to authorise a
+// binding or a follow).
+type Verified struct {
+	Registered bool `json:"registered"`
+}
+
+// Lookup is the answer of POST /v1/lookup: everything the kiosk needs to show a driver their
+// licence, points, vehicles and violations, and to judge eligibility with the same rules.
+type Lookup struct {
+	ServerTime time.Time   `json:"server_time"`
+	Profile    string      `json:"profile"`
+	Person     Person      `json:"person"`
+	Licence    *Licence    `json:"licence,omitempty"`
+	Points     Points      `json:"points"`
+	Vehicles   []Vehicle   `json:"vehicles"`
+	Violations []Violation `json:"violations"`
+	// BoundToMine and FollowsOfMine list who is bound to or follows the driver's own vehicles, so
+	// that the owner can see and revoke them.
+	BoundToMine   []Binding `json:"bound_to_mine"`
+	FollowsOfMine []Follow  `json:"follows_of_mine"`
+	// MyBindings and MyFollows include ended ones: the limits count history.
+	MyBindings []Binding `json:"my_bindings"`
+	MyFollows  []Follow  `json:"my_follows"`
+}
+
+// Person is a person's identity.
+type Person struct {
+	IDNumber string `json:"id_number"`
+	Name     string `json:"name"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// Licence is a driving licence.
+type Licence struct {
+	FileNumber  string `json:"file_number"`
+	Classes     string `json:"classes"`
+	Status      string `json:"status"`
+	FirstIssued string `json:"first_issued"` // YYYY-MM-DD
+	Issuer      string `json:"issuer"`
+}
+
+// Points is the licence's standing in the current points cycle.
+type Points struct {
+	CycleStart string `json:"cycle_start"` // YYYY-MM-DD, first day
+	CycleEnd   string `json:"cycle_end"`   // YYYY-MM-DD, first day of the next cycle
+	Total      int    `json:"total"`
+	FullScore  int    `json:"full_score"`
+}
+
+// Vehicle is a vehicle with the driver's relation to it.
+type Vehicle struct {
+	PlateType   string     `json:"plate_type"`
+	PlateNumber string     `json:"plate_number"`
+	OwnerKind   string     `json:"owner_kind"`
+	OwnerID     string     `json:"owner_id,omitempty"`
+	OwnerName   string     `json:"owner_name,omitempty"`
+	Use         string     `json:"use"`
+	Relation    string     `json:"relation"` // own, bound, followed
+	Since       *time.Time `json:"since,omitempty"`
+	Until       *time.Time `json:"until,omitempty"`
+}
+
+// Violation is a violation record with what it costs if paid now.
+type Violation struct {
+	ID          string     `json:"id"`
+	PlateType   string     `json:"plate_type"`
+	PlateNumber string     `json:"plate_number"`
+	Time        time.Time  `json:"time"`
+	Place       string     `json:"place"`
+	Code        string     `json:"code"`
+	Points      int        `json:"points"`
+	FineFen     int64      `json:"fine_fen"`
+	Source      string     `json:"source"`
+	Status      string     `json:"status"`
+	Office      string     `json:"office"`
+	OfficeCode  string     `json:"office_code"`
+	Decision    string     `json:"decision,omitempty"`
+	DriverID    string     `json:"driver_id,omitempty"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	PaidAt      *time.Time `json:"paid_at,omitempty"`
+	DueDate     string     `json:"due_date,omitempty"`     // for decided, unpaid violations
+	LateFeeFen  int64      `json:"late_fee_fen,omitempty"` // if paid at server_time
+	CatalogueZH string     `json:"catalogue_zh,omitempty"` // the code's description, when known
+	CatalogueEN string     `json:"catalogue_en,omitempty"`
+}
+
+// Binding is a binding of a non-owned vehicle.
+type Binding struct {
+	ID          int64      `json:"id"`
+	DriverID    string     `json:"driver_id"`
+	PlateType   string     `json:"plate_type"`
+	PlateNumber string     `json:"plate_number"`
+	OwnerID     string     `json:"owner_id"`
+	Since       time.Time  `json:"since"`
+	Ended       *time.Time `json:"ended,omitempty"`
+	Channel     string     `json:"channel"`
+}
+
+// Follow is a follow of a vehicle.
+type Follow struct {
+	ID          int64      `json:"id"`
+	FollowerID  string     `json:"follower_id"`
+	PlateType   string     `json:"plate_type"`
+	PlateNumber string     `json:"plate_number"`
+	OwnerID     string     `json:"owner_id"`
+	RequestedAt time.Time  `json:"requested_at"`
+	Since       time.Time  `json:"since"`
+	Until       time.Time  `json:"until"`
+	Cancelled   *time.Time `json:"cancelled,omitempty"`
+}
+
+// Operation types.
+const (
+	OpProcess  = "process"
+	OpPay      = "pay"
+	OpBind     = "bind"
+	OpUnbind   = "unbind"
+	OpFollow   = "follow"
+	OpUnfollow = "unfollow"
+)
+
+// OpsRequest is the body of POST /v1/ops: operations of one kiosk in sequence order.
+type OpsRequest struct {
+	Ops []Op `json:"ops"`
+}
+
+// OpsResponse has one result per operation, in the same order.
+type OpsResponse struct {
+	Results []OpResult `json:"results"`
+}
+
+// Op is one operation a user confirmed at a kiosk. Exactly the member matching Type is set.
+type Op struct {
+	ID       string      `json:"op_id"` // a UUID, the same on every retry
+	Epoch    int64       `json:"epoch"` // the kiosk's local-store epoch
+	Seq      int64       `json:"seq"`   // gap-free within the epoch, from 1
+	Type     string      `json:"type"`
+	At       time.Time   `json:"at"` // when the user confirmed
+	Process  *ProcessOp  `json:"process,omitempty"`
+	Pay      *PayOp      `json:"pay,omitempty"`
+	Bind     *BindOp     `json:"bind,omitempty"`
+	Unbind   *UnbindOp   `json:"unbind,omitempty"`
+	Follow   *FollowOp   `json:"follow,omitempty"`
+	Unfollow *UnfollowOp `json:"unfollow,omitempty"`
+}
+
+// ProcessOp asks to process violations on the driver's licence.
+type ProcessOp struct {
+	DriverID       string   `json:"driver_id"`
+	ViolationIDs   []string `json:"violation_ids"`
+	DriverVerified bool     `json:"driver_verified"` // face verification passed, or the hall has no device
+	OwnerVerified  bool     `json:"owner_verified"`  // the owner verified at the kiosk when the rules ask
+	SeenPoints     int      `json:"seen_points"`     // the cycle total the kiosk showed
+}
+
+// PayOp records money the kiosk took. It is a fact: the server records it whatever happens.
+type PayOp struct {
+	PayerID   string    `json:"payer_id,omitempty"`
+	Method    string    `json:"method"`    // qr, card
+	Reference string    `json:"reference"` // the payment channel's transaction reference
+	Items     []PayItem `json:"items"`
+}
+
+// PayItem is the part of a payment for one violation.
+type PayItem struct {
+	ViolationID string `json:"violation_id"`
+	FineFen     int64  `json:"fine_fen"`
+	LateFeeFen  int64  `json:"late_fee_fen"`
+}
+
+// BindOp asks to bind a non-owned vehicle; the owner verified at the kiosk with ID number and
+// file number, which the server checks again.
+type BindOp struct {
+	DriverID    string `json:"driver_id"`
+	PlateType   string `json:"plate_type"`
+	PlateNumber string `json:"plate_number"`
+	OwnerID     string `json:"owner_id"`
+	OwnerFile   string `json:"owner_file_number"`
+}
+
+// UnbindOp ends a binding: the bound driver unbinds, or the owner revokes.
+type UnbindOp struct {
+	ActorID     string `json:"actor_id"`
+	DriverID    string `json:"driver_id"`
+	PlateType   string `json:"plate_type"`
+	PlateNumber string `json:"plate_number"`
+}
+
+// FollowOp asks to follow a vehicle with the owner's consent given at the kiosk.
+type FollowOp struct {
+	FollowerID  string `json:"follower_id"`
+	PlateType   string `json:"plate_type"`
+	PlateNumber string `json:"plate_number"`
+	OwnerID     string `json:"owner_id"`
+	OwnerFile   string `json:"owner_file_number"`
+}
+
+// UnfollowOp cancels a follow: the follower or the owner may.
+type UnfollowOp struct {
+	ActorID     string `json:"actor_id"`
+	FollowerID  string `json:"follower_id"`
+	PlateType   string `json:"plate_type"`
+	PlateNumber string `json:"plate_number"`
+}
+
+// Outcomes of an operation.
+const (
+	OutcomeApplied     = "applied"
+	OutcomeWithChanges = "applied_with_changes"
+	OutcomeRejected    = "rejected"
+	// OutcomeDeferred is not stored: the operation waits for an earlier sequence number and
+	// must be sent again after it.
+	OutcomeDeferred = "deferred"
+)
+
+// OpResult is the server's answer for one operation. Retries return the stored result.
+type OpResult struct {
+	OpID      string     `json:"op_id"`
+	Seq       int64      `json:"seq"`
+	Outcome   string     `json:"outcome"`
+	Reasons   []Reason   `json:"reasons,omitempty"`
+	Decisions []Decision `json:"decisions,omitempty"`
+	Payments  []Payment  `json:"payments,omitempty"`
+	// Skipped lists violations of a process operation that were not processed (their reasons
+	// are in Reasons).
+	Skipped      []string  `json:"skipped,omitempty"`
+	PointsBefore *int      `json:"points_before,omitempty"`
+	PointsAfter  *int      `json:"points_after,omitempty"`
+	BindingID    int64     `json:"binding_id,omitempty"`
+	FollowID     int64     `json:"follow_id,omitempty"`
+	AppliedAt    time.Time `json:"applied_at"`
+}
+
+// Reason is a model.Reason on the wire.
+type Reason struct {
+	Code        string     `json:"code"`
+	Rule        int        `json:"rule,omitempty"`
+	ViolationID string     `json:"violation_id,omitempty"`
+	Want        string     `json:"want,omitempty"`
+	Got         string     `json:"got,omitempty"`
+	Pos         int        `json:"pos,omitempty"`
+	N           int        `json:"n,omitempty"`
+	Limit       int        `json:"limit,omitempty"`
+	Fen         int64      `json:"fen,omitempty"`
+	LimitFen    int64      `json:"limit_fen,omitempty"`
+	At          *time.Time `json:"at,omitempty"`
+	Term        string     `json:"term,omitempty"`
+}
+
+// Decision is a penalty decision issued by a process operation.
+type Decision struct {
+	Number      string    `json:"number"`
+	ViolationID string    `json:"violation_id"`
+	Points      int       `json:"points"`
+	FineFen     int64     `json:"fine_fen"`
+	IssuedAt    time.Time `json:"issued_at"`
+	DueDate     string    `json:"due_date"`
+}
+
+// Payment is a recorded payment, or a refund record for money that was not owed.
+type Payment struct {
+	ID          string    `json:"id"`
+	ViolationID string    `json:"violation_id"`
+	Decision    string    `json:"decision,omitempty"`
+	FineFen     int64     `json:"fine_fen"`
+	LateFeeFen  int64     `json:"late_fee_fen"`
+	PaidAt      time.Time `json:"paid_at"`
+	Method      string    `json:"method"`
+	Refund      bool      `json:"refund"`
+}
+
+// Changes is the answer of GET /v1/changes?since=CURSOR: reference-data documents changed since
+// the cursor, and the cursor to ask with next time. When the server's epoch differs from the
+// cursor's (the database was restored or replaced), Full is true and every document is sent:
+// the kiosk replaces its reference data instead of patching it.
+type Changes struct {
+	Cursor  string      `json:"cursor"`
+	Full    bool        `json:"full"`
+	Changes []RefChange `json:"changes"`
+}
+
+// RefChange is one reference-data document.
+type RefChange struct {
+	Kind string          `json:"kind"` // profile, catalogue, texts
+	Key  string          `json:"key,omitempty"`
+	Body json.RawMessage `json:"body"` // the document itself
+}
+
+// Heartbeat is the body of POST /v1/heartbeat: how the kiosk is doing.
+type Heartbeat struct {
+	OutboxDepth int               `json:"outbox_depth"`
+	LastSync    *time.Time        `json:"last_sync,omitempty"`
+	Devices     map[string]string `json:"devices,omitempty"` // device name -> state
+	Version     string            `json:"version"`
+}
+
+// HeartbeatReply carries the server's clock, so that a kiosk can warn about skew.
+type HeartbeatReply struct {
+	ServerTime time.Time `json:"server_time"`
+}
+
+// Error is the body of every 4xx and 5xx answer.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

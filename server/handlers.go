@@ -1,0 +1,147 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// maxOps bounds one batch, so that one request cannot hold the database for long.
+const maxOps = 500
+
+// identifyRequest parses and rate-limits an identification. It writes the error answer itself
+// and returns ok=false when the request cannot go on.
+func (s *Server) identifyRequest(w http.ResponseWriter, sess *session) (model.IDNumber, model.FileNumber, bool) {
+	var req api.Identify
+	if err := decodeBody(sess.body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the body must be {\"id_number\": ..., \"file_number\": ...}")
+		return "", "", false
+	}
+	id, err := model.ParseIDNumber(req.IDNumber, s.now())
+	if err != nil {
+		writeInputError(w, err)
+		return "", "", false
+	}
+	file, err := model.ParseFileNumber(req.FileNumber)
+	if err != nil {
+		writeInputError(w, err)
+		return "", "", false
+	}
+	if scope := s.limits.allowIdentify(sess.kiosk.ID, id); scope != "" {
+		s.metrics.limited(scope)
+		s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", scope)
+		writeError(w, http.StatusTooManyRequests, "rate_limited",
+			"too many identification attempts: wait a few minutes, or go to a counter")
+		return "", "", false
+	}
+	return id, file, true
+}
+
+// noMatch answers a failed identification with one neutral message, and counts the failure
+// against the kiosk and the ID number.
+func (s *Server) noMatch(w http.ResponseWriter, sess *session, id model.IDNumber) {
+	s.limits.failedIdentify(sess.kiosk.ID, id)
+	writeError(w, http.StatusNotFound, "no_match", "the ID number and file number do not match a licence: check both and try again")
+}
+
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *session) {
+	id, file, ok := s.identifyRequest(w, sess)
+	if !ok {
+		return
+	}
+	p, err := s.profileOf(&sess.kiosk)
+	if err != nil {
+		s.internalError(w, "profile", err)
+		return
+	}
+	out, err := s.lookup(r.Context(), p, id, file)
+	switch {
+	case errors.Is(err, errNoMatch):
+		s.noMatch(w, sess, id)
+	case err != nil:
+		s.internalError(w, "lookup", err)
+	default:
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// handleVerify checks an owner who verifies at the kiosk to authorise a binding or a follow.
+func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *session) {
+	id, file, ok := s.identifyRequest(w, sess)
+	if !ok {
+		return
+	}
+	var d store.Driver
+	err := s.store.Read(r.Context(), func(rd store.Reader) error {
+		var err error
+		d, err = identify(rd, id, file)
+		return err
+	})
+	switch {
+	case errors.Is(err, errNoMatch):
+		s.noMatch(w, sess, id)
+	case err != nil:
+		s.internalError(w, "verify", err)
+	default:
+		writeJSON(w, http.StatusOK, api.Verified{Registered: d.Registered})
+	}
+}
+
+func (s *Server) handleOps(w http.ResponseWriter, r *http.Request, sess *session) {
+	var req api.OpsRequest
+	if err := decodeBody(sess.body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the body must be {\"ops\": [...]}: "+err.Error())
+		return
+	}
+	if len(req.Ops) == 0 || len(req.Ops) > maxOps {
+		writeError(w, http.StatusBadRequest, "bad_request", "send between 1 and 500 operations")
+		return
+	}
+	for _, op := range req.Ops {
+		if op.ID == "" || len(op.ID) > 64 || op.Seq < 1 || op.Epoch < 1 {
+			writeError(w, http.StatusBadRequest, "bad_request", "every operation needs an op_id (at most 64 characters), an epoch and a seq of 1 or more")
+			return
+		}
+	}
+	results, err := s.applyBatch(r.Context(), sess.kiosk.ID, req.Ops)
+	if err != nil {
+		s.internalError(w, "ops", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.OpsResponse{Results: results})
+}
+
+func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, sess *session) {
+	var hb api.Heartbeat
+	if err := decodeBody(sess.body, &hb); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the body must be a heartbeat: "+err.Error())
+		return
+	}
+	now := s.now()
+	if err := s.store.Tx(r.Context(), func(tx store.Tx) error { return tx.TouchKiosk(sess.kiosk.ID, now) }); err != nil {
+		s.internalError(w, "heartbeat", err)
+		return
+	}
+	s.metrics.heartbeat(sess.kiosk.ID, hb.OutboxDepth)
+	writeJSON(w, http.StatusOK, api.HeartbeatReply{ServerTime: now})
+}
+
+// writeInputError answers a malformed identity with its reason code, so that the kiosk can
+// word it (the kiosk checks first; this is for other clients and for defence).
+func writeInputError(w http.ResponseWriter, err error) {
+	var ie *model.InputError
+	if errors.As(err, &ie) {
+		writeError(w, http.StatusBadRequest, string(ie.Reason.Code), "the "+ie.Field+" is not valid")
+		return
+	}
+	writeError(w, http.StatusBadRequest, "bad_request", "invalid input")
+}
+
+// internalError logs what failed (no request content) and answers 500.
+func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
+	s.log.Error("request failed", "what", what, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal", "the server could not complete the request; it is safe to retry")
+}

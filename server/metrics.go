@@ -1,0 +1,194 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// metrics collects what /metrics exposes in the Prometheus text format. It is small enough to
+// keep by hand, and keeping it by hand keeps a global registry out of the process.
+type metrics struct {
+	mu        sync.Mutex
+	requests  map[[2]string]uint64 // route, status code
+	latency   map[string]*histogram
+	ops       map[[2]string]uint64 // type, outcome
+	auth      map[string]uint64
+	limitedBy map[string]uint64
+	outbox    map[string]int // kiosk -> outbox depth from its last heartbeat
+}
+
+// latencyBuckets are upper bounds in seconds.
+func latencyBuckets() []float64 {
+	return []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+}
+
+type histogram struct {
+	counts []uint64 // per bucket, then +Inf
+	sum    float64
+	n      uint64
+}
+
+func newMetrics() *metrics {
+	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
+		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, outbox: map[string]int{}}
+}
+
+func (m *metrics) request(route string, status int, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[[2]string{route, fmt.Sprint(status)}]++
+	h, ok := m.latency[route]
+	if !ok {
+		h = &histogram{counts: make([]uint64, len(latencyBuckets())+1)}
+		m.latency[route] = h
+	}
+	secs := d.Seconds()
+	i := sort.SearchFloat64s(latencyBuckets(), secs)
+	h.counts[i]++
+	h.sum += secs
+	h.n++
+}
+
+func (m *metrics) op(typ, outcome string) {
+	m.mu.Lock()
+	m.ops[[2]string{typ, outcome}]++
+	m.mu.Unlock()
+}
+
+func (m *metrics) authFailure(reason string) {
+	m.mu.Lock()
+	m.auth[reason]++
+	m.mu.Unlock()
+}
+
+func (m *metrics) limited(scope string) {
+	m.mu.Lock()
+	m.limitedBy[scope]++
+	m.mu.Unlock()
+}
+
+func (m *metrics) heartbeat(kiosk string, depth int) {
+	m.mu.Lock()
+	m.outbox[kiosk] = depth
+	m.mu.Unlock()
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// observe counts and times requests of a route. It logs one line per request with method,
+// route, status and duration: no query, no body, no header values.
+func (s *Server) observe(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		d := time.Since(start)
+		s.metrics.request(route, rec.status, d)
+		s.log.Debug("request", "method", r.Method, "route", route, "status", rec.status, "ms", d.Milliseconds())
+	})
+}
+
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	var kiosks []store.Kiosk
+	err := s.store.Read(r.Context(), func(rd store.Reader) error {
+		var err error
+		kiosks, err = rd.Kiosks()
+		return err
+	})
+	if err != nil {
+		s.internalError(w, "metrics", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.metrics.write(w, kiosks)
+}
+
+func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fmt.Fprintln(w, "# HELP kiosk_http_requests_total HTTP requests by route and status code.")
+	fmt.Fprintln(w, "# TYPE kiosk_http_requests_total counter")
+	for _, k := range sortedKeys2(m.requests) {
+		fmt.Fprintf(w, "kiosk_http_requests_total{route=%q,code=%q} %d\n", k[0], k[1], m.requests[k])
+	}
+	fmt.Fprintln(w, "# HELP kiosk_http_request_duration_seconds Time to answer a request, by route.")
+	fmt.Fprintln(w, "# TYPE kiosk_http_request_duration_seconds histogram")
+	routes := make([]string, 0, len(m.latency))
+	for r := range m.latency {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	for _, route := range routes {
+		h := m.latency[route]
+		cum := uint64(0)
+		for i, le := range latencyBuckets() {
+			cum += h.counts[i]
+			fmt.Fprintf(w, "kiosk_http_request_duration_seconds_bucket{route=%q,le=\"%g\"} %d\n", route, le, cum)
+		}
+		fmt.Fprintf(w, "kiosk_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", route, h.n)
+		fmt.Fprintf(w, "kiosk_http_request_duration_seconds_sum{route=%q} %g\n", route, h.sum)
+		fmt.Fprintf(w, "kiosk_http_request_duration_seconds_count{route=%q} %d\n", route, h.n)
+	}
+	fmt.Fprintln(w, "# HELP kiosk_operations_total Kiosk operations applied, by type and outcome.")
+	fmt.Fprintln(w, "# TYPE kiosk_operations_total counter")
+	for _, k := range sortedKeys2(m.ops) {
+		fmt.Fprintf(w, "kiosk_operations_total{type=%q,outcome=%q} %d\n", k[0], k[1], m.ops[k])
+	}
+	writeCounter(w, "kiosk_auth_failures_total", "Requests refused by authentication, by reason.", "reason", m.auth)
+	writeCounter(w, "kiosk_rate_limited_total", "Identifications refused by a rate limit, by scope.", "scope", m.limitedBy)
+	fmt.Fprintln(w, "# HELP kiosk_last_seen_timestamp_seconds When each enrolled kiosk was last heard from (0: never).")
+	fmt.Fprintln(w, "# TYPE kiosk_last_seen_timestamp_seconds gauge")
+	for _, k := range kiosks {
+		seen := int64(0)
+		if !k.LastSeen.IsZero() {
+			seen = k.LastSeen.Unix()
+		}
+		fmt.Fprintf(w, "kiosk_last_seen_timestamp_seconds{kiosk=%q} %d\n", k.ID, seen)
+	}
+	fmt.Fprintln(w, "# HELP kiosk_outbox_depth Operations waiting in each kiosk's outbox, from its last heartbeat.")
+	fmt.Fprintln(w, "# TYPE kiosk_outbox_depth gauge")
+	for _, k := range sortedKeys(m.outbox) {
+		fmt.Fprintf(w, "kiosk_outbox_depth{kiosk=%q} %d\n", k, m.outbox[k])
+	}
+}
+
+func writeCounter(w io.Writer, name, help, label string, values map[string]uint64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
+	for _, k := range sortedKeys(values) {
+		fmt.Fprintf(w, "%s{%s=%q} %d\n", name, label, k, values[k])
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys2(m map[[2]string]uint64) [][2]string {
+	out := make([][2]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i][:], "\x00") < strings.Join(out[j][:], "\x00") })
+	return out
+}

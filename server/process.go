@@ -1,0 +1,201 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// applyProcess re-judges a selection of violations with the model against current data and,
+// when it still holds, issues a decision per violation and enters the points on the driver's
+// licence. Violations that were processed elsewhere in the meantime are skipped and said so;
+// any other failing rule rejects the whole selection, because the driver accepted the points of
+// the selection as a whole.
+func (s *Server) applyProcess(tx store.Tx, p *model.Profile, op api.Op, now time.Time) (api.OpResult, error) {
+	req := op.Process
+	id, err := model.ParseIDNumber(req.DriverID, now)
+	if err != nil || len(req.ViolationIDs) == 0 {
+		return rejected(model.Reason{Code: model.ReasonOpMalformed}), nil
+	}
+	d, err := tx.LockDriver(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Licence == nil) {
+		return rejected(model.Reason{Code: model.ReasonDriverUnknown}), nil
+	} else if err != nil {
+		return api.OpResult{}, err
+	}
+	c, err := s.caseFor(tx, p, d, now)
+	if err != nil {
+		return api.OpResult{}, err
+	}
+	e := model.NewEvaluator(c)
+
+	var res api.OpResult
+	var todo []model.Violation
+	var failures []api.Reason
+	for _, vid := range req.ViolationIDs {
+		v, err := tx.LockViolation(vid)
+		if errors.Is(err, store.ErrNotFound) {
+			failures = append(failures, api.Reason{Code: string(model.ReasonViolationUnknown), ViolationID: vid})
+			continue
+		} else if err != nil {
+			return api.OpResult{}, err
+		}
+		if v.Status == model.StatusProcessed || v.Status == model.StatusPaid {
+			res.Skipped = append(res.Skipped, vid)
+			res.Reasons = append(res.Reasons, api.Reason{Code: string(model.ReasonProcessedElsewhere), ViolationID: vid})
+			continue
+		}
+		el := e.Evaluate(v)
+		for _, r := range el.Reasons {
+			failures = append(failures, api.FromReason(r, vid))
+		}
+		if el.Eligible && !verified(el.Verify, req) {
+			failures = append(failures, api.Reason{Code: string(model.ReasonNotVerified), ViolationID: vid})
+		}
+		todo = append(todo, v)
+	}
+	if len(failures) == 0 && len(todo) > 0 {
+		if set := e.EvaluateSet(todo); !set.Allowed {
+			for _, r := range set.Reasons {
+				failures = append(failures, api.FromReason(r, ""))
+			}
+		}
+	}
+	if len(failures) > 0 || len(todo) == 0 {
+		res.Outcome, res.Reasons = api.OutcomeRejected, append(failures, res.Reasons...)
+		res.Skipped = nil
+		return res, nil
+	}
+	return s.issueDecisions(tx, p, d, c.CyclePoints, todo, req.SeenPoints, now, res)
+}
+
+func verified(need model.Verification, req *api.ProcessOp) bool {
+	if !req.DriverVerified {
+		return false
+	}
+	return need != model.VerifyDriverAndOwner || req.OwnerVerified
+}
+
+// issueDecisions writes the decisions, the violations' new status and the points entries.
+func (s *Server) issueDecisions(tx store.Tx, p *model.Profile, d store.Driver, before int, todo []model.Violation, seen int, now time.Time, res api.OpResult) (api.OpResult, error) {
+	year := model.DateOf(now).Year
+	after := before
+	for _, v := range todo {
+		seq, err := tx.NextDecisionSeq(v.OfficeCode, year)
+		if err != nil {
+			return api.OpResult{}, err
+		}
+		num, err := model.NewDecisionNumber(v.OfficeCode, year, seq)
+		if err != nil {
+			return api.OpResult{}, fmt.Errorf("decision number for violation %s: %w", v.ID, err)
+		}
+		dec := model.Decision{Number: num, ViolationID: v.ID, Driver: d.ID, Plate: v.Plate,
+			Points: v.Points, Fine: v.Fine, IssuedAt: now, Due: model.DueDate(now, p.Payment)}
+		if err := tx.InsertDecision(dec); err != nil {
+			return api.OpResult{}, err
+		}
+		v.Status, v.Decision, v.Driver, v.DecidedAt = model.StatusProcessed, num, d.ID, now
+		if err := tx.UpdateViolation(v); err != nil {
+			return api.OpResult{}, err
+		}
+		if err := tx.InsertPointsEntry(d.ID, model.PointsEntry{Decision: num, Points: v.Points, EnteredAt: now}); err != nil {
+			return api.OpResult{}, err
+		}
+		after += v.Points
+		res.Decisions = append(res.Decisions, api.FromDecision(dec))
+	}
+	res.Outcome = api.OutcomeApplied
+	if before != seen {
+		res.Reasons = append(res.Reasons, api.FromReason(model.Reason{Code: model.ReasonPointsChanged,
+			Args: model.Args{N: before, Limit: seen}}, ""))
+	}
+	if len(res.Reasons) > 0 {
+		res.Outcome = api.OutcomeWithChanges
+	}
+	res.PointsBefore, res.PointsAfter = &before, &after
+	return res, nil
+}
+
+// applyPay records money the kiosk took. A payment is a fact: it is always recorded. Money for
+// a violation that is not payable (paid already, not decided, under objection, unknown) and
+// money beyond what is due become refund records, and the outcome says so.
+func (s *Server) applyPay(tx store.Tx, p *model.Profile, op api.Op, now time.Time) (api.OpResult, error) {
+	paidAt := op.At
+	if paidAt.IsZero() || paidAt.After(now) {
+		paidAt = now // a kiosk clock ahead of ours must not make a payment look early
+	}
+	res := api.OpResult{Outcome: api.OutcomeApplied}
+	for i, item := range op.Pay.Items {
+		pay := model.Payment{ID: fmt.Sprintf("%s/%d", op.ID, i+1), Fine: model.Fen(item.FineFen),
+			LateFee: model.Fen(item.LateFeeFen), PaidAt: paidAt, Method: model.PaymentMethod(op.Pay.Method)}
+		reasons, records, err := s.settle(tx, p, item.ViolationID, pay)
+		if err != nil {
+			return api.OpResult{}, err
+		}
+		for _, r := range reasons {
+			res.Reasons = append(res.Reasons, api.FromReason(r, item.ViolationID))
+		}
+		for _, rec := range records {
+			if err := tx.InsertPayment(item.ViolationID, rec); err != nil {
+				return api.OpResult{}, err
+			}
+			res.Payments = append(res.Payments, api.FromPayment(item.ViolationID, rec))
+		}
+	}
+	if len(res.Reasons) > 0 {
+		res.Outcome = api.OutcomeWithChanges
+	}
+	return res, nil
+}
+
+// settle decides how one item's money is recorded and updates the violation when it is paid.
+func (s *Server) settle(tx store.Tx, p *model.Profile, violationID string, pay model.Payment) ([]model.Reason, []model.Payment, error) {
+	refund := func(code model.ReasonCode, a model.Args) ([]model.Reason, []model.Payment, error) {
+		pay.Refund = true
+		return []model.Reason{{Code: code, Args: a}}, []model.Payment{pay}, nil
+	}
+	v, err := tx.LockViolation(violationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return refund(model.ReasonPayUnknown, model.Args{})
+	} else if err != nil {
+		return nil, nil, err
+	}
+	pay.Decision = v.Decision
+	for _, r := range model.PayCheck(v) {
+		return refund(r.Code, r.Args)
+	}
+	due := model.AmountAt(v.Fine, v.DecidedAt, pay.PaidAt, p.Payment)
+	prior, err := tx.Payments(v.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	received := pay.Total()
+	for _, q := range prior {
+		if !q.Refund {
+			received += q.Total()
+		}
+	}
+	if received < due.Total() {
+		return []model.Reason{{Code: model.ReasonPayShort, Args: model.Args{Fen: received, LimitFen: due.Total()}}},
+			[]model.Payment{pay}, nil
+	}
+	v.Status, v.PaidAt = model.StatusPaid, pay.PaidAt
+	if err := tx.UpdateViolation(v); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.MarkPointsPaid(v.Decision, pay.PaidAt); err != nil {
+		return nil, nil, err
+	}
+	records := []model.Payment{pay}
+	if excess := received - due.Total(); excess > 0 {
+		// Keep what was received as one fact and record the excess as owed back.
+		back := model.Payment{ID: pay.ID + "/refund", Decision: v.Decision, Fine: excess,
+			PaidAt: pay.PaidAt, Method: pay.Method, Refund: true}
+		return []model.Reason{{Code: model.ReasonPayOverpaid, Args: model.Args{Fen: excess}}}, append(records, back), nil
+	}
+	return nil, records, nil
+}

@@ -1,0 +1,100 @@
+// Package server is the central authority kiosks sync with: a versioned JSON API over HTTP
+// (/v1/...), request authentication, rate limits, metrics, and the service logic that applies
+// kiosks' operations exactly once, re-checking every rule with package model against current
+// data. Persistent state lives behind the store package.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// Config is what a Server is built from.
+type Config struct {
+	Store     store.Store
+	Reference *model.Reference
+	// DefaultProfile judges operations of kiosks enrolled without a profile.
+	DefaultProfile string
+	Log            *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now    func() time.Time
+	Limits Limits
+}
+
+// Server serves the API.
+type Server struct {
+	store          store.Store
+	ref            *model.Reference
+	defaultProfile string
+	log            *slog.Logger
+	now            func() time.Time
+	metrics        *metrics
+	limits         *limiter
+	secrets        *secretCache
+}
+
+// New builds a server and brings the reference-data feed up to date with cfg.Reference.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Reference == nil {
+		return nil, errors.New("server: a store and reference data are required")
+	}
+	if _, err := cfg.Reference.Profile(cfg.DefaultProfile); err != nil {
+		return nil, fmt.Errorf("server: default profile: %w", err)
+	}
+	s := &Server{
+		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
+		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.limits = newLimiter(cfg.Limits.orDefault(), s.now)
+	if err := s.syncReference(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler routes the API. Everything under /v1/ needs a signed request.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	v1 := func(pattern, route string, h func(http.ResponseWriter, *http.Request, *session)) {
+		mux.Handle(pattern, s.observe(route, s.authenticated(h)))
+	}
+	v1("POST /v1/lookup", "lookup", s.handleLookup)
+	v1("POST /v1/verify", "verify", s.handleVerify)
+	v1("POST /v1/ops", "ops", s.handleOps)
+	v1("GET /v1/changes", "changes", s.handleChanges)
+	v1("POST /v1/heartbeat", "heartbeat", s.handleHeartbeat)
+	mux.Handle("GET /healthz", s.observe("healthz", http.HandlerFunc(s.handleHealth)))
+	mux.Handle("GET /metrics", http.HandlerFunc(s.handleMetrics))
+	mux.Handle("/", s.observe("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: see docs/openapi.yaml")
+	})))
+	return mux
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	err := s.store.Read(ctx, func(rd store.Reader) error {
+		_, _, err := rd.Meta("epoch")
+		return err
+	})
+	if err != nil {
+		s.log.Error("health check failed", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the database does not answer")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "store": s.store.Kind()})
+}

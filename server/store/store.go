@@ -1,0 +1,211 @@
+// Package store holds the central server's persistent state behind one interface, with two
+// implementations over one SQL code path: SQLite (modernc.org/sqlite, no cgo, one file under a
+// data directory: the embedded default) and PostgreSQL (pgx). Schema migrations run at Open.
+//
+// The store offers transactional primitives; the rules (what to check, what to write) live in
+// the server's service layer and in package model. Every write an operation makes happens inside
+// one Tx, so that deduplication, re-checking, applying, storing the result and advancing the
+// kiosk's sequence commit or roll back together.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hallkiosk/kiosk/model"
+)
+
+// ErrNotFound is returned by lookups of a single record that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is the server's database.
+type Store interface {
+	// Tx runs fn in one read-write transaction and commits when fn returns nil. Concurrent
+	// transactions that lock the same kiosk, driver or violation (the Lock methods) run one
+	// after the other. A transaction that fails because of a concurrency conflict the database
+	// detected (serialization failure, deadlock, SQLITE_BUSY) is retried, so fn must have no
+	// effects outside the transaction.
+	Tx(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn in a read-only transaction that sees one consistent snapshot.
+	Read(ctx context.Context, fn func(Reader) error) error
+	// RememberNonce records a request nonce of a kiosk until the given time and reports whether
+	// it was fresh (never seen, or seen only with an expiry in the past). Across server processes
+	// sharing one PostgreSQL database, a nonce is fresh for exactly one of them.
+	RememberNonce(ctx context.Context, kioskID, nonce string, until time.Time) (fresh bool, err error)
+	// Kind is "sqlite" or "postgres".
+	Kind() string
+	Close() error
+}
+
+// Reader reads records. Lists come back in a stable order (documented per method) and are
+// empty, not nil-with-error, when nothing matches.
+type Reader interface {
+	Meta(key string) (value string, ok bool, err error)
+
+	// Driver returns the person with this ID number, with their licence when they have one.
+	Driver(id model.IDNumber) (Driver, error)
+	Vehicle(p model.Plate) (Vehicle, error)
+	// VehiclesOwnedBy lists the vehicles a person owns, by plate type then number.
+	VehiclesOwnedBy(owner model.IDNumber) ([]Vehicle, error)
+
+	// Bindings lists bindings (in force or ended) by Since then ID, filtered by exactly one of
+	// driver, plate or owner being set in the filter.
+	Bindings(f BindingFilter) ([]Binding, error)
+	// Follows lists follows likewise, by RequestedAt then ID.
+	Follows(f FollowFilter) ([]Follow, error)
+
+	Violation(id string) (model.Violation, error)
+	// ViolationsOfPlates lists the violations recorded against these vehicles, by time then ID.
+	ViolationsOfPlates(plates []model.Plate) ([]model.Violation, error)
+	// ViolationsDecidedAgainst lists violations whose decision names this driver, by time then ID.
+	ViolationsDecidedAgainst(driver model.IDNumber) ([]model.Violation, error)
+
+	// PointsEntries lists a licence's points ledger by EnteredAt then decision number.
+	PointsEntries(driver model.IDNumber) ([]model.PointsEntry, error)
+	Decision(n model.DecisionNumber) (model.Decision, error)
+	// Payments lists the payments (and refund records) of a violation by PaidAt then ID.
+	Payments(violationID string) ([]model.Payment, error)
+
+	Op(opID string) (OpRecord, error)
+	// OpAt returns the operation a kiosk sent with this epoch and sequence number.
+	OpAt(kioskID string, epoch, seq int64) (OpRecord, error)
+	// OpCounts counts stored operations by outcome.
+	OpCounts() (map[string]int64, error)
+
+	Kiosk(id string) (Kiosk, error)
+	// Kiosks lists enrolled kiosks by ID.
+	Kiosks() ([]Kiosk, error)
+
+	// RefChanges lists reference-data changes with Seq > since, in Seq order.
+	RefChanges(since int64) ([]RefChange, error)
+}
+
+// Tx is a read-write transaction.
+type Tx interface {
+	Reader
+
+	// LockKiosk reads a kiosk and holds it until the transaction ends: operations of one kiosk
+	// apply one at a time.
+	LockKiosk(id string) (Kiosk, error)
+	// LockDriver reads a person and holds them: points of one licence change one at a time.
+	LockDriver(id model.IDNumber) (Driver, error)
+	// LockViolation reads a violation and holds it.
+	LockViolation(id string) (model.Violation, error)
+
+	// InsertOp stores an operation's record. It reports false, and stores nothing, when an
+	// operation with the same OpID or the same kiosk, epoch and sequence already exists (a
+	// concurrent inserter of the same key waits for the first to commit or roll back).
+	InsertOp(rec OpRecord) (inserted bool, err error)
+	// SetKioskProgress records the last applied sequence of the kiosk's epoch.
+	SetKioskProgress(kioskID string, epoch, lastSeq int64) error
+	// TouchKiosk records when the kiosk was last heard from.
+	TouchKiosk(kioskID string, at time.Time) error
+	InsertKiosk(k Kiosk) error
+
+	// NextDecisionSeq returns the next decision sequence number for an office and year,
+	// starting at 1; numbers are never reused, even across server processes.
+	NextDecisionSeq(officeCode string, year int) (int64, error)
+	InsertDecision(d model.Decision) error
+	// UpdateViolation writes every field of v (found by ID).
+	UpdateViolation(v model.Violation) error
+	InsertPointsEntry(driver model.IDNumber, e model.PointsEntry) error
+	// MarkPointsPaid sets PaidAt on the entry of a decision, if it is unpaid.
+	MarkPointsPaid(n model.DecisionNumber, paidAt time.Time) error
+	// InsertPayment stores a payment or refund record for a violation.
+	InsertPayment(violationID string, p model.Payment) error
+
+	// InsertBinding stores a binding and returns its ID.
+	InsertBinding(b model.Binding) (int64, error)
+	// EndBinding sets Ended on a binding that is in force.
+	EndBinding(id int64, at time.Time) error
+	InsertFollow(f model.Follow) (int64, error)
+	CancelFollow(id int64, at time.Time) error
+
+	// Upserts used by data import: they replace a record with the same key.
+	PutDriver(d Driver) error
+	PutVehicle(v Vehicle) error
+	PutViolation(v model.Violation) error
+
+	PutMeta(key, value string) error
+	// AppendRefChange stores a reference-data change and returns its sequence number.
+	AppendRefChange(kind, key string, body []byte) (int64, error)
+}
+
+// Driver is a person known to the platform: a licence holder, a vehicle owner, or both.
+type Driver struct {
+	model.Driver
+	// Licence is nil for a person without a driving licence (an owner who does not drive).
+	Licence *model.Licence
+	// Registered is true when the person has an account on the platform (needed to authorise
+	// a binding of their vehicle).
+	Registered bool
+}
+
+// Vehicle is a registered vehicle with its owner's display name (a unit's name, or a person's).
+type Vehicle struct {
+	model.Vehicle
+	OwnerName string
+}
+
+// Binding is a stored binding.
+type Binding struct {
+	ID int64
+	model.Binding
+}
+
+// Follow is a stored follow.
+type Follow struct {
+	ID int64
+	model.Follow
+}
+
+// BindingFilter selects bindings by exactly one of its fields.
+type BindingFilter struct {
+	Driver model.IDNumber
+	Plate  model.Plate
+	Owner  model.IDNumber
+}
+
+// FollowFilter selects follows by exactly one of its fields.
+type FollowFilter struct {
+	Follower model.IDNumber
+	Plate    model.Plate
+	Owner    model.IDNumber
+}
+
+// OpRecord is an operation as the server stored it, with its result. The result is stored as
+// JSON so that a retry returns exactly the same bytes.
+type OpRecord struct {
+	OpID        string
+	KioskID     string
+	Epoch       int64
+	Seq         int64
+	Type        string
+	RequestHash string // SHA-256 of the canonical request, hex: the same id with other content is refused
+	Outcome     string // "applied", "applied_with_changes", "rejected"
+	Result      []byte // the JSON result returned to the kiosk
+	AppliedAt   time.Time
+}
+
+// Kiosk is an enrolled terminal.
+type Kiosk struct {
+	ID         string
+	Name       string
+	Hall       string
+	Profile    string // the policy profile the kiosk runs, which the server re-checks its operations with
+	Secret     []byte // HMAC key, 32 random bytes
+	EnrolledAt time.Time
+	LastSeen   time.Time // zero until first heard from
+	Epoch      int64     // the kiosk's current epoch (a new local store starts a new epoch)
+	LastSeq    int64     // last applied sequence number in Epoch
+}
+
+// RefChange is one change to reference data (a profile, the catalogue, the texts).
+type RefChange struct {
+	Seq  int64
+	Kind string // "profile", "catalogue", "texts"
+	Key  string // profile name, or "" for catalogue and texts
+	Body []byte // the full new document
+	At   time.Time
+}
