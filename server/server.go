@@ -79,7 +79,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /healthz", s.observe("healthz", http.HandlerFunc(s.handleHealth)))
 	mux.Handle("GET /metrics", http.HandlerFunc(s.handleMetrics))
 	mux.Handle("/", s.observe("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: see docs/openapi.yaml")
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: see docs/openapi.json")
 	})))
 	return mux
 }

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Client calls the server's API as one enrolled kiosk, signing every request.
+type Client struct {
+	base    string
+	kioskID string
+	secret  []byte
+	http    *http.Client
+	now     func() time.Time
+}
+
+// NewClient builds a client for the server at base (e.g. "https://server:8470").
+func NewClient(base, kioskID string, secret []byte, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: 15 * time.Second}
+	}
+	return &Client{base: base, kioskID: kioskID, secret: secret, http: hc, now: time.Now}
+}
+
+// NewClientWithClock is NewClient with the clock that timestamps requests (tests, simulations).
+func NewClientWithClock(base, kioskID string, secret []byte, hc *http.Client, now func() time.Time) *Client {
+	c := NewClient(base, kioskID, secret, hc)
+	c.now = now
+	return c
+}
+
+// StatusError is a non-2xx answer.
+type StatusError struct {
+	Status int
+	Body   Error
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("server answered %d %s: %s", e.Status, e.Body.Code, e.Body.Message)
+}
+
+// Lookup identifies a driver and returns what the kiosk shows them.
+func (c *Client) Lookup(ctx context.Context, id Identify) (Lookup, error) {
+	var out Lookup
+	return out, c.do(ctx, http.MethodPost, "/v1/lookup", id, &out)
+}
+
+// Verify checks an owner's ID number and file number.
+func (c *Client) Verify(ctx context.Context, id Identify) (Verified, error) {
+	var out Verified
+	return out, c.do(ctx, http.MethodPost, "/v1/verify", id, &out)
+}
+
+// Ops sends a batch of operations.
+func (c *Client) Ops(ctx context.Context, ops []Op) (OpsResponse, error) {
+	var out OpsResponse
+	return out, c.do(ctx, http.MethodPost, "/v1/ops", OpsRequest{Ops: ops}, &out)
+}
+
+// Changes pulls reference-data changes since a cursor ("" for everything).
+func (c *Client) Changes(ctx context.Context, since string) (Changes, error) {
+	var out Changes
+	return out, c.do(ctx, http.MethodGet, "/v1/changes?since="+url.QueryEscape(since), nil, &out)
+}
+
+// Heartbeat reports the kiosk's state.
+func (c *Client) Heartbeat(ctx context.Context, hb Heartbeat) (HeartbeatReply, error) {
+	var out HeartbeatReply
+	return out, c.do(ctx, http.MethodPost, "/v1/heartbeat", hb, &out)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if err := Sign(req, c.kioskID, c.secret, body, c.now()); err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		se := &StatusError{Status: resp.StatusCode}
+		_ = json.Unmarshal(data, &se.Body)
+		return se
+	}
+	return json.Unmarshal(data, out)
+}
