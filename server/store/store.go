@@ -6,6 +6,10 @@
 // the server's service layer and in package model. Every write an operation makes happens inside
 // one Tx, so that deduplication, re-checking, applying, storing the result and advancing the
 // kiosk's sequence commit or roll back together.
+//
+// Times are kept to the millisecond and come back in UTC; the zero time stays zero. Errors name
+// the table and the operation that failed, never the values involved (ID numbers, names and
+// plates are personal data and errors end up in logs).
 package store
 
 import (
@@ -25,13 +29,20 @@ type Store interface {
 	// transactions that lock the same kiosk, driver or violation (the Lock methods) run one
 	// after the other. A transaction that fails because of a concurrency conflict the database
 	// detected (serialization failure, deadlock, SQLITE_BUSY) is retried, so fn must have no
-	// effects outside the transaction.
+	// effects outside the transaction. fn must return the store's errors wrapped with %w (or
+	// as they are) for a conflict to be recognised, and must not call Tx itself: the embedded
+	// store has a single writer connection, so a nested Tx would wait for ever.
 	Tx(ctx context.Context, fn func(Tx) error) error
 	// Read runs fn in a read-only transaction that sees one consistent snapshot.
 	Read(ctx context.Context, fn func(Reader) error) error
 	// RememberNonce records a request nonce of a kiosk until the given time and reports whether
 	// it was fresh (never seen, or seen only with an expiry in the past). Across server processes
-	// sharing one PostgreSQL database, a nonce is fresh for exactly one of them.
+	// sharing one PostgreSQL database, a nonce is fresh for exactly one of them. The embedded
+	// store, which one process owns, keeps nonces in memory: a restart forgets them, as a crash
+	// may on PostgreSQL (nonces are written without waiting for fsync), which leaves the request
+	// timestamp check to bound replays.
+	// "The past" is judged by this machine's clock, but never later than the new expiry, so
+	// that a caller on a lagging clock (a test clock) still has its replays caught.
 	RememberNonce(ctx context.Context, kioskID, nonce string, until time.Time) (fresh bool, err error)
 	// Kind is "sqlite" or "postgres".
 	Kind() string
@@ -50,7 +61,7 @@ type Reader interface {
 	VehiclesOwnedBy(owner model.IDNumber) ([]Vehicle, error)
 
 	// Bindings lists bindings (in force or ended) by Since then ID, filtered by exactly one of
-	// driver, plate or owner being set in the filter.
+	// driver, plate or owner being set in the filter (another filter is an error).
 	Bindings(f BindingFilter) ([]Binding, error)
 	// Follows lists follows likewise, by RequestedAt then ID.
 	Follows(f FollowFilter) ([]Follow, error)
@@ -97,7 +108,8 @@ type Tx interface {
 	// operation with the same OpID or the same kiosk, epoch and sequence already exists (a
 	// concurrent inserter of the same key waits for the first to commit or roll back).
 	InsertOp(rec OpRecord) (inserted bool, err error)
-	// SetKioskProgress records the last applied sequence of the kiosk's epoch.
+	// SetKioskProgress records the last applied sequence of the kiosk's epoch. It and
+	// TouchKiosk report ErrNotFound for an unknown kiosk.
 	SetKioskProgress(kioskID string, epoch, lastSeq int64) error
 	// TouchKiosk records when the kiosk was last heard from.
 	TouchKiosk(kioskID string, at time.Time) error
@@ -107,22 +119,27 @@ type Tx interface {
 	// starting at 1; numbers are never reused, even across server processes.
 	NextDecisionSeq(officeCode string, year int) (int64, error)
 	InsertDecision(d model.Decision) error
-	// UpdateViolation writes every field of v (found by ID).
+	// UpdateViolation writes every field of v (found by ID; ErrNotFound if there is none).
 	UpdateViolation(v model.Violation) error
 	InsertPointsEntry(driver model.IDNumber, e model.PointsEntry) error
-	// MarkPointsPaid sets PaidAt on the entry of a decision, if it is unpaid.
+	// MarkPointsPaid sets PaidAt on the entry of a decision, if it is unpaid; a paid entry
+	// keeps its first date, and a decision without an entry (no points) is left alone.
 	MarkPointsPaid(n model.DecisionNumber, paidAt time.Time) error
-	// InsertPayment stores a payment or refund record for a violation.
+	// InsertPayment stores a payment or refund record for a violation. The violation need not
+	// exist: money received for an unknown one is still recorded, as a refund.
 	InsertPayment(violationID string, p model.Payment) error
 
 	// InsertBinding stores a binding and returns its ID.
 	InsertBinding(b model.Binding) (int64, error)
-	// EndBinding sets Ended on a binding that is in force.
+	// EndBinding sets Ended on a binding that is in force; an ended binding keeps its first end
+	// date. ErrNotFound for an unknown ID. CancelFollow does likewise for follows.
 	EndBinding(id int64, at time.Time) error
 	InsertFollow(f model.Follow) (int64, error)
 	CancelFollow(id int64, at time.Time) error
 
-	// Upserts used by data import: they replace a record with the same key.
+	// Upserts used by data import: they replace a record with the same key. A licence's number
+	// is its holder's ID number: PutDriver takes an empty Licence.ID to mean the holder's and
+	// refuses another person's.
 	PutDriver(d Driver) error
 	PutVehicle(v Vehicle) error
 	PutViolation(v model.Violation) error

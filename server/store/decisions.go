@@ -1,0 +1,160 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hallkiosk/kiosk/model"
+)
+
+const decisionColumns = `number, violation_id, driver_id, plate_type, plate_number, points, fine,
+	issued_at, due`
+
+func scanDecision(r scanner) (model.Decision, error) {
+	var (
+		d                            model.Decision
+		number, driver, typ, plateNo string
+		fine, issued                 int64
+		due                          string
+	)
+	err := r.Scan(&number, &d.ViolationID, &driver, &typ, &plateNo, &d.Points, &fine, &issued, &due)
+	if err != nil {
+		return model.Decision{}, err
+	}
+	if d.Due, err = parseDate(due); err != nil {
+		return model.Decision{}, errors.New("due date column is not a YYYY-MM-DD date")
+	}
+	d.Number = model.DecisionNumber(number)
+	d.Driver = model.IDNumber(driver)
+	d.Plate = plateOf(typ, plateNo)
+	d.Fine = model.Fen(fine)
+	d.IssuedAt = fromMillis(issued)
+	return d, nil
+}
+
+func (c *conn) Decision(n model.DecisionNumber) (model.Decision, error) {
+	return getOne(c, "decision", scanDecision,
+		`SELECT `+decisionColumns+` FROM decisions WHERE number = $1`, string(n))
+}
+
+func (c *conn) InsertDecision(d model.Decision) error {
+	_, err := c.exec(`INSERT INTO decisions (`+decisionColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		string(d.Number), d.ViolationID, string(d.Driver), string(d.Plate.Type),
+		string(d.Plate.Number), d.Points, int64(d.Fine), millis(d.IssuedAt), dateText(d.Due))
+	if err != nil {
+		return fmt.Errorf("store: insert decision: %w", err)
+	}
+	return nil
+}
+
+// NextDecisionSeq is one upsert: the row lock it takes makes concurrent callers, in any
+// process, wait for each other, and each gets the value its own update produced.
+func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
+	var n int64
+	err := c.queryRow(`INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, 1)
+		ON CONFLICT (office_code, year) DO UPDATE SET last_seq = decision_seq.last_seq + 1
+		RETURNING last_seq`, officeCode, year).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: next decision sequence: %w", err)
+	}
+	return n, nil
+}
+
+func scanPointsEntry(r scanner) (model.PointsEntry, error) {
+	var (
+		e             model.PointsEntry
+		number        string
+		entered, paid int64
+	)
+	if err := r.Scan(&number, &e.Points, &entered, &paid); err != nil {
+		return model.PointsEntry{}, err
+	}
+	e.Decision = model.DecisionNumber(number)
+	e.EnteredAt = fromMillis(entered)
+	e.PaidAt = fromMillis(paid)
+	return e, nil
+}
+
+func (c *conn) PointsEntries(driver model.IDNumber) ([]model.PointsEntry, error) {
+	return list(c, "points entries", scanPointsEntry,
+		`SELECT decision, points, entered_at, paid_at FROM points_entries WHERE driver_id = $1
+		ORDER BY entered_at, decision`, string(driver))
+}
+
+func (c *conn) InsertPointsEntry(driver model.IDNumber, e model.PointsEntry) error {
+	_, err := c.exec(`INSERT INTO points_entries (decision, driver_id, points, entered_at, paid_at)
+		VALUES ($1, $2, $3, $4, $5)`,
+		string(e.Decision), string(driver), e.Points, millis(e.EnteredAt), millis(e.PaidAt))
+	if err != nil {
+		return fmt.Errorf("store: insert points entry: %w", err)
+	}
+	return nil
+}
+
+// MarkPointsPaid leaves an entry that is already paid as it is (the first payment date counts),
+// and does nothing for a decision without an entry: one that carries no points, or an on-site
+// decision imported without its ledger entry, has nothing to mark, and its payment must not fail.
+func (c *conn) MarkPointsPaid(n model.DecisionNumber, paidAt time.Time) error {
+	_, err := c.exec(`UPDATE points_entries SET paid_at = $2 WHERE decision = $1 AND paid_at = 0`,
+		string(n), millis(paidAt))
+	if err != nil {
+		return fmt.Errorf("store: mark points paid: %w", err)
+	}
+	return nil
+}
+
+const paymentColumns = `id, decision, fine, late_fee, paid_at, method, refund`
+
+func scanPayment(r scanner) (model.Payment, error) {
+	var (
+		p               model.Payment
+		number, method  string
+		fine, fee, paid int64
+	)
+	if err := r.Scan(&p.ID, &number, &fine, &fee, &paid, &method, &p.Refund); err != nil {
+		return model.Payment{}, err
+	}
+	p.Decision = model.DecisionNumber(number)
+	p.Fine, p.LateFee = model.Fen(fine), model.Fen(fee)
+	p.PaidAt = fromMillis(paid)
+	p.Method = model.PaymentMethod(method)
+	return p, nil
+}
+
+func (c *conn) Payments(violationID string) ([]model.Payment, error) {
+	return list(c, "payments", scanPayment,
+		`SELECT `+paymentColumns+` FROM payments WHERE violation_id = $1 ORDER BY paid_at, id`,
+		violationID)
+}
+
+func (c *conn) InsertPayment(violationID string, p model.Payment) error {
+	_, err := c.exec(`INSERT INTO payments (violation_id, `+paymentColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		violationID, p.ID, string(p.Decision), int64(p.Fine), int64(p.LateFee), millis(p.PaidAt),
+		string(p.Method), p.Refund)
+	if err != nil {
+		return fmt.Errorf("store: insert payment: %w", err)
+	}
+	return nil
+}
+
+// dateText writes a date as YYYY-MM-DD, and the zero Date (no date) as "".
+func dateText(d model.Date) string {
+	if d == (model.Date{}) {
+		return ""
+	}
+	return d.String()
+}
+
+func parseDate(s string) (model.Date, error) {
+	if s == "" {
+		return model.Date{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return model.Date{}, err
+	}
+	return model.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
+}

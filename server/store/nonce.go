@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Expired nonces are deleted about once in this many calls: often enough to keep the table
+// small, rarely enough to cost nothing per request.
+const noncePruneEvery = 1000
+
+// RememberNonce records a kiosk's request nonce until the given time and reports whether it was
+// fresh.
+func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, until time.Time) (bool, error) {
+	now := judgeAt(time.Now(), until)
+	if s.nonces != nil {
+		return s.nonces.remember(kioskID+"\x00"+nonce, until, now), nil
+	}
+	var fresh bool
+	err := s.retry(ctx, func() error {
+		var err error
+		fresh, err = s.rememberNoncePG(ctx, kioskID, nonce, until, now)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: remember nonce: %w", err)
+	}
+	if rand.N(noncePruneEvery) == 0 {
+		// Best effort: a failed prune only leaves expired rows, which the upsert overwrites.
+		_, _ = s.writer.ExecContext(ctx, `DELETE FROM nonces WHERE expires < $1`, millis(now))
+	}
+	return fresh, nil
+}
+
+// judgeAt is the moment a stored expiry is compared with: this machine's clock, but never later
+// than the new expiry. The server remembers a nonce only while its expiry lies ahead on the
+// server's own clock, so in production this is simply now. A caller whose clock lags this one (a
+// test clock, a skewed host) would otherwise find every stored nonce expired on arrival, and
+// every replay fresh; judged at the new expiry, a replay (same signed timestamp, same expiry)
+// still finds its nonce unexpired.
+func judgeAt(now, until time.Time) time.Time {
+	if until.Before(now) {
+		return until
+	}
+	return now
+}
+
+// rememberNoncePG claims the nonce with one upsert: it inserts a new nonce, or takes over one
+// whose expiry has passed, and returns a row only then. A concurrent claim of the same nonce
+// waits for the first and then finds it unexpired, so exactly one caller sees it fresh.
+// synchronous_commit is off for this transaction only: a nonce lost in a crash reopens a replay
+// window that the request timestamp check bounds anyway, and the request waits for no fsync.
+func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, now time.Time) (bool, error) {
+	var fresh bool
+	err := s.runTx(ctx, s.writer, s.txOpts, func(c *conn) error {
+		if _, err := c.exec(`SET LOCAL synchronous_commit TO OFF`); err != nil {
+			return err
+		}
+		var expires int64
+		err := c.queryRow(`INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2, $3)
+			ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
+			WHERE nonces.expires < $4
+			RETURNING expires`, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			fresh = false
+		case err != nil:
+			return err
+		default:
+			fresh = true
+		}
+		return nil
+	})
+	return fresh, err
+}
+
+// nonceCache holds the nonces of the embedded store in memory. One process owns the SQLite file
+// (the flock), so a map is the whole truth; a restart forgets the nonces, which, as with a lost
+// PostgreSQL nonce, leaves the timestamp check to bound replays.
+type nonceCache struct {
+	mu      sync.Mutex
+	expires map[string]time.Time
+	calls   int
+}
+
+func newNonceCache() *nonceCache {
+	return &nonceCache{expires: make(map[string]time.Time)}
+}
+
+func (n *nonceCache) remember(key string, until, now time.Time) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.calls++
+	if n.calls%noncePruneEvery == 0 {
+		for k, exp := range n.expires {
+			if exp.Before(now) {
+				delete(n.expires, k)
+			}
+		}
+	}
+	if exp, seen := n.expires[key]; seen && !exp.Before(now) {
+		return false
+	}
+	n.expires[key] = until
+	return true
+}

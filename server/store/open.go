@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	// The SQLite database/sql driver, registered as "sqlite".
+	_ "modernc.org/sqlite"
+)
+
+// Connection settings. SQLite has one writer connection by design (below); PostgreSQL's pool is
+// sized for a server handling a few hundred kiosks, well under the server's default of 100
+// connections even with several server processes.
+const (
+	sqliteReaders     = 4
+	sqliteBusyTimeout = 10 * time.Second
+	pgMaxConns        = 16
+)
+
+// errInUse is returned by Open when another process (or another Open in this one) holds the
+// embedded database.
+var errInUse = errors.New("store: database file is in use by another kiosk serve process")
+
+// db is the Store over either backend.
+type db struct {
+	d      dialect
+	writer *sql.DB // read-write transactions
+	reader *sql.DB // Read; the same pool as writer on PostgreSQL
+	// txOpts and readOpts are the options of read-write and read-only transactions.
+	txOpts, readOpts *sql.TxOptions
+	lock             *os.File    // SQLite: the flock held on <file>.lock
+	nonces           *nonceCache // SQLite: the nonces, in memory
+}
+
+// Open opens the store named by dsn and brings its schema up to date. A dsn starting with
+// postgres:// or postgresql:// is a PostgreSQL connection string; anything else is the path of
+// a SQLite file, optionally prefixed "sqlite:", created with its directory if missing. The
+// SQLite store belongs to one process: a second Open of the same file fails until the first is
+// closed.
+func Open(ctx context.Context, dsn string) (Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+}
+
+func openPostgres(ctx context.Context, dsn string) (Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		// pgx's parse error can quote the DSN, password included; say only what failed.
+		return nil, errors.New("store: postgres: the DSN cannot be parsed")
+	}
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(pgMaxConns)
+	pool.SetMaxIdleConns(pgMaxConns)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	s := &db{
+		d:      dialect{kind: kindPostgres},
+		writer: pool,
+		reader: pool,
+		// READ COMMITTED with explicit row locks (the Lock methods) and unique constraints:
+		// every statement sees the latest committed rows, so a transaction that waited for a
+		// lock reads what its predecessor wrote.
+		txOpts: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		// One snapshot for the whole read.
+		readOpts: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	}
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect to postgres: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(ctx context.Context, path string) (_ Store, err error) {
+	if path == "" {
+		return nil, errors.New("store: empty database path")
+	}
+	if strings.ContainsRune(path, '?') {
+		// The driver would read the rest as connection parameters.
+		return nil, errors.New("store: database path must not contain '?'")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("store: create database directory: %w", err)
+	}
+	s := &db{
+		d:        dialect{kind: kindSQLite},
+		txOpts:   &sql.TxOptions{},
+		readOpts: &sql.TxOptions{ReadOnly: true},
+		nonces:   newNonceCache(),
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.lock, err = lockFile(path + ".lock"); err != nil {
+		return nil, err
+	}
+	if s.writer, err = openSQLitePool(ctx, path, sqliteWriterParams(), 1); err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	// Readers open after the migration, when the file is already in WAL mode.
+	if s.reader, err = openSQLitePool(ctx, path, sqliteReaderParams(), sqliteReaders); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteWriterParams configure the one connection that writes. synchronous=FULL makes every
+// commit durable on its own: in WAL mode, NORMAL may lose the last commits on power loss, and
+// those carry points and money. _txlock=immediate takes the write lock at BEGIN, so a
+// transaction never fails half-way when it first writes.
+func sqliteWriterParams() string {
+	return fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
+		"&_pragma=foreign_keys(1)&_txlock=immediate", sqliteBusyTimeout.Milliseconds())
+}
+
+// sqliteReaderParams configure the connections of Read; query_only guards against a write
+// slipping through a Reader.
+func sqliteReaderParams() string {
+	return fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=query_only(1)",
+		sqliteBusyTimeout.Milliseconds())
+}
+
+// openSQLitePool opens a pool of at most n connections. Connections never expire: each one
+// repeats the pragmas when opened, and SQLite connections are cheap to keep.
+func openSQLitePool(ctx context.Context, path, params string, n int) (*sql.DB, error) {
+	pool, err := sql.Open("sqlite", path+"?"+params)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	return pool, nil
+}
+
+func (s *db) Kind() string { return s.d.kind }
+
+// Close closes the connections and, for SQLite, releases the file to the next process.
+func (s *db) Close() error {
+	var errs []error
+	if s.reader != nil && s.reader != s.writer {
+		errs = append(errs, s.reader.Close())
+	}
+	if s.writer != nil {
+		errs = append(errs, s.writer.Close())
+	}
+	if s.lock != nil {
+		// Closing the descriptor releases the flock. The file stays: deleting it would let a
+		// process that opened the old file lock it while another locks a new one.
+		errs = append(errs, s.lock.Close())
+	}
+	s.reader, s.writer, s.lock = nil, nil, nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"fmt"
+	"time"
+)
+
+const opColumns = `op_id, kiosk_id, epoch, seq, op_type, request_hash, outcome, result, applied_at`
+
+func scanOp(r scanner) (OpRecord, error) {
+	var (
+		o       OpRecord
+		applied int64
+	)
+	err := r.Scan(&o.OpID, &o.KioskID, &o.Epoch, &o.Seq, &o.Type, &o.RequestHash, &o.Outcome,
+		&o.Result, &applied)
+	if err != nil {
+		return OpRecord{}, err
+	}
+	o.AppliedAt = fromMillis(applied)
+	return o, nil
+}
+
+func (c *conn) Op(opID string) (OpRecord, error) {
+	return getOne(c, "op", scanOp, `SELECT `+opColumns+` FROM ops WHERE op_id = $1`, opID)
+}
+
+func (c *conn) OpAt(kioskID string, epoch, seq int64) (OpRecord, error) {
+	return getOne(c, "op at sequence", scanOp,
+		`SELECT `+opColumns+` FROM ops WHERE kiosk_id = $1 AND epoch = $2 AND seq = $3`,
+		kioskID, epoch, seq)
+}
+
+func (c *conn) OpCounts() (map[string]int64, error) {
+	type count struct {
+		outcome string
+		n       int64
+	}
+	counts, err := list(c, "op counts", func(r scanner) (count, error) {
+		var x count
+		return x, r.Scan(&x.outcome, &x.n)
+	}, `SELECT outcome, count(*) FROM ops GROUP BY outcome`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(counts))
+	for _, x := range counts {
+		out[x.outcome] = x.n
+	}
+	return out, nil
+}
+
+// InsertOp relies on ON CONFLICT DO NOTHING without a conflict target, which covers every unique
+// constraint: the op ID and (kiosk, epoch, seq). On PostgreSQL a concurrent insert of the same
+// key waits for the first transaction and then inserts nothing; on SQLite writers never overlap.
+func (c *conn) InsertOp(rec OpRecord) (bool, error) {
+	res, err := c.exec(`INSERT INTO ops (`+opColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT DO NOTHING`,
+		rec.OpID, rec.KioskID, rec.Epoch, rec.Seq, rec.Type, rec.RequestHash, rec.Outcome,
+		blob(rec.Result), millis(rec.AppliedAt))
+	if err != nil {
+		return false, fmt.Errorf("store: insert op: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: insert op: %w", err)
+	}
+	return n == 1, nil
+}
+
+const kioskColumns = `id, name, hall, profile, secret, enrolled_at, last_seen, epoch, last_seq`
+
+func scanKiosk(r scanner) (Kiosk, error) {
+	var (
+		k                  Kiosk
+		enrolled, lastSeen int64
+	)
+	err := r.Scan(&k.ID, &k.Name, &k.Hall, &k.Profile, &k.Secret, &enrolled, &lastSeen, &k.Epoch, &k.LastSeq)
+	if err != nil {
+		return Kiosk{}, err
+	}
+	k.EnrolledAt, k.LastSeen = fromMillis(enrolled), fromMillis(lastSeen)
+	return k, nil
+}
+
+func (c *conn) Kiosk(id string) (Kiosk, error) {
+	return getOne(c, "kiosk", scanKiosk, `SELECT `+kioskColumns+` FROM kiosks WHERE id = $1`, id)
+}
+
+func (c *conn) LockKiosk(id string) (Kiosk, error) {
+	return getOne(c, "lock kiosk", scanKiosk,
+		`SELECT `+kioskColumns+` FROM kiosks WHERE id = $1`+c.d.forUpdate(), id)
+}
+
+func (c *conn) Kiosks() ([]Kiosk, error) {
+	return list(c, "kiosks", scanKiosk, `SELECT `+kioskColumns+` FROM kiosks ORDER BY id`)
+}
+
+func (c *conn) InsertKiosk(k Kiosk) error {
+	_, err := c.exec(`INSERT INTO kiosks (`+kioskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		k.ID, k.Name, k.Hall, k.Profile, blob(k.Secret), millis(k.EnrolledAt), millis(k.LastSeen), k.Epoch,
+		k.LastSeq)
+	if err != nil {
+		return fmt.Errorf("store: insert kiosk: %w", err)
+	}
+	return nil
+}
+
+func (c *conn) SetKioskProgress(kioskID string, epoch, lastSeq int64) error {
+	return c.execOne("set kiosk progress", `UPDATE kiosks SET epoch = $2, last_seq = $3 WHERE id = $1`,
+		kioskID, epoch, lastSeq)
+}
+
+func (c *conn) TouchKiosk(kioskID string, at time.Time) error {
+	return c.execOne("touch kiosk", `UPDATE kiosks SET last_seen = $2 WHERE id = $1`,
+		kioskID, millis(at))
+}

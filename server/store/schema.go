@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// migrationLockKey is the PostgreSQL advisory lock that serialises migrations of server
+// processes starting together ("kiosk" in ASCII): without it two processes could both find a
+// table missing and both try to create it.
+const migrationLockKey = 0x6b696f736b
+
+// migration is one schema version: statements separated by ";", with {{id}} and {{blob}} for
+// the column types the dialects spell differently.
+type migration struct {
+	version int
+	ddl     string
+}
+
+// migrations lists every schema version in order. Released versions are never edited: a change
+// is a new version.
+func migrations() []migration {
+	return []migration{{version: 1, ddl: schemaV1}}
+}
+
+// Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is
+// BIGINT fen, dates are TEXT YYYY-MM-DD (” for none), plates are two columns. Absent optional
+// values are ” or 0 rather than NULL, so that every column scans into a plain Go value.
+// Foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED), so a transaction may write
+// related records in any order. They link only what cannot exist alone: a decision to its
+// violation, a points entry to its licence holder, an op to its kiosk. Imported reference data
+// arrives in no particular order and has none; payments have none because money received for an
+// unknown violation is still recorded (as a refund owed).
+const schemaV1 = `
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE drivers (
+	id_number    TEXT PRIMARY KEY,
+	name         TEXT NOT NULL,
+	phone        TEXT NOT NULL,
+	registered   BOOLEAN NOT NULL,
+	has_licence  BOOLEAN NOT NULL,
+	file_number  TEXT NOT NULL,
+	classes      TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	first_issued BIGINT NOT NULL,
+	issuer       TEXT NOT NULL
+);
+CREATE TABLE vehicles (
+	plate_type   TEXT NOT NULL,
+	plate_number TEXT NOT NULL,
+	owner_kind   TEXT NOT NULL,
+	owner_id     TEXT NOT NULL,
+	use_nature   TEXT NOT NULL,
+	owner_name   TEXT NOT NULL,
+	PRIMARY KEY (plate_type, plate_number)
+);
+CREATE INDEX vehicles_owner ON vehicles (owner_id, plate_type, plate_number);
+CREATE TABLE bindings (
+	id           {{id}},
+	driver_id    TEXT NOT NULL,
+	plate_type   TEXT NOT NULL,
+	plate_number TEXT NOT NULL,
+	owner_id     TEXT NOT NULL,
+	since        BIGINT NOT NULL,
+	ended        BIGINT NOT NULL,
+	channel      TEXT NOT NULL
+);
+CREATE INDEX bindings_driver ON bindings (driver_id, since, id);
+CREATE INDEX bindings_plate ON bindings (plate_type, plate_number, since, id);
+CREATE INDEX bindings_owner ON bindings (owner_id, since, id);
+CREATE TABLE follows (
+	id           {{id}},
+	follower_id  TEXT NOT NULL,
+	plate_type   TEXT NOT NULL,
+	plate_number TEXT NOT NULL,
+	owner_id     TEXT NOT NULL,
+	requested_at BIGINT NOT NULL,
+	since        BIGINT NOT NULL,
+	until_at     BIGINT NOT NULL,
+	cancelled    BIGINT NOT NULL
+);
+CREATE INDEX follows_follower ON follows (follower_id, requested_at, id);
+CREATE INDEX follows_plate ON follows (plate_type, plate_number, requested_at, id);
+CREATE INDEX follows_owner ON follows (owner_id, requested_at, id);
+CREATE TABLE violations (
+	id           TEXT PRIMARY KEY,
+	plate_type   TEXT NOT NULL,
+	plate_number TEXT NOT NULL,
+	occurred_at  BIGINT NOT NULL,
+	place        TEXT NOT NULL,
+	code         TEXT NOT NULL,
+	points       INTEGER NOT NULL,
+	fine         BIGINT NOT NULL,
+	source       TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	office       TEXT NOT NULL,
+	office_code  TEXT NOT NULL,
+	decision     TEXT NOT NULL,
+	driver_id    TEXT NOT NULL,
+	decided_at   BIGINT NOT NULL,
+	paid_at      BIGINT NOT NULL
+);
+CREATE INDEX violations_plate ON violations (plate_type, plate_number, occurred_at, id);
+CREATE INDEX violations_driver ON violations (driver_id, occurred_at, id);
+CREATE TABLE decisions (
+	number       TEXT PRIMARY KEY,
+	violation_id TEXT NOT NULL REFERENCES violations (id) DEFERRABLE INITIALLY DEFERRED,
+	driver_id    TEXT NOT NULL,
+	plate_type   TEXT NOT NULL,
+	plate_number TEXT NOT NULL,
+	points       INTEGER NOT NULL,
+	fine         BIGINT NOT NULL,
+	issued_at    BIGINT NOT NULL,
+	due          TEXT NOT NULL
+);
+CREATE INDEX decisions_violation ON decisions (violation_id);
+CREATE TABLE points_entries (
+	decision   TEXT PRIMARY KEY,
+	driver_id  TEXT NOT NULL REFERENCES drivers (id_number) DEFERRABLE INITIALLY DEFERRED,
+	points     INTEGER NOT NULL,
+	entered_at BIGINT NOT NULL,
+	paid_at    BIGINT NOT NULL
+);
+CREATE INDEX points_entries_driver ON points_entries (driver_id, entered_at, decision);
+CREATE TABLE payments (
+	id           TEXT PRIMARY KEY,
+	violation_id TEXT NOT NULL,
+	decision     TEXT NOT NULL,
+	fine         BIGINT NOT NULL,
+	late_fee     BIGINT NOT NULL,
+	paid_at      BIGINT NOT NULL,
+	method       TEXT NOT NULL,
+	refund       BOOLEAN NOT NULL
+);
+CREATE INDEX payments_violation ON payments (violation_id, paid_at, id);
+CREATE TABLE kiosks (
+	id          TEXT PRIMARY KEY,
+	name        TEXT NOT NULL,
+	hall        TEXT NOT NULL,
+	profile     TEXT NOT NULL,
+	secret      {{blob}} NOT NULL,
+	enrolled_at BIGINT NOT NULL,
+	last_seen   BIGINT NOT NULL,
+	epoch       BIGINT NOT NULL,
+	last_seq    BIGINT NOT NULL
+);
+CREATE TABLE ops (
+	op_id        TEXT PRIMARY KEY,
+	kiosk_id     TEXT NOT NULL REFERENCES kiosks (id) DEFERRABLE INITIALLY DEFERRED,
+	epoch        BIGINT NOT NULL,
+	seq          BIGINT NOT NULL,
+	op_type      TEXT NOT NULL,
+	request_hash TEXT NOT NULL,
+	outcome      TEXT NOT NULL,
+	result       {{blob}} NOT NULL,
+	applied_at   BIGINT NOT NULL,
+	UNIQUE (kiosk_id, epoch, seq)
+);
+CREATE INDEX ops_outcome ON ops (outcome);
+CREATE TABLE ref_changes (
+	seq  BIGINT PRIMARY KEY,
+	kind TEXT NOT NULL,
+	key  TEXT NOT NULL,
+	body {{blob}} NOT NULL,
+	at   BIGINT NOT NULL
+);
+CREATE TABLE decision_seq (
+	office_code TEXT NOT NULL,
+	year        INTEGER NOT NULL,
+	last_seq    BIGINT NOT NULL,
+	PRIMARY KEY (office_code, year)
+);
+CREATE TABLE counters (
+	name  TEXT PRIMARY KEY,
+	value BIGINT NOT NULL
+);
+CREATE TABLE nonces (
+	kiosk_id TEXT NOT NULL,
+	nonce    TEXT NOT NULL,
+	expires  BIGINT NOT NULL,
+	PRIMARY KEY (kiosk_id, nonce)
+);
+CREATE INDEX nonces_expires ON nonces (expires)
+`
+
+// migrate applies the missing schema versions in one transaction, so a failed migration leaves
+// the previous schema intact.
+func (s *db) migrate(ctx context.Context) error {
+	err := s.runTx(ctx, s.writer, s.txOpts, func(c *conn) error {
+		if s.d.kind == kindPostgres {
+			// Held until this transaction ends: a second process waits here, then finds the
+			// versions applied.
+			if _, err := c.exec(`SELECT pg_advisory_xact_lock($1)`, int64(migrationLockKey)); err != nil {
+				return fmt.Errorf("migration lock: %w", err)
+			}
+		}
+		if _, err := c.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			applied_at BIGINT NOT NULL)`); err != nil {
+			return err
+		}
+		for _, m := range migrations() {
+			if err := s.apply(c, m); err != nil {
+				return fmt.Errorf("schema version %d: %w", m.version, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+func (s *db) apply(c *conn, m migration) error {
+	var n int
+	err := c.queryRow(`SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n)
+	if err != nil || n > 0 {
+		return err
+	}
+	for _, stmt := range strings.Split(s.d.ddl(m.ddl), ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := c.exec(stmt); err != nil {
+			return err
+		}
+	}
+	_, err = c.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
+		m.version, time.Now().UnixMilli())
+	return err
+}

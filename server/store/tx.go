@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Retry policy for transactions that hit a concurrency conflict. Conflicts are rare (row locks
+// order the usual contenders), so a few attempts with a short, jittered pause are plenty; the
+// jitter keeps two retried transactions from colliding again in lockstep.
+const (
+	txAttempts  = 6
+	txBaseDelay = 2 * time.Millisecond
+)
+
+// Tx runs fn in a read-write transaction, running it again when the database reports a
+// serialization failure, a deadlock or a busy database.
+func (s *db) Tx(ctx context.Context, fn func(Tx) error) error {
+	return s.retry(ctx, func() error {
+		return s.runTx(ctx, s.writer, s.txOpts, func(c *conn) error { return fn(c) })
+	})
+}
+
+// Read runs fn in a read-only transaction with one snapshot: REPEATABLE READ on PostgreSQL, a
+// WAL read transaction on SQLite (which keeps the snapshot of its first read).
+func (s *db) Read(ctx context.Context, fn func(Reader) error) error {
+	return s.retry(ctx, func() error {
+		return s.runTx(ctx, s.reader, s.readOpts, func(c *conn) error { return fn(c) })
+	})
+}
+
+func (s *db) retry(ctx context.Context, attempt func() error) error {
+	for i := 1; ; i++ {
+		err := attempt()
+		if err == nil || i == txAttempts || !retryable(err) {
+			return err
+		}
+		delay := txBaseDelay << i
+		delay = delay/2 + rand.N(delay)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store: retry after conflict: %w", errors.Join(ctx.Err(), err))
+		case <-time.After(delay):
+		}
+	}
+}
+
+// runTx runs one attempt. The transaction is rolled back when fn fails or panics.
+func (s *db) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*conn) error) error {
+	tx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin transaction: %w", err)
+	}
+	// After a commit this does nothing (sql.ErrTxDone); otherwise the error that got us here is
+	// the one to report.
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(&conn{ctx: ctx, tx: tx, d: s.d}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// conn is one transaction, seen as a Reader or a Tx. The interfaces take no context, so the
+// transaction's context travels here.
+type conn struct {
+	ctx context.Context
+	tx  *sql.Tx
+	d   dialect
+}
+
+func (c *conn) exec(query string, args ...any) (sql.Result, error) {
+	return c.tx.ExecContext(c.ctx, c.d.rebind(query), args...)
+}
+
+func (c *conn) queryRow(query string, args ...any) *sql.Row {
+	return c.tx.QueryRowContext(c.ctx, c.d.rebind(query), args...)
+}
+
+// execOne runs a statement that must change exactly one row, and reports ErrNotFound when it
+// changed none.
+func (c *conn) execOne(what, query string, args ...any) error {
+	res, err := c.exec(query, args...)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// getOne reads one record; what names the table for the error, never the key.
+func getOne[T any](c *conn, what string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(c.queryRow(query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return v, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// list reads records; the result is empty, never nil, when nothing matches.
+func list[T any](c *conn, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := c.tx.QueryContext(c.ctx, c.d.rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Times are stored as milliseconds since the Unix epoch, UTC; the zero time is 0. Sub-millisecond
+// precision is dropped on the way in.
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// blob makes a nil slice an empty one: the columns are NOT NULL and a nil []byte binds as NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// writeOneOfEverything writes a record of every kind (and draws from every counter).
+func writeOneOfEverything(tx Tx) error {
+	v := violation("V1", plateA(), at("2025-03-01 08:00:00.000"))
+	ok, err := tx.InsertOp(OpRecord{OpID: "op-1", KioskID: "K-001", Epoch: 1, Seq: 1, Outcome: "applied"})
+	if err != nil || !ok {
+		return fmt.Errorf("insert op: %v %w", ok, err)
+	}
+	if _, err := tx.NextDecisionSeq("500112", 2025); err != nil {
+		return err
+	}
+	if _, err := tx.AppendRefChange("texts", "", []byte("{}")); err != nil {
+		return err
+	}
+	if _, err := tx.InsertBinding(model.Binding{Driver: idLi, Plate: plateA(), Since: v.Time}); err != nil {
+		return err
+	}
+	if _, err := tx.InsertFollow(model.Follow{Follower: idLi, Plate: plateA(), RequestedAt: v.Time}); err != nil {
+		return err
+	}
+	return errors.Join(tx.InsertKiosk(kiosk("K-001")), tx.PutDriver(licensed(idZhang, "张三")),
+		tx.PutVehicle(Vehicle{Vehicle: model.Vehicle{Plate: plateA(), Owner: idZhang}}),
+		tx.PutViolation(v), tx.PutMeta("k", "v"),
+		tx.InsertDecision(model.Decision{Number: "D1", ViolationID: v.ID}),
+		tx.InsertPointsEntry(idZhang, model.PointsEntry{Decision: "D1", Points: 3}),
+		tx.InsertPayment(v.ID, model.Payment{ID: "P1", Decision: "D1", Fine: 100}))
+}
+
+// checkEmpty fails unless the store holds nothing: single lookups report ErrNotFound and lists
+// are empty but not nil.
+func checkEmpty(t *testing.T, r Reader) {
+	t.Helper()
+	notFound := map[string]error{}
+	_, notFound["Driver"] = r.Driver(idZhang)
+	_, notFound["Vehicle"] = r.Vehicle(plateA())
+	_, notFound["Violation"] = r.Violation("V1")
+	_, notFound["Decision"] = r.Decision("D1")
+	_, notFound["Op"] = r.Op("op-1")
+	_, notFound["OpAt"] = r.OpAt("K-001", 1, 1)
+	_, notFound["Kiosk"] = r.Kiosk("K-001")
+	for name, err := range notFound {
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", name, err)
+		}
+	}
+	lists := map[string]func() (int, bool, error){
+		"VehiclesOwnedBy":          lenOf(func() ([]Vehicle, error) { return r.VehiclesOwnedBy(idZhang) }),
+		"Bindings":                 lenOf(func() ([]Binding, error) { return r.Bindings(BindingFilter{Driver: idLi}) }),
+		"Follows":                  lenOf(func() ([]Follow, error) { return r.Follows(FollowFilter{Follower: idLi}) }),
+		"ViolationsOfPlates":       lenOf(func() ([]model.Violation, error) { return r.ViolationsOfPlates([]model.Plate{plateA()}) }),
+		"ViolationsOfNoPlates":     lenOf(func() ([]model.Violation, error) { return r.ViolationsOfPlates(nil) }),
+		"ViolationsDecidedAgainst": lenOf(func() ([]model.Violation, error) { return r.ViolationsDecidedAgainst(idZhang) }),
+		"PointsEntries":            lenOf(func() ([]model.PointsEntry, error) { return r.PointsEntries(idZhang) }),
+		"Payments":                 lenOf(func() ([]model.Payment, error) { return r.Payments("V1") }),
+		"Kiosks":                   lenOf(r.Kiosks),
+		"RefChanges":               lenOf(func() ([]RefChange, error) { return r.RefChanges(0) }),
+	}
+	for name, fn := range lists {
+		if n, isNil, err := fn(); n != 0 || isNil || err != nil {
+			t.Errorf("%s: %d records, nil %v, error %v; want an empty list", name, n, isNil, err)
+		}
+	}
+	if counts, err := r.OpCounts(); counts == nil || len(counts) != 0 || err != nil {
+		t.Errorf("OpCounts: %v %v, want an empty map", counts, err)
+	}
+	if _, ok, err := r.Meta("k"); ok || err != nil {
+		t.Errorf("Meta: %v %v", ok, err)
+	}
+}
+
+func lenOf[T any](fn func() ([]T, error)) func() (int, bool, error) {
+	return func() (int, bool, error) {
+		l, err := fn()
+		return len(l), l == nil, err
+	}
+}
+
+func TestEmptyStore(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		mustRead(t, s, func(r Reader) error { checkEmpty(t, r); return nil })
+		mustTx(t, s, func(tx Tx) error {
+			_, errK := tx.LockKiosk("K-001")
+			_, errD := tx.LockDriver(idZhang)
+			_, errV := tx.LockViolation("V1")
+			for _, err := range []error{errK, errD, errV} {
+				if !errors.Is(err, ErrNotFound) {
+					t.Errorf("lock of a missing record: %v, want ErrNotFound", err)
+				}
+			}
+			return nil
+		})
+	})
+}
+
+func TestRolledBackTxLeavesNothing(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		boom := errors.New("boom")
+		err := s.Tx(t.Context(), func(tx Tx) error {
+			if err := writeOneOfEverything(tx); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			return fmt.Errorf("service: %w", boom)
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("Tx returned %v, want fn's error", err)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("a panic in fn did not reach the caller")
+				}
+			}()
+			_ = s.Tx(t.Context(), func(tx Tx) error {
+				_ = writeOneOfEverything(tx)
+				panic("service bug")
+			})
+		}()
+		mustRead(t, s, func(r Reader) error { checkEmpty(t, r); return nil })
+		// Counters rolled back too: the first committed numbers are still 1.
+		mustTx(t, s, func(tx Tx) error {
+			n, err := tx.NextDecisionSeq("500112", 2025)
+			seq, err2 := tx.AppendRefChange("texts", "", nil)
+			if n != 1 || seq != 1 {
+				t.Errorf("after rollback: decision seq %d, ref change seq %d; want 1 and 1", n, seq)
+			}
+			return errors.Join(err, err2)
+		})
+		// And the store works normally afterwards.
+		mustTx(t, s, writeOneOfEverything)
+	})
+}
+
+func TestReadSeesOneSnapshot(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		mustTx(t, s, func(tx Tx) error { return tx.PutMeta("x", "1") })
+		mustRead(t, s, func(r Reader) error {
+			if v, _, _ := r.Meta("x"); v != "1" {
+				t.Fatalf("first read: %q", v)
+			}
+			// A writer commits in the middle of the read.
+			mustTx(t, s, func(tx Tx) error {
+				return errors.Join(tx.PutMeta("x", "2"), tx.PutMeta("y", "new"))
+			})
+			v, _, err := r.Meta("x")
+			_, okY, errY := r.Meta("y")
+			if v != "1" || okY {
+				t.Errorf("read saw a later commit: x=%q, y present %v", v, okY)
+			}
+			return errors.Join(err, errY)
+		})
+		mustRead(t, s, func(r Reader) error {
+			if v, _, _ := r.Meta("x"); v != "2" {
+				t.Errorf("next read: x=%q, want 2", v)
+			}
+			return nil
+		})
+	})
+}
+
+func TestNextDecisionSeq(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		var got []int64
+		mustTx(t, s, func(tx Tx) error {
+			for _, k := range []struct {
+				office string
+				year   int
+			}{{"500112", 2025}, {"500112", 2025}, {"500112", 2026}, {"500113", 2025}, {"500112", 2025}} {
+				n, err := tx.NextDecisionSeq(k.office, k.year)
+				if err != nil {
+					return err
+				}
+				got = append(got, n)
+			}
+			return nil
+		})
+		same(t, "sequences per office and year", got, []int64{1, 2, 1, 1, 3})
+	})
+}
+
+func TestRememberNonce(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		ctx, later := t.Context(), time.Now().Add(time.Minute)
+		check := func(kiosk, nonce string, until time.Time, want bool) {
+			t.Helper()
+			fresh, err := s.RememberNonce(ctx, kiosk, nonce, until)
+			if err != nil || fresh != want {
+				t.Errorf("RememberNonce(%s, %s): %v %v, want %v", kiosk, nonce, fresh, err, want)
+			}
+		}
+		check("K-001", "n1", later, true)
+		check("K-001", "n1", later, false)
+		check("K-002", "n1", later, true) // nonces are per kiosk
+		check("K-001", "n2", time.Now().Add(-time.Second), true)
+		check("K-001", "n2", later, true) // its expiry had passed
+		check("K-001", "n2", later, false)
+		// A caller whose clock lags this machine's: its expiries are already past here, yet a
+		// replay (the same expiry) must still be caught.
+		lagging := time.Now().Add(-10 * time.Hour).Add(2 * time.Minute)
+		check("K-001", "n3", lagging, true)
+		check("K-001", "n3", lagging, false)
+		check("K-001", "n3", lagging.Add(time.Hour), true) // the first expiry has passed on its clock
+	})
+}
+
+// TestDeadlockIsRetried makes two transactions lock two drivers in opposite orders. PostgreSQL
+// aborts one with a deadlock error; Tx must run it again so that both succeed.
+func TestDeadlockIsRetried(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		if s.Kind() == kindSQLite {
+			t.Skip("SQLite runs one writer at a time: transactions cannot deadlock")
+		}
+		mustTx(t, s, func(tx Tx) error {
+			return errors.Join(tx.PutDriver(licensed(idZhang, "张三")), tx.PutDriver(licensed(idLi, "李四")))
+		})
+		var attempts atomic.Int32
+		var firstLocks sync.WaitGroup
+		firstLocks.Add(2)
+		run := func(first, second model.IDNumber) error {
+			tried := false
+			return s.Tx(t.Context(), func(tx Tx) error {
+				attempts.Add(1)
+				if _, err := tx.LockDriver(first); err != nil {
+					return err
+				}
+				if !tried {
+					tried = true
+					firstLocks.Done()
+					firstLocks.Wait() // both hold their first lock: the second locks now cross
+				}
+				_, err := tx.LockDriver(second)
+				return err
+			})
+		}
+		errs := make(chan error, 2)
+		go func() { errs <- run(idZhang, idLi) }()
+		go func() { errs <- run(idLi, idZhang) }()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Errorf("Tx: %v", err)
+			}
+		}
+		if n := attempts.Load(); n < 3 {
+			t.Errorf("%d attempts: the deadlock was not provoked or not retried", n)
+		}
+	})
+}
+
+func TestRetryable(t *testing.T) {
+	for code, want := range map[string]bool{"40001": true, "40P01": true, "23505": false, "57014": false} {
+		err := fmt.Errorf("store: commit: %w", &pgconn.PgError{Code: code})
+		if retryable(err) != want {
+			t.Errorf("SQLSTATE %s: retryable %v, want %v", code, !want, want)
+		}
+	}
+	if retryable(ErrNotFound) || retryable(errors.New("other")) {
+		t.Errorf("a non-database error is retryable")
+	}
+}
