@@ -27,7 +27,17 @@ Usage:
   kiosk version              print the version
   kiosk help                 print this text
 
-Subcommands for the central server (serve, import, enroll) arrive with their capability.
+Central server:
+  kiosk serve  [--addr HOST:PORT] [--data DIR | --store postgres://...] [--profile NAME]
+               [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
+                             run the central server (loopback 127.0.0.1:8470 by default)
+  kiosk enroll --name NAME [--hall HALL] [--data DIR | --store URL] [--profile NAME]
+                             register a kiosk; prints its id and secret
+  kiosk import [--data DIR | --store URL] FILE.json
+                             load people, vehicles, bindings, follows and violations
+                             (all or nothing; see docs/import-format.md)
+  kiosk demo-data [--seed N] [--people N] > FILE.json
+                             generate a realistic demo data set in the import format
 `
 
 func main() {
@@ -49,6 +59,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runTerminal(stdout)
 	case "check":
 		err = runCheck(args, stdout)
+	case "serve":
+		err = runServe(args, stdout, stderr)
+	case "enroll":
+		err = runEnroll(args, stdout)
+	case "import":
+		err = runImport(args, stdout)
+	case "demo-data":
+		err = runDemoData(args, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "kiosk %s\n", version)
 	case "help", "--help", "-h":

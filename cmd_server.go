@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server"
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// storeFlags are the flags every server-side command shares.
+type storeFlags struct {
+	data, dsn, profile string
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.data, "data", "kiosk-data", "data directory of the embedded store")
+	fs.StringVar(&f.dsn, "store", "", "postgres://... for PostgreSQL; default: the embedded store DATA/server.db")
+	fs.StringVar(&f.profile, "profile", "national", "default policy profile")
+}
+
+func (f *storeFlags) open(ctx context.Context) (store.Store, *model.Reference, error) {
+	ref, err := model.LoadReference(assets.FS())
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := ref.Profile(f.profile); err != nil {
+		return nil, nil, err
+	}
+	dsn := f.dsn
+	if dsn == "" {
+		dsn = filepath.Join(f.data, "server.db")
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, ref, nil
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// runServe runs the central server until SIGINT or SIGTERM, then drains requests and stops.
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve")
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8470", "listen address (loopback by default)")
+	cert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
+	key := fs.String("tls-key", "", "TLS key file (PEM)")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || (*cert == "") != (*key == "") {
+		return errUsage
+	}
+	log, err := newLogger(stderr, *level)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, ref, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: sf.profile, Log: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	scheme := "http"
+	if *cert != "" {
+		scheme = "https"
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "store", st.Kind(), "profile", sf.profile)
+	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
+	errc := make(chan error, 1)
+	go func() {
+		if *cert != "" {
+			errc <- hs.ServeTLS(ln, *cert, *key)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// runEnroll registers a kiosk and prints its id and secret.
+func runEnroll(args []string, stdout io.Writer) error {
+	fs := newFlagSet("enroll")
+	var sf storeFlags
+	sf.register(fs)
+	name := fs.String("name", "", "the kiosk's name, e.g. \"福田车管所 1号机\"")
+	hall := fs.String("hall", "", "the hall the kiosk stands in")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *name == "" {
+		return errUsage
+	}
+	ctx := context.Background()
+	st, ref, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e, err := server.Enroll(ctx, st, ref, *name, *hall, sf.profile, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "kiosk_id=%s\nsecret=%s\n", e.KioskID, e.Secret)
+	fmt.Fprintln(stdout, "# Put both in the kiosk's configuration; the secret is not shown again.")
+	return nil
+}
+
+// runImport loads a data file in one transaction, or reports every problem by path.
+func runImport(args []string, stdout io.Writer) error {
+	fs := newFlagSet("import")
+	var sf storeFlags
+	sf.register(fs)
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		return errUsage
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := dataset.Decode(f, time.Now())
+	if err != nil {
+		return fmt.Errorf("%s: nothing was imported:\n%w", fs.Arg(0), err)
+	}
+	ctx := context.Background()
+	st, ref, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, _ := ref.Profile(sf.profile)
+	sum, err := server.Import(ctx, st, p, data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d people, %d vehicles, %d violations (%d decisions), %d bindings, %d follows, %d points entries\n",
+		sum.People, sum.Vehicles, sum.Violations, sum.Decisions, sum.Bindings, sum.Follows, sum.PointsEntries)
+	return nil
+}
+
+// runDemoData writes a generated demo data set in the import format.
+func runDemoData(args []string, stdout io.Writer) error {
+	fs := newFlagSet("demo-data")
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
+	people := fs.Int("people", 200, "how many people besides the fixed demo personas")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *people < 0 {
+		return errUsage
+	}
+	return dataset.Encode(stdout, dataset.Demo(*seed, time.Now(), *people))
+}
