@@ -38,6 +38,8 @@ Central server:
                              (all or nothing; see docs/import-format.md)
   kiosk demo-data [--seed N] [--people N] > FILE.json
                              generate a realistic demo data set in the import format
+  kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
+                             measure the server on loopback against a bare net/http baseline
 `
 
 func main() {
@@ -67,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runImport(args, stdout)
 	case "demo-data":
 		err = runDemoData(args, stdout)
+	case "loadtest":
+		err = runLoadtest(args, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "kiosk %s\n", version)
 	case "help", "--help", "-h":

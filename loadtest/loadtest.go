@@ -45,6 +45,7 @@ type Result struct {
 	Throughput float64 // answered requests per second
 	P50, P99   time.Duration
 	ByKind     map[string]int
+	P99ByKind  map[string]time.Duration
 }
 
 func (r Result) String() string {
@@ -208,8 +209,9 @@ func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []
 }
 
 func summarise(name string, per [][]sample, d time.Duration) Result {
-	r := Result{Name: name, Duration: d, ByKind: map[string]int{}}
+	r := Result{Name: name, Duration: d, ByKind: map[string]int{}, P99ByKind: map[string]time.Duration{}}
 	var lat []time.Duration
+	byKind := map[string][]time.Duration{}
 	for _, ss := range per {
 		for _, s := range ss {
 			r.Requests++
@@ -218,12 +220,36 @@ func summarise(name string, per [][]sample, d time.Duration) Result {
 				r.Errors++
 			}
 			lat = append(lat, s.latency)
+			byKind[s.kind] = append(byKind[s.kind], s.latency)
 		}
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	if len(lat) > 0 {
-		r.P50, r.P99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	r.P50, r.P99 = percentile(lat, 50), percentile(lat, 99)
+	for k, l := range byKind {
+		r.P99ByKind[k] = percentile(l, 99)
 	}
 	r.Throughput = float64(r.Requests-r.Errors) / d.Seconds()
 	return r
+}
+
+// Text renders the report for a terminal and for docs/PERFORMANCE.md.
+func (r Report) Text() string {
+	s := fmt.Sprintf("store: %s\n%s\n%s\n", r.Store, r.Server, r.Baseline)
+	if r.Baseline.Throughput > 0 && r.Baseline.P99 > 0 {
+		s += fmt.Sprintf("server/bare: throughput %.2f, p50 %.1fx, p99 %.1fx\n",
+			r.Server.Throughput/r.Baseline.Throughput, float64(r.Server.P50)/float64(r.Baseline.P50), float64(r.Server.P99)/float64(r.Baseline.P99))
+	}
+	s += fmt.Sprintf("server mix: %v, p99 by kind: %v\n", r.Server.ByKind, r.Server.P99ByKind)
+	if r.DrainOps > 0 {
+		s += fmt.Sprintf("drain: %d operations in %s = %.0f operations/s\n", r.DrainOps, r.DrainTime.Round(time.Millisecond), r.DrainRate())
+	}
+	return s
+}
+
+// percentile sorts l and returns its p-th percentile.
+func percentile(l []time.Duration, p int) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	return l[len(l)*p/100]
 }

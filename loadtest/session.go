@@ -33,14 +33,10 @@ func session(ctx context.Context, k *kiosk, drivers []driver, rng *rand.Rand, ne
 			kind = "pay"
 			err = k.send(ctx, payOf(k, decided))
 			looked, decided = nil, nil
-		case looked != nil:
+		case looked != nil && hasRecorded(looked):
 			kind = "process"
 			var res []api.OpResult
-			op, ok := processOf(k, looked, rng)
-			if !ok {
-				looked = nil
-				continue
-			}
+			op := processOf(k, looked, rng)
 			res, err = k.sendResults(ctx, op)
 			looked = nil
 			if err == nil && len(res) == 1 && !bare && rng.Float64() < 0.7 {
@@ -50,11 +46,12 @@ func session(ctx context.Context, k *kiosk, drivers []driver, rng *rand.Rand, ne
 				}
 			}
 		default:
+			// Start a new session (also when the last driver had nothing to process).
 			kind = "lookup"
 			d := drivers[rng.IntN(len(drivers))]
 			var l api.Lookup
 			l, err = k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
-			if err == nil && (bare || rng.Float64() < 0.6) {
+			if err == nil && rng.Float64() < 0.6 {
 				looked = &l
 			}
 		}
@@ -78,23 +75,27 @@ func (k *kiosk) sendResults(ctx context.Context, op api.Op) ([]api.OpResult, err
 	return resp.Results, err
 }
 
-// processOf picks up to two unprocessed camera violations of the driver's own vehicles.
-func processOf(k *kiosk, l *api.Lookup, rng *rand.Rand) (api.Op, bool) {
+func hasRecorded(l *api.Lookup) bool {
+	for _, v := range l.Violations {
+		if v.Status == string(model.StatusRecorded) && v.Source == string(model.SourceCamera) {
+			return true
+		}
+	}
+	return false
+}
+
+// processOf picks one or two unprocessed camera violations the driver can see.
+func processOf(k *kiosk, l *api.Lookup, rng *rand.Rand) api.Op {
+	want := 1 + rng.IntN(2)
 	var ids []string
 	for _, v := range l.Violations {
-		if v.Status == string(model.StatusRecorded) && v.Source == string(model.SourceCamera) && len(ids) < 1+rng.IntN(2) {
+		if v.Status == string(model.StatusRecorded) && v.Source == string(model.SourceCamera) && len(ids) < want {
 			ids = append(ids, v.ID)
 		}
 	}
-	if len(ids) == 0 && l.Person.IDNumber != "" {
-		return api.Op{}, false
-	}
 	op := k.nextOp(api.OpProcess)
 	op.Process = &api.ProcessOp{DriverID: l.Person.IDNumber, ViolationIDs: ids, DriverVerified: true, OwnerVerified: true, SeenPoints: l.Points.Total}
-	if len(ids) == 0 { // the baseline's canned answer: send a well-formed operation anyway
-		op.Process.ViolationIDs = []string{"none"}
-	}
-	return op, true
+	return op
 }
 
 func payOf(k *kiosk, ds []api.Decision) api.Op {

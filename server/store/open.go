@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,6 +39,28 @@ type db struct {
 	txOpts, readOpts *sql.TxOptions
 	lock             *os.File    // SQLite: the flock held on <file>.lock
 	nonces           *nonceCache // SQLite: the nonces, in memory
+	stmtMu           sync.Mutex
+	// Prepared statements per pool (the writer's and the reader's; one on PostgreSQL).
+	writerStmts, readerStmts *stmtCache
+}
+
+// stmtsFor returns the statement cache of a pool, creating it on first use.
+func (s *db) stmtsFor(pool *sql.DB) *stmtCache {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	switch {
+	case pool == s.writer:
+		if s.writerStmts == nil {
+			s.writerStmts = newStmtCache(pool)
+		}
+		return s.writerStmts
+	case pool == s.reader:
+		if s.readerStmts == nil {
+			s.readerStmts = newStmtCache(pool)
+		}
+		return s.readerStmts
+	}
+	return nil
 }
 
 // Open opens the store named by dsn and brings its schema up to date. A dsn starting with
@@ -158,6 +181,11 @@ func (s *db) Kind() string { return s.d.kind }
 
 // Close closes the connections and, for SQLite, releases the file to the next process.
 func (s *db) Close() error {
+	for _, c := range []*stmtCache{s.writerStmts, s.readerStmts} {
+		if c != nil {
+			c.close()
+		}
+	}
 	var errs []error
 	if s.reader != nil && s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
