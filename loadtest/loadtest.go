@@ -9,9 +9,11 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -86,7 +88,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national",
+	// Errors only: a load test's log must not drown its report, but a failure must say why.
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national", Log: log,
 		Limits: server.Limits{IdentifyPerKioskPerMinute: 1 << 20, FailuresPerKioskPerHour: 1 << 20, FailuresPerIDPerQuarter: 1 << 20}})
 	if err != nil {
 		return rep, err

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -28,6 +30,9 @@ func (s *Server) applyBatch(ctx context.Context, kioskID string, ops []api.Op) (
 			return fmt.Errorf("lock kiosk: %w", err)
 		}
 		now := s.now()
+		if err := prelock(tx, ops, now); err != nil {
+			return fmt.Errorf("lock records: %w", err)
+		}
 		for _, op := range ops {
 			res, fresh, err := s.applyOne(tx, &k, op, now)
 			if err != nil {
@@ -194,4 +199,46 @@ func (s *Server) profileOf(k *store.Kiosk) (*model.Profile, error) {
 		name = s.defaultProfile
 	}
 	return s.ref.Profile(name)
+}
+
+// prelock takes the row locks a batch will need in one global order: the drivers it names, then
+// the violations, each sorted. Two batches that touch the same people and violations then
+// queue behind each other instead of deadlocking (on PostgreSQL, where row locks are real; the
+// embedded store has a single writer and these are plain reads). Locks taken again later in
+// the transaction are already held.
+func prelock(tx store.Tx, ops []api.Op, now time.Time) error {
+	drivers, violations := map[model.IDNumber]bool{}, map[string]bool{}
+	person := func(s string) {
+		if id, err := model.ParseIDNumber(s, now); err == nil {
+			drivers[id] = true
+		}
+	}
+	for _, op := range ops {
+		switch {
+		case op.Process != nil:
+			person(op.Process.DriverID)
+			for _, v := range op.Process.ViolationIDs {
+				violations[v] = true
+			}
+		case op.Pay != nil:
+			for _, it := range op.Pay.Items {
+				violations[it.ViolationID] = true
+			}
+		case op.Bind != nil:
+			person(op.Bind.DriverID)
+		case op.Follow != nil:
+			person(op.Follow.FollowerID)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(drivers)) {
+		if _, err := tx.LockDriver(id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(violations)) {
+		if _, err := tx.LockViolation(id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,54 @@
+package loadtest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hallkiosk/kiosk/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+
+// TestLoad runs the load generator against both stores. In CI it runs briefly to keep the
+// generator working; `LOADTEST_DURATION=20s go test ./loadtest -run Load -v -timeout 30m` gives
+// the numbers recorded in docs/PERFORMANCE.md. It asserts correctness, not speed: timing
+// belongs to the report, not to a unit test on a shared machine.
+func TestLoad(t *testing.T) {
+	d := 2 * time.Second
+	drain, people := 2000, 300
+	if s := os.Getenv("LOADTEST_DURATION"); s != "" {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			t.Fatal(err)
+		}
+		drain, people = 10000, 2000
+	}
+	stores := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "server.db") },
+		"postgres": func(t *testing.T) string { return pgtest.New(t) },
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			rep, err := Run(context.Background(), Config{DSN: stores[name](t), Kiosks: 200, Rate: 1500, Duration: d,
+				People: people, Drain: drain, Batch: 200, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("\n%s", rep.Text())
+			if rep.Server.Errors > 0 || rep.Baseline.Errors > 0 {
+				t.Errorf("errors: server %d, bare %d", rep.Server.Errors, rep.Baseline.Errors)
+			}
+			for _, kind := range []string{"lookup", "process", "pay"} {
+				if rep.Server.ByKind[kind] == 0 {
+					t.Errorf("the mix never sent a %s", kind)
+				}
+			}
+			if rep.DrainOps != drain {
+				t.Errorf("drained %d of %d", rep.DrainOps, drain)
+			}
+		})
+	}
+}
