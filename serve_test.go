@@ -27,6 +27,7 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/internal/pgtest"
+	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
@@ -301,5 +302,35 @@ func assertOnePaymentEach(t *testing.T, dsn string, ops []api.Op) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file with a bad record is refused as a whole, with the record's path, and the store keeps
+// nothing of it.
+func TestImportIsAllOrNothing(t *testing.T) {
+	bin := buildKiosk(t)
+	dir := t.TempDir()
+	good, err := exec.Command(bin, "demo-data", "--people", "5").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Break one person's file number, far down the file.
+	bad := strings.Replace(string(good), `"file_number": "`, `"file_number": "X`, 3)
+	file := filepath.Join(dir, "bad.json")
+	os.WriteFile(file, []byte(bad), 0o600)
+	out, err := exec.Command(bin, "import", "--data", dir, file).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "nothing was imported") || !strings.Contains(string(out), "].licence.file_number") {
+		t.Fatalf("bad import: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "server.db"))
+	if err == nil {
+		defer st.Close()
+		st.Read(ctx, func(r store.Reader) error {
+			if _, err := r.Driver(model.IDNumber(dataset.Personas(time.Now())[0].ID)); err == nil {
+				t.Error("a person from the refused file is in the store")
+			}
+			return nil
+		})
 	}
 }

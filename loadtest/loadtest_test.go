@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,11 +15,17 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
 // TestLoad runs the load generator against both stores. In CI it runs briefly to keep the
 // generator working; `LOADTEST_DURATION=20s go test ./loadtest -run Load -v -timeout 30m` gives
-// the numbers recorded in docs/PERFORMANCE.md. It asserts correctness, not speed: timing
+// the numbers recorded in docs/PERFORMANCE.md (LOADTEST_RATE changes the offered rate). It asserts correctness, not speed: timing
 // belongs to the report, not to a unit test on a shared machine.
 func TestLoad(t *testing.T) {
 	d := 2 * time.Second
-	drain, people := 2000, 300
+	drain, people, rate := 2000, 300, 1500.0
+	if s := os.Getenv("LOADTEST_RATE"); s != "" {
+		var err error
+		if rate, err = strconv.ParseFloat(s, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if s := os.Getenv("LOADTEST_DURATION"); s != "" {
 		var err error
 		if d, err = time.ParseDuration(s); err != nil {
@@ -32,7 +39,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
-			rep, err := Run(context.Background(), Config{DSN: stores[name](t), Kiosks: 200, Rate: 1500, Duration: d,
+			rep, err := Run(context.Background(), Config{DSN: stores[name](t), Kiosks: 200, Rate: rate, Duration: d,
 				People: people, Drain: drain, Batch: 200, Seed: 1})
 			if err != nil {
 				t.Fatal(err)

@@ -253,3 +253,23 @@ func TestChangesFeed(t *testing.T) {
 		}
 	})
 }
+
+// A full flow at debug level: lookups, a refused lookup, every kind of operation, the feed.
+// Nothing of the people involved may reach the log.
+func TestLogsCarryNoPersonalData(t *testing.T) {
+	e := newEnv(t, t.TempDir()+"/server.db")
+	ctx := context.Background()
+	e.client.Lookup(ctx, api.Identify{IDNumber: idA, FileNumber: fileA})
+	e.client.Lookup(ctx, api.Identify{IDNumber: idA, FileNumber: fileB})
+	e.client.Verify(ctx, api.Identify{IDNumber: idB, FileNumber: fileB})
+	now := e.clock.Now()
+	e.send(processOp("op-1", 1, now, 1, "V-B-AFTER"), payOp("op-2", 2, now, "V-B-AFTER", 10000, 0),
+		bindOp("op-3", 3, e, idC, "粤B54321", idA, fileA))
+	e.client.Changes(ctx, "")
+	e.client.Heartbeat(ctx, api.Heartbeat{Version: "t"})
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"route":"ops"`) {
+		t.Fatalf("the flow should have been logged at debug level:\n%s", logs)
+	}
+	assertNoPersonalData(t, logs)
+}
