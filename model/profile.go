@@ -20,6 +20,7 @@ type Profile struct {
 	Binding    BindingRules    `json:"binding"`
 	Follow     FollowRules     `json:"follow"`
 	Payment    PaymentRules    `json:"payment"`
+	Offline    OfflineRules    `json:"offline"`
 }
 
 // ProcessingRules decide which violations a driver may process at the kiosk (section 6).
@@ -165,7 +166,7 @@ func (p *Profile) Validate() error {
 			return fmt.Errorf("%s: must be %s", c.field, c.want)
 		}
 	}
-	return nil
+	return p.Offline.validate()
 }
 
 func validPlateTypes(ts []PlateType) bool { return allParse(ts, ParsePlateType) }

@@ -108,6 +108,14 @@ const (
 	ReasonFollowVehicleType  ReasonCode = "follow.type_not_accepted"
 )
 
+// Reasons of the offline policy: what a kiosk refuses while it cannot reach the server.
+const (
+	ReasonOfflineNotAllowed ReasonCode = "offline.not_allowed"
+	ReasonOfflineCount      ReasonCode = "offline.count_limit"
+	ReasonOfflineAmount     ReasonCode = "offline.amount_limit"
+	ReasonOfflineTooLong    ReasonCode = "offline.too_long"
+)
+
 // Reasons of input validation: what is wrong with something a person typed or a file held.
 const (
 	InputIDLength       ReasonCode = "input.id.length"
@@ -164,6 +172,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonFollowRequestsUsed, ReasonFollowVehicleFull, ReasonFollowNoConsent,
 		ReasonUnfollowNotFound, ReasonUnfollowNotParty, ReasonFollowUnitOwned,
 		ReasonFollowVehicleType,
+		ReasonOfflineNotAllowed, ReasonOfflineCount, ReasonOfflineAmount, ReasonOfflineTooLong,
 		InputIDLength, InputIDChar, InputIDRegion, InputIDBirthInvalid, InputIDBirthFuture,
 		InputIDCheck, InputFileLength, InputFileChar, InputPlateLength, InputPlateProvince,
 		InputPlateOffice, InputPlateIO, InputPlateChar, InputPlateForm, InputPlateType,

@@ -189,6 +189,18 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 			r.Vehicle.Plate = plate(t, PlateLargeCar, "渝A12345")
 			return CheckFollow(chongqing, r, FollowHistory{})
 		},
+		ReasonOfflineNotAllowed: func() []Reason {
+			return national.Offline.OfflineCheck("bind", 0, Queued{}, testNow(), testNow())
+		},
+		ReasonOfflineCount: func() []Reason {
+			return national.Offline.OfflineCheck("process", 0, Queued{Count: map[string]int{"process": 10}}, testNow(), testNow())
+		},
+		ReasonOfflineAmount: func() []Reason {
+			return national.Offline.OfflineCheck("pay", Yuan(200), Queued{Amount: map[string]Fen{"pay": Yuan(2900)}}, testNow(), testNow())
+		},
+		ReasonOfflineTooLong: func() []Reason {
+			return national.Offline.OfflineCheck("pay", Yuan(200), Queued{}, testNow().Add(-25*time.Hour), testNow())
+		},
 		InputIDLength:       func() []Reason { return parseID("4403081999011015") },
 		InputIDChar:         func() []Reason { return parseID("44030819990110151A") },
 		InputIDRegion:       func() []Reason { return parseID("990308199901101512") },
