@@ -40,6 +40,10 @@ Central server:
                              generate a realistic demo data set in the import format
   kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
                              measure the server on loopback against a bare net/http baseline
+  kiosk sim --server URL --data DIR --kiosk-id ID --secret HEX (--work FILE | --drain)
+                             a headless kiosk for the reliability suite: queue and sync operations
+  kiosk journal verify|show [--data DIR] --secret HEX
+                             check the kiosk's hash-chained journal, or list its latest entries
 `
 
 func main() {
@@ -71,6 +75,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runDemoData(args, stdout)
 	case "loadtest":
 		err = runLoadtest(args, stdout)
+	case "sim":
+		err = runSim(args, stdout)
+	case "journal":
+		err = runJournal(args, stdout)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "kiosk %s\n", version)
 	case "help", "--help", "-h":

@@ -1,0 +1,282 @@
+package storage
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/hallkiosk/kiosk/api"
+)
+
+func TestEnqueueNumbersFromOneAndSurvivesReopen(t *testing.T) {
+	s, c, path := newStore(t)
+	for i, op := range opsOfEveryType("a") {
+		got := mustEnqueue(t, s, op, receiptFor(op.ID))
+		if got.Seq != int64(i+1) || got.Epoch != s.Epoch() || got.ID != op.ID {
+			t.Fatalf("op %d stored as seq %d epoch %d id %s", i, got.Seq, got.Epoch, got.ID)
+		}
+	}
+	_ = s.Close()
+	s2, _ := openAt(t, path, testSecret(), Options{Now: c.Now})
+	entries, err := s2.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := opsOfEveryType("a")
+	if len(entries) != len(want) {
+		t.Fatalf("%d entries after reopen, want %d", len(entries), len(want))
+	}
+	for i, e := range entries {
+		if e.Seq != int64(i+1) || e.Op.Seq != e.Seq || e.Op.ID != want[i].ID || e.State != StateQueued ||
+			!e.QueuedAt.Equal(c.Now()) || e.Op.Type != want[i].Type {
+			t.Errorf("entry %d = %+v", i, e)
+		}
+	}
+	if entries[1].Op.Pay == nil || entries[1].Op.Pay.PayerID != idNumber {
+		t.Errorf("pay member did not round-trip: %+v", entries[1].Op.Pay)
+	}
+	if got := mustEnqueue(t, s2, payOp("b-1"), nil); got.Seq != int64(len(want)+1) {
+		t.Errorf("next seq after reopen = %d, want %d", got.Seq, len(want)+1)
+	}
+	if _, ok, err := s2.Receipt("b-1"); ok || err != nil {
+		t.Errorf("nil receipt stored: ok=%v err=%v", ok, err)
+	}
+}
+
+// snapshot captures everything a failed Enqueue must leave untouched.
+type snapshot struct {
+	outbox   []int64
+	head     int64
+	receipts int
+}
+
+func takeSnapshot(t *testing.T, s *Store) snapshot {
+	t.Helper()
+	entries, err := s.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for _, e := range entries {
+		seqs = append(seqs, e.Seq)
+	}
+	st, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_ = s.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket([]byte(bucketReceipts)).Stats().KeyN
+		return nil
+	})
+	return snapshot{outbox: seqs, head: st.JournalHead, receipts: n}
+}
+
+func TestFailedEnqueueWritesNothing(t *testing.T) {
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	// MaxSize makes a huge receipt fail at commit, after every Put of the transaction.
+	s, _ := openAt(t, path, testSecret(), Options{Now: c.Now, MaxSize: 1 << 20})
+	mustEnqueue(t, s, payOp("first"), []byte("first receipt"))
+
+	noMember := payOp("no-member")
+	noMember.Pay = nil
+	twoMembers := payOp("two-members")
+	twoMembers.Bind = &api.BindOp{DriverID: idNumber}
+	unknown := payOp("unknown-type")
+	unknown.Type = "refund"
+	cases := []struct {
+		name    string
+		op      api.Op
+		receipt []byte
+		want    error
+	}{
+		{"duplicate id", payOp("first"), []byte("other receipt"), ErrDuplicateOp},
+		{"empty id", payOp(""), []byte("r"), ErrInvalidOp},
+		{"personal id", payOp(idNumber + nameZH), []byte("r"), ErrInvalidOp},
+		{"no member", noMember, nil, ErrInvalidOp},
+		{"two members", twoMembers, nil, ErrInvalidOp},
+		{"unknown type", unknown, nil, ErrInvalidOp},
+		{"commit fails", payOp("too-big"), bytes.Repeat([]byte("x"), 4<<20), berrors.ErrMaxSizeReached},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := takeSnapshot(t, s)
+			_, err := s.Enqueue(tc.op, tc.receipt)
+			if err == nil {
+				t.Fatal("Enqueue succeeded")
+			}
+			wantErr(t, err, tc.want)
+			for _, p := range personalStrings() {
+				if strings.Contains(err.Error(), p) {
+					t.Errorf("error text quotes personal data: %v", err)
+				}
+			}
+			if after := takeSnapshot(t, s); !slices.Equal(after.outbox, before.outbox) ||
+				after.head != before.head || after.receipts != before.receipts {
+				t.Fatalf("state changed: before %+v after %+v", before, after)
+			}
+		})
+	}
+	if got, _, _ := s.Receipt("first"); string(got) != "first receipt" {
+		t.Errorf("duplicate Enqueue replaced the receipt: %q", got)
+	}
+	if got := mustEnqueue(t, s, payOp("second"), nil); got.Seq != 2 {
+		t.Errorf("seq after failures = %d, want 2 (no number used)", got.Seq)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.VerifyJournal(); err != nil || n != 3 {
+		t.Fatalf("VerifyJournal = %d %v, want 3 entries", n, err)
+	}
+}
+
+func TestStateMachine(t *testing.T) {
+	s, c, _ := newStore(t)
+	for i := 1; i <= 4; i++ {
+		mustEnqueue(t, s, payOp(fmt.Sprintf("op-%d", i)), nil)
+	}
+	wantStates(t, s, "qqqq")
+	c.Advance(time.Minute)
+	if err := s.MarkSent([]int64{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	wantStates(t, s, "sssq")
+	pending, _ := s.Pending(0)
+	if pending[0].Attempts != 1 || !pending[0].SentAt.Equal(c.Now()) {
+		t.Errorf("after MarkSent: attempts %d sent at %v", pending[0].Attempts, pending[0].SentAt)
+	}
+	c.Advance(time.Minute)
+	err := s.Complete([]api.OpResult{
+		{OpID: "op-1", Seq: 1, Outcome: api.OutcomeApplied},
+		{OpID: "op-2", Seq: 2, Outcome: api.OutcomeRejected, Reasons: []api.Reason{
+			{Code: "already_paid", Want: idNumber, Got: nameZH}}},
+		{OpID: "op-3", Seq: 3, Outcome: api.OutcomeDeferred},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStates(t, s, "arqq")
+	if d, _ := s.Depth(); d != 2 {
+		t.Errorf("Depth = %d, want 2", d)
+	}
+	pending, _ = s.Pending(1)
+	if len(pending) != 1 || pending[0].Seq != 3 || pending[0].Attempts != 1 {
+		t.Errorf("Pending(1) = %+v, want seq 3 with one attempt", pending)
+	}
+	done, _ := s.Entries(StateAcked, StateRejected)
+	if len(done) != 2 || done[0].Result == nil || done[0].Result.Outcome != api.OutcomeApplied ||
+		!done[0].DoneAt.Equal(c.Now()) || done[1].Result.Reasons[0].Code != "already_paid" {
+		t.Errorf("done entries = %+v", done)
+	}
+
+	refusedTransitions(t, s)
+	wantStates(t, s, "arqq")
+
+	events := journalEvents(t, s)
+	wantEvents := []string{EventCreated, EventQueued, EventQueued, EventQueued, EventQueued,
+		EventSent, EventSent, EventSent, EventAcked, EventRejected, EventDeferred}
+	if !slices.Equal(events, wantEvents) {
+		t.Fatalf("journal events = %v\nwant %v", events, wantEvents)
+	}
+	entries, _ := s.Journal(10, 1)
+	if e := entries[0]; e.OpID != "op-2" || e.Outcome != api.OutcomeRejected ||
+		!slices.Equal(e.Reasons, []string{"already_paid"}) {
+		t.Errorf("rejected event = %+v", e)
+	}
+}
+
+// refusedTransitions tries changes the state machine refuses; each must change nothing (the
+// caller compares states afterwards). Entries 1..4 are acked, rejected, queued, queued.
+func refusedTransitions(t *testing.T, s *Store) {
+	t.Helper()
+	wantErr(t, s.MarkSent([]int64{4, 1}), ErrState)
+	wantErr(t, s.MarkSent([]int64{99}), ErrNotFound)
+	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Outcome: api.OutcomeApplied},
+		{OpID: "nobody", Outcome: api.OutcomeApplied}}), ErrNotFound)
+	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Outcome: "maybe"}}), ErrState)
+	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Seq: 3, Outcome: api.OutcomeApplied}}), ErrState)
+	// A retry's stored answer for a done entry changes nothing.
+	if err := s.Complete([]api.OpResult{{OpID: "op-1", Outcome: api.OutcomeRejected}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantStates compares the outbox with one letter per entry: q, s, a, r.
+func wantStates(t *testing.T, s *Store, want string) {
+	t.Helper()
+	entries, err := s.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, e := range entries {
+		got += string(stateCode(e.State))
+	}
+	if got != want {
+		t.Fatalf("states = %q, want %q", got, want)
+	}
+}
+
+func TestPruneAndDismiss(t *testing.T) {
+	s, c, _ := newStore(t)
+	for i := 1; i <= 4; i++ {
+		mustEnqueue(t, s, payOp(fmt.Sprintf("op-%d", i)), []byte(fmt.Sprintf("receipt %d", i)))
+	}
+	if err := s.MarkSent([]int64{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	complete := func(id, outcome string) {
+		t.Helper()
+		if err := s.Complete([]api.OpResult{{OpID: id, Outcome: outcome}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	complete("op-1", api.OutcomeApplied)
+	complete("op-3", api.OutcomeRejected)
+	c.Advance(2 * time.Hour)
+	complete("op-2", api.OutcomeWithChanges)
+	c.Advance(23 * time.Hour) // op-1 done 25 h ago, op-2 23 h ago
+
+	n, err := s.Prune(24 * time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("Prune = %d %v, want 1", n, err)
+	}
+	wantStates(t, s, "arq")
+	if _, ok, _ := s.Receipt("op-1"); ok {
+		t.Error("pruned entry's receipt is still there")
+	}
+	for _, id := range []string{"op-2", "op-3", "op-4"} {
+		if _, ok, err := s.Receipt(id); !ok || err != nil {
+			t.Errorf("receipt of %s: ok=%v err=%v", id, ok, err)
+		}
+	}
+	if n, _ := s.Prune(24 * time.Hour); n != 0 {
+		t.Errorf("second Prune deleted %d", n)
+	}
+
+	wantErr(t, s.DismissRejected(2), ErrState)
+	wantErr(t, s.DismissRejected(1), ErrNotFound)
+	if err := s.DismissRejected(3); err != nil {
+		t.Fatal(err)
+	}
+	wantStates(t, s, "aq")
+	if _, ok, _ := s.Receipt("op-3"); ok {
+		t.Error("dismissed entry's receipt is still there")
+	}
+	events := journalEvents(t, s)
+	if last := events[len(events)-2:]; !slices.Equal(last, []string{EventPruned, EventDismissed}) {
+		t.Errorf("last journal events = %v", last)
+	}
+	if _, err := s.VerifyJournal(); err != nil {
+		t.Fatal(err)
+	}
+}

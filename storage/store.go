@@ -1,0 +1,193 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Sentinel errors. Their texts are shown to staff, so they say what to do where that helps.
+var (
+	// ErrInUse means another process (or another Open in this one) holds the file's lock.
+	ErrInUse = errors.New("another kiosk process is using the store file; " +
+		"stop that process (or wait for it to exit) and start the kiosk again")
+	// ErrClosed is returned by every method after Close, or after a failed Compact reopen.
+	ErrClosed = errors.New("the store is closed")
+	// ErrWrongSecret means the kiosk secret is not the one the store was created with, so no
+	// sealed value (outbox, receipts, cache) can be read or written.
+	ErrWrongSecret = errors.New("the kiosk secret does not match the one this store was " +
+		"created with; restore the right secret, or have staff move the store file aside")
+	// ErrDecrypt means a sealed value failed authentication although the secret is right: the
+	// value was damaged or moved to another key.
+	ErrDecrypt = errors.New("a sealed value failed authentication (damaged or moved)")
+	// ErrNotFound means no entry has the given sequence number or op id.
+	ErrNotFound = errors.New("no such entry")
+	// ErrDuplicateOp means an operation with the same op id is already stored.
+	ErrDuplicateOp = errors.New("an operation with this op id is already stored")
+	// ErrInvalidOp means Enqueue was given an operation it must not store.
+	ErrInvalidOp = errors.New("invalid operation")
+	// ErrState means an entry is not in a state that allows the requested change.
+	ErrState = errors.New("the entry's state does not allow this")
+	// ErrPersonalData means a journal field looks like personal data (the journal is plain).
+	ErrPersonalData = errors.New("journal field may hold personal data")
+)
+
+// Bucket names and meta keys. Strings rather than []byte so that nothing package-level is
+// mutable; the conversions cost nothing measurable next to an fsync.
+const (
+	bucketMeta     = "meta"
+	bucketRef      = "ref"
+	bucketCache    = "cache"
+	bucketOutbox   = "outbox"
+	bucketReceipts = "receipts"
+	bucketJournal  = "journal"
+
+	metaEpoch       = "epoch"
+	metaKeyCheck    = "keycheck"
+	metaRefCursor   = "ref_cursor"
+	metaJournalHead = "journal_head"
+	metaJournalBase = "journal_base"
+)
+
+// appendFill is the FillPercent of buckets only ever appended to (outbox, journal): bbolt's
+// default of one half suits random inserts and leaves append-only pages half empty, which makes
+// deeper trees and more pages to write and fsync in every commit.
+const appendFill = 1.0
+
+const (
+	defaultTimeout = time.Second
+	defaultMaxSize = 256 << 20
+	fileMode       = 0o600
+)
+
+// allBuckets lists the buckets created with a new store.
+func allBuckets() []string {
+	return []string{bucketMeta, bucketRef, bucketCache, bucketOutbox, bucketReceipts, bucketJournal}
+}
+
+// Options of Open.
+type Options struct {
+	Timeout time.Duration    // bbolt open timeout; 0 means 1 s
+	MaxSize int64            // bbolt MaxSize; 0 means 256 MiB
+	Now     func() time.Time // clock; nil means time.Now
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = defaultTimeout
+	}
+	if o.MaxSize <= 0 {
+		o.MaxSize = defaultMaxSize
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+func (o Options) bolt() *bolt.Options {
+	return &bolt.Options{Timeout: o.Timeout, MaxSize: int(o.MaxSize)}
+}
+
+// OpenReport says what Open found.
+type OpenReport struct {
+	Created     bool   // a new file was created (first start, or after quarantine)
+	Quarantined string // path the damaged file was moved to, "" when none
+	Epoch       int64  // this store's epoch
+	// WrongSecret is true when the secret does not open the store's key check: reference data,
+	// the journal and the counters still work, every sealed read or write fails with
+	// ErrWrongSecret.
+	WrongSecret bool
+}
+
+// Store is the kiosk's local store. Methods are safe for concurrent use.
+type Store struct {
+	path     string
+	opts     Options
+	keys     keys
+	epoch    int64
+	secretOK bool
+
+	// mu guards db: Compact and Close replace or clear it, everything else reads it.
+	mu sync.RWMutex
+	db *bolt.DB
+	// journalMu keeps VerifyJournal (which reads in chunks) and TrimJournal apart, so that a
+	// trim cannot look like a gap to a verification in progress.
+	journalMu sync.Mutex
+}
+
+// Epoch returns the store's epoch: unix milliseconds of its creation.
+func (s *Store) Epoch() int64 { return s.epoch }
+
+// Path returns the store file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the file. Closing twice is allowed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	if err != nil {
+		return fmt.Errorf("storage: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+func (s *Store) now() time.Time { return s.opts.Now().UTC() }
+
+// view runs fn in a read transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.View(fn)
+}
+
+// update runs fn in a write transaction; its return means the change is fsynced.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.Update(fn)
+}
+
+// bucket returns a top-level bucket; a missing one means the file was altered outside the store.
+func bucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {
+	b := tx.Bucket([]byte(name))
+	if b == nil {
+		return nil, fmt.Errorf("storage: bucket %q is missing from the store file", name)
+	}
+	return b, nil
+}
+
+// itob encodes a sequence number as a big-endian key so that byte order is numeric order.
+func itob(v int64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(v))
+}
+
+func btoi(b []byte) int64 {
+	if len(b) != 8 {
+		return -1
+	}
+	return int64(binary.BigEndian.Uint64(b))
+}
+
+// clone copies a value out of a transaction: bbolt's slices die with it.
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}

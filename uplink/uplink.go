@@ -1,0 +1,180 @@
+// Package uplink is the kiosk's sync engine: a background worker that drains the outbox to the
+// server in order and in batches, with exponential backoff and jitter; pulls reference-data
+// changes by cursor; sends heartbeats; and reports whether the server is reachable (online,
+// degraded, offline) within seconds of a change. It never runs on the UI's goroutine: the UI
+// learns about it through the OnStatus callback and reads nothing from it synchronously.
+package uplink
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/storage"
+)
+
+// Client is the part of the API the engine uses; *api.Client implements it.
+type Client interface {
+	Ops(ctx context.Context, ops []api.Op) (api.OpsResponse, error)
+	Changes(ctx context.Context, since string) (api.Changes, error)
+	Heartbeat(ctx context.Context, hb api.Heartbeat) (api.HeartbeatReply, error)
+}
+
+// State is how well the server can be reached.
+type State int
+
+// States.
+const (
+	Offline  State = iota // nothing has worked for a while (or ever)
+	Degraded              // the last attempt failed, an earlier one recently worked
+	Online                // the last attempt worked
+)
+
+func (s State) String() string {
+	return [...]string{"offline", "degraded", "online"}[s]
+}
+
+// Status is what the UI and the maintenance view show.
+type Status struct {
+	State       State
+	Since       time.Time // when State began
+	LastSuccess time.Time // zero until the first success
+	OutboxDepth int
+	Rejected    int    // operations the server rejected, waiting for staff
+	LastError   string // a category, never request content
+}
+
+// Config sets up an Engine. Zero durations take the defaults in brackets.
+type Config struct {
+	Store  *storage.Store
+	Client Client
+	Log    *slog.Logger
+	Now    func() time.Time
+	// OnStatus is called, from the engine's goroutine, whenever the status changes.
+	OnStatus func(Status)
+	Devices  func() map[string]string
+	Version  string
+
+	BatchSize      int           // operations per request [50]
+	MinBackoff     time.Duration // first wait after a failure [250ms]
+	MaxBackoff     time.Duration // longest wait [4s: a state change is noticed within 5 s]
+	Probe          time.Duration // quiet time after which reachability is probed [2s]
+	RefEvery       time.Duration // reference-data pull [5m]
+	HeartbeatEvery time.Duration // heartbeat [60s]
+	DegradedFor    time.Duration // how long after a success a failure counts as degraded [30s]
+	RequestTimeout time.Duration // per request [8s]
+}
+
+// Engine is the sync worker.
+type Engine struct {
+	cfg  Config
+	wake chan struct{}
+	rng  *mrand.Rand
+
+	mu       sync.Mutex
+	status   Status
+	failures int
+	lastTry  time.Time
+	lastRef  time.Time
+	lastBeat time.Time
+}
+
+// New builds an engine; Run starts it.
+func New(cfg Config) *Engine {
+	d := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	d(&cfg.MinBackoff, 250*time.Millisecond)
+	d(&cfg.MaxBackoff, 4*time.Second)
+	d(&cfg.Probe, 2*time.Second)
+	d(&cfg.RefEvery, 5*time.Minute)
+	d(&cfg.HeartbeatEvery, time.Minute)
+	d(&cfg.DegradedFor, 30*time.Second)
+	d(&cfg.RequestTimeout, 8*time.Second)
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 50
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	var seed [16]byte
+	_, _ = rand.Read(seed[:])
+	e := &Engine{cfg: cfg, wake: make(chan struct{}, 1),
+		rng: mrand.New(mrand.NewPCG(uint64(seed[0])<<56|uint64(seed[1]), uint64(seed[2])))}
+	e.status = Status{State: Offline, Since: cfg.Now()}
+	return e
+}
+
+// NewOpID returns a random operation id (UUID version 4 form).
+func NewOpID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Wake asks the engine to send now (after an operation was queued). It never blocks.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the current status.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.status
+}
+
+// Run works until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	e.refreshCounts()
+	for {
+		wait := e.step(ctx)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.wake:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// step does whatever is due and returns how long to wait before the next step.
+func (e *Engine) step(ctx context.Context) time.Duration {
+	now := e.cfg.Now()
+	sent, err := e.drain(ctx)
+	if err != nil {
+		return e.failed(err)
+	}
+	if now.Sub(e.lastRef) >= e.cfg.RefEvery || e.lastRef.IsZero() {
+		if err := e.pullReference(ctx); err != nil {
+			return e.failed(err)
+		}
+		e.lastRef = now
+	}
+	if now.Sub(e.lastBeat) >= e.cfg.HeartbeatEvery || (!sent && now.Sub(e.lastTry) >= e.cfg.Probe) {
+		if err := e.heartbeat(ctx); err != nil {
+			return e.failed(err)
+		}
+		e.lastBeat = now
+	}
+	if sent {
+		return 0 // more may be waiting
+	}
+	return e.cfg.Probe
+}
