@@ -29,13 +29,13 @@ import (
 // faultRig is a server, a toxiproxy in front of it, and a kiosk (store and sync engine) that
 // talks to the server only through the proxy.
 type faultRig struct {
-	t      *testing.T
-	server store.Store
-	proxy  *toxiproxy.Proxy
-	kiosk  *storage.Store
-	engine *uplink.Engine
-	data   *dataset.Data
-	id     string
+	t        *testing.T
+	server   store.Store
+	proxy    *toxiproxy.Proxy
+	kiosk    *storage.Store
+	engine   *uplink.Engine
+	data     *dataset.Data
+	id       string
 	queued   []string
 	slow     time.Duration // the slowest Enqueue: what the UI would have waited
 	maxDepth int           // the largest backlog seen: evidence that the fault slowed delivery

@@ -20,16 +20,16 @@ import (
 
 // world is a server data directory with demo data and an enrolled kiosk, and the binary.
 type world struct {
-	t                 *testing.T
-	bin, dir          string
-	serverData        string
-	kioskData         string
-	addr              string // fixed, so that a restarted server keeps its address
-	kioskID, secret   string
-	workFile          string
-	data              *dataset.Data
-	server            *exec.Cmd
-	serverKills       int
+	t               *testing.T
+	bin, dir        string
+	serverData      string
+	kioskData       string
+	addr            string // fixed, so that a restarted server keeps its address
+	kioskID, secret string
+	workFile        string
+	data            *dataset.Data
+	server          *exec.Cmd
+	serverKills     int
 }
 
 func newWorld(t *testing.T) *world {
