@@ -1,0 +1,175 @@
+// Package service is what the terminal UI calls to reach the outside world: identify a driver
+// (online, or from the encrypted cache while offline when the profile allows it), queue an
+// operation durably under the offline policy, wait a moment for the server's answer, and wipe a
+// session's data at its end. The UI never touches bbolt or HTTP itself; every call here is
+// meant to run inside a tea.Cmd, never in Update.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/storage"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// Online is the part of the API the service calls synchronously; *api.Client implements it.
+type Online interface {
+	Lookup(ctx context.Context, id api.Identify) (api.Lookup, error)
+	Verify(ctx context.Context, id api.Identify) (api.Verified, error)
+}
+
+// Config sets up a Service.
+type Config struct {
+	Store   *storage.Store
+	Client  Online
+	Engine  *uplink.Engine
+	Profile *model.Profile
+	Now     func() time.Time
+}
+
+// Service serves one kiosk.
+type Service struct{ cfg Config }
+
+// New builds a service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}
+}
+
+// ErrNoMatch is the neutral answer to a failed identification.
+var ErrNoMatch = errors.New("the ID number and file number do not match a licence")
+
+// ErrUnreachable means the server could not be asked and nothing usable was cached.
+var ErrUnreachable = errors.New("the platform cannot be reached and this person was not looked up recently")
+
+// Looked is a lookup's answer and where it came from.
+type Looked struct {
+	api.Lookup
+	FromCache bool // the server could not be reached: this is what it said at CachedAt
+	CachedAt  time.Time
+}
+
+type cached struct {
+	Lookup api.Lookup `json:"lookup"`
+	At     time.Time  `json:"at"`
+}
+
+func cacheName(id model.IDNumber, file model.FileNumber) string {
+	return "lookup:" + string(id) + ":" + string(file)
+}
+
+// Lookup identifies a driver. Online, it asks the server and caches the answer, encrypted, for
+// the profile's TTL. When the server cannot be reached, a cached answer for the same ID number
+// and file number is returned, marked as such.
+func (s *Service) Lookup(ctx context.Context, id model.IDNumber, file model.FileNumber) (Looked, error) {
+	l, err := s.cfg.Client.Lookup(ctx, api.Identify{IDNumber: string(id), FileNumber: string(file)})
+	var se *api.StatusError
+	switch {
+	case err == nil:
+		b, merr := json.Marshal(cached{Lookup: l, At: s.cfg.Now()})
+		if merr == nil {
+			ttl := time.Duration(s.cfg.Profile.Offline.CacheTTLMinutes) * time.Minute
+			if perr := s.cfg.Store.PutCache(cacheName(id, file), b, ttl); perr != nil {
+				return Looked{}, fmt.Errorf("cache lookup: %w", perr)
+			}
+		}
+		return Looked{Lookup: l}, nil
+	case errors.As(err, &se) && se.Status == 404:
+		return Looked{}, ErrNoMatch
+	case errors.As(err, &se) && se.Status < 500:
+		return Looked{}, err // refused (rate limit, bad input): the cache must not bypass it
+	}
+	b, ok, cerr := s.cfg.Store.GetCache(cacheName(id, file))
+	if cerr != nil || !ok {
+		return Looked{}, ErrUnreachable
+	}
+	var c cached
+	if json.Unmarshal(b, &c) != nil {
+		return Looked{}, ErrUnreachable
+	}
+	return Looked{Lookup: c.Lookup, FromCache: true, CachedAt: c.At}, nil
+}
+
+// Submit queues an operation. While the server is not reachable, the profile's offline policy
+// decides first; its reasons come back and nothing is queued when they say no. When it returns
+// the queued op, the operation is on disk and the user may be told it is recorded (pending
+// confirmation until the server answers).
+func (s *Service) Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, []model.Reason, error) {
+	if op.ID == "" {
+		op.ID = uplink.NewOpID()
+	}
+	st := s.cfg.Engine.Status()
+	if st.State != uplink.Online {
+		q, err := s.queued()
+		if err != nil {
+			return api.Op{}, nil, err
+		}
+		if rs := s.cfg.Profile.Offline.OfflineCheck(op.Type, amount, q, st.LastSuccess, s.cfg.Now()); len(rs) > 0 {
+			return api.Op{}, rs, nil
+		}
+	}
+	queued, err := s.cfg.Store.Enqueue(op, receipt)
+	if err != nil {
+		return api.Op{}, nil, err
+	}
+	s.cfg.Engine.Wake()
+	return queued, nil, nil
+}
+
+// queued counts what waits in the outbox by type, and the money of waiting payments.
+func (s *Service) queued() (model.Queued, error) {
+	q := model.Queued{Count: map[string]int{}, Amount: map[string]model.Fen{}}
+	pending, err := s.cfg.Store.Pending(10000)
+	if err != nil {
+		return q, err
+	}
+	for _, e := range pending {
+		q.Count[e.Op.Type]++
+		if e.Op.Pay != nil {
+			for _, it := range e.Op.Pay.Items {
+				q.Amount[e.Op.Type] += model.Fen(it.FineFen + it.LateFeeFen)
+			}
+		}
+	}
+	return q, nil
+}
+
+// Await waits until the server has answered the operation with this sequence number, or ctx
+// ends; a nil result means it is still pending (the receipt then says "pending confirmation").
+func (s *Service) Await(ctx context.Context, seq int64) (*api.OpResult, error) {
+	for {
+		done, err := s.cfg.Store.Entries(storage.StateAcked, storage.StateRejected)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range done {
+			if e.Seq == seq {
+				return e.Result, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// EndSession wipes the looked-up records at the end of a session, unless the kiosk is offline
+// and the profile keeps them so that people who looked up before an outage can still be served.
+func (s *Service) EndSession() error {
+	if s.cfg.Engine.Status().State != uplink.Online && s.cfg.Profile.Offline.KeepCacheOffline {
+		_, err := s.cfg.Store.WipeExpiredCache()
+		return err
+	}
+	_, err := s.cfg.Store.WipeCache()
+	return err
+}
