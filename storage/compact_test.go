@@ -24,7 +24,7 @@ func fillThenPrune(t *testing.T, s *Store, c *clock) []byte {
 		op := mustEnqueue(t, s, payOp(fmt.Sprintf("op-%03d", i)), big)
 		if i <= compactTotal-compactKept {
 			seqs = append(seqs, op.Seq)
-			results = append(results, api.OpResult{OpID: op.ID, Outcome: api.OutcomeApplied})
+			results = append(results, api.OpResult{OpID: op.ID, Seq: op.Seq, Outcome: api.OutcomeApplied})
 		}
 	}
 	if err := s.MarkSent(seqs); err != nil {

@@ -5,18 +5,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hallkiosk/kiosk/api"
 )
 
-// journalOf10 makes a store whose journal has 10 entries (created + 9 queued) and closes it.
+// journalOf10 makes a store whose journal has 10 entries (created + 9 queued, written by
+// JournalQueued) and closes it.
 func journalOf10(t *testing.T) string {
 	t.Helper()
 	s, _, path := newStore(t)
 	for i := 1; i <= 9; i++ {
 		mustEnqueue(t, s, payOp(fmt.Sprintf("op-%d", i)), nil)
+	}
+	if err := s.JournalQueued(); err != nil {
+		t.Fatal(err)
 	}
 	if n, err := s.VerifyJournal(); err != nil || n != 10 {
 		t.Fatalf("VerifyJournal = %d %v, want 10", n, err)
@@ -159,4 +167,130 @@ func encodeJournalEntry(t *testing.T, e JournalEntry) []byte {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestQueuedIsJournaledAtFirstSend: Enqueue writes no journal event; MarkSent writes an op's
+// queued event (at its QueuedAt) right before its first sent event, JournalQueued writes those
+// of ops still waiting, and every op ends up with exactly one queued event, in seq order, no
+// later than its first send.
+func TestQueuedIsJournaledAtFirstSend(t *testing.T) {
+	s, c, path := newStore(t)
+	queuedAt := map[int64]time.Time{}
+	enqueue := func(n int) {
+		t.Helper()
+		for range n {
+			c.Advance(time.Minute)
+			op := mustEnqueue(t, s, payOp(fmt.Sprintf("op-%d", len(queuedAt)+1)), nil)
+			queuedAt[op.Seq] = c.Now()
+		}
+	}
+	enqueue(5)
+	wantNewEvents(t, s, 1) // created only
+	c.Advance(time.Hour)
+	markSent := func(seqs ...int64) {
+		t.Helper()
+		if err := s.MarkSent(seqs); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	markSent(1, 2)
+	wantNewEvents(t, s, 2, "queued 1", "sent 1 attempt 1", "queued 2", "sent 2 attempt 1")
+	markSent(1) // a resend: no second queued event
+	wantNewEvents(t, s, 6, "sent 1 attempt 2")
+	if err := s.Complete([]api.OpResult{{OpID: "op-2", Seq: 2, Outcome: api.OutcomeDeferred}}); err != nil {
+		t.Fatal(err)
+	}
+	markSent(2) // deferred, back to queued, sent again: still one queued event
+	wantNewEvents(t, s, 7, "deferred 2", "sent 2 attempt 2")
+	markSent(4) // op-3 was skipped: its queued event comes first, to keep seq order
+	wantNewEvents(t, s, 9, "queued 3", "queued 4", "sent 4 attempt 1")
+
+	head := journalHead(t, s)
+	if err := s.JournalQueued(); err != nil { // op-5 waits
+		t.Fatal(err)
+	}
+	wantNewEvents(t, s, head+1, "queued 5")
+	head = journalHead(t, s)
+	if err := s.JournalQueued(); err != nil { // nothing waits unrecorded
+		t.Fatal(err)
+	}
+	if journalHead(t, s) != head {
+		t.Fatal("a second JournalQueued added events")
+	}
+	markSent(3, 5) // recorded already: sent events only
+	wantNewEvents(t, s, head+1, "sent 3 attempt 1", "sent 5 attempt 1")
+
+	// The mark survives reopening; new ops are recorded after it.
+	_ = s.Close()
+	s, _ = openAt(t, path, testSecret(), Options{Now: c.Now})
+	enqueue(2)
+	head = journalHead(t, s)
+	if err := s.JournalQueued(); err != nil {
+		t.Fatal(err)
+	}
+	markSent(6, 7)
+	wantNewEvents(t, s, head+1, "queued 6", "queued 7", "sent 6 attempt 1", "sent 7 attempt 1")
+
+	// Exactly one queued event per op, in seq order, each at its QueuedAt, before its first send.
+	entries, err := s.Journal(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []int64
+	queuedSeq := map[string]int64{}
+	for _, e := range entries {
+		switch e.Event {
+		case EventQueued:
+			var seq int64
+			fmt.Sscanf(e.Detail, "seq %d", &seq)
+			if _, dup := queuedSeq[e.OpID]; dup || e.OpID != fmt.Sprintf("op-%d", seq) {
+				t.Fatalf("queued event %+v: duplicate or wrong op", e)
+			}
+			if !e.At.Equal(queuedAt[seq]) || e.OpType != api.OpPay {
+				t.Errorf("queued event %+v, want at %v", e, queuedAt[seq])
+			}
+			queuedSeq[e.OpID] = seq
+			order = append(order, seq)
+		case EventSent:
+			if _, ok := queuedSeq[e.OpID]; !ok {
+				t.Fatalf("%s sent before its queued event", e.OpID)
+			}
+		}
+	}
+	if !slices.Equal(order, []int64{1, 2, 3, 4, 5, 6, 7}) {
+		t.Fatalf("queued events for seqs %v, want 1 to 7 in order", order)
+	}
+	if _, err := s.VerifyJournal(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func journalHead(t *testing.T, s *Store) int64 {
+	t.Helper()
+	st, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.JournalHead
+}
+
+// wantNewEvents compares the journal from entry from on with short descriptions: "queued N",
+// "sent N attempt K", "deferred N" (N the outbox seq, read from the event's detail).
+func wantNewEvents(t *testing.T, s *Store, from int64, want ...string) {
+	t.Helper()
+	entries, err := s.Journal(from, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Event == EventCreated {
+			continue
+		}
+		got = append(got, e.Event+" "+strings.TrimPrefix(e.Detail, "seq "))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("journal from %d = %q\nwant %q", from, got, want)
+	}
 }

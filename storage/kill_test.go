@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The kill test re-runs this test binary as a child that enqueues in a loop; these variables
@@ -44,26 +46,33 @@ func TestKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	path := filepath.Join(t.TempDir(), "kiosk.db")
 	acked := map[string]int64{} // op id → seq, for every id a child printed
+	sent := map[int64]bool{}    // seqs a child printed as marked sent
 	for round := range killRounds {
 		// Every fifth round kills without waiting for Open, so that Open itself is hit too.
 		waitReady := round%5 != 4
 		delay := time.Duration(rng.IntN(40_000)) * time.Microsecond
-		for id, seq := range killRound(t, path, round, waitReady, delay) {
+		got := killRound(t, path, round, waitReady, delay)
+		for id, seq := range got.acked {
 			if _, dup := acked[id]; dup {
 				t.Fatalf("op id %s printed twice", id)
 			}
 			acked[id] = seq
 		}
-		verifyAfterKill(t, path, acked)
+		for seq := range got.sent {
+			sent[seq] = true
+		}
+		verifyAfterKill(t, path, acked, got.acked, sent)
 	}
-	t.Logf("%d rounds, %d acknowledged operations", killRounds, len(acked))
+	t.Logf("%d rounds, %d acknowledged operations, %d marked sent", killRounds, len(acked), len(sent))
 	if len(acked) == 0 {
 		t.Fatal("no child ever acknowledged an operation: the test tested nothing")
 	}
 }
 
 // runKillChild is the child: open, say ready, enqueue forever, printing each op after Enqueue
-// returned (the moment the kiosk would tell the user "recorded").
+// returned (the moment the kiosk would tell the user "recorded"). After every fourth op it marks
+// the last two sent (which journals their queued events, and those of any unsent op before
+// them) and prints their seqs once MarkSent returned.
 func runKillChild(path, prefix string) {
 	s, _, err := Open(path, testSecret(), Options{})
 	if err != nil {
@@ -71,19 +80,37 @@ func runKillChild(path, prefix string) {
 		os.Exit(2)
 	}
 	fmt.Println("READY")
-	receipt := bytes.Repeat([]byte("r"), 300)
 	for i := 0; ; i++ {
-		op, err := s.Enqueue(payOp(fmt.Sprintf("%s-%06d", prefix, i)), receipt)
+		id := fmt.Sprintf("%s-%06d", prefix, i)
+		op, err := s.Enqueue(payOp(id), killReceipt(id))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child enqueue:", err)
 			os.Exit(3)
 		}
 		fmt.Printf("ACK %s %d\n", op.ID, op.Seq)
+		if i%4 == 3 {
+			if err := s.MarkSent([]int64{op.Seq - 1, op.Seq}); err != nil {
+				fmt.Fprintln(os.Stderr, "child mark sent:", err)
+				os.Exit(3)
+			}
+			fmt.Printf("SENT %d %d\n", op.Seq-1, op.Seq)
+		}
 	}
 }
 
+// killReceipt is the receipt the child stores with an op: 300 bytes naming the op.
+func killReceipt(id string) []byte {
+	return append([]byte(id+" "), bytes.Repeat([]byte("r"), 300-len(id)-1)...)
+}
+
+// killOutput is what a child printed before it died.
+type killOutput struct {
+	acked map[string]int64 // op id → seq
+	sent  map[int64]bool
+}
+
 // killRound starts a child, SIGKILLs it after delay and returns what it acknowledged.
-func killRound(t *testing.T, path string, round int, waitReady bool, delay time.Duration) map[string]int64 {
+func killRound(t *testing.T, path string, round int, waitReady bool, delay time.Duration) killOutput {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKill9$", "-test.count=1")
 	cmd.Env = append(os.Environ(), killChildEnv+"="+path, fmt.Sprintf("%s=r%02d", killPrefixEnv, round))
@@ -108,10 +135,19 @@ func killRound(t *testing.T, path string, round int, waitReady bool, delay time.
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("round %d: kill: %v", round, err)
 	}
-	got := map[string]int64{}
+	got := killOutput{acked: map[string]int64{}, sent: map[int64]bool{}}
 	for line := range lines {
 		if id, seq, ok := parseAck(line); ok {
-			got[id] = seq
+			got.acked[id] = seq
+		}
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "SENT" {
+			for _, v := range f[1:] {
+				seq, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					t.Fatalf("round %d: bad line %q", round, line)
+				}
+				got.sent[seq] = true
+			}
 		}
 	}
 	err = cmd.Wait()
@@ -177,10 +213,13 @@ func parseAck(line string) (string, int64, bool) {
 	return f[1], seq, err == nil
 }
 
-// verifyAfterKill reopens the file and checks the invariants: a clean file, every acknowledged
-// op stored once under its printed sequence number, gap-free numbering, one journal event and
-// one receipt per entry, and a chain that verifies.
-func verifyAfterKill(t *testing.T, path string, acked map[string]int64) {
+// verifyAfterKill reopens the file and checks the invariants: a clean file; every acknowledged
+// op in the outbox exactly once, under its printed seq, with its receipt; gap-free numbering;
+// every printed send recorded; a journal whose queued events cover seqs 1 to some mark, each
+// once and in order, with every sent entry's queued event before its sent events; after
+// JournalQueued (what maintenance or shutdown would call) a queued event for every op; and a
+// chain that verifies.
+func verifyAfterKill(t *testing.T, path string, acked, ackedThisRound map[string]int64, sent map[int64]bool) {
 	t.Helper()
 	s, rep, err := Open(path, testSecret(), Options{})
 	if err != nil {
@@ -193,21 +232,21 @@ func verifyAfterKill(t *testing.T, path string, acked map[string]int64) {
 	if err := s.Check(); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := s.Entries()
-	if err != nil {
-		t.Fatal(err)
-	}
+	records := outboxRecords(t, s)
 	stored := map[string]int64{}
-	for i, e := range entries {
-		if e.Seq != int64(i+1) || e.Op.Seq != e.Seq || e.Op.Epoch != s.Epoch() {
-			t.Fatalf("entry %d has seq %d (op seq %d, epoch %d): numbering has a gap", i, e.Seq, e.Op.Seq, e.Op.Epoch)
+	for i, r := range records {
+		if r.Seq != int64(i+1) || r.Op.Seq != r.Seq || r.Op.Epoch != s.Epoch() {
+			t.Fatalf("entry %d has seq %d (op seq %d, epoch %d): numbering has a gap", i, r.Seq, r.Op.Seq, r.Op.Epoch)
 		}
-		if _, dup := stored[e.Op.ID]; dup {
-			t.Fatalf("op %s stored twice", e.Op.ID)
+		if _, dup := stored[r.Op.ID]; dup {
+			t.Fatalf("op %s stored twice", r.Op.ID)
 		}
-		stored[e.Op.ID] = e.Seq
-		if _, ok, err := s.Receipt(e.Op.ID); !ok || err != nil {
-			t.Fatalf("op %s has no receipt: %v", e.Op.ID, err)
+		stored[r.Op.ID] = r.Seq
+		if !bytes.Equal(r.receipt, killReceipt(r.Op.ID)) {
+			t.Fatalf("op %s has receipt %q", r.Op.ID, r.receipt)
+		}
+		if r.Attempts > 1 || sent[r.Seq] && (r.State != StateSent || r.Attempts != 1) {
+			t.Fatalf("entry %d: state %s, %d attempts (printed as sent: %v)", r.Seq, r.State, r.Attempts, sent[r.Seq])
 		}
 	}
 	for id, seq := range acked {
@@ -215,11 +254,81 @@ func verifyAfterKill(t *testing.T, path string, acked map[string]int64) {
 			t.Fatalf("acknowledged op %s (seq %d) is stored as %d, present %v", id, seq, got, ok)
 		}
 	}
-	n, err := s.VerifyJournal()
+	// The public path too, for this round's ops (the newest, so Receipt's scan is short).
+	for id := range ackedThisRound {
+		if got, ok, err := s.Receipt(id); err != nil || !ok || !bytes.Equal(got, killReceipt(id)) {
+			t.Fatalf("Receipt(%s) = %q %v %v", id, got, ok, err)
+		}
+	}
+	mark := checkKillJournal(t, s, records, false)
+	for _, r := range records {
+		if r.Attempts > 0 && r.Seq > mark {
+			t.Fatalf("entry %d was sent but has no queued event (journaled through %d)", r.Seq, mark)
+		}
+	}
+	if err := s.JournalQueued(); err != nil {
+		t.Fatal(err)
+	}
+	checkKillJournal(t, s, records, true)
+	if _, err := s.VerifyJournal(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outboxRecords reads every outbox entry with its receipt.
+func outboxRecords(t *testing.T, s *Store) []record {
+	t.Helper()
+	var out []record
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucketOutbox)).ForEach(func(k, v []byte) error {
+			r, err := s.decodeRecord(k, v)
+			out = append(out, r)
+			return err
+		})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != len(entries)+1 {
-		t.Fatalf("journal has %d entries for %d operations, want one each plus created", n, len(entries))
+	return out
+}
+
+// checkKillJournal checks the journal's queued and sent events against the outbox and returns
+// the highest seq with a queued event: queued events cover 1 to it, each once, in seq order, and
+// name the op stored there; every sent event follows its op's queued event, and an entry has
+// one sent event per attempt. With all, every entry must have its queued event.
+func checkKillJournal(t *testing.T, s *Store, records []record, all bool) int64 {
+	t.Helper()
+	entries, err := s.Journal(0, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	var mark int64
+	sentEvents := map[int64]int{}
+	for _, e := range entries {
+		var seq int64
+		switch e.Event {
+		case EventQueued:
+			if _, err := fmt.Sscanf(e.Detail, "seq %d", &seq); err != nil || seq != mark+1 {
+				t.Fatalf("queued event %d for %q after seq %d: want seq %d", e.Seq, e.Detail, mark, mark+1)
+			}
+			if seq > int64(len(records)) || records[seq-1].Op.ID != e.OpID || !records[seq-1].QueuedAt.Equal(e.At) {
+				t.Fatalf("queued event %+v does not match the outbox entry", e)
+			}
+			mark = seq
+		case EventSent:
+			if _, err := fmt.Sscanf(e.Detail, "seq %d", &seq); err != nil || seq > mark {
+				t.Fatalf("sent event %+v before its queued event (queued through %d)", e, mark)
+			}
+			sentEvents[seq]++
+		}
+	}
+	for _, r := range records {
+		if sentEvents[r.Seq] != r.Attempts {
+			t.Fatalf("entry %d: %d attempts, %d sent events", r.Seq, r.Attempts, sentEvents[r.Seq])
+		}
+	}
+	if all && mark != int64(len(records)) {
+		t.Fatalf("after JournalQueued, queued events cover seqs 1 to %d of %d", mark, len(records))
+	}
+	return mark
 }

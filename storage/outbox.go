@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,45 +72,73 @@ type Entry struct {
 
 func (e Entry) done() bool { return e.State == StateAcked || e.State == StateRejected }
 
-func (s *Store) encodeEntry(e Entry) ([]byte, error) {
-	plain, err := json.Marshal(e)
+// record is an outbox entry with the receipt sealed in the same value. receipt nil means the op
+// has none; an empty non-nil receipt is an empty one.
+type record struct {
+	Entry
+	receipt []byte
+}
+
+// receiptSep separates the entry's JSON from its receipt inside the sealed plaintext. JSON as
+// encoding/json writes it never holds a NUL byte (control characters in strings are escaped),
+// so the first NUL ends the JSON; the receipt may hold any bytes. A plaintext without NUL is an
+// entry without receipt, which is also what the earlier layout stored.
+const receiptSep = 0x00
+
+func (s *Store) encodeRecord(r record) ([]byte, error) {
+	plain, err := json.Marshal(r.Entry)
 	if err != nil {
-		return nil, fmt.Errorf("encode outbox entry %d: %w", e.Seq, err)
+		return nil, fmt.Errorf("encode outbox entry %d: %w", r.Seq, err)
 	}
-	return s.seal(bucketOutbox, itob(e.Seq), []byte{stateCode(e.State)}, plain)
+	if r.receipt != nil {
+		plain = append(append(plain, receiptSep), r.receipt...)
+	}
+	return s.seal(bucketOutbox, itob(r.Seq), []byte{stateCode(r.State)}, plain)
+}
+
+func (s *Store) decodeRecord(key, v []byte) (record, error) {
+	header, plain, err := s.unseal(bucketOutbox, key, 1, v)
+	if err != nil {
+		return record{}, fmt.Errorf("outbox entry %d: %w", btoi(key), err)
+	}
+	var r record
+	body, receipt, hasReceipt := bytes.Cut(plain, []byte{receiptSep})
+	if hasReceipt {
+		r.receipt = append(make([]byte, 0, len(receipt)), receipt...)
+	}
+	if err := json.Unmarshal(body, &r.Entry); err != nil {
+		return record{}, fmt.Errorf("decode outbox entry %d: %w", btoi(key), err)
+	}
+	if r.Seq != btoi(key) || stateCode(r.State) != header[0] {
+		return record{}, fmt.Errorf("outbox entry %d: contents disagree with key or header", btoi(key))
+	}
+	return r, nil
 }
 
 func (s *Store) decodeEntry(key, v []byte) (Entry, error) {
-	header, plain, err := s.unseal(bucketOutbox, key, 1, v)
-	if err != nil {
-		return Entry{}, fmt.Errorf("outbox entry %d: %w", btoi(key), err)
-	}
-	var e Entry
-	if err := json.Unmarshal(plain, &e); err != nil {
-		return Entry{}, fmt.Errorf("decode outbox entry %d: %w", btoi(key), err)
-	}
-	if e.Seq != btoi(key) || stateCode(e.State) != header[0] {
-		return Entry{}, fmt.Errorf("outbox entry %d: contents disagree with key or header", btoi(key))
-	}
-	return e, nil
+	r, err := s.decodeRecord(key, v)
+	return r.Entry, err
 }
 
-// Enqueue stores op as the next entry of the outbox, with its receipt (nil: none) and a
-// journal event, in one transaction; when it returns nil the operation is fsynced and the kiosk
-// may tell the user it is recorded. It sets op.Seq (gap-free from 1: a failed Enqueue uses no
-// number) and op.Epoch, and returns the op as stored. op.ID must be set and unique.
+// Enqueue stores op as the next entry of the outbox, with its receipt (nil: none) sealed in the
+// same value; when it returns nil the operation is fsynced and the kiosk may tell the user it is
+// recorded. It sets op.Seq (gap-free from 1: a failed Enqueue uses no number) and op.Epoch, and
+// returns the op as stored.
+//
+// Enqueue writes one value into one bucket and nothing else: each further bucket touched in the
+// commit adds its pages to every fsync. So it writes no journal event (the "queued" event is
+// written by MarkSent at the op's first send, or by JournalQueued), and it keeps no op-id index:
+// it does not check that op.ID is unique. Op ids are random UUIDs, and the server refuses an id
+// reused with other contents; entries are told apart by seq.
 func (s *Store) Enqueue(op api.Op, receipt []byte) (api.Op, error) {
 	if err := validateOp(op); err != nil {
 		return api.Op{}, err
 	}
 	now := s.now()
 	err := s.update(func(tx *bolt.Tx) error {
-		outbox, receipts, err := outboxBuckets(tx)
+		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
-		}
-		if receipts.Get([]byte(op.ID)) != nil {
-			return fmt.Errorf("op %s: %w", op.ID, ErrDuplicateOp)
 		}
 		outbox.FillPercent = appendFill
 		// NextSequence is part of the transaction: a rollback gives the number back.
@@ -117,58 +147,17 @@ func (s *Store) Enqueue(op api.Op, receipt []byte) (api.Op, error) {
 			return err
 		}
 		op.Seq, op.Epoch = int64(next), s.epoch
-		key := itob(op.Seq)
-		v, err := s.encodeEntry(Entry{Seq: op.Seq, Op: op, State: StateQueued, QueuedAt: now})
+		r := record{Entry: Entry{Seq: op.Seq, Op: op, State: StateQueued, QueuedAt: now}, receipt: receipt}
+		v, err := s.encodeRecord(r)
 		if err != nil {
 			return err
 		}
-		if err := outbox.Put(key, v); err != nil {
-			return err
-		}
-		if err := s.putReceipt(receipts, op.ID, op.Seq, receipt); err != nil {
-			return err
-		}
-		return appendJournal(tx, JournalEntry{At: now, Event: EventQueued, OpID: op.ID, OpType: op.Type,
-			Detail: fmt.Sprintf("seq %d", op.Seq)})
+		return outbox.Put(itob(op.Seq), v)
 	})
 	if err != nil {
 		return api.Op{}, fmt.Errorf("storage: enqueue: %w", err)
 	}
 	return op, nil
-}
-
-// A receipts value is the op's outbox seq (8 bytes, plain: it is the op-id index that refuses
-// duplicates and finds an entry from a result's op id without decrypting) followed, when the
-// op has a receipt, by the sealed receipt. Keeping the index here rather than in a bucket of
-// its own saves Enqueue the pages of one more B+tree in its commit.
-const receiptHeaderLen = 8
-
-func (s *Store) putReceipt(receipts *bolt.Bucket, opID string, seq int64, receipt []byte) error {
-	v := itob(seq)
-	if receipt != nil {
-		var err error
-		if v, err = s.seal(bucketReceipts, []byte(opID), v, receipt); err != nil {
-			return err
-		}
-	}
-	return receipts.Put([]byte(opID), v)
-}
-
-// seqOfOp finds an op's outbox seq through the receipts bucket; 0 means unknown.
-func seqOfOp(receipts *bolt.Bucket, opID string) int64 {
-	v := receipts.Get([]byte(opID))
-	if len(v) < receiptHeaderLen {
-		return 0
-	}
-	return btoi(v[:receiptHeaderLen])
-}
-
-func outboxBuckets(tx *bolt.Tx) (outbox, receipts *bolt.Bucket, err error) {
-	if outbox, err = bucket(tx, bucketOutbox); err != nil {
-		return nil, nil, err
-	}
-	receipts, err = bucket(tx, bucketReceipts)
-	return outbox, receipts, err
 }
 
 // validateOp refuses what must not be stored.
@@ -290,27 +279,71 @@ func (s *Store) countStates() (map[State]int, error) {
 	return counts, err
 }
 
-// Receipt returns the receipt stored with an operation.
+// receiptScanChunk is how many outbox values Receipt copies per read transaction.
+const receiptScanChunk = 256
+
+// Receipt returns the receipt stored with an operation. There is no op-id index (it would cost
+// Enqueue a bucket), so it decrypts outbox entries from the newest back until it finds the op:
+// a rare call (reprinting a receipt), usually for a recent op. Should an op id have been
+// enqueued twice, the newer entry's receipt is returned. An entry that fails authentication is
+// skipped; when the op is not found after one did, its error is returned, since the op may be
+// the damaged entry.
 func (s *Store) Receipt(opID string) ([]byte, bool, error) {
-	var v []byte
-	err := s.view(func(tx *bolt.Tx) error {
-		receipts, err := bucket(tx, bucketReceipts)
-		if err == nil {
-			v = clone(receipts.Get([]byte(opID)))
+	if !s.secretOK {
+		return nil, false, fmt.Errorf("storage: receipt: %w", ErrWrongSecret)
+	}
+	var damaged error
+	var before []byte // next chunk: keys below this one; nil: from the newest
+	for {
+		raw, err := s.outboxBackward(before, receiptScanChunk)
+		if err != nil {
+			return nil, false, fmt.Errorf("storage: receipt: %w", err)
 		}
-		return err
+		if len(raw) == 0 {
+			break
+		}
+		for _, kv := range raw {
+			r, err := s.decodeRecord(kv.k, kv.v)
+			if err != nil {
+				damaged = cmp.Or(damaged, err)
+				continue
+			}
+			if r.Op.ID == opID {
+				return r.receipt, r.receipt != nil, nil
+			}
+		}
+		before = raw[len(raw)-1].k
+	}
+	if damaged != nil {
+		return nil, false, fmt.Errorf("storage: receipt of op %s: %w", opID, damaged)
+	}
+	return nil, false, nil
+}
+
+// outboxBackward copies up to n outbox values with keys below before (nil: from the last),
+// newest first, out of one short read transaction.
+func (s *Store) outboxBackward(before []byte, n int) ([]rawKV, error) {
+	var out []rawKV
+	err := s.view(func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		c := outbox.Cursor()
+		var k, v []byte
+		if before == nil {
+			k, v = c.Last()
+		} else if k, _ = c.Seek(before); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && len(out) < n; k, v = c.Prev() {
+			out = append(out, rawKV{k: clone(k), v: clone(v)})
+		}
+		return nil
 	})
-	if err != nil || len(v) <= receiptHeaderLen {
-		return nil, false, wrapIf(err, "storage: receipt")
-	}
-	_, plain, err := s.unseal(bucketReceipts, []byte(opID), receiptHeaderLen, v)
-	if err != nil {
-		return nil, false, fmt.Errorf("storage: receipt of op %s: %w", opID, err)
-	}
-	if plain == nil {
-		plain = []byte{} // an empty receipt was stored; nil would read as none
-	}
-	return plain, true, nil
+	return out, err
 }
 
 // wrapIf adds context to a non-nil error.

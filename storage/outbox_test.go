@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -42,6 +43,15 @@ func TestEnqueueNumbersFromOneAndSurvivesReopen(t *testing.T) {
 	if entries[1].Op.Pay == nil || entries[1].Op.Pay.PayerID != idNumber {
 		t.Errorf("pay member did not round-trip: %+v", entries[1].Op.Pay)
 	}
+	for _, op := range want {
+		if got, ok, err := s2.Receipt(op.ID); err != nil || !ok || !bytes.Equal(got, receiptFor(op.ID)) {
+			t.Errorf("receipt of %s after reopen = %q %v %v", op.ID, got, ok, err)
+		}
+	}
+	// Enqueue writes only the outbox entry: no journal event until the op is first sent.
+	if got := journalEvents(t, s2); !slices.Equal(got, []string{EventCreated}) {
+		t.Errorf("journal after Enqueue = %v, want only %s", got, EventCreated)
+	}
 	if got := mustEnqueue(t, s2, payOp("b-1"), nil); got.Seq != int64(len(want)+1) {
 		t.Errorf("next seq after reopen = %d, want %d", got.Seq, len(want)+1)
 	}
@@ -50,11 +60,11 @@ func TestEnqueueNumbersFromOneAndSurvivesReopen(t *testing.T) {
 	}
 }
 
-// snapshot captures everything a failed Enqueue must leave untouched.
+// snapshot captures everything a failed Enqueue must leave untouched: the outbox's entries, and
+// a digest of every bucket's keys, values and sequence (the next outbox number among them).
 type snapshot struct {
-	outbox   []int64
-	head     int64
-	receipts int
+	outbox []int64
+	digest string
 }
 
 func takeSnapshot(t *testing.T, s *Store) snapshot {
@@ -67,16 +77,26 @@ func takeSnapshot(t *testing.T, s *Store) snapshot {
 	for _, e := range entries {
 		seqs = append(seqs, e.Seq)
 	}
-	st, err := s.Stats()
+	return snapshot{outbox: seqs, digest: fileDigest(t, s)}
+}
+
+// fileDigest hashes the store's logical contents: bucket names, sequences, keys and values.
+func fileDigest(t *testing.T, s *Store) string {
+	t.Helper()
+	h := sha256.New()
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			fmt.Fprintf(h, "bucket %q seq %d\n", name, b.Sequence())
+			return b.ForEach(func(k, v []byte) error {
+				fmt.Fprintf(h, "%x=%x\n", k, v)
+				return nil
+			})
+		})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	_ = s.view(func(tx *bolt.Tx) error {
-		n = tx.Bucket([]byte(bucketReceipts)).Stats().KeyN
-		return nil
-	})
-	return snapshot{outbox: seqs, head: st.JournalHead, receipts: n}
+	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
 func TestFailedEnqueueWritesNothing(t *testing.T) {
@@ -98,7 +118,6 @@ func TestFailedEnqueueWritesNothing(t *testing.T) {
 		receipt []byte
 		want    error
 	}{
-		{"duplicate id", payOp("first"), []byte("other receipt"), ErrDuplicateOp},
 		{"empty id", payOp(""), []byte("r"), ErrInvalidOp},
 		{"personal id", payOp(idNumber + nameZH), []byte("r"), ErrInvalidOp},
 		{"no member", noMember, nil, ErrInvalidOp},
@@ -120,13 +139,13 @@ func TestFailedEnqueueWritesNothing(t *testing.T) {
 				}
 			}
 			if after := takeSnapshot(t, s); !slices.Equal(after.outbox, before.outbox) ||
-				after.head != before.head || after.receipts != before.receipts {
+				after.digest != before.digest {
 				t.Fatalf("state changed: before %+v after %+v", before, after)
 			}
 		})
 	}
 	if got, _, _ := s.Receipt("first"); string(got) != "first receipt" {
-		t.Errorf("duplicate Enqueue replaced the receipt: %q", got)
+		t.Errorf("receipt of the first op = %q", got)
 	}
 	if got := mustEnqueue(t, s, payOp("second"), nil); got.Seq != 2 {
 		t.Errorf("seq after failures = %d, want 2 (no number used)", got.Seq)
@@ -134,9 +153,35 @@ func TestFailedEnqueueWritesNothing(t *testing.T) {
 	if err := s.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.VerifyJournal(); err != nil || n != 3 {
-		t.Fatalf("VerifyJournal = %d %v, want 3 entries", n, err)
+	// Enqueue journals nothing: the chain still holds only the created event.
+	if n, err := s.VerifyJournal(); err != nil || n != 1 {
+		t.Fatalf("VerifyJournal = %d %v, want 1 entry", n, err)
 	}
+}
+
+// The store does not detect a reused op id (it keeps no op-id index; ids are random UUIDs and
+// the server refuses a reused one): both entries are stored under their own seq, and results,
+// which name the seq, reach the right one.
+func TestReusedOpIDIsStoredTwiceAndToldApartBySeq(t *testing.T) {
+	s, _, _ := newStore(t)
+	first := mustEnqueue(t, s, payOp("same"), []byte("first receipt"))
+	second := mustEnqueue(t, s, payOp("same"), []byte("second receipt"))
+	if first.Seq != 1 || second.Seq != 2 {
+		t.Fatalf("seqs = %d %d, want 1 2", first.Seq, second.Seq)
+	}
+	if got, ok, err := s.Receipt("same"); err != nil || !ok || string(got) != "second receipt" {
+		t.Fatalf("Receipt = %q %v %v, want the newer entry's", got, ok, err)
+	}
+	if err := s.MarkSent([]int64{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	// As the server answers a reused id: the second one refused.
+	err := s.Complete([]api.OpResult{{OpID: "same", Seq: 1, Outcome: api.OutcomeApplied},
+		{OpID: "same", Seq: 2, Outcome: api.OutcomeRejected, Reasons: []api.Reason{{Code: "op.id_reused"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStates(t, s, "ar")
 }
 
 func TestStateMachine(t *testing.T) {
@@ -181,13 +226,14 @@ func TestStateMachine(t *testing.T) {
 	refusedTransitions(t, s)
 	wantStates(t, s, "arqq")
 
+	// Each op's queued event comes with its first send; op-4, never sent, has none yet.
 	events := journalEvents(t, s)
-	wantEvents := []string{EventCreated, EventQueued, EventQueued, EventQueued, EventQueued,
-		EventSent, EventSent, EventSent, EventAcked, EventRejected, EventDeferred}
+	wantEvents := []string{EventCreated, EventQueued, EventSent, EventQueued, EventSent,
+		EventQueued, EventSent, EventAcked, EventRejected, EventDeferred}
 	if !slices.Equal(events, wantEvents) {
 		t.Fatalf("journal events = %v\nwant %v", events, wantEvents)
 	}
-	entries, _ := s.Journal(10, 1)
+	entries, _ := s.Journal(9, 1)
 	if e := entries[0]; e.OpID != "op-2" || e.Outcome != api.OutcomeRejected ||
 		!slices.Equal(e.Reasons, []string{"already_paid"}) {
 		t.Errorf("rejected event = %+v", e)
@@ -198,15 +244,24 @@ func TestStateMachine(t *testing.T) {
 // caller compares states afterwards). Entries 1..4 are acked, rejected, queued, queued.
 func refusedTransitions(t *testing.T, s *Store) {
 	t.Helper()
+	before := fileDigest(t, s)
 	wantErr(t, s.MarkSent([]int64{4, 1}), ErrState)
 	wantErr(t, s.MarkSent([]int64{99}), ErrNotFound)
-	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Outcome: api.OutcomeApplied},
-		{OpID: "nobody", Outcome: api.OutcomeApplied}}), ErrNotFound)
-	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Outcome: "maybe"}}), ErrState)
+	// Results find their entry by seq: none there, none given, or another op there.
+	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Seq: 4, Outcome: api.OutcomeApplied},
+		{OpID: "nobody", Seq: 99, Outcome: api.OutcomeApplied}}), ErrNotFound)
+	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Seq: 4, Outcome: api.OutcomeApplied},
+		{OpID: "op-3", Outcome: api.OutcomeApplied}}), ErrNotFound)
+	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Seq: 4, Outcome: api.OutcomeApplied},
+		{OpID: "nobody", Seq: 3, Outcome: api.OutcomeApplied}}), ErrState)
 	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Seq: 3, Outcome: api.OutcomeApplied}}), ErrState)
+	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Seq: 4, Outcome: "maybe"}}), ErrState)
 	// A retry's stored answer for a done entry changes nothing.
-	if err := s.Complete([]api.OpResult{{OpID: "op-1", Outcome: api.OutcomeRejected}}); err != nil {
+	if err := s.Complete([]api.OpResult{{OpID: "op-1", Seq: 1, Outcome: api.OutcomeRejected}}); err != nil {
 		t.Fatal(err)
+	}
+	if after := fileDigest(t, s); after != before {
+		t.Fatal("a refused transition (or a retry's answer) changed the file")
 	}
 }
 
@@ -234,16 +289,17 @@ func TestPruneAndDismiss(t *testing.T) {
 	if err := s.MarkSent([]int64{1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
-	complete := func(id, outcome string) {
+	complete := func(seq int64, outcome string) {
 		t.Helper()
-		if err := s.Complete([]api.OpResult{{OpID: id, Outcome: outcome}}); err != nil {
+		err := s.Complete([]api.OpResult{{OpID: fmt.Sprintf("op-%d", seq), Seq: seq, Outcome: outcome}})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	complete("op-1", api.OutcomeApplied)
-	complete("op-3", api.OutcomeRejected)
+	complete(1, api.OutcomeApplied)
+	complete(3, api.OutcomeRejected)
 	c.Advance(2 * time.Hour)
-	complete("op-2", api.OutcomeWithChanges)
+	complete(2, api.OutcomeWithChanges)
 	c.Advance(23 * time.Hour) // op-1 done 25 h ago, op-2 23 h ago
 
 	n, err := s.Prune(24 * time.Hour)
@@ -254,9 +310,11 @@ func TestPruneAndDismiss(t *testing.T) {
 	if _, ok, _ := s.Receipt("op-1"); ok {
 		t.Error("pruned entry's receipt is still there")
 	}
-	for _, id := range []string{"op-2", "op-3", "op-4"} {
-		if _, ok, err := s.Receipt(id); !ok || err != nil {
-			t.Errorf("receipt of %s: ok=%v err=%v", id, ok, err)
+	// Receipts stay with their entries through MarkSent and Complete (acked, rejected, queued).
+	for i := 2; i <= 4; i++ {
+		id := fmt.Sprintf("op-%d", i)
+		if got, ok, err := s.Receipt(id); !ok || err != nil || string(got) != fmt.Sprintf("receipt %d", i) {
+			t.Errorf("receipt of %s: %q ok=%v err=%v", id, got, ok, err)
 		}
 	}
 	if n, _ := s.Prune(24 * time.Hour); n != 0 {
@@ -279,4 +337,42 @@ func TestPruneAndDismiss(t *testing.T) {
 	if _, err := s.VerifyJournal(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A receipt is sealed in its entry after the entry's JSON and a NUL byte; any bytes, NULs
+// included, and an empty receipt round-trip, through state changes too; nil stores none.
+func TestReceiptBytesRoundTrip(t *testing.T) {
+	s, _, _ := newStore(t)
+	receipts := map[string][]byte{
+		"none":   nil,
+		"empty":  {},
+		"nul":    {0, 0, '{', '}', 0, 0xff},
+		"json":   []byte(`{"seq":99,"state":"acked"}`),
+		"binary": bytes.Repeat([]byte{0, 1, 2, 0xfe}, 1000),
+	}
+	ids := []string{"none", "empty", "nul", "json", "binary"}
+	for _, id := range ids {
+		mustEnqueue(t, s, payOp(id), receipts[id])
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, id := range ids {
+			got, ok, err := s.Receipt(id)
+			want := receipts[id]
+			if err != nil || ok != (want != nil) || !bytes.Equal(got, want) || ok && got == nil {
+				t.Errorf("%s: Receipt(%s) = %q %v %v, want %q", when, id, got, ok, err, want)
+			}
+		}
+	}
+	check("queued")
+	if err := s.MarkSent([]int64{1, 2, 3, 4, 5}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Complete([]api.OpResult{{OpID: "none", Seq: 1, Outcome: api.OutcomeApplied},
+		{OpID: "empty", Seq: 2, Outcome: api.OutcomeRejected}, {OpID: "nul", Seq: 3, Outcome: api.OutcomeDeferred}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after MarkSent and Complete")
+	wantStates(t, s, "arqss")
 }

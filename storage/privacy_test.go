@@ -24,12 +24,12 @@ func fillWithPersonalData(t *testing.T, s *Store) {
 	}
 	before, after := 12, 9
 	err := s.Complete([]api.OpResult{
-		{OpID: ops[0].ID, Outcome: api.OutcomeWithChanges, PointsBefore: &before, PointsAfter: &after,
+		{OpID: ops[0].ID, Seq: seqs[0], Outcome: api.OutcomeWithChanges, PointsBefore: &before, PointsAfter: &after,
 			Reasons:   []api.Reason{{Code: "points_changed", Want: nameZH, Got: idNumber, Term: plateZH}},
 			Decisions: []api.Decision{{Number: "4403001234567890123", ViolationID: "V1-" + plateZH}}},
-		{OpID: ops[2].ID, Outcome: api.OutcomeRejected,
+		{OpID: ops[2].ID, Seq: seqs[2], Outcome: api.OutcomeRejected,
 			Reasons: []api.Reason{{Code: "owner_mismatch", Want: idNumberX, Got: nameASCII + " " + phone}}},
-		{OpID: ops[3].ID, Outcome: api.OutcomeDeferred},
+		{OpID: ops[3].ID, Seq: seqs[3], Outcome: api.OutcomeDeferred},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -18,16 +18,14 @@ var (
 	// ErrClosed is returned by every method after Close, or after a failed Compact reopen.
 	ErrClosed = errors.New("the store is closed")
 	// ErrWrongSecret means the kiosk secret is not the one the store was created with, so no
-	// sealed value (outbox, receipts, cache) can be read or written.
+	// sealed value (outbox entries with their receipts, cache) can be read or written.
 	ErrWrongSecret = errors.New("the kiosk secret does not match the one this store was " +
 		"created with; restore the right secret, or have staff move the store file aside")
 	// ErrDecrypt means a sealed value failed authentication although the secret is right: the
 	// value was damaged or moved to another key.
 	ErrDecrypt = errors.New("a sealed value failed authentication (damaged or moved)")
-	// ErrNotFound means no entry has the given sequence number or op id.
+	// ErrNotFound means no entry has the given sequence number.
 	ErrNotFound = errors.New("no such entry")
-	// ErrDuplicateOp means an operation with the same op id is already stored.
-	ErrDuplicateOp = errors.New("an operation with this op id is already stored")
 	// ErrInvalidOp means Enqueue was given an operation it must not store.
 	ErrInvalidOp = errors.New("invalid operation")
 	// ErrState means an entry is not in a state that allows the requested change.
@@ -39,18 +37,23 @@ var (
 // Bucket names and meta keys. Strings rather than []byte so that nothing package-level is
 // mutable; the conversions cost nothing measurable next to an fsync.
 const (
-	bucketMeta     = "meta"
-	bucketRef      = "ref"
-	bucketCache    = "cache"
-	bucketOutbox   = "outbox"
-	bucketReceipts = "receipts"
-	bucketJournal  = "journal"
+	bucketMeta    = "meta"
+	bucketRef     = "ref"
+	bucketCache   = "cache"
+	bucketOutbox  = "outbox"
+	bucketJournal = "journal"
+	// bucketLegacyReceipts held receipts and the op-id index in files of the earlier layout;
+	// Open moves its receipts into their outbox entries (see upgradeLegacy). New files lack it.
+	bucketLegacyReceipts = "receipts"
 
 	metaEpoch       = "epoch"
 	metaKeyCheck    = "keycheck"
 	metaRefCursor   = "ref_cursor"
 	metaJournalHead = "journal_head"
 	metaJournalBase = "journal_base"
+	// metaQueuedJournaled is the highest outbox seq whose "queued" event is in the journal:
+	// every entry up to it has one, none after it has (see journalQueuedThrough).
+	metaQueuedJournaled = "queued_journaled"
 )
 
 // appendFill is the FillPercent of buckets only ever appended to (outbox, journal): bbolt's
@@ -66,7 +69,7 @@ const (
 
 // allBuckets lists the buckets created with a new store.
 func allBuckets() []string {
-	return []string{bucketMeta, bucketRef, bucketCache, bucketOutbox, bucketReceipts, bucketJournal}
+	return []string{bucketMeta, bucketRef, bucketCache, bucketOutbox, bucketJournal}
 }
 
 // Options of Open.

@@ -9,26 +9,32 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 )
 
-func (s *Store) getEntry(outbox *bolt.Bucket, seq int64) (Entry, error) {
+func (s *Store) getRecord(outbox *bolt.Bucket, seq int64) (record, error) {
 	key := itob(seq)
 	v := outbox.Get(key)
 	if v == nil {
-		return Entry{}, fmt.Errorf("outbox entry %d: %w", seq, ErrNotFound)
+		return record{}, fmt.Errorf("outbox entry %d: %w", seq, ErrNotFound)
 	}
-	return s.decodeEntry(key, v)
+	return s.decodeRecord(key, v)
 }
 
-func (s *Store) putEntry(outbox *bolt.Bucket, e Entry) error {
-	v, err := s.encodeEntry(e)
+// putRecord rewrites an entry after a state change; its receipt goes with it.
+func (s *Store) putRecord(outbox *bolt.Bucket, r record) error {
+	v, err := s.encodeRecord(r)
 	if err != nil {
 		return err
 	}
-	return outbox.Put(itob(e.Seq), v)
+	return outbox.Put(itob(r.Seq), v)
 }
 
 // MarkSent records that entries are on their way to the server: state sent, SentAt now,
-// Attempts+1, a journal event each. Sending a sent entry again is a retry; a done one is an
-// error and nothing is marked.
+// Attempts+1, a "sent" journal event each. Sending a sent entry again is a retry; a done one is
+// an error and nothing is marked.
+//
+// Enqueue writes no journal event, so MarkSent writes the "queued" event of an entry sent for
+// the first time (At = its QueuedAt) just before its "sent" event, in the same transaction as
+// the state change. To keep "queued" events in seq order, it first writes those of entries
+// with lower seqs that have none yet (never sent, and not recorded by JournalQueued).
 func (s *Store) MarkSent(seqs []int64) error {
 	now := s.now()
 	err := s.update(func(tx *bolt.Tx) error {
@@ -36,21 +42,32 @@ func (s *Store) MarkSent(seqs []int64) error {
 		if err != nil {
 			return err
 		}
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		journaled := queuedJournaled(meta)
 		for _, seq := range seqs {
-			e, err := s.getEntry(outbox, seq)
+			r, err := s.getRecord(outbox, seq)
 			if err != nil {
 				return err
 			}
-			if e.done() {
-				return fmt.Errorf("outbox entry %d is %s: %w", seq, e.State, ErrState)
+			if r.done() {
+				return fmt.Errorf("outbox entry %d is %s: %w", seq, r.State, ErrState)
 			}
-			e.State, e.SentAt = StateSent, now
-			e.Attempts++
-			if err := s.putEntry(outbox, e); err != nil {
+			if seq > journaled {
+				if err := s.journalQueuedThrough(tx, outbox, meta, seq); err != nil {
+					return err
+				}
+				journaled = seq
+			}
+			r.State, r.SentAt = StateSent, now
+			r.Attempts++
+			if err := s.putRecord(outbox, r); err != nil {
 				return err
 			}
-			if err := appendJournal(tx, JournalEntry{At: now, Event: EventSent, OpID: e.Op.ID,
-				OpType: e.Op.Type, Detail: fmt.Sprintf("seq %d attempt %d", seq, e.Attempts)}); err != nil {
+			if err := appendJournal(tx, JournalEntry{At: now, Event: EventSent, OpID: r.Op.ID,
+				OpType: r.Op.Type, Detail: fmt.Sprintf("seq %d attempt %d", seq, r.Attempts)}); err != nil {
 				return err
 			}
 		}
@@ -59,18 +76,84 @@ func (s *Store) MarkSent(seqs []int64) error {
 	return wrapIf(err, "storage: mark sent")
 }
 
+// JournalQueued writes the "queued" journal events of entries that have none yet: those never
+// sent (MarkSent writes an entry's event at its first send). Maintenance and shutdown may call
+// it so that the journal also records operations still waiting to be sent. Each entry gets its
+// event once, in seq order: calling it again adds nothing until new entries are enqueued.
+func (s *Store) JournalQueued() error {
+	waiting := false
+	err := s.view(func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		last, _ := outbox.Cursor().Last()
+		waiting = last != nil && btoi(last) > queuedJournaled(meta)
+		return nil
+	})
+	if err != nil || !waiting { // nothing to write: no commit, no fsync
+		return wrapIf(err, "storage: journal queued")
+	}
+	err = s.update(func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		last, _ := outbox.Cursor().Last()
+		if last == nil || btoi(last) <= queuedJournaled(meta) {
+			return nil // another call got there first
+		}
+		return s.journalQueuedThrough(tx, outbox, meta, btoi(last))
+	})
+	return wrapIf(err, "storage: journal queued")
+}
+
+// queuedJournaled reads the highest seq whose "queued" event is in the journal (0: none).
+func queuedJournaled(meta *bolt.Bucket) int64 {
+	return max(btoi(meta.Get([]byte(metaQueuedJournaled))), 0)
+}
+
+// journalQueuedThrough writes the "queued" events of the entries after the recorded mark up to
+// and including seq, in seq order, and moves the mark to seq. Entries are only deleted after
+// they were sent, so every entry past the mark is still there to be recorded.
+func (s *Store) journalQueuedThrough(tx *bolt.Tx, outbox, meta *bolt.Bucket, seq int64) error {
+	from := queuedJournaled(meta) + 1
+	c := outbox.Cursor()
+	for k, v := c.Seek(itob(from)); k != nil && btoi(k) <= seq; k, v = c.Next() {
+		e, err := s.decodeEntry(k, v)
+		if err != nil {
+			return err
+		}
+		if err := appendJournal(tx, JournalEntry{At: e.QueuedAt, Event: EventQueued, OpID: e.Op.ID,
+			OpType: e.Op.Type, Detail: fmt.Sprintf("seq %d", e.Seq)}); err != nil {
+			return err
+		}
+	}
+	return meta.Put([]byte(metaQueuedJournaled), itob(seq))
+}
+
 // Complete records the server's results in one transaction: applied and applied_with_changes
 // make an entry acked, rejected makes it rejected, deferred puts it back to queued. A result
-// for an entry already done is a retry's stored answer and changes nothing.
+// for an entry already done is a retry's stored answer and changes nothing. Each result finds
+// its entry by its Seq: no entry there is ErrNotFound, an entry of another op id is ErrState,
+// and either way nothing of the batch is recorded.
 func (s *Store) Complete(results []api.OpResult) error {
 	now := s.now()
 	err := s.update(func(tx *bolt.Tx) error {
-		outbox, receipts, err := outboxBuckets(tx)
+		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
 		}
 		for _, r := range results {
-			if err := s.applyResult(tx, outbox, receipts, r, now); err != nil {
+			if err := s.applyResult(tx, outbox, r, now); err != nil {
 				return err
 			}
 		}
@@ -79,41 +162,41 @@ func (s *Store) Complete(results []api.OpResult) error {
 	return wrapIf(err, "storage: complete")
 }
 
-func (s *Store) applyResult(tx *bolt.Tx, outbox, receipts *bolt.Bucket, r api.OpResult, now time.Time) error {
-	seq := seqOfOp(receipts, r.OpID)
-	if seq == 0 {
-		return fmt.Errorf("result for an unknown op: %w", ErrNotFound)
+func (s *Store) applyResult(tx *bolt.Tx, outbox *bolt.Bucket, res api.OpResult, now time.Time) error {
+	if res.Seq <= 0 {
+		return fmt.Errorf("result without a seq: %w", ErrNotFound)
 	}
-	e, err := s.getEntry(outbox, seq)
+	r, err := s.getRecord(outbox, res.Seq)
 	if err != nil {
-		return err
+		return fmt.Errorf("result for seq %d: %w", res.Seq, err)
 	}
-	if r.Seq != 0 && r.Seq != e.Seq {
-		return fmt.Errorf("result for op %s names seq %d, stored as %d: %w", e.Op.ID, r.Seq, e.Seq, ErrState)
+	if r.Op.ID != res.OpID {
+		// The result's op id is the server's echo and is not quoted: only stored ids are checked.
+		return fmt.Errorf("result for seq %d names another op than op %s stored there: %w", res.Seq, r.Op.ID, ErrState)
 	}
-	if e.done() {
+	if r.done() {
 		return nil
 	}
 	var event string
-	switch r.Outcome {
+	switch res.Outcome {
 	case api.OutcomeApplied, api.OutcomeWithChanges:
-		e.State, event = StateAcked, EventAcked
+		r.State, event = StateAcked, EventAcked
 	case api.OutcomeRejected:
-		e.State, event = StateRejected, EventRejected
+		r.State, event = StateRejected, EventRejected
 	case api.OutcomeDeferred:
-		e.State, event = StateQueued, EventDeferred
+		r.State, event = StateQueued, EventDeferred
 	default:
-		return fmt.Errorf("result for op %s has an unknown outcome: %w", e.Op.ID, ErrState)
+		return fmt.Errorf("result for op %s has an unknown outcome: %w", r.Op.ID, ErrState)
 	}
-	if e.State != StateQueued {
-		res := r
-		e.Result, e.DoneAt = &res, now
+	if r.State != StateQueued {
+		kept := res
+		r.Result, r.DoneAt = &kept, now
 	}
-	if err := s.putEntry(outbox, e); err != nil {
+	if err := s.putRecord(outbox, r); err != nil {
 		return err
 	}
-	return appendJournal(tx, JournalEntry{At: now, Event: event, OpID: e.Op.ID, OpType: e.Op.Type,
-		Outcome: r.Outcome, Reasons: reasonCodes(r.Reasons), Detail: fmt.Sprintf("seq %d", e.Seq)})
+	return appendJournal(tx, JournalEntry{At: now, Event: event, OpID: r.Op.ID, OpType: r.Op.Type,
+		Outcome: res.Outcome, Reasons: reasonCodes(res.Reasons), Detail: fmt.Sprintf("seq %d", r.Seq)})
 }
 
 // reasonCodes keeps only the codes of reasons: their other fields (Want, Got) may quote
@@ -130,14 +213,14 @@ func reasonCodes(rs []api.Reason) []string {
 	return out
 }
 
-// Prune deletes acked entries done before now-retention, with their receipts and index
-// entries; rejected entries stay until DismissRejected. It returns how many it deleted.
+// Prune deletes acked entries done before now-retention, with their receipts (sealed in the
+// same value); rejected entries stay until DismissRejected. It returns how many it deleted.
 func (s *Store) Prune(retention time.Duration) (int, error) {
 	now := s.now()
 	cutoff := now.Add(-retention)
 	n := 0
 	err := s.update(func(tx *bolt.Tx) error {
-		outbox, receipts, err := outboxBuckets(tx)
+		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
 		}
@@ -157,7 +240,7 @@ func (s *Store) Prune(retention time.Duration) (int, error) {
 		}
 		// Deleting while a cursor walks the bucket can skip keys, hence the two passes.
 		for _, e := range old {
-			if err := deleteEntry(outbox, receipts, e); err != nil {
+			if err := outbox.Delete(itob(e.Seq)); err != nil {
 				return err
 			}
 		}
@@ -174,30 +257,24 @@ func (s *Store) Prune(retention time.Duration) (int, error) {
 	return n, nil
 }
 
-func deleteEntry(outbox, receipts *bolt.Bucket, e Entry) error {
-	if err := outbox.Delete(itob(e.Seq)); err != nil {
-		return err
-	}
-	return receipts.Delete([]byte(e.Op.ID))
-}
-
 // DismissRejected deletes a rejected entry and its receipt once staff have dealt with it; the
 // journal keeps the record.
 func (s *Store) DismissRejected(seq int64) error {
 	now := s.now()
 	err := s.update(func(tx *bolt.Tx) error {
-		outbox, receipts, err := outboxBuckets(tx)
+		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
 		}
-		e, err := s.getEntry(outbox, seq)
+		r, err := s.getRecord(outbox, seq)
 		if err != nil {
 			return err
 		}
+		e := r.Entry
 		if e.State != StateRejected {
 			return fmt.Errorf("outbox entry %d is %s: %w", seq, e.State, ErrState)
 		}
-		if err := deleteEntry(outbox, receipts, e); err != nil {
+		if err := outbox.Delete(itob(seq)); err != nil {
 			return err
 		}
 		return appendJournal(tx, JournalEntry{At: now, Event: EventDismissed, OpID: e.Op.ID,
