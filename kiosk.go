@@ -21,7 +21,10 @@ const version = "0.1.0-dev"
 const usage = `kiosk: self-service traffic-violation terminal (交通违法自助处理终端)
 
 Usage:
-  kiosk                      start the terminal UI (demo mode when no server is configured)
+  kiosk [--server URL --kiosk-id ID --secret HEX] [--data DIR] [--lang zh|en]
+        [--profile NAME] [--hall NAME] [--idle 90s] [--high-contrast] [--exit-after-session]
+                             start the terminal UI; without --server, demo mode: an in-process
+                             server with demo data on loopback and a DEMO marker on every screen
   kiosk check [--assets DIR] validate the reference data (profiles, catalogue, texts) and
                              print a summary; DIR replaces the embedded files, to test edits
   kiosk version              print the version
@@ -62,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "":
-		err = runTerminal(stdout)
+		err = runTerminal(args, stdout)
 	case "check":
 		err = runCheck(args, stdout)
 	case "serve":
@@ -84,8 +87,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 	default:
-		fmt.Fprintf(stderr, "kiosk: unknown command %q\n\n%s", cmd, usage)
-		return 2
+		if !strings.HasPrefix(cmd, "-") {
+			fmt.Fprintf(stderr, "kiosk: unknown command %q\n\n%s", cmd, usage)
+			return 2
+		}
+		err = runTerminal(append([]string{cmd}, args...), stdout) // kiosk --server URL ...
 	}
 	switch {
 	case errors.Is(err, errUsage):
@@ -98,15 +104,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runTerminal will start the terminal UI. Until the UI exists it validates the reference data,
-// so that a broken build fails at start as the real kiosk will, and says what comes next.
-func runTerminal(stdout io.Writer) error {
-	if _, err := model.LoadReference(assets.FS()); err != nil {
+// runTerminal starts the terminal UI (cmd_terminal.go): against the server given by --server,
+// or in demo mode, with a central server and demo data in-process on loopback, when none is.
+func runTerminal(args []string, stdout io.Writer) error {
+	c, err := parseTerminalFlags(args)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "kiosk UI arrives with the next capability (终端界面将在下一项功能中提供).")
-	fmt.Fprintln(stdout, "Reference data is valid; run `kiosk check` for a summary.")
-	return nil
+	return startTerminal(c, stdout)
 }
 
 func runCheck(args []string, stdout io.Writer) error {

@@ -34,13 +34,6 @@ func TestUnknownCommandPrintsUsage(t *testing.T) {
 	}
 }
 
-func TestNoArgumentsValidatesReferenceData(t *testing.T) {
-	code, out, errOut := runCLI()
-	if code != 0 || !strings.Contains(out, "kiosk UI arrives with the next capability") {
-		t.Errorf("no arguments: %d %q %q", code, out, errOut)
-	}
-}
-
 func TestCheckSummarisesEmbeddedData(t *testing.T) {
 	code, out, errOut := runCLI("check")
 	if code != 0 || !strings.Contains(out, "profiles:  chongqing, national") || !strings.Contains(out, "violation codes") {

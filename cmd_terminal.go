@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+	"github.com/mattn/go-runewidth"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server"
+	"github.com/hallkiosk/kiosk/server/store"
+	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/storage"
+	"github.com/hallkiosk/kiosk/ui"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// terminalConfig is the command line of `kiosk` (the terminal UI).
+type terminalConfig struct {
+	server, data, lang, profile, kioskID, secret, hall string
+	idle                                               time.Duration
+	highContrast, exitAfterSession                     bool
+}
+
+// demo reports whether no server is configured: then the kiosk brings its own.
+func (c terminalConfig) demo() bool { return c.server == "" }
+
+func parseTerminalFlags(args []string) (terminalConfig, error) {
+	fset := newFlagSet("kiosk")
+	var c terminalConfig
+	fset.StringVar(&c.server, "server", "", "central server URL; none: demo mode")
+	fset.StringVar(&c.data, "data", "kiosk-data", "kiosk data directory (its encrypted store)")
+	fset.StringVar(&c.lang, "lang", "zh", "language each session starts in: zh or en")
+	fset.StringVar(&c.profile, "profile", "national", "policy profile")
+	fset.StringVar(&c.kioskID, "kiosk-id", "", "enrolled kiosk id")
+	fset.StringVar(&c.secret, "secret", "", "kiosk secret (hex)")
+	fset.StringVar(&c.hall, "hall", "", "the hall's name as shown on the welcome screen")
+	fset.DurationVar(&c.idle, "idle", 90*time.Second, "idle timeout per screen (the warning comes 30 s before)")
+	fset.BoolVar(&c.highContrast, "high-contrast", false, "start in the large high-contrast mode")
+	fset.BoolVar(&c.exitAfterSession, "exit-after-session", false, "exit when a session ends, for a fresh process per person")
+	if err := fset.Parse(args); err != nil || fset.NArg() > 0 {
+		return c, errUsage
+	}
+	if c.lang != string(model.ZH) && c.lang != string(model.EN) {
+		return c, fmt.Errorf("--lang %q: use zh or en", c.lang)
+	}
+	if c.idle <= 40*time.Second {
+		return c, fmt.Errorf("--idle %s: must be longer than 40s (the warning alone is 30 s)", c.idle)
+	}
+	if !c.demo() && (c.kioskID == "" || c.secret == "") {
+		return c, fmt.Errorf("--server needs --kiosk-id and --secret (from kiosk enroll)")
+	}
+	if _, err := hex.DecodeString(c.secret); err != nil {
+		return c, fmt.Errorf("--secret: not hex")
+	}
+	return c, nil
+}
+
+// errNoTerminal: the UI draws on a terminal; anything else gets nothing useful.
+var errNoTerminal = errors.New("the terminal UI needs a terminal, and stdout is not one (终端界面需要在终端中运行); " +
+	"for a summary of the reference data run `kiosk check`")
+
+// startTerminal runs the UI until the service manager stops it (SIGTERM or SIGHUP), or in demo
+// mode until Ctrl+Alt+Q. Ctrl+C, Ctrl+Z and Ctrl+\ arrive as keys in raw mode and the UI drops
+// them; SIGINT and SIGQUIT sent from outside are ignored too.
+func startTerminal(c terminalConfig, stdout io.Writer) error {
+	out, ok := stdout.(*os.File)
+	if !ok || !term.IsTerminal(out.Fd()) {
+		return errNoTerminal
+	}
+	narrowAmbiguousWidth()
+	status := make(chan uplink.Status, 1)
+	b := &backend{}
+	defer b.close()
+	opts, err := terminalOptions(c, b, status)
+	if err != nil {
+		return err
+	}
+	m, err := ui.New(opts)
+	if err != nil {
+		return err
+	}
+	signal.Ignore(os.Interrupt, syscall.SIGQUIT)
+	p := tea.NewProgram(m, tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithFilter(kioskFilter))
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(stop)
+	ended := make(chan struct{})
+	defer close(ended)
+	go func() {
+		select {
+		case <-stop:
+			p.Quit()
+		case <-ended:
+		}
+	}()
+	final, err := p.Run()
+	if err != nil {
+		return err
+	}
+	if fm, ok := final.(*ui.Model); ok && fm.Err() != nil {
+		return fmt.Errorf("terminal: %w", fm.Err())
+	}
+	return nil
+}
+
+// kioskFilter drops the messages that would end or suspend the program on their own: nothing a
+// person at the kiosk does may stop it.
+func kioskFilter(_ tea.Model, msg tea.Msg) tea.Msg {
+	switch msg.(type) {
+	case tea.InterruptMsg, tea.SuspendMsg:
+		return nil
+	}
+	return msg
+}
+
+// narrowAmbiguousWidth gives go-runewidth (used inside the charm libraries) the C.UTF-8 rule:
+// East-Asian ambiguous glyphs are one cell, as lipgloss counts them. It reads the locale once at
+// start, so in a zh_CN locale it would count them as two; this is the RUNEWIDTH_EASTASIAN=0
+// the deployment notes ask for, applied whatever the environment says.
+func narrowAmbiguousWidth() {
+	runewidth.EastAsianWidth = false
+	runewidth.DefaultCondition.EastAsianWidth = false
+}
+
+// terminalOptions builds what the UI needs that is cheap to build: the text catalogues and the
+// configuration. Everything slow (stores, the demo server, its data) waits for Connect.
+func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (ui.Options, error) {
+	texts, err := ui.ParseTexts(assets.UITexts())
+	if err != nil {
+		return ui.Options{}, err
+	}
+	// Only the reason texts, not the whole reference data: the first screen must not wait for
+	// the catalogue and profiles, which Connect loads anyway.
+	raw, err := fs.ReadFile(assets.FS(), "texts.json")
+	if err != nil {
+		return ui.Options{}, err
+	}
+	reasons, err := model.ParseTexts(raw)
+	if err != nil {
+		return ui.Options{}, fmt.Errorf("texts.json: %w", err)
+	}
+	opts := ui.Options{Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall,
+		Demo: c.demo(), Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
+		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession}
+	if c.demo() {
+		now := time.Now()
+		for _, p := range dataset.Personas(now) {
+			opts.DemoIDs = append(opts.DemoIDs, ui.DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})
+		}
+		opts.Connect = func(ctx context.Context) (ui.Services, error) { return b.connectDemo(ctx, c, now, status) }
+		opts.ConnectDelay = 150 * time.Millisecond // the demo's start-up is CPU-heavy: draw first
+	} else {
+		opts.Connect = func(ctx context.Context) (ui.Services, error) { return b.connectRemote(ctx, c, status) }
+	}
+	return opts, nil
+}
+
+// backend is the world behind the UI: the kiosk's store and sync engine, and in demo mode a
+// central server with demo data on loopback. It is built in a tea.Cmd (Connect) and torn down
+// after the UI has stopped.
+type backend struct {
+	mu      sync.Mutex
+	closers []func() // run in reverse order
+	demoDir string   // demo mode's temporary directory, removed by close
+}
+
+func (b *backend) onClose(f func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closers = append(b.closers, f)
+}
+
+// close stops everything, the sync engine before the store it writes to.
+func (b *backend) close() {
+	b.mu.Lock()
+	fs := b.closers
+	b.closers = nil
+	b.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+}
+
+const (
+	demoSeed   = 1
+	demoPeople = 200
+	// statusGrace is how long the network state may say "starting" before the engine's own
+	// state is shown, whatever it is.
+	statusGrace = 3 * time.Second
+)
+
+// connectDemo starts a central server on loopback with the embedded store in a fresh temporary
+// directory, loads demo data whose personas match the ones the help lists, enrols this kiosk,
+// and connects the kiosk to it exactly as a real one connects to a real server.
+func (b *backend) connectDemo(ctx context.Context, c terminalConfig, now time.Time, status chan uplink.Status) (ui.Services, error) {
+	dir, err := os.MkdirTemp("", "kiosk-demo-")
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	b.demoDir = dir
+	b.mu.Unlock()
+	b.onClose(func() { _ = os.RemoveAll(dir) })
+	ref, err := model.LoadReference(assets.FS())
+	if err != nil {
+		return nil, err
+	}
+	p, err := ref.Profile(c.profile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "server.db"))
+	if err != nil {
+		return nil, err
+	}
+	b.onClose(func() { _ = st.Close() })
+	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: c.profile})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := server.Import(ctx, st, p, dataset.Demo(demoSeed, now, demoPeople)); err != nil {
+		return nil, fmt.Errorf("demo data: %w", err)
+	}
+	enr, err := server.Enroll(ctx, st, ref, "demo kiosk", "demo hall", c.profile, now)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	b.onClose(func() { _ = hs.Close() })
+	c.server, c.kioskID, c.secret = "http://"+ln.Addr().String(), enr.KioskID, enr.Secret
+	c.data = filepath.Join(dir, "kiosk")
+	return b.connectRemote(ctx, c, status)
+}
+
+// connectRemote opens the kiosk's store and starts its sync engine against c.server.
+func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status chan uplink.Status) (ui.Services, error) {
+	secret, err := hex.DecodeString(c.secret)
+	if err != nil || len(secret) == 0 {
+		return nil, errors.New("kiosk secret: not hex")
+	}
+	ref, err := model.LoadReference(assets.FS())
+	if err != nil {
+		return nil, err
+	}
+	p, err := ref.Profile(c.profile)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return nil, err
+	}
+	st, _, err := storage.Open(filepath.Join(c.data, "kiosk.db"), secret, storage.Options{})
+	if err != nil {
+		return nil, err
+	}
+	b.onClose(func() { _ = st.Close() })
+	client := api.NewClient(c.server, c.kioskID, secret, nil)
+	eng := uplink.New(uplink.Config{Store: st, Client: client, OnStatus: latestStatus(status), Version: version})
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = eng.Run(runCtx); close(done) }()
+	b.onClose(func() { cancel(); <-done })
+	// The engine reports changes only, and it starts offline: a server that is down at boot
+	// would never be reported. After the first attempts have had time, say where things stand.
+	go func() {
+		select {
+		case <-time.After(statusGrace):
+			if report := latestStatus(status); report != nil {
+				report(eng.Status())
+			}
+		case <-runCtx.Done():
+		}
+	}()
+	return service.New(service.Config{Store: st, Client: client, Engine: eng, Profile: p}), nil
+}
+
+// latestStatus hands the engine's status changes to the UI without ever blocking the engine: a
+// status nobody has read yet is replaced by the newer one.
+func latestStatus(ch chan uplink.Status) func(uplink.Status) {
+	if ch == nil {
+		return nil
+	}
+	return func(s uplink.Status) {
+		for {
+			select {
+			case ch <- s:
+				return
+			default:
+			}
+			select {
+			case <-ch:
+			default:
+			}
+		}
+	}
+}

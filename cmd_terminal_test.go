@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/hallkiosk/kiosk/ui"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// The real demo wiring: an in-process server with demo data on loopback, the kiosk's encrypted
+// store and sync engine, the service, and the UI on top, driven key by key to a persona's
+// overview. Closing the backend removes the demo's temporary directory.
+func TestDemoModeIdentifiesAPersonaEndToEnd(t *testing.T) {
+	c, err := parseTerminalFlags(nil)
+	if err != nil || !c.demo() {
+		t.Fatalf("no flags: %+v %v", c, err)
+	}
+	b := &backend{}
+	status := make(chan uplink.Status, 1)
+	opts, err := terminalOptions(c, b, status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(opts.DemoIDs) == 0 || !opts.Demo {
+		t.Fatal("demo mode without personas")
+	}
+	m, err := ui.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	wait := func(text string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
+			return strings.Contains(ansi.Strip(string(out)), text)
+		}, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	}
+	wait("网络：在线") // the server is up and the sync engine reached it
+	p := opts.DemoIDs[0]
+	tm.Type("1")
+	wait("身份识别")
+	tm.Type(string(p.ID))
+	wait("已确认")
+	tm.Type(string(p.File))
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	wait("查看记录")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*ui.Model)
+	if final.Err() != nil {
+		t.Fatal(final.Err())
+	}
+	screen := ansi.Strip(final.View().Content)
+	first := []rune(p.Name)[0]
+	if !strings.Contains(screen, string(first)+strings.Repeat("*", len([]rune(p.Name))-1)) ||
+		!strings.Contains(screen, p.ID.Masked()) || strings.Contains(screen, string(p.ID)) {
+		t.Fatalf("overview of %s:\n%s", p.ID.Masked(), screen)
+	}
+
+	b.mu.Lock()
+	dir := b.demoDir
+	b.mu.Unlock()
+	if _, err := os.Stat(filepath.Join(dir, "kiosk", "kiosk.db")); err != nil {
+		t.Fatalf("the demo kiosk store is not in %q: %v", dir, err)
+	}
+	b.close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("demo directory %s left behind: %v", dir, err)
+	}
+}
+
+func TestTerminalFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--lang", "fr"}, "use zh or en"},
+		{[]string{"--server", "http://127.0.0.1:8470"}, "needs --kiosk-id and --secret"},
+		{[]string{"--server", "http://x", "--kiosk-id", "k-1", "--secret", "zz"}, "not hex"},
+		{[]string{"--idle", "10s"}, "longer than 40s"},
+		{[]string{"extra"}, "usage"},
+	}
+	for _, tt := range tests {
+		if _, err := parseTerminalFlags(tt.args); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: got %v, want %q", tt.args, err, tt.want)
+		}
+	}
+	c, err := parseTerminalFlags([]string{"--server", "http://x", "--kiosk-id", "k-1", "--secret", "00ff", "--lang", "en"})
+	if err != nil || c.demo() || c.lang != "en" {
+		t.Fatalf("real deployment flags: %+v %v", c, err)
+	}
+}
+
+// Without a terminal there is nothing to draw on: the command says so instead of hanging.
+func TestTerminalNeedsATerminal(t *testing.T) {
+	code, _, errOut := runCLI("--lang", "en")
+	if code != 1 || !strings.Contains(errOut, "needs a terminal") {
+		t.Fatalf("no terminal: %d %q", code, errOut)
+	}
+	if code, _, errOut := runCLI("--frobnicate"); code != 2 || !strings.Contains(errOut, "Usage:") {
+		t.Fatalf("bad flag: %d %q", code, errOut)
+	}
+}
+
+// The connect step runs with a deadline; a demo start that cannot finish in it fails cleanly.
+func TestDemoConnectHonoursItsContext(t *testing.T) {
+	b := &backend{}
+	defer b.close()
+	c, _ := parseTerminalFlags(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.connectDemo(ctx, c, time.Now(), nil); err == nil {
+		t.Fatal("a cancelled demo start succeeded")
+	}
+}

@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// Services is everything the screens ask of the world outside the UI. *service.Service
+// implements it; tests use a fake. Every call runs inside a tea.Cmd, never in Update.
+type Services interface {
+	// Lookup identifies a driver by ID number and file number.
+	Lookup(ctx context.Context, id model.IDNumber, file model.FileNumber) (service.Looked, error)
+	// EndSession wipes what the session left in the kiosk's cache.
+	EndSession() error
+}
+
+// DemoIdentity is a demo persona a presenter can sign in as; the help screen lists them in demo
+// mode, because nobody can guess an ID number and file number that the demo data holds.
+type DemoIdentity struct {
+	Name string
+	ID   model.IDNumber
+	File model.FileNumber
+}
+
+// Options configure the UI.
+type Options struct {
+	Texts   *Texts       // the UI catalogue (required)
+	Reasons *model.Texts // the reason catalogue (required)
+	Lang    model.Lang   // the language each session starts in
+	Hall    string       // the hall's name as it should appear; "" shows the catalogue's default
+	Demo    bool         // show the DEMO marker and the demo personas
+	DemoIDs []DemoIdentity
+
+	// Connect brings up the services (storage, sync engine, demo server). It runs in a tea.Cmd
+	// started by Init, so the first screen is drawn before any slow work; until it returns, the
+	// network state shows "starting". An error ends the program: the service manager restarts it.
+	Connect func(ctx context.Context) (Services, error)
+	// ConnectDelay holds Connect back so that the first frame is drawn before heavy start-up
+	// work competes with the renderer for the CPU (the demo's data generation takes a second of
+	// CPU; on a loaded two-core machine it pushed the first frame from 80 ms to over 700 ms).
+	ConnectDelay time.Duration
+	// Status delivers the sync engine's status changes; nil when there is none.
+	Status <-chan uplink.Status
+
+	Now          func() time.Time                     // the clock; nil means time.Now
+	After        func(time.Duration, tea.Msg) tea.Cmd // a timer; nil means tea.Tick. Tests replace it.
+	IdleTimeout  time.Duration                        // per screen of a session [90s]
+	IdleWarning  time.Duration                        // warning shown this long before [30s, at least 20s]
+	HighContrast bool                                 // start in the high-contrast large mode
+	// ExitAfterSession ends the program when a session ends (timeout or finish), so that the
+	// service manager starts a fresh process and no copy of the session's strings survives.
+	ExitAfterSession bool
+}
+
+// minIdleWarning is WCAG 2.2.1's floor: a user gets at least 20 seconds to ask for more time.
+const minIdleWarning = 20 * time.Second
+
+func (o *Options) check() error {
+	if o.Texts == nil || o.Reasons == nil {
+		return errors.New("ui: the UI and reason text catalogues are required")
+	}
+	if o.Lang != model.EN {
+		o.Lang = model.ZH
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.After == nil {
+		o.After = func(d time.Duration, msg tea.Msg) tea.Cmd {
+			return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+		}
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 90 * time.Second
+	}
+	if o.IdleWarning < minIdleWarning {
+		o.IdleWarning = minIdleWarning
+	}
+	if o.IdleWarning >= o.IdleTimeout {
+		return errors.New("ui: the idle warning must come before the timeout")
+	}
+	return nil
+}
+
+// Common is the state every screen shares, owned by the root model and changed only in its
+// Update. Screens hold a pointer to it and read it when they draw.
+type Common struct {
+	Width, Height int // the body area a screen draws in
+	Lang          model.Lang
+	Styles        Styles
+	Keys          KeyMap
+	Texts         *Texts
+	Reasons       *model.Texts
+	Now           func() time.Time
+	// Services is nil until Connect has returned.
+	Services    Services
+	IdleTimeout time.Duration
+	Demo        bool
+	DemoIDs     []DemoIdentity
+
+	lastRequest uint64
+}
+
+// T returns the catalogue text k in the current language.
+func (c *Common) T(k textKey, kv ...string) string { return c.Texts.Get(c.Lang, k, kv...) }
+
+// Reason words a model reason in the current language.
+func (c *Common) Reason(r model.Reason) model.Rendered {
+	out := c.Reasons.Reason(r, c.Lang)
+	return model.Rendered{Message: narrowSafe(out.Message), Remedy: narrowSafe(out.Remedy)}
+}
+
+// Term names a model term (a licence status, a plate type...) in the current language.
+func (c *Common) Term(key string) string { return narrowSafe(c.Reasons.Term(key, c.Lang)) }
+
+// newRequest returns a fresh request id. An async result carries the id of its request; a
+// screen keeps the id it waits for and drops any result with another, so an answer that arrives
+// after the user went back, or after a timeout wiped the session, is never shown.
+func (c *Common) newRequest() uint64 {
+	c.lastRequest++
+	return c.lastRequest
+}

@@ -1,0 +1,323 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hallkiosk/kiosk/model"
+)
+
+func TestWelcomeThroughIdentifyToOverview(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "borrower-late")
+	h.mustShow(h.text(model.ZH, txtWelcomeTitle), "深圳市福田车管所", h.text(model.ZH, txtNetOnline), "Press F2 for English.")
+
+	h.typeText("1")
+	if h.m.id != identifyID {
+		t.Fatalf("1 did not start identification:\n%s", h.view())
+	}
+	h.typeText(string(p.ID[:10]))
+	h.mustShow(string(p.ID[:6])+" "+string(p.ID[6:10]), h.text(model.ZH, txtIdentifyCount, "n", "10", "of", "18"))
+
+	h.typeText(string(p.ID[10:]))
+	// Accepted: masked from now on, and the file number is next.
+	h.mustShow(p.ID.Masked(), h.text(model.ZH, txtIdentifyAccepted))
+	h.mustNotShow(string(p.ID[6:14]))
+
+	h.typeText(string(p.File))
+	h.press(keyEnter)
+	if h.m.id != overviewID || h.svc.lookups != 1 {
+		t.Fatalf("lookup did not lead to the overview (%d lookups):\n%s", h.svc.lookups, h.view())
+	}
+	h.mustShow(maskedName(p.Name), p.ID.Masked(), "C1", "正常",
+		h.text(model.ZH, txtOverviewPointsValue, "n", "3", "full", "12", "end", "2027-06-14"),
+		h.text(model.ZH, txtOverviewViolationCount, "n", "2", "open", "1", "vehicles", "1"),
+		h.text(model.ZH, txtOverviewLater)[:12])
+	h.mustNotShow(p.Name, string(p.ID), string(p.File))
+}
+
+func TestOldFifteenDigitIDNumbersAreAcceptedOnEnter(t *testing.T) {
+	h := newHarness(t)
+	h.typeText("1")
+	h.typeText("440304970314071") // first-generation: the model upgrades it
+	h.mustNotShow(h.text(model.ZH, txtIdentifyAccepted))
+	h.press(keyEnter)
+	h.mustShow("4403**********", h.text(model.ZH, txtIdentifyAccepted))
+}
+
+// Every wrong ID number is explained with the model's reason, in the current language.
+func TestIdentifyExplainsAWrongIDNumber(t *testing.T) {
+	good := string(persona(t, "borrower-late").ID)
+	wrongCheck := good[:17] + map[bool]string{true: "1", false: "2"}[good[17] != '1']
+	tests := []struct {
+		name, typed string
+		enter       bool
+		code        model.ReasonCode
+	}{
+		{"check character", wrongCheck, false, model.InputIDCheck},
+		{"province", "99" + good[2:], false, model.InputIDRegion},
+		{"birth date", good[:10] + "1399" + good[14:], false, model.InputIDBirthInvalid},
+		{"too short", good[:17], true, model.InputIDLength},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.typeText("1")
+			h.typeText(tt.typed)
+			if tt.enter {
+				h.press(keyEnter)
+			}
+			_, err := model.ParseIDNumber(tt.typed, testNow)
+			var ie *model.InputError
+			if !errors.As(err, &ie) || ie.Reason.Code != tt.code {
+				t.Fatalf("test input gives %v, want %s", err, tt.code)
+			}
+			for _, lang := range []model.Lang{model.ZH, model.EN} {
+				r := h.m.c.Reasons.Reason(ie.Reason, lang)
+				h.mustShow(firstLine(narrowSafe(r.Message)), firstLine(narrowSafe(r.Remedy)))
+				h.press(keyF2) // the same problem, reworded in the other language
+			}
+			if h.m.id != identifyID || h.m.screen.(*identify).phase != phaseID {
+				t.Fatal("a wrong ID number moved on")
+			}
+			h.press(keyBack)
+			h.mustNotShow("! ")
+		})
+	}
+}
+
+// firstLine is a start of s short enough never to be wrapped onto two lines of the screen.
+func firstLine(s string) string {
+	rs := []rune(strings.SplitN(s, "\n", 2)[0])
+	return string(rs[:min(len(rs), 8)])
+}
+
+func TestXKeyTypesTheCheckCharacterOnly(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "parking-owner")
+	if !strings.HasSuffix(string(p.ID), "X") {
+		t.Fatalf("persona %s should have an X check character", p.ID)
+	}
+	h.typeText("1")
+	h.typeText("4403x")
+	h.mustShow(h.text(model.ZH, txtIdentifyXLast))
+	if got := string(h.m.screen.(*identify).idBuf); got != "4403" {
+		t.Fatalf("X was typed into position 5: %q", got)
+	}
+	h.typeText(string(p.ID[4:17]))
+	h.press(tea.KeyPressMsg{Code: tea.KeyKpMultiply, Text: "*"}) // the keypad's X
+	h.mustShow(p.ID.Masked(), h.text(model.ZH, txtIdentifyAccepted))
+	h.typeText("x")
+	h.mustShow(h.text(model.ZH, txtIdentifyFileDigits))
+	h.typeText(string(p.File))
+	h.press(keyEnter)
+	h.mustShow(maskedName(p.Name))
+}
+
+func TestKeypadDigitsType(t *testing.T) {
+	h := newHarness(t)
+	h.typeText("1")
+	h.press(tea.KeyPressMsg{Code: tea.KeyKp4}, tea.KeyPressMsg{Code: tea.KeyKp4})
+	if got := string(h.m.screen.(*identify).idBuf); got != "44" {
+		t.Fatalf("keypad digits typed %q", got)
+	}
+}
+
+func TestLanguageToggleChangesEveryText(t *testing.T) {
+	h := newHarness(t)
+	h.press(keyF2)
+	h.mustShow(h.text(model.EN, txtWelcomeTitle), h.text(model.EN, txtNetOnline), "按 F2 切换到中文。", "[F2] 中文")
+	h.mustNotShow(h.text(model.ZH, txtWelcomeTitle))
+	h.typeText("1")
+	h.mustShow(h.text(model.EN, txtStep, "n", "1", "of", "4", "title", h.text(model.EN, txtStepIdentify)))
+	h.press(keyF2)
+	h.mustShow(h.text(model.ZH, txtStepIdentify), "[F2] English")
+}
+
+func TestCtrlCZBackslashDoNothing(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "nine-points")
+	check := func(where string) {
+		t.Helper()
+		before := h.view()
+		for _, k := range []tea.KeyPressMsg{keyCtrlC, keyCtrlZ, keyCtrlB} {
+			_, cmd := h.m.Update(k)
+			if cmd != nil {
+				t.Fatalf("%s: %s returned a command", where, k)
+			}
+		}
+		if h.view() != before || h.quit {
+			t.Fatalf("%s: the screen changed", where)
+		}
+	}
+	check("welcome")
+	h.typeText("1")
+	h.typeText(string(p.ID[:5]))
+	check("identify")
+	h.typeText(string(p.ID[5:]) + string(p.File))
+	h.press(keyEnter)
+	check("overview")
+}
+
+func TestLookupFailuresAreExplained(t *testing.T) {
+	p := persona(t, "parking")
+	tests := []struct {
+		name  string
+		setup func(*fakeService)
+		file  string
+		want  textKey
+	}{
+		{"wrong file number", func(*fakeService) {}, "000000000000", txtIdentifyNoMatch},
+		{"offline, nothing cached", func(f *fakeService) { f.unreachable = true }, string(p.File), txtIdentifyUnreachable},
+		{"anything else", func(f *fakeService) { f.failWith = errors.New("429 rate limited") }, string(p.File), txtIdentifyFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			tt.setup(h.svc)
+			h.typeText("1" + string(p.ID) + tt.file)
+			h.press(keyEnter)
+			h.mustShow(firstLine(h.text(model.ZH, tt.want)))
+			h.mustNotShow("429")
+			if h.m.id != identifyID {
+				t.Fatal("left the identify screen")
+			}
+		})
+	}
+}
+
+func TestLookupBeforeTheServicesAreUp(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.Connect = nil })
+	h.mustShow(h.text(model.ZH, txtNetStarting))
+	p := persona(t, "parking")
+	h.typeText("1" + string(p.ID) + string(p.File))
+	h.press(keyEnter)
+	h.mustShow(firstLine(h.text(model.ZH, txtIdentifyStarting)))
+}
+
+// A lookup answer that arrives after the person gave up waiting is dropped.
+func TestStaleLookupAnswerIsDropped(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "parking")
+	h.typeText("1" + string(p.ID) + string(p.File))
+	_, lookup := h.m.Update(keyEnter) // the lookup starts but its answer is held back
+	h.mustShow(h.text(model.ZH, txtIdentifyLooking))
+	h.press(keyEsc)
+	h.run(lookup)
+	if h.m.id != identifyID || h.m.session != nil {
+		t.Fatalf("a cancelled lookup's answer was shown:\n%s", h.view())
+	}
+	h.mustNotShow(maskedName(p.Name))
+}
+
+func TestHelpAndStaffCall(t *testing.T) {
+	h := newHarness(t)
+	h.typeText("1")
+	h.press(keyF1)
+	h.mustShow(firstLine(h.text(model.ZH, txtHelpIdentify)), h.text(model.ZH, txtHelpDemoIDs))
+	h.typeText("44") // not typed into the hidden field
+	h.press(keyEsc)
+	if got := len(h.m.screen.(*identify).idBuf); got != 0 || h.m.id != identifyID {
+		t.Fatalf("keys went through the help: %d typed, screen %d", got, h.m.id)
+	}
+	h.press(keyF3)
+	h.mustShow(h.text(model.ZH, txtNoticeStaff))
+	h.advance(noticeFor)
+	h.mustNotShow(h.text(model.ZH, txtNoticeStaff))
+}
+
+func TestEveryScreenShowsDemoAndFits(t *testing.T) {
+	h := newHarness(t)
+	check := func(where string) {
+		t.Helper()
+		h.mustShow("DEMO")
+		checkFits(t, where, h.view(), 80, 24)
+	}
+	check("welcome")
+	h.typeText("1")
+	check("identify")
+	h.press(keyF1)
+	check("help")
+	h.press(keyEsc)
+	h.identifyFromHere(persona(t, "fine-300"))
+	check("overview")
+
+	real := newHarness(t, func(o *Options) { o.Demo = false })
+	if strings.Contains(real.view(), "DEMO") {
+		t.Fatal("DEMO shown outside demo mode")
+	}
+}
+
+func TestFinishEndsTheSession(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "overdue")
+	h.press(keyF2)
+	h.identifyAs(p)
+	h.typeText("0")
+	if h.m.id != welcomeID || h.m.session != nil || h.svc.ended != 1 {
+		t.Fatalf("finish: screen %d, session %v, ended %d", h.m.id, h.m.session != nil, h.svc.ended)
+	}
+	h.mustShow(h.text(model.ZH, txtWelcomeTitle)) // the next person starts in the default language
+}
+
+func TestEscFromOverviewStartsIdentificationAfresh(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "overdue")
+	h.identifyAs(p)
+	h.press(keyEsc)
+	if h.m.id != identifyID || h.m.session != nil || h.svc.ended != 1 {
+		t.Fatalf("esc: screen %d, session %v, ended %d", h.m.id, h.m.session != nil, h.svc.ended)
+	}
+	h.mustNotShow(p.ID.Masked(), maskedName(p.Name))
+}
+
+func TestExitAfterSessionQuits(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.ExitAfterSession = true })
+	h.identifyAs(persona(t, "overdue"))
+	h.typeText("0")
+	if !h.quit {
+		t.Fatal("the program did not end with the session")
+	}
+}
+
+func TestHighContrastToggle(t *testing.T) {
+	h := newHarness(t)
+	h.press(keyF4)
+	if !h.m.c.Styles.HighContrast || h.m.View().BackgroundColor == nil {
+		t.Fatal("F4 did not switch to high contrast")
+	}
+	checkFits(t, "high contrast", h.view(), 80, 24)
+	h.press(keyF4)
+	if h.m.c.Styles.HighContrast {
+		t.Fatal("F4 did not switch back")
+	}
+}
+
+// A backend that cannot start ends the program with its error: the service manager restarts
+// the kiosk, and the error is printed after the terminal is restored.
+func TestConnectFailureEndsTheProgram(t *testing.T) {
+	boom := errors.New("storage: open: in use")
+	h := newHarness(t, func(o *Options) {
+		o.Connect = func(context.Context) (Services, error) { return nil, boom }
+	})
+	if !h.quit || !errors.Is(h.m.Err(), boom) {
+		t.Fatalf("quit %v, err %v", h.quit, h.m.Err())
+	}
+}
+
+// With a delay, the services start only after the first frame had its time.
+func TestConnectWaitsForItsDelay(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.ConnectDelay = 150 * time.Millisecond })
+	if h.m.c.Services != nil {
+		t.Fatal("connected before the delay")
+	}
+	h.advance(150 * time.Millisecond)
+	if h.m.c.Services == nil {
+		t.Fatal("not connected after the delay")
+	}
+}

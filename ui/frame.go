@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// The frame around every screen, top to bottom: header bar, rule, body, notice line, rule, the
+// screen's keys, the keys that work everywhere. Fixed heights keep each part in its place, so a
+// person learns once where to look.
+const (
+	headerLines = 2
+	footerLines = 4 // notice, rule, two key lines
+	margin      = 1 // columns left and right of the body
+)
+
+func (m *Model) bodySize() (int, int) {
+	return max(m.termW-2*margin, 20), max(m.termH-headerLines-footerLines, 3)
+}
+
+// View draws the frame and the active screen (or the help in its place).
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = m.c.T(txtAppTitle)
+	v.BackgroundColor = m.c.Styles.Background
+	v.ForegroundColor = m.c.Styles.Foreground
+	return v
+}
+
+func (m *Model) render() string {
+	s, w := m.c.Styles, m.termW
+	bw, bh := m.bodySize()
+	body := m.screen.View()
+	if m.helpOpen {
+		body = m.helpView()
+	}
+	bodyLines := lines(body, bw, bh)
+	if m.idle.warning {
+		overlay(bodyLines, m.warningView(bw), bw)
+	}
+	out := make([]string, 0, m.termH)
+	out = append(out, m.headerView(), s.Rule.Render(strings.Repeat("=", w)))
+	pad := strings.Repeat(" ", margin)
+	for _, l := range bodyLines {
+		out = append(out, fit(pad+l+pad, w))
+	}
+	notice := ""
+	if m.notice != "" {
+		notice = s.Notice.Render(" " + m.c.T(m.notice) + " ")
+	}
+	out = append(out, fit(pad+notice, w), s.Rule.Render(strings.Repeat("-", w)),
+		fit(pad+m.keyLine(m.screenHelp()), w), fit(pad+m.keyLine(m.c.Keys.globalHelp()), w))
+	return strings.Join(out, "\n")
+}
+
+// headerView is the top bar: what this is and where, then DEMO and the network state, which
+// keep their place at the right whatever the width.
+func (m *Model) headerView() string {
+	s, c := m.c.Styles, m.c
+	left := s.Header.Render(" " + c.T(txtAppTitle) + " ")
+	right := ""
+	if c.Demo {
+		right += s.Demo.Render(" "+c.T(txtDemoMarker)+" ") + s.Header.Render(" ")
+	}
+	right += m.netView() + s.Header.Render(" ")
+	fill := m.termW - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if fill > 0 {
+		left += s.Header.Render(strings.Repeat(" ", fill))
+	}
+	return spread(left, right, m.termW)
+}
+
+// netView names the network state in words and colour: the words alone must suffice.
+func (m *Model) netView() string {
+	s, c := m.c.Styles, m.c
+	switch {
+	case c.Services == nil || !m.netKnown:
+		return s.NetStarting.Render(" " + c.T(txtNetStarting) + " ")
+	case m.net.State == uplink.Online:
+		return s.NetOnline.Render(" " + c.T(txtNetOnline) + " ")
+	case m.net.State == uplink.Degraded:
+		return s.NetDegraded.Render(" " + c.T(txtNetDegraded) + " ")
+	}
+	return s.NetOffline.Render(" " + c.T(txtNetOffline) + " ")
+}
+
+// screenHelp is the first key line: the help's own keys while it is open, else the screen's.
+func (m *Model) screenHelp() []key.Binding {
+	if m.helpOpen {
+		return []key.Binding{m.c.Keys.Back}
+	}
+	return m.screen.Help()
+}
+
+// keyLine renders bindings as "[F1] 帮助  [F2] English ...", in the current language.
+func (m *Model) keyLine(bs []key.Binding) string {
+	s := m.c.Styles
+	parts := make([]string, 0, len(bs))
+	for _, b := range bs {
+		h := b.Help()
+		parts = append(parts, s.KeyCap.Render("["+h.Key+"]")+" "+s.KeyDesc.Render(m.c.T(textKey(h.Desc))))
+	}
+	return strings.Join(parts, "  ")
+}
+
+// warningView is the idle warning: a countdown and the one key that keeps the session.
+func (m *Model) warningView(w int) string {
+	c := m.c
+	inner := min(w, 70) - c.Styles.Warning.GetHorizontalFrameSize()
+	text := strings.Join([]string{
+		c.T(txtIdleTitle),
+		c.T(txtIdleCountdown, "n", strconv.Itoa(max(m.idleSecondsLeft(), 0))),
+		c.T(txtIdleExtend),
+	}, "\n")
+	return c.Styles.Warning.Render(wrap(text, inner))
+}
+
+// overlay draws block over the middle lines of body, centred.
+func overlay(body []string, block string, w int) {
+	bl := strings.Split(block, "\n")
+	top := max((len(body)-len(bl))/2, 0)
+	for i, l := range bl {
+		if top+i >= len(body) {
+			break
+		}
+		left := max((w-ansi.StringWidth(l))/2, 0)
+		body[top+i] = fit(strings.Repeat(" ", left)+l, w)
+	}
+}
+
+// helpView replaces the body while F1 is on: what this screen is for and what always works (the
+// key lines stay visible below it), and in demo mode the identities a presenter can type.
+func (m *Model) helpView() string {
+	c, s := m.c, m.c.Styles
+	parts := []string{
+		s.Title.Render(c.T(txtHelpTitle)),
+		s.Text.Render(wrap(c.T(screenHelpText(m.id)), c.Width)),
+		s.Text.Render(wrap(c.T(txtHelpGeneral), c.Width)),
+	}
+	out := strings.Join(parts, "\n\n")
+	if c.Demo && len(c.DemoIDs) > 0 {
+		out += "\n\n" + s.Title.Render(c.T(txtHelpDemoIDs))
+		room := c.Height - lipgloss.Height(out)
+		for i, d := range c.DemoIDs {
+			if i >= room {
+				break
+			}
+			out += "\n  " + string(d.ID) + "  " + string(d.File) + "  " + d.Name
+		}
+	}
+	return out
+}
+
+func screenHelpText(id screenID) textKey {
+	switch id {
+	case identifyID:
+		return txtHelpIdentify
+	case overviewID:
+		return txtHelpOverview
+	}
+	return txtHelpWelcome
+}

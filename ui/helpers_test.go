@@ -1,0 +1,254 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// testNow is the fixed instant of every test: personas' ID numbers and the golden screens
+// depend on it.
+var testNow = time.Date(2026, time.November, 21, 10, 30, 0, 0, model.ChinaZone())
+
+// fakeService answers lookups for the demo personas from fixed records.
+type fakeService struct {
+	mu          sync.Mutex
+	people      map[model.IDNumber]dataset.Persona
+	unreachable bool
+	cached      bool // answer as if from the cache while offline
+	failWith    error
+	lookups     int
+	ended       int
+}
+
+func newFakeService(t *testing.T) *fakeService {
+	t.Helper()
+	f := &fakeService{people: map[model.IDNumber]dataset.Persona{}}
+	for _, p := range dataset.Personas(testNow) {
+		f.people[p.ID] = p
+	}
+	return f
+}
+
+func (f *fakeService) Lookup(_ context.Context, id model.IDNumber, file model.FileNumber) (service.Looked, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups++
+	switch {
+	case f.failWith != nil:
+		return service.Looked{}, f.failWith
+	case f.unreachable:
+		return service.Looked{}, service.ErrUnreachable
+	}
+	p, ok := f.people[id]
+	if !ok || p.File != file {
+		return service.Looked{}, service.ErrNoMatch
+	}
+	return service.Looked{FromCache: f.cached, CachedAt: map[bool]time.Time{true: testNow.Add(-20 * time.Minute)}[f.cached], Lookup: api.Lookup{
+		ServerTime: testNow,
+		Person:     api.Person{IDNumber: string(p.ID), Name: p.Name},
+		Licence:    &api.Licence{FileNumber: string(p.File), Classes: "C1", Status: "A", Issuer: "粤B"},
+		Points:     api.Points{CycleStart: "2026-06-15", CycleEnd: "2027-06-15", Total: 3, FullScore: 12},
+		Vehicles:   []api.Vehicle{{PlateType: "02", PlateNumber: "粤B7Q2M5", Relation: "own"}},
+		Violations: []api.Violation{
+			{ID: "v1", Status: string(model.StatusRecorded), Points: 3, FineFen: 10000},
+			{ID: "v2", Status: string(model.StatusPaid)},
+		},
+	}}, nil
+}
+
+func (f *fakeService) EndSession() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended++
+	return nil
+}
+
+// harness drives a Model the way the program would, synchronously: commands run at once and
+// their messages go back into Update. Timers do not run; they are recorded and the test fires
+// them after moving the clock.
+type harness struct {
+	t      *testing.T
+	m      *Model
+	svc    *fakeService
+	now    time.Time
+	timers []tea.Msg
+	quit   bool
+}
+
+func newHarness(t *testing.T, mutate ...func(*Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, svc: newFakeService(t), now: testNow}
+	opts := testOptions(t)
+	opts.Now = func() time.Time { return h.now }
+	opts.After = func(_ time.Duration, msg tea.Msg) tea.Cmd {
+		h.timers = append(h.timers, msg)
+		return nil
+	}
+	opts.Connect = func(context.Context) (Services, error) { return h.svc, nil }
+	for _, f := range mutate {
+		f(&opts)
+	}
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.m = m
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.run(m.Init())
+	h.send(netStatusMsg{status: uplink.Status{State: uplink.Online}})
+	return h
+}
+
+func testOptions(t *testing.T) Options {
+	t.Helper()
+	texts, err := ParseTexts(assets.UITexts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := model.LoadReference(assets.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []DemoIdentity
+	for _, p := range dataset.Personas(testNow) {
+		ids = append(ids, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})
+	}
+	return Options{Texts: texts, Reasons: ref.Texts, Lang: model.ZH, Demo: true, DemoIDs: ids,
+		Hall: "深圳市福田车管所", IdleTimeout: 90 * time.Second, IdleWarning: 30 * time.Second}
+}
+
+func (h *harness) send(msg tea.Msg) {
+	h.t.Helper()
+	_, cmd := h.m.Update(msg)
+	h.run(cmd)
+}
+
+// run executes cmd and feeds what it returns back in, depth first, as the program would.
+func (h *harness) run(cmd tea.Cmd) {
+	h.t.Helper()
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			h.run(c)
+		}
+	case tea.QuitMsg:
+		h.quit = true
+	default:
+		h.send(msg)
+	}
+}
+
+func (h *harness) press(keys ...tea.KeyPressMsg) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.send(k)
+	}
+}
+
+// typeText types each character as its own key press, as a keypad would.
+func (h *harness) typeText(s string) {
+	h.t.Helper()
+	for _, r := range s {
+		h.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// advance moves the clock and delivers the timers that were pending, like the runtime would
+// (each check decides itself whether it is due).
+func (h *harness) advance(d time.Duration) {
+	h.t.Helper()
+	h.now = h.now.Add(d)
+	pending := h.timers
+	h.timers = nil
+	for _, msg := range pending {
+		h.send(msg)
+	}
+}
+
+// view is the screen as text, ANSI styles removed.
+func (h *harness) view() string { return ansi.Strip(h.m.View().Content) }
+
+func (h *harness) mustShow(parts ...string) {
+	h.t.Helper()
+	v := h.view()
+	for _, p := range parts {
+		if !strings.Contains(v, p) {
+			h.t.Fatalf("screen lacks %q:\n%s", p, v)
+		}
+	}
+}
+
+func (h *harness) mustNotShow(parts ...string) {
+	h.t.Helper()
+	v := h.view()
+	for _, p := range parts {
+		if strings.Contains(v, p) {
+			h.t.Fatalf("screen shows %q:\n%s", p, v)
+		}
+	}
+}
+
+// text is a catalogue text in lang, for assertions that must not repeat the wording.
+func (h *harness) text(lang model.Lang, k textKey, kv ...string) string {
+	return h.m.c.Texts.Get(lang, k, kv...)
+}
+
+var (
+	keyEnter = tea.KeyPressMsg{Code: tea.KeyEnter}
+	keyEsc   = tea.KeyPressMsg{Code: tea.KeyEscape}
+	keyBack  = tea.KeyPressMsg{Code: tea.KeyBackspace}
+	keyF1    = tea.KeyPressMsg{Code: tea.KeyF1}
+	keyF2    = tea.KeyPressMsg{Code: tea.KeyF2}
+	keyF3    = tea.KeyPressMsg{Code: tea.KeyF3}
+	keyF4    = tea.KeyPressMsg{Code: tea.KeyF4}
+	keyCtrlC = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	keyCtrlZ = tea.KeyPressMsg{Code: 'z', Mod: tea.ModCtrl}
+	keyCtrlB = tea.KeyPressMsg{Code: '\\', Mod: tea.ModCtrl}
+)
+
+// persona returns the demo persona with key.
+func persona(t *testing.T, key string) dataset.Persona {
+	t.Helper()
+	for _, p := range dataset.Personas(testNow) {
+		if p.Key == key {
+			return p
+		}
+	}
+	t.Fatalf("no persona %q", key)
+	return dataset.Persona{}
+}
+
+// identifyAs goes from the welcome screen to the overview of p.
+func (h *harness) identifyAs(p dataset.Persona) {
+	h.t.Helper()
+	h.typeText("1")
+	h.identifyFromHere(p)
+}
+
+// identifyFromHere types p's ID number and file number on the identify screen and confirms.
+func (h *harness) identifyFromHere(p dataset.Persona) {
+	h.t.Helper()
+	h.typeText(string(p.ID))
+	h.typeText(string(p.File))
+	h.press(keyEnter)
+	if h.m.id != overviewID {
+		h.t.Fatalf("not on the overview after identifying:\n%s", h.view())
+	}
+}

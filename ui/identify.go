@@ -1,0 +1,236 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/service"
+)
+
+// identify asks for the ID number, then the licence file number, and looks the driver up.
+// Input is typed on a numeric keypad: digits, X (or keypad *) for the ID number's check
+// character, Backspace, Enter, Esc. What is typed shows in the clear while it is typed, so it
+// can be checked against the card; once accepted it shows masked.
+type identify struct {
+	c    *Common
+	w, h int
+
+	phase   identifyPhase
+	idBuf   []byte // ASCII digits and a final X
+	fileBuf []byte
+	id      model.IDNumber   // set once the ID number passed the model's checks
+	file    model.FileNumber // set once the lookup starts
+	prob    *problem         // what is wrong with the input; nil when nothing is
+	pending uint64           // the lookup request waited for; 0 when none
+}
+
+type identifyPhase int
+
+const (
+	phaseID     identifyPhase = iota // typing the ID number
+	phaseFile                        // typing the file number
+	phaseLookup                      // waiting for the lookup
+)
+
+const (
+	idLen         = 18
+	idLenOld      = 15 // first-generation numbers, which the model upgrades
+	fileLen       = 12
+	lookupTimeout = 20 * time.Second
+)
+
+// problem is what the screen says is wrong: a model reason, worded from the reason catalogue,
+// or a text of the UI's own. It is kept as a code, not as words, so that a language switch
+// rewords it.
+type problem struct {
+	reason *model.Reason
+	text   textKey
+}
+
+func problemOf(err error) *problem {
+	var ie *model.InputError
+	if errors.As(err, &ie) {
+		r := ie.Reason
+		return &problem{reason: &r}
+	}
+	return &problem{text: txtIdentifyFailed}
+}
+
+// lookupDoneMsg is the answer to the lookup request req.
+type lookupDoneMsg struct {
+	req    uint64
+	looked service.Looked
+	err    error
+}
+
+func newIdentify(c *Common) *identify { return &identify{c: c} }
+
+func (s *identify) Init() tea.Cmd          { return nil }
+func (s *identify) SetSize(w, h int)       { s.w, s.h = w, h }
+func (s *identify) Timeout() time.Duration { return s.c.IdleTimeout }
+
+func (s *identify) Help() []key.Binding {
+	k := s.c.Keys
+	switch s.phase {
+	case phaseID:
+		return []key.Binding{k.Confirm, k.Delete, k.X, k.Back}
+	case phaseFile:
+		return []key.Binding{k.Confirm, k.Delete, k.Back}
+	}
+	return []key.Binding{k.Back}
+}
+
+func (s *identify) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case lookupDoneMsg:
+		return s, s.onLookup(msg)
+	case tea.KeyPressMsg:
+		return s, s.onKey(msg)
+	}
+	return s, nil
+}
+
+func (s *identify) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.Keys
+	if s.phase == phaseLookup {
+		if key.Matches(msg, k.Back) {
+			s.pending, s.phase = 0, phaseFile // the answer, when it comes, is dropped
+		}
+		return nil
+	}
+	if d, ok := digit(msg); ok {
+		s.typeDigit(d)
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.X):
+		s.typeX()
+	case key.Matches(msg, k.Delete):
+		s.deleteLast()
+	case key.Matches(msg, k.Confirm):
+		return s.confirm()
+	case key.Matches(msg, k.Back):
+		return s.back()
+	}
+	return nil
+}
+
+func (s *identify) typeDigit(d byte) {
+	s.prob = nil
+	switch s.phase {
+	case phaseID:
+		if len(s.idBuf) >= idLen {
+			s.prob = &problem{text: txtIdentifyFull}
+			return
+		}
+		s.idBuf = append(s.idBuf, d)
+		if len(s.idBuf) == idLen {
+			s.checkID() // live: the whole number is there, judge it now
+		}
+	case phaseFile:
+		if len(s.fileBuf) >= fileLen {
+			s.prob = &problem{text: txtIdentifyFull}
+			return
+		}
+		s.fileBuf = append(s.fileBuf, d)
+	}
+}
+
+// typeX types the check character X. It can only be the 18th character, so it is refused
+// anywhere else at once, with the reason, rather than when the number is complete.
+func (s *identify) typeX() {
+	s.prob = nil
+	switch {
+	case s.phase == phaseFile:
+		s.prob = &problem{text: txtIdentifyFileDigits}
+	case len(s.idBuf) == idLen-1:
+		s.idBuf = append(s.idBuf, 'X')
+		s.checkID()
+	case len(s.idBuf) >= idLen:
+		s.prob = &problem{text: txtIdentifyFull}
+	default:
+		s.prob = &problem{text: txtIdentifyXLast}
+	}
+}
+
+func (s *identify) deleteLast() {
+	s.prob = nil
+	buf := &s.idBuf
+	if s.phase == phaseFile {
+		buf = &s.fileBuf
+	}
+	if n := len(*buf); n > 0 {
+		(*buf)[n-1] = 0 // do not leave the digit in the backing array
+		*buf = (*buf)[:n-1]
+	}
+}
+
+// checkID judges the ID number with the model; a good one moves on to the file number.
+func (s *identify) checkID() {
+	id, err := model.ParseIDNumber(string(s.idBuf), s.c.Now())
+	if err != nil {
+		s.prob = problemOf(err)
+		return
+	}
+	s.id, s.phase, s.prob = id, phaseFile, nil
+}
+
+func (s *identify) confirm() tea.Cmd {
+	if s.phase == phaseID {
+		s.checkID()
+		return nil
+	}
+	file, err := model.ParseFileNumber(string(s.fileBuf))
+	if err != nil {
+		s.prob = problemOf(err)
+		return nil
+	}
+	svc := s.c.Services
+	if svc == nil {
+		s.prob = &problem{text: txtIdentifyStarting}
+		return nil
+	}
+	s.file, s.phase, s.prob = file, phaseLookup, nil
+	s.pending = s.c.newRequest()
+	req, id := s.pending, s.id
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		defer cancel()
+		l, err := svc.Lookup(ctx, id, file)
+		return lookupDoneMsg{req: req, looked: l, err: err}
+	}
+}
+
+// back steps from the file number to the ID number (kept, to be corrected), and from the ID
+// number to the welcome screen, which ends the session and wipes what was typed.
+func (s *identify) back() tea.Cmd {
+	if s.phase == phaseFile {
+		clear(s.fileBuf)
+		s.fileBuf, s.id, s.phase, s.prob = nil, "", phaseID, nil
+		return nil
+	}
+	return navigate(navWelcome{})
+}
+
+func (s *identify) onLookup(msg lookupDoneMsg) tea.Cmd {
+	if msg.req != s.pending || s.phase != phaseLookup {
+		return nil // an answer nobody waits for any more
+	}
+	s.pending, s.phase = 0, phaseFile
+	switch {
+	case msg.err == nil:
+		return navigate(navOverview{session: newSession(s.id, s.file, msg.looked)})
+	case errors.Is(msg.err, service.ErrNoMatch):
+		s.prob = &problem{text: txtIdentifyNoMatch}
+	case errors.Is(msg.err, service.ErrUnreachable):
+		s.prob = &problem{text: txtIdentifyUnreachable}
+	default:
+		s.prob = &problem{text: txtIdentifyFailed}
+	}
+	return nil
+}

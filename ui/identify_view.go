@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+)
+
+func (s *identify) View() string {
+	c, st := s.c, s.c.Styles
+	blocks := []string{
+		stepLine(c, 1, txtStepIdentify) + "\n" + st.Text.Render(c.T(txtIdentifyIntro)),
+		s.idBlock(),
+		s.fileBlock(),
+	}
+	if b := s.statusBlock(); b != "" {
+		blocks = append(blocks, b)
+	}
+	return stack(blocks, st.SpaceBetween, s.h)
+}
+
+// idBlock is the ID number field: in the clear while typed, masked once accepted.
+func (s *identify) idBlock() string {
+	c, st := s.c, s.c.Styles
+	label := st.Label.Render(c.T(txtIdentifyIDLabel))
+	if s.phase != phaseID {
+		return label + "\n  " + field(st.Field, s.id.Masked(), idLen+3) + "  " + st.Value.Render(c.T(txtIdentifyAccepted))
+	}
+	line := "  " + field(st.FieldActive, grouped(s.idBuf, 6, 14)+"_", idLen+3) + "  " +
+		st.Text.Render(c.T(txtIdentifyCount, "n", strconv.Itoa(len(s.idBuf)), "of", strconv.Itoa(idLen)))
+	return label + "\n" + line + "\n  " + st.Text.Render(c.T(txtIdentifyXHint))
+}
+
+// fileBlock is the file number field: empty until the ID number is accepted, masked once the
+// lookup starts.
+func (s *identify) fileBlock() string {
+	c, st := s.c, s.c.Styles
+	label := st.Label.Render(c.T(txtIdentifyFileLabel))
+	switch s.phase {
+	case phaseID:
+		return label + "\n  " + field(st.Field, "", fileLen+3)
+	case phaseLookup:
+		return label + "\n  " + field(st.Field, s.file.Masked(), fileLen+3)
+	}
+	return label + "\n  " + field(st.FieldActive, grouped(s.fileBuf, 4, 8)+"_", fileLen+3) + "  " +
+		st.Text.Render(c.T(txtIdentifyCount, "n", strconv.Itoa(len(s.fileBuf)), "of", strconv.Itoa(fileLen)))
+}
+
+// statusBlock says what is wrong and what to do, or that the lookup is under way.
+func (s *identify) statusBlock() string {
+	c, st := s.c, s.c.Styles
+	if s.phase == phaseLookup {
+		return st.Value.Render(c.T(txtIdentifyLooking))
+	}
+	if s.prob == nil {
+		return ""
+	}
+	var msg, remedy string
+	if s.prob.reason != nil {
+		r := c.Reason(*s.prob.reason)
+		msg, remedy = r.Message, r.Remedy
+	} else {
+		msg = c.T(s.prob.text)
+	}
+	w := max(s.w, 20)
+	out := st.Error.Render(wrap("! "+msg, w))
+	if remedy != "" {
+		out += "\n" + st.Remedy.Render(wrap(remedy, w))
+	}
+	return out
+}
+
+// field draws an input box of a fixed number of cells in plain ASCII brackets.
+func field(style lipgloss.Style, value string, width int) string {
+	return "[" + style.Render(fit(value, width)) + "]"
+}
+
+// grouped spaces typed digits the way they are read off a card: an ID number as region, birth
+// date and sequence (6-8-4), a file number in fours. breaks are the positions before which a
+// space goes.
+func grouped(b []byte, breaks ...int) string {
+	var sb strings.Builder
+	for i, ch := range b {
+		for _, at := range breaks {
+			if i == at {
+				sb.WriteByte(' ')
+			}
+		}
+		sb.WriteByte(ch)
+	}
+	return sb.String()
+}
+
+// stepLine is the step indicator ("第 1 步，共 4 步：身份识别"), so a person always knows
+// where they are in the flow and how much is left.
+func stepLine(c *Common, n int, title textKey) string {
+	return c.Styles.Step.Render(c.T(txtStep, "n", strconv.Itoa(n), "of", strconv.Itoa(flowSteps), "title", c.T(title)))
+}
+
+// flowSteps is the number of steps of the main flow: identify, overview, process, pay.
+const flowSteps = 4

@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/service"
+)
+
+// session is what the kiosk knows about the person at the screen. The root model holds the only
+// reference; ending the session drops it, and every screen that showed it is rebuilt, so the
+// next person cannot reach it by any key.
+type session struct {
+	id        model.IDNumber
+	file      model.FileNumber
+	lookup    api.Lookup
+	fromCache bool      // the server was unreachable: this is what it said at cachedAt
+	cachedAt  time.Time // zero unless fromCache
+}
+
+func newSession(id model.IDNumber, file model.FileNumber, l service.Looked) *session {
+	return &session{id: id, file: file, lookup: l.Lookup, fromCache: l.FromCache, cachedAt: l.CachedAt}
+}
+
+// maskedName keeps the family name and hides the rest (张三 -> 张*), as receipts do, so that
+// the person recognises their record and the queue behind them learns nothing.
+func maskedName(name string) string {
+	rs := []rune(strings.TrimSpace(name))
+	if len(rs) == 0 {
+		return ""
+	}
+	return string(rs[0]) + strings.Repeat("*", len(rs)-1)
+}
+
+// openViolations counts the violations that still need something (processing or payment).
+func (s *session) openViolations() int {
+	n := 0
+	for _, v := range s.lookup.Violations {
+		if v.Status != string(model.StatusPaid) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,81 @@
+package ui
+
+// The keys of the UI catalogue (assets/ui_texts.json). A test reads this package's source and
+// fails when a constant of type textKey is missing from the catalogue, or when the catalogue
+// holds a key no constant names.
+const (
+	txtAppTitle    textKey = "app.title"
+	txtDemoMarker  textKey = "app.demo_marker"
+	txtListSep     textKey = "app.list_separator"
+	txtNetStarting textKey = "net.starting"
+	txtNetOnline   textKey = "net.online"
+	txtNetDegraded textKey = "net.degraded"
+	txtNetOffline  textKey = "net.offline"
+
+	txtKeyHelp     textKey = "key.help"
+	txtKeyLang     textKey = "key.language"
+	txtKeyStaff    textKey = "key.staff"
+	txtKeyContrast textKey = "key.contrast"
+	txtKeyBack     textKey = "key.back"
+	txtKeyConfirm  textKey = "key.confirm"
+	txtKeyDelete   textKey = "key.delete"
+	txtKeyX        textKey = "key.x"
+	txtKeyStart    textKey = "key.start"
+	txtKeyFinish   textKey = "key.finish"
+
+	txtNoticeStaff    textKey = "notice.staff_called"
+	txtNoticeTimedOut textKey = "notice.timed_out"
+
+	txtIdleTitle     textKey = "idle.title"
+	txtIdleCountdown textKey = "idle.countdown"
+	txtIdleExtend    textKey = "idle.extend"
+
+	txtHelpTitle    textKey = "help.title"
+	txtHelpGeneral  textKey = "help.general"
+	txtHelpWelcome  textKey = "help.welcome"
+	txtHelpIdentify textKey = "help.identify"
+	txtHelpOverview textKey = "help.overview"
+	txtHelpDemoIDs  textKey = "help.demo_ids"
+
+	txtStep         textKey = "step.indicator"
+	txtStepIdentify textKey = "step.identify"
+	txtStepOverview textKey = "step.overview"
+
+	txtWelcomeHallDefault  textKey = "welcome.hall_default"
+	txtWelcomeTitle        textKey = "welcome.title"
+	txtWelcomeOption       textKey = "welcome.option"
+	txtWelcomeOptionDetail textKey = "welcome.option_detail"
+	txtWelcomeBring        textKey = "welcome.bring"
+	txtWelcomeStart        textKey = "welcome.start"
+	txtWelcomeLanguage     textKey = "welcome.language"
+	txtLanguageName        textKey = "welcome.language_name"
+	txtWelcomeOtherLang    textKey = "welcome.other_language"
+	txtWelcomeDemo         textKey = "welcome.demo"
+
+	txtIdentifyIntro       textKey = "identify.intro"
+	txtIdentifyIDLabel     textKey = "identify.id_label"
+	txtIdentifyFileLabel   textKey = "identify.file_label"
+	txtIdentifyAccepted    textKey = "identify.accepted"
+	txtIdentifyCount       textKey = "identify.count"
+	txtIdentifyXHint       textKey = "identify.x_hint"
+	txtIdentifyLooking     textKey = "identify.looking_up"
+	txtIdentifyFull        textKey = "identify.full"
+	txtIdentifyFileDigits  textKey = "identify.file_digits_only"
+	txtIdentifyXLast       textKey = "identify.x_last_only"
+	txtIdentifyStarting    textKey = "identify.starting"
+	txtIdentifyNoMatch     textKey = "identify.no_match"
+	txtIdentifyUnreachable textKey = "identify.unreachable"
+	txtIdentifyFailed      textKey = "identify.failed"
+
+	txtOverviewName           textKey = "overview.name"
+	txtOverviewID             textKey = "overview.id_number"
+	txtOverviewLicence        textKey = "overview.licence"
+	txtOverviewNoLicence      textKey = "overview.no_licence"
+	txtOverviewPoints         textKey = "overview.points"
+	txtOverviewPointsValue    textKey = "overview.points_value"
+	txtOverviewViolations     textKey = "overview.violations"
+	txtOverviewViolationCount textKey = "overview.violation_count"
+	txtOverviewFromCache      textKey = "overview.from_cache"
+	txtOverviewLater          textKey = "overview.later"
+	txtOverviewFinish         textKey = "overview.finish"
+)

@@ -1,0 +1,186 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"golang.org/x/text/width"
+)
+
+// ambiguousRunes returns the East-Asian ambiguous-width runes of s (· … ─ │ • █ “ ” and so on).
+// Terminals draw them one or two cells wide depending on locale and settings, while lipgloss
+// always counts one; a single one in a line shifts everything after it.
+func ambiguousRunes(s string) []rune {
+	var out []rune
+	for _, r := range s {
+		if width.LookupRune(r).Kind() == width.EastAsianAmbiguous {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// narrowSafe replaces the ambiguous punctuation that texts from elsewhere (the model's reason
+// catalogue, data from the server) may hold with glyphs of a fixed width, so that what we draw
+// lines up whatever the terminal's ambiguous-width setting is. Chinese quotation marks become
+// corner brackets, which are the mainland's other standard quotation marks and always wide.
+func narrowSafe(s string) string {
+	if len(ambiguousRunes(s)) == 0 {
+		return s
+	}
+	return strings.NewReplacer(
+		"\u201c", "\u300c", "\u201d", "\u300d", // “ ” -> 「 」
+		"\u2018", "\u300e", "\u2019", "\u300f", // ‘ ’ -> 『 』
+		"\u00b7", "-", "\u2026", "...", "\u2014", "-", "\u2013", "-", "\u00d7", "x",
+	).Replace(s)
+}
+
+// fit cuts s (which may hold ANSI styles) to at most w cells and pads it with spaces to exactly
+// w, so that lines of a frame always meet the right edge.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	s = ansi.Truncate(s, w, "")
+	if n := ansi.StringWidth(s); n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// spread puts left at the start and right at the end of a line w cells wide; right wins
+// the space when both do not fit, because it holds the state (network, DEMO) that must show.
+func spread(left, right string, w int) string {
+	rw := ansi.StringWidth(right)
+	if rw >= w {
+		return fit(right, w)
+	}
+	return fit(left, w-rw) + right
+}
+
+// lines splits a rendered block into exactly h lines of exactly w cells: longer blocks are cut,
+// shorter ones padded, so that the frame around a screen never moves.
+func lines(block string, w, h int) []string {
+	in := strings.Split(block, "\n")
+	out := make([]string, h)
+	for i := range out {
+		s := ""
+		if i < len(in) {
+			s = in[i]
+		}
+		out[i] = fit(s, w)
+	}
+	return out
+}
+
+// wrap breaks plain text into lines of at most w cells. Chinese may break between any two
+// characters; Latin words and numbers ("F3", "12123") stay whole unless longer than a line;
+// closing punctuation never starts a line and opening punctuation never ends one (the usual
+// rules of Chinese typesetting). lipgloss's word wrap treats a run of Chinese as one word and
+// leaves lines ragged, hence this.
+func wrap(s string, w int) string {
+	if w < 2 {
+		return s
+	}
+	paras := strings.Split(s, "\n")
+	for i, p := range paras {
+		paras[i] = wrapLine(p, w)
+	}
+	return strings.Join(paras, "\n")
+}
+
+func wrapLine(s string, w int) string {
+	var out []string
+	var cur strings.Builder
+	curW, space := 0, false
+	flush := func() {
+		out = append(out, cur.String())
+		cur.Reset()
+		curW, space = 0, false
+	}
+	for _, tok := range wrapTokens(s) {
+		if tok == " " {
+			space = curW > 0
+			continue
+		}
+		tw := ansi.StringWidth(tok)
+		gap := 0
+		if space {
+			gap = 1
+		}
+		if curW > 0 && curW+gap+tw > w {
+			flush()
+			gap = 0
+		}
+		for tw > w { // a token longer than a line: cut it
+			head := ansi.Truncate(tok, w, "")
+			out = append(out, head)
+			tok = tok[len(head):]
+			tw = ansi.StringWidth(tok)
+		}
+		if gap > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(tok)
+		curW += gap + tw
+		space = false
+	}
+	if curW > 0 || len(out) == 0 {
+		flush()
+	}
+	return strings.Join(out, "\n")
+}
+
+// wrapTokens splits s into units that are never broken: a Latin word, one wide character,
+// each with the punctuation that clings to it, or a single " " for a run of spaces.
+func wrapTokens(s string) []string {
+	const closing = "，。、；：？！）」』》,.;:?!)"
+	const opening = "（「『《("
+	var toks []string
+	var word strings.Builder
+	endWord := func() {
+		if word.Len() > 0 {
+			toks = append(toks, word.String())
+			word.Reset()
+		}
+	}
+	glue := false // the last token is opening punctuation: what follows joins it
+	for _, r := range s {
+		last := len(toks) - 1
+		switch {
+		case r == ' ':
+			endWord()
+			if last = len(toks) - 1; last >= 0 && toks[last] != " " {
+				toks = append(toks, " ")
+			}
+			glue = false
+		case strings.ContainsRune(closing, r):
+			switch {
+			case word.Len() > 0:
+				word.WriteRune(r)
+			case last >= 0 && toks[last] != " ":
+				toks[last] += string(r)
+			default:
+				toks = append(toks, string(r))
+			}
+		case ansi.StringWidth(string(r)) < 2 && !strings.ContainsRune(opening, r):
+			if glue { // "(" + "a": the word starts with the bracket
+				word.WriteString(toks[last])
+				toks = toks[:last]
+				glue = false
+			}
+			word.WriteRune(r)
+		default: // a wide character or opening punctuation: a unit of its own
+			endWord()
+			last = len(toks) - 1
+			if glue {
+				toks[last] += string(r)
+			} else {
+				toks = append(toks, string(r))
+			}
+			glue = strings.ContainsRune(opening, r)
+		}
+	}
+	endWord()
+	return toks
+}
