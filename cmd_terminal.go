@@ -157,7 +157,15 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	if err != nil {
 		return ui.Options{}, fmt.Errorf("texts.json: %w", err)
 	}
-	opts := ui.Options{Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall,
+	profileJSON, err := fs.ReadFile(assets.FS(), "profiles/"+c.profile+".json")
+	if err != nil {
+		return ui.Options{}, fmt.Errorf("profile %q: %w", c.profile, err)
+	}
+	prof, err := model.ParseProfile(profileJSON)
+	if err != nil {
+		return ui.Options{}, err
+	}
+	opts := ui.Options{Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall, Offline: &prof.Offline,
 		Demo: c.demo(), Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
 		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession}
 	if c.demo() {

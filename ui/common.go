@@ -54,6 +54,10 @@ type Options struct {
 	IdleTimeout  time.Duration                        // per screen of a session [90s]
 	IdleWarning  time.Duration                        // warning shown this long before [30s, at least 20s]
 	HighContrast bool                                 // start in the high-contrast large mode
+	// Offline is the profile's offline policy: while the server cannot be reached, a banner says
+	// plainly which operations still work (pending confirmation) and which need the network.
+	// nil shows no banner.
+	Offline *model.OfflineRules
 	// ExitAfterSession ends the program when a session ends (timeout or finish), so that the
 	// service manager starts a fresh process and no copy of the session's strings survives.
 	ExitAfterSession bool

@@ -9,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/uplink"
 )
 
@@ -53,8 +54,11 @@ func (m *Model) render() string {
 		out = append(out, fit(pad+l+pad, w))
 	}
 	notice := ""
-	if m.notice != "" {
+	switch {
+	case m.notice != "":
 		notice = s.Notice.Render(" " + m.c.T(m.notice) + " ")
+	case m.offline():
+		notice = s.NetOffline.Render(" " + m.offlineBanner() + " ")
 	}
 	out = append(out, fit(pad+notice, w), s.Rule.Render(strings.Repeat("-", w)),
 		fit(pad+m.keyLine(m.screenHelp()), w), fit(pad+m.keyLine(m.c.Keys.globalHelp()), w))
@@ -167,4 +171,24 @@ func screenHelpText(id screenID) textKey {
 		return txtHelpOverview
 	}
 	return txtHelpWelcome
+}
+
+// offline reports whether the kiosk knows it cannot reach the server right now.
+func (m *Model) offline() bool {
+	return m.opts.Offline != nil && m.c.Services != nil && m.netKnown && m.net.State != uplink.Online
+}
+
+// offlineBanner says, from the profile's offline policy, what still works while the server is
+// out of reach (queued and confirmed later); everything else needs the network. It fits one
+// line at 80 columns in both languages.
+func (m *Model) offlineBanner() string {
+	names := map[string]textKey{"process": txtOpProcess, "pay": txtOpPay, "bind": txtOpBind,
+		"unbind": txtOpUnbind, "follow": txtOpFollow, "unfollow": txtOpUnfollow}
+	var works []string
+	for _, op := range model.OpTypes() {
+		if m.opts.Offline.Ops[op].Allowed {
+			works = append(works, m.c.T(names[op]))
+		}
+	}
+	return m.c.T(txtNetBanner, "works", strings.Join(works, m.c.T(txtListSep)))
 }

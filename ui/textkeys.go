@@ -11,6 +11,13 @@ const (
 	txtNetOnline   textKey = "net.online"
 	txtNetDegraded textKey = "net.degraded"
 	txtNetOffline  textKey = "net.offline"
+	txtNetBanner   textKey = "net.offline_banner"
+	txtOpProcess   textKey = "op.process"
+	txtOpPay       textKey = "op.pay"
+	txtOpBind      textKey = "op.bind"
+	txtOpUnbind    textKey = "op.unbind"
+	txtOpFollow    textKey = "op.follow"
+	txtOpUnfollow  textKey = "op.unfollow"
 
 	txtKeyHelp     textKey = "key.help"
 	txtKeyLang     textKey = "key.language"
