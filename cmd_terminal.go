@@ -25,7 +25,6 @@ import (
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
-	"github.com/hallkiosk/kiosk/server/store"
 	"github.com/hallkiosk/kiosk/service"
 	"github.com/hallkiosk/kiosk/storage"
 	"github.com/hallkiosk/kiosk/ui"
@@ -227,30 +226,12 @@ func (b *backend) connectDemo(ctx context.Context, c terminalConfig, now time.Ti
 	b.demoDir = dir
 	b.mu.Unlock()
 	b.onClose(func() { _ = os.RemoveAll(dir) })
-	ref, err := model.LoadReference(assets.FS())
+	demo, err := server.NewDemo(ctx, dir, c.profile, demoSeed, demoPeople, now)
 	if err != nil {
 		return nil, err
 	}
-	p, err := ref.Profile(c.profile)
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, filepath.Join(dir, "server.db"))
-	if err != nil {
-		return nil, err
-	}
-	b.onClose(func() { _ = st.Close() })
-	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: c.profile})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := server.Import(ctx, st, p, dataset.Demo(demoSeed, now, demoPeople)); err != nil {
-		return nil, fmt.Errorf("demo data: %w", err)
-	}
-	enr, err := server.Enroll(ctx, st, ref, "demo kiosk", "demo hall", c.profile, now)
-	if err != nil {
-		return nil, err
-	}
+	b.onClose(func() { _ = demo.Close() })
+	srv, enr := demo.Server, demo.Kiosk
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

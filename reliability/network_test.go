@@ -17,9 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/hallkiosk/kiosk/api"
-	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
-	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/server/store"
 	"github.com/hallkiosk/kiosk/storage"
@@ -43,27 +41,13 @@ type faultRig struct {
 
 func newFaultRig(t *testing.T) *faultRig {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "server.db"))
+	demo, err := server.NewDemo(context.Background(), t.TempDir(), "national", 11, 30, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	ref, _ := model.LoadReference(assets.FS())
-	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &faultRig{t: t, server: st, data: dataset.Demo(11, time.Now(), 30)}
-	p, _ := ref.Profile("national")
-	if _, err := server.Import(ctx, st, p, r.data); err != nil {
-		t.Fatal(err)
-	}
-	enrolled, err := server.Enroll(ctx, st, ref, "fault kiosk", "hall", "national", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.id = enrolled.KioskID
+	t.Cleanup(func() { demo.Close() })
+	r := &faultRig{t: t, server: demo.Store, data: demo.Data, id: demo.Kiosk.KioskID}
+	enrolled, srv := demo.Kiosk, demo.Server
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
-	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
-	"github.com/hallkiosk/kiosk/server/store"
 	"github.com/hallkiosk/kiosk/storage"
 	"github.com/hallkiosk/kiosk/uplink"
 )
@@ -32,23 +30,14 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "server.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ref, _ := model.LoadReference(assets.FS())
-	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	p, _ := ref.Profile("national")
-	if _, err := server.Import(ctx, st, p, dataset.Demo(5, now, 10)); err != nil {
+	demo, err := server.NewDemo(ctx, t.TempDir(), "national", 5, 10, now)
+	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := server.Enroll(ctx, st, ref, "svc", "hall", "national", now)
-	r := &rig{http: httptest.NewServer(srv.Handler()), persona: dataset.Personas(now)[0]}
+	t.Cleanup(func() { demo.Close() })
+	e, p := demo.Kiosk, demo.Reference.Profiles["national"]
+	r := &rig{http: httptest.NewServer(demo.Server.Handler()), persona: dataset.Personas(now)[0]}
 	t.Cleanup(r.http.Close)
 	secret, _ := hex.DecodeString(e.Secret)
 	if r.store, _, err = storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), secret, storage.Options{}); err != nil {

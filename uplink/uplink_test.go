@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
-	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
-	"github.com/hallkiosk/kiosk/server/store"
 	"github.com/hallkiosk/kiosk/storage"
 )
 
@@ -35,28 +33,12 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "server.db"))
+	demo, err := server.NewDemo(context.Background(), t.TempDir(), "national", 3, 20, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	ref, err := model.LoadReference(assets.FS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &rig{t: t, handler: srv.Handler(), data: dataset.Demo(3, time.Now(), 20)}
-	p, _ := ref.Profile("national")
-	if _, err := server.Import(ctx, st, p, r.data); err != nil {
-		t.Fatal(err)
-	}
-	if r.kiosk, err = server.Enroll(ctx, st, ref, "uplink test", "hall", "national", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { demo.Close() })
+	r := &rig{t: t, handler: demo.Server.Handler(), data: demo.Data, kiosk: demo.Kiosk}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
