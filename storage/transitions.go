@@ -81,39 +81,38 @@ func (s *Store) MarkSent(seqs []int64) error {
 // it so that the journal also records operations still waiting to be sent. Each entry gets its
 // event once, in seq order: calling it again adds nothing until new entries are enqueued.
 func (s *Store) JournalQueued() error {
-	waiting := false
+	// A read transaction first, so that the common case (nothing waiting) costs no commit.
+	var waiting bool
 	err := s.view(func(tx *bolt.Tx) error {
-		outbox, err := bucket(tx, bucketOutbox)
-		if err != nil {
-			return err
-		}
-		meta, err := bucket(tx, bucketMeta)
-		if err != nil {
-			return err
-		}
-		last, _ := outbox.Cursor().Last()
-		waiting = last != nil && btoi(last) > queuedJournaled(meta)
-		return nil
+		_, _, last, behind, err := unjournaled(tx)
+		waiting = behind && last > 0
+		return err
 	})
-	if err != nil || !waiting { // nothing to write: no commit, no fsync
+	if err != nil || !waiting {
 		return wrapIf(err, "storage: journal queued")
 	}
 	err = s.update(func(tx *bolt.Tx) error {
-		outbox, err := bucket(tx, bucketOutbox)
-		if err != nil {
-			return err
+		outbox, meta, last, behind, err := unjournaled(tx)
+		if err != nil || !behind {
+			return err // nothing, or another call got there first
 		}
-		meta, err := bucket(tx, bucketMeta)
-		if err != nil {
-			return err
-		}
-		last, _ := outbox.Cursor().Last()
-		if last == nil || btoi(last) <= queuedJournaled(meta) {
-			return nil // another call got there first
-		}
-		return s.journalQueuedThrough(tx, outbox, meta, btoi(last))
+		return s.journalQueuedThrough(tx, outbox, meta, last)
 	})
 	return wrapIf(err, "storage: journal queued")
+}
+
+// unjournaled reads the outbox's last seq and whether entries after the "queued" mark exist.
+func unjournaled(tx *bolt.Tx) (outbox, meta *bolt.Bucket, last int64, behind bool, err error) {
+	if outbox, err = bucket(tx, bucketOutbox); err != nil {
+		return nil, nil, 0, false, err
+	}
+	if meta, err = bucket(tx, bucketMeta); err != nil {
+		return nil, nil, 0, false, err
+	}
+	if k, _ := outbox.Cursor().Last(); k != nil {
+		last = btoi(k)
+	}
+	return outbox, meta, last, last > queuedJournaled(meta), nil
 }
 
 // queuedJournaled reads the highest seq whose "queued" event is in the journal (0: none).
