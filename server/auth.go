@@ -57,7 +57,7 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 	}
 	// The nonce is remembered only after the signature holds, so that unsigned junk cannot
 	// fill the table; it is kept for as long as its timestamp could still be accepted.
-	fresh, err := s.store.RememberNonce(r.Context(), k.ID, c.Nonce, c.Timestamp.Add(api.MaxClockSkew+time.Minute))
+	fresh, err := s.store.RememberNonce(r.Context(), k.ID, c.Nonce, now, c.Timestamp.Add(api.MaxClockSkew+time.Minute))
 	if err != nil {
 		return nil, err
 	}

@@ -151,7 +151,7 @@ func checkNonceOnce(t *testing.T, stores []Store) {
 		var fresh atomic.Int32
 		nonce := fmt.Sprintf("nonce-%d", round)
 		err := race(10, func(i int) error {
-			ok, err := pick(stores, i).RememberNonce(context.Background(), "K-001", nonce, until)
+			ok, err := pick(stores, i).RememberNonce(context.Background(), "K-001", nonce, time.Now(), until)
 			if ok {
 				fresh.Add(1)
 			}

@@ -15,9 +15,8 @@ import (
 const noncePruneEvery = 1000
 
 // RememberNonce records a kiosk's request nonce until the given time and reports whether it was
-// fresh.
-func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, until time.Time) (bool, error) {
-	now := judgeAt(time.Now(), until)
+// fresh at now.
+func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, now, until time.Time) (bool, error) {
 	if s.nonces != nil {
 		return s.nonces.remember(kioskID+"\x00"+nonce, until, now), nil
 	}
@@ -35,19 +34,6 @@ func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, until tim
 		_, _ = s.writer.ExecContext(ctx, `DELETE FROM nonces WHERE expires < $1`, millis(now))
 	}
 	return fresh, nil
-}
-
-// judgeAt is the moment a stored expiry is compared with: this machine's clock, but never later
-// than the new expiry. The server remembers a nonce only while its expiry lies ahead on the
-// server's own clock, so in production this is simply now. A caller whose clock lags this one (a
-// test clock, a skewed host) would otherwise find every stored nonce expired on arrival, and
-// every replay fresh; judged at the new expiry, a replay (same signed timestamp, same expiry)
-// still finds its nonce unexpired.
-func judgeAt(now, until time.Time) time.Time {
-	if until.Before(now) {
-		return until
-	}
-	return now
 }
 
 // rememberNoncePG claims the nonce with one upsert: it inserts a new nonce, or takes over one

@@ -36,14 +36,13 @@ type Store interface {
 	// Read runs fn in a read-only transaction that sees one consistent snapshot.
 	Read(ctx context.Context, fn func(Reader) error) error
 	// RememberNonce records a request nonce of a kiosk until the given time and reports whether
-	// it was fresh (never seen, or seen only with an expiry in the past). Across server processes
+	// it was fresh at now (never seen, or seen only with an expiry before now). now is the
+	// caller's clock, the same one that judged the request's timestamp. Across server processes
 	// sharing one PostgreSQL database, a nonce is fresh for exactly one of them. The embedded
 	// store, which one process owns, keeps nonces in memory: a restart forgets them, as a crash
 	// may on PostgreSQL (nonces are written without waiting for fsync), which leaves the request
 	// timestamp check to bound replays.
-	// "The past" is judged by this machine's clock, but never later than the new expiry, so
-	// that a caller on a lagging clock (a test clock) still has its replays caught.
-	RememberNonce(ctx context.Context, kioskID, nonce string, until time.Time) (fresh bool, err error)
+	RememberNonce(ctx context.Context, kioskID, nonce string, now, until time.Time) (fresh bool, err error)
 	// Kind is "sqlite" or "postgres".
 	Kind() string
 	Close() error

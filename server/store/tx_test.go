@@ -192,26 +192,27 @@ func TestNextDecisionSeq(t *testing.T) {
 
 func TestRememberNonce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
-		ctx, later := t.Context(), time.Now().Add(time.Minute)
-		check := func(kiosk, nonce string, until time.Time, want bool) {
+		ctx, now := t.Context(), time.Now()
+		later := now.Add(time.Minute)
+		check := func(kiosk, nonce string, at, until time.Time, want bool) {
 			t.Helper()
-			fresh, err := s.RememberNonce(ctx, kiosk, nonce, until)
+			fresh, err := s.RememberNonce(ctx, kiosk, nonce, at, until)
 			if err != nil || fresh != want {
 				t.Errorf("RememberNonce(%s, %s): %v %v, want %v", kiosk, nonce, fresh, err, want)
 			}
 		}
-		check("K-001", "n1", later, true)
-		check("K-001", "n1", later, false)
-		check("K-002", "n1", later, true) // nonces are per kiosk
-		check("K-001", "n2", time.Now().Add(-time.Second), true)
-		check("K-001", "n2", later, true) // its expiry had passed
-		check("K-001", "n2", later, false)
-		// A caller whose clock lags this machine's: its expiries are already past here, yet a
-		// replay (the same expiry) must still be caught.
-		lagging := time.Now().Add(-10 * time.Hour).Add(2 * time.Minute)
-		check("K-001", "n3", lagging, true)
-		check("K-001", "n3", lagging, false)
-		check("K-001", "n3", lagging.Add(time.Hour), true) // the first expiry has passed on its clock
+		check("K-001", "n1", now, later, true)
+		check("K-001", "n1", now, later, false)
+		check("K-002", "n1", now, later, true) // nonces are per kiosk
+		check("K-001", "n2", now, now.Add(-time.Second), true)
+		check("K-001", "n2", now, later, true) // its expiry had passed
+		check("K-001", "n2", now, later, false)
+		// The caller's clock decides, not this machine's: hours behind, a replay is still caught,
+		// and a nonce is free again once its expiry has passed on that clock.
+		behind := now.Add(-10 * time.Hour)
+		check("K-001", "n3", behind, behind.Add(2*time.Minute), true)
+		check("K-001", "n3", behind, behind.Add(2*time.Minute), false)
+		check("K-001", "n3", behind.Add(time.Hour), behind.Add(time.Hour+2*time.Minute), true)
 	})
 }
 
