@@ -165,9 +165,6 @@ func (s *Store) initialize(q quarantined) (OpenReport, error) {
 		return OpenReport{}, fmt.Errorf("storage: %s has an invalid epoch", s.path)
 	}
 	s.secretOK = s.keys.checkKey(keyCheck)
-	if err := s.upgradeLegacy(); err != nil {
-		return OpenReport{}, err
-	}
 	rep.Epoch, rep.Quarantined, rep.WrongSecret = s.epoch, q.movedTo, !s.secretOK
 	return rep, nil
 }

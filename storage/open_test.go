@@ -13,7 +13,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/hallkiosk/kiosk/api"
 )
 
 func TestOpenTwiceIsInUseQuickly(t *testing.T) {
@@ -189,115 +188,6 @@ func TestCopiedValueFailsAuthentication(t *testing.T) {
 	wantErr(t, err, ErrDecrypt)
 	if got, ok, err := s2.Receipt("op-a"); err != nil || !ok || string(got) != "receipt A" {
 		t.Fatalf("untouched receipt = %q %v %v", got, ok, err)
-	}
-}
-
-// A file of the earlier layout (receipts and the op-id index in a receipts bucket, queued
-// events journaled by Enqueue) opens: its receipts move into their outbox entries, the bucket
-// goes, and the ops already journaled get no second queued event.
-func TestLegacyReceiptsBucketIsUpgraded(t *testing.T) {
-	c := newClock()
-	path := filepath.Join(t.TempDir(), "kiosk.db")
-	s, _ := openAt(t, path, testSecret(), Options{Now: c.Now})
-	for i := 1; i <= 4; i++ {
-		mustEnqueue(t, s, payOp(fmt.Sprintf("old-%d", i)), nil)
-	}
-	_ = s.Close()
-	k, err := deriveKeys(testSecret())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Rewrite as the earlier layout wrote it: entries without receipt (the same bytes), a
-	// receipts value per op (seq, then the sealed receipt when there is one), a queued event each.
-	legacy := map[string][]byte{"old-1": []byte("receipt 1"), "old-2": nil, "old-3": {}, "old-4": []byte("receipt 4")}
-	editRaw(t, path, func(tx *bolt.Tx) error {
-		receipts, err := tx.CreateBucket([]byte(bucketLegacyReceipts))
-		if err != nil {
-			return err
-		}
-		for seq := int64(1); seq <= 4; seq++ {
-			id := fmt.Sprintf("old-%d", seq)
-			v := itob(seq)
-			if r := legacy[id]; r != nil {
-				v = k.seal(bucketLegacyReceipts, []byte(id), v, r)
-			}
-			if id == "old-4" {
-				v[len(v)-1] ^= 1 // damaged: stays in the bucket
-			}
-			if err := receipts.Put([]byte(id), v); err != nil {
-				return err
-			}
-			if err := appendJournal(tx, JournalEntry{At: c.Now(), Event: EventQueued, OpID: id,
-				OpType: api.OpPay, Detail: fmt.Sprintf("seq %d", seq)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-
-	// A wrong secret cannot move receipts, but the file opens and the journal mark is set.
-	wrong, rep := openAt(t, path, []byte("another secret, also 32 bytes!!!"), Options{Now: c.Now})
-	if !rep.WrongSecret || rep.Quarantined != "" {
-		t.Fatalf("report = %+v", rep)
-	}
-	_ = wrong.Close()
-
-	s2, rep := openAt(t, path, testSecret(), Options{Now: c.Now})
-	if rep.Created || rep.Quarantined != "" {
-		t.Fatalf("report = %+v", rep)
-	}
-	for id, want := range map[string]string{"old-1": "receipt 1", "old-3": ""} {
-		if got, ok, err := s2.Receipt(id); err != nil || !ok || string(got) != want {
-			t.Errorf("receipt of %s = %q %v %v, want %q", id, got, ok, err, want)
-		}
-	}
-	for _, id := range []string{"old-2", "old-4"} {
-		if got, ok, err := s2.Receipt(id); err != nil || ok {
-			t.Errorf("receipt of %s = %q %v %v, want none", id, got, ok, err)
-		}
-	}
-	_ = s2.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucketLegacyReceipts))
-		if b == nil || b.Stats().KeyN != 1 || b.Get([]byte("old-4")) == nil {
-			t.Error("the receipts bucket should hold only the receipt that did not authenticate")
-		}
-		return nil
-	})
-	events := journalEvents(t, s2)
-	if last := events[len(events)-1]; last != EventUpgraded {
-		t.Errorf("last event = %s, want %s", last, EventUpgraded)
-	}
-	// Already journaled as queued: their first send adds only sent events; a new op gets both.
-	mustEnqueue(t, s2, payOp("new-5"), []byte("receipt 5"))
-	head := journalHead(t, s2)
-	if err := s2.MarkSent([]int64{1, 2, 3, 4, 5}); err != nil {
-		t.Fatal(err)
-	}
-	wantNewEvents(t, s2, head+1, "sent 1 attempt 1", "sent 2 attempt 1", "sent 3 attempt 1",
-		"sent 4 attempt 1", "queued 5", "sent 5 attempt 1")
-	if got, ok, err := s2.Receipt("old-1"); err != nil || !ok || string(got) != "receipt 1" {
-		t.Errorf("receipt after MarkSent = %q %v %v", got, ok, err)
-	}
-	if _, err := s2.VerifyJournal(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.Check(); err != nil {
-		t.Fatal(err)
-	}
-	// Reopening does not journal the upgrade again; without the damaged receipt the bucket goes.
-	_ = s2.Close()
-	editRaw(t, path, func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(bucketLegacyReceipts)).Delete([]byte("old-4"))
-	})
-	s3, _ := openAt(t, path, testSecret(), Options{Now: c.Now})
-	_ = s3.view(func(tx *bolt.Tx) error {
-		if tx.Bucket([]byte(bucketLegacyReceipts)) != nil {
-			t.Error("the empty receipts bucket is still there")
-		}
-		return nil
-	})
-	if n := len(journalEvents(t, s3)); n != len(events)+6 {
-		t.Errorf("journal has %d events after reopening, want %d", n, len(events)+6)
 	}
 }
 

@@ -42,9 +42,6 @@ const (
 	bucketCache   = "cache"
 	bucketOutbox  = "outbox"
 	bucketJournal = "journal"
-	// bucketLegacyReceipts held receipts and the op-id index in files of the earlier layout;
-	// Open moves its receipts into their outbox entries (see upgradeLegacy). New files lack it.
-	bucketLegacyReceipts = "receipts"
 
 	metaEpoch       = "epoch"
 	metaKeyCheck    = "keycheck"
