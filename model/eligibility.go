@@ -95,15 +95,6 @@ func NewEvaluator(c Case) *Evaluator {
 	return e
 }
 
-// Vehicle returns the related vehicle with plate p.
-func (e *Evaluator) Vehicle(p Plate) (RelatedVehicle, bool) {
-	ve, ok := e.vehicles[p]
-	if !ok {
-		return RelatedVehicle{}, false
-	}
-	return *ve.rv, true
-}
-
 // verdict collects the failing rules of one violation.
 type verdict struct{ rs []Reason }
 

@@ -1,29 +1,8 @@
 package model
 
 import (
-	"strings"
 	"testing"
 )
-
-// Amounts typed in data files: never panic; what parses formats back to the same fen.
-func FuzzParseYuan(f *testing.F) {
-	for _, s := range []string{"200", "200.5", "0.05", "1500.00", "", ".5", "1,000", "99999999999999"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		fen, err := ParseYuan(s)
-		if err != nil {
-			return
-		}
-		if fen < 0 {
-			t.Fatalf("ParseYuan(%q) = %d: negative", s, fen)
-		}
-		back, err := ParseYuan(strings.TrimPrefix(fen.String(), "¥"))
-		if err != nil || back != fen {
-			t.Fatalf("ParseYuan(%q) = %d, formatted %s, reparsed %d, %v", s, fen, fen, back, err)
-		}
-	})
-}
 
 // Decision and violation codes typed at the kiosk: never panic; what parses is canonical.
 func FuzzParseCodes(f *testing.F) {
