@@ -146,14 +146,12 @@ func (s *Service) queued() (model.Queued, error) {
 // ends; a nil result means it is still pending (the receipt then says "pending confirmation").
 func (s *Service) Await(ctx context.Context, seq int64) (*api.OpResult, error) {
 	for {
-		done, err := s.cfg.Store.Entries(storage.StateAcked, storage.StateRejected)
+		e, err := s.cfg.Store.EntryAt(seq)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range done {
-			if e.Seq == seq {
-				return e.Result, nil
-			}
+		if e.State == storage.StateAcked || e.State == storage.StateRejected {
+			return e.Result, nil
 		}
 		select {
 		case <-ctx.Done():

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
 )
 
 func TestOpenTwiceIsInUseQuickly(t *testing.T) {

@@ -353,3 +353,29 @@ func wrapIf(err error, context string) error {
 	}
 	return fmt.Errorf("%s: %w", context, err)
 }
+
+// EntryAt returns the outbox entry with sequence number seq: what a waiting screen polls to
+// learn the server's answer, without decrypting the rest of the outbox.
+func (s *Store) EntryAt(seq int64) (Entry, error) {
+	if !s.secretOK {
+		return Entry{}, fmt.Errorf("storage: entry: %w", ErrWrongSecret)
+	}
+	var kv rawKV
+	err := s.view(func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		k := itob(seq)
+		v := outbox.Get(k)
+		if v == nil {
+			return fmt.Errorf("seq %d: %w", seq, ErrNotFound)
+		}
+		kv = rawKV{k: k, v: clone(v)}
+		return nil
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("storage: entry: %w", err)
+	}
+	return s.decodeEntry(kv.k, kv.v)
+}

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -375,4 +376,19 @@ func TestReceiptBytesRoundTrip(t *testing.T) {
 	}
 	check("after MarkSent and Complete")
 	wantStates(t, s, "arqss")
+}
+
+func TestEntryAt(t *testing.T) {
+	s, _, _ := newStore(t)
+	op, err := s.Enqueue(payOp("entry-at"), []byte("r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.EntryAt(op.Seq)
+	if err != nil || e.Op.ID != "entry-at" || e.State != StateQueued {
+		t.Fatalf("EntryAt(%d) = %+v, %v", op.Seq, e, err)
+	}
+	if _, err := s.EntryAt(op.Seq + 1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a missing seq: %v", err)
+	}
 }
