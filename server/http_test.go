@@ -222,7 +222,6 @@ func TestChangesFeed(t *testing.T) {
 		if !full.Full || kinds["profile"] != 2 || kinds["catalogue"] != 1 || kinds["texts"] != 1 {
 			t.Fatalf("full feed: full=%v kinds=%v", full.Full, kinds)
 		}
-		var cat []model.CatalogueEntry
 		for _, c := range full.Changes {
 			if c.Kind == "catalogue" {
 				if _, err := model.ParseCatalogue(c.Body); err != nil {
@@ -235,7 +234,6 @@ func TestChangesFeed(t *testing.T) {
 				}
 			}
 		}
-		_ = cat
 		again, err := e.client.Changes(ctx, full.Cursor)
 		if err != nil || again.Full || len(again.Changes) != 0 || again.Cursor != full.Cursor {
 			t.Errorf("nothing changed: %+v %v", again, err)
