@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -116,7 +117,7 @@ func bareHandler(ctx context.Context, k *kiosk, d driver) http.Handler {
 		body = []byte(`{}`)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = r.Body.Read(make([]byte, 4096))
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write(body)
 	})

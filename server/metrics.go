@@ -30,7 +30,8 @@ func latencyBuckets() []float64 {
 }
 
 type histogram struct {
-	counts []uint64 // per bucket, then +Inf
+	bounds []float64 // upper bounds of the buckets, from latencyBuckets
+	counts []uint64  // per bucket, then +Inf
 	sum    float64
 	n      uint64
 }
@@ -46,11 +47,12 @@ func (m *metrics) request(route string, status int, d time.Duration) {
 	m.requests[[2]string{route, fmt.Sprint(status)}]++
 	h, ok := m.latency[route]
 	if !ok {
-		h = &histogram{counts: make([]uint64, len(latencyBuckets())+1)}
+		b := latencyBuckets()
+		h = &histogram{bounds: b, counts: make([]uint64, len(b)+1)}
 		m.latency[route] = h
 	}
 	secs := d.Seconds()
-	i := sort.SearchFloat64s(latencyBuckets(), secs)
+	i := sort.SearchFloat64s(h.bounds, secs)
 	h.counts[i]++
 	h.sum += secs
 	h.n++
@@ -137,7 +139,7 @@ func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
 	for _, route := range routes {
 		h := m.latency[route]
 		cum := uint64(0)
-		for i, le := range latencyBuckets() {
+		for i, le := range h.bounds {
 			cum += h.counts[i]
 			fmt.Fprintf(w, "kiosk_http_request_duration_seconds_bucket{route=%q,le=\"%g\"} %d\n", route, le, cum)
 		}
