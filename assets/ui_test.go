@@ -71,3 +71,26 @@ func TestUITextsReturnsACopy(t *testing.T) {
 		t.Fatal("UITexts hands out shared bytes")
 	}
 }
+
+// Every file of the catalogue is valid JSON on its own and no key is in two files; UITexts
+// would panic on either, this names the file.
+func TestUITextFilesDisjoint(t *testing.T) {
+	seen := map[string]string{}
+	for _, name := range UITextFiles() {
+		b, err := UITextFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var part map[string]json.RawMessage
+		if err := json.Unmarshal(b, &part); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		for k := range part {
+			if other, dup := seen[k]; dup {
+				t.Errorf("%q is in %s and %s", k, other, name)
+			}
+			seen[k] = name
+		}
+	}
+}

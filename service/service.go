@@ -22,6 +22,10 @@ import (
 type Online interface {
 	Lookup(ctx context.Context, id api.Identify) (api.Lookup, error)
 	Verify(ctx context.Context, id api.Identify) (api.Verified, error)
+	CreatePayOrder(ctx context.Context, req api.PayOrderRequest) (api.PayOrder, error)
+	PayOrder(ctx context.Context, id string) (api.PayOrder, error)
+	CancelPayOrder(ctx context.Context, id string) (api.PayOrder, error)
+	SimulatePaid(ctx context.Context, id string) (api.PayOrder, error)
 }
 
 // Config sets up a Service.

@@ -7,8 +7,11 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/storage"
 	"github.com/hallkiosk/kiosk/uplink"
 )
 
@@ -17,6 +20,21 @@ import (
 type Services interface {
 	// Lookup identifies a driver by ID number and file number.
 	Lookup(ctx context.Context, id model.IDNumber, file model.FileNumber) (service.Looked, error)
+	// Verify checks an owner's (or any person's) ID number and file number with the server.
+	Verify(ctx context.Context, id model.IDNumber, file model.FileNumber) (bool, error)
+	// Submit queues an operation durably (the offline policy may refuse it: reasons, nothing
+	// queued). When it returns the op, it is on disk and the receipt may say so.
+	Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, []model.Reason, error)
+	// Await waits for the server's answer to the queued op seq; nil when ctx ended first.
+	Await(ctx context.Context, seq int64) (*api.OpResult, error)
+	// Unconfirmed lists one person's operations the server has not answered yet.
+	Unconfirmed(person model.IDNumber) ([]storage.Entry, error)
+	// Phone payment orders (online only).
+	CreatePayOrder(ctx context.Context, req api.PayOrderRequest) (api.PayOrder, error)
+	PayOrder(ctx context.Context, id string) (api.PayOrder, error)
+	CancelPayOrder(ctx context.Context, id string) (api.PayOrder, error)
+	// SimulatePaid plays the phone in demo mode (a staff key).
+	SimulatePaid(ctx context.Context, id string) (api.PayOrder, error)
 	// EndSession wipes what the session left in the kiosk's cache.
 	EndSession() error
 }
@@ -46,6 +64,12 @@ type Options struct {
 	// work competes with the renderer for the CPU (the demo's data generation takes a second of
 	// CPU; on a loaded two-core machine it pushed the first frame from 80 ms to over 700 ms).
 	ConnectDelay time.Duration
+	// Devices are the kiosk's peripherals; a nil member is one the kiosk lacks (no camera: the
+	// face step is skipped and the operation says so; no card terminal: no card option).
+	Devices device.Set
+	// Reference is the rule data the screens judge with (profile, catalogue); required for the
+	// flows after identification.
+	Profile *model.Profile
 	// Status delivers the sync engine's status changes; nil when there is none.
 	Status <-chan uplink.Status
 
@@ -108,6 +132,8 @@ type Common struct {
 	IdleTimeout time.Duration
 	Demo        bool
 	DemoIDs     []DemoIdentity
+	Devices     device.Set
+	Profile     *model.Profile
 
 	lastRequest uint64
 }

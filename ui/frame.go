@@ -146,7 +146,7 @@ func (m *Model) helpView() string {
 	c, s := m.c, m.c.Styles
 	parts := []string{
 		s.Title.Render(c.T(txtHelpTitle)),
-		s.Text.Render(wrap(c.T(screenHelpText(m.id)), c.Width)),
+		s.Text.Render(wrap(c.T(m.screenHelpText()), c.Width)),
 		s.Text.Render(wrap(c.T(txtHelpGeneral), c.Width)),
 	}
 	out := strings.Join(parts, "\n\n")
@@ -163,8 +163,11 @@ func (m *Model) helpView() string {
 	return out
 }
 
-func screenHelpText(id screenID) textKey {
-	switch id {
+func (m *Model) screenHelpText() textKey {
+	if h, ok := m.screen.(helpTexter); ok {
+		return h.HelpText()
+	}
+	switch m.id {
 	case identifyID:
 		return txtHelpIdentify
 	case overviewID:

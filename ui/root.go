@@ -59,7 +59,7 @@ func New(opts Options) (*Model, error) {
 	c := &Common{
 		Lang: opts.Lang, Styles: NewStyles(opts.HighContrast), Keys: DefaultKeyMap(),
 		Texts: opts.Texts, Reasons: opts.Reasons, Now: opts.Now, IdleTimeout: opts.IdleTimeout,
-		Demo: opts.Demo, DemoIDs: opts.DemoIDs,
+		Demo: opts.Demo, DemoIDs: opts.DemoIDs, Devices: opts.Devices, Profile: opts.Profile,
 	}
 	m := &Model{opts: opts, c: c, termW: 80, termH: 24}
 	m.show(welcomeID, newWelcome(c, opts.Hall))
@@ -142,8 +142,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd := m.dropSession()
 		return m, tea.Batch(cmd, m.show(identifyID, newIdentify(m.c)))
 	case navOverview:
-		m.session = msg.session
-		return m, m.show(overviewID, newOverview(m.c, msg.session))
+		if msg.session != nil {
+			m.session = msg.session
+		}
+		if m.session == nil {
+			return m, m.endSession(false)
+		}
+		return m, m.show(overviewID, newOverview(m.c, m.session))
+	case navSession:
+		if m.session == nil {
+			return m, nil // the session ended meanwhile: nothing of it may be shown
+		}
+		return m, m.show(msg.id, msg.build(m.c, m.session))
 	case sessionEndedMsg:
 		if m.opts.ExitAfterSession {
 			return m, tea.Quit

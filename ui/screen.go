@@ -31,7 +31,16 @@ const (
 	welcomeID screenID = iota
 	identifyID
 	overviewID
+	processID  // select, verify, confirm and submit violations to process
+	payID      // choose what to pay, how, and pay
+	vehiclesID // vehicles, bindings and follows
+	pendingID  // operations waiting for the server
+	receiptID  // a receipt on screen
+	maintID    // staff maintenance
 )
+
+// helpTexter is a screen with its own F1 text; others get their screen id's.
+type helpTexter interface{ HelpText() textKey }
 
 // Navigation messages. Every screen change goes through the root's Update, which rebuilds the
 // target screen from scratch, so no screen carries state from an earlier visit.
@@ -40,8 +49,16 @@ type (
 	navWelcome struct{ timedOut bool }
 	// navIdentify starts identification afresh (a looked-up record is dropped).
 	navIdentify struct{}
-	// navOverview shows a looked-up driver.
+	// navOverview shows a looked-up driver. A nil session keeps the current one (back from a
+	// flow); the overview then asks the server again when the session is marked stale.
 	navOverview struct{ session *session }
+	// navSession opens a screen of the session's flows (process, pay, vehicles...). build gets
+	// the shared state and the session; it runs in the root's Update, so a screen never holds a
+	// session the root has dropped.
+	navSession struct {
+		id    screenID
+		build func(c *Common, s *session) Screen
+	}
 )
 
 // navigate returns a command that delivers a navigation message.

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Phone payment (扫码缴款). The kiosk asks the server for a payment order and shows its QR code;
+// the person pays with a phone, the payment channel tells the server, and the server records the
+// payment in the same transaction that marks the order paid. The kiosk only polls the order's
+// status: it never records a QR payment itself, so a kiosk that dies after the person paid loses
+// nothing. (A bank card payment is different: the card terminal is at the kiosk, and the kiosk
+// records it as a PayOp through the outbox.)
+
+// Payment order states.
+const (
+	PayOrderWaiting   = "waiting"   // shown, not paid yet
+	PayOrderPaid      = "paid"      // the channel confirmed; Payments holds what was recorded
+	PayOrderExpired   = "expired"   // not paid in time; a new order is needed
+	PayOrderCancelled = "cancelled" // the kiosk gave up (the person chose another way)
+	PayOrderRefused   = "refused"   // nothing was created: Reasons say why (not decided, already paid...)
+)
+
+// PayOrderRequest is the body of POST /v1/payorders. The kiosk chooses the order id (a UUID)
+// and sends the same request again after a lost answer; the server creates the order once.
+type PayOrderRequest struct {
+	OrderID string    `json:"order_id"`
+	PayerID string    `json:"payer_id"`
+	Items   []PayItem `json:"items"` // the amounts the kiosk showed
+}
+
+// PayOrder is a payment order as the server sees it.
+type PayOrder struct {
+	OrderID   string    `json:"order_id"`
+	Status    string    `json:"status"`
+	AmountFen int64     `json:"amount_fen"`
+	Items     []PayItem `json:"items,omitempty"` // what the order charges, as the server computed it
+	// QR is the text the QR code encodes (the payment channel's short link); short enough for
+	// a code of version 2 to 4, which fits beside the text at 80x24.
+	QR        string     `json:"qr,omitempty"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	PaidAt    *time.Time `json:"paid_at,omitempty"`
+	Reference string     `json:"reference,omitempty"` // the channel's transaction reference once paid
+	Payments  []Payment  `json:"payments,omitempty"`  // recorded payments and refund records once paid
+	Reasons   []Reason   `json:"reasons,omitempty"`   // why an order was refused
+}
+
+// CreatePayOrder asks for a payment order (POST /v1/payorders).
+func (c *Client) CreatePayOrder(ctx context.Context, req PayOrderRequest) (PayOrder, error) {
+	var out PayOrder
+	return out, c.do(ctx, http.MethodPost, "/v1/payorders", req, &out)
+}
+
+// PayOrder reads an order's state (GET /v1/payorders/{id}).
+func (c *Client) PayOrder(ctx context.Context, id string) (PayOrder, error) {
+	var out PayOrder
+	return out, c.do(ctx, http.MethodGet, "/v1/payorders/"+url.PathEscape(id), nil, &out)
+}
+
+// CancelPayOrder gives an order up (POST /v1/payorders/{id}/cancel). An order that was paid
+// meanwhile stays paid, and the answer says so.
+func (c *Client) CancelPayOrder(ctx context.Context, id string) (PayOrder, error) {
+	var out PayOrder
+	return out, c.do(ctx, http.MethodPost, "/v1/payorders/"+url.PathEscape(id)+"/cancel", nil, &out)
+}
+
+// SimulatePaid plays the payment channel for a demo or test server (POST
+// /v1/payorders/{id}/simulate-paid); a server without simulated payments answers 404.
+func (c *Client) SimulatePaid(ctx context.Context, id string) (PayOrder, error) {
+	var out PayOrder
+	return out, c.do(ctx, http.MethodPost, "/v1/payorders/"+url.PathEscape(id)+"/simulate-paid", nil, &out)
+}

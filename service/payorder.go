@@ -1,0 +1,99 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/storage"
+)
+
+// Payments by phone need the server: an order is created there and paid to it. These calls
+// go straight to the server; offline they fail with ErrUnreachable and the UI offers the card
+// or paying later instead.
+
+// CreatePayOrder asks the server for a payment order (idempotent by req.OrderID).
+func (s *Service) CreatePayOrder(ctx context.Context, req api.PayOrderRequest) (api.PayOrder, error) {
+	o, err := s.cfg.Client.CreatePayOrder(ctx, req)
+	return o, reachable(err)
+}
+
+// PayOrder reads an order's state.
+func (s *Service) PayOrder(ctx context.Context, id string) (api.PayOrder, error) {
+	o, err := s.cfg.Client.PayOrder(ctx, id)
+	return o, reachable(err)
+}
+
+// CancelPayOrder gives an order up; an order paid meanwhile comes back paid.
+func (s *Service) CancelPayOrder(ctx context.Context, id string) (api.PayOrder, error) {
+	o, err := s.cfg.Client.CancelPayOrder(ctx, id)
+	return o, reachable(err)
+}
+
+// SimulatePaid marks an order paid on a server that simulates the payment channel (demo
+// mode); staff use it in place of a phone.
+func (s *Service) SimulatePaid(ctx context.Context, id string) (api.PayOrder, error) {
+	o, err := s.cfg.Client.SimulatePaid(ctx, id)
+	return o, reachable(err)
+}
+
+// Verify checks an owner's ID number and file number with the server, for a binding or for
+// processing a vehicle's violations when the rules ask for its owner.
+func (s *Service) Verify(ctx context.Context, id model.IDNumber, file model.FileNumber) (bool, error) {
+	v, err := s.cfg.Client.Verify(ctx, api.Identify{IDNumber: string(id), FileNumber: string(file)})
+	var se *api.StatusError
+	switch {
+	case err == nil:
+		return v.Registered, nil
+	case errors.As(err, &se) && se.Status == 404:
+		return false, ErrNoMatch
+	}
+	return false, reachable(err)
+}
+
+// reachable turns a transport failure or a server error into ErrUnreachable; a 4xx answer is
+// the server's word and comes back as it is.
+func reachable(err error) error {
+	var se *api.StatusError
+	if err == nil || (errors.As(err, &se) && se.Status < 500) {
+		return err
+	}
+	return errors.Join(ErrUnreachable, err)
+}
+
+// Unconfirmed lists the operations of one person that the server has not answered yet (queued
+// or sent), oldest first, with their receipts: the "pending confirmation" view. Other people's
+// operations are never listed.
+func (s *Service) Unconfirmed(person model.IDNumber) ([]storage.Entry, error) {
+	es, err := s.cfg.Store.Entries(storage.StateQueued, storage.StateSent)
+	if err != nil {
+		return nil, err
+	}
+	out := es[:0]
+	for _, e := range es {
+		if OpPerson(e.Op) == string(person) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// OpPerson is the person an operation was done for at the kiosk.
+func OpPerson(op api.Op) string {
+	switch {
+	case op.Process != nil:
+		return op.Process.DriverID
+	case op.Pay != nil:
+		return op.Pay.PayerID
+	case op.Bind != nil:
+		return op.Bind.DriverID
+	case op.Unbind != nil:
+		return op.Unbind.ActorID
+	case op.Follow != nil:
+		return op.Follow.FollowerID
+	case op.Unfollow != nil:
+		return op.Unfollow.ActorID
+	}
+	return ""
+}
