@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/storage"
 	"github.com/hallkiosk/kiosk/uplink"
 )
 
@@ -251,4 +253,29 @@ func (h *harness) identifyFromHere(p dataset.Persona) {
 	if h.m.id != overviewID {
 		h.t.Fatalf("not on the overview after identifying:\n%s", h.view())
 	}
+}
+
+// The fake answers lookups only; flows that change anything run against the real stack
+// (stack_test.go).
+var errFake = errors.New("the fake service only looks people up")
+
+func (f *fakeService) Verify(context.Context, model.IDNumber, model.FileNumber) (bool, error) {
+	return false, errFake
+}
+func (f *fakeService) Submit(api.Op, []byte, model.Fen) (api.Op, []model.Reason, error) {
+	return api.Op{}, nil, errFake
+}
+func (f *fakeService) Await(context.Context, int64) (*api.OpResult, error) { return nil, errFake }
+func (f *fakeService) Unconfirmed(model.IDNumber) ([]storage.Entry, error) { return nil, nil }
+func (f *fakeService) CreatePayOrder(context.Context, api.PayOrderRequest) (api.PayOrder, error) {
+	return api.PayOrder{}, errFake
+}
+func (f *fakeService) PayOrder(context.Context, string) (api.PayOrder, error) {
+	return api.PayOrder{}, errFake
+}
+func (f *fakeService) CancelPayOrder(context.Context, string) (api.PayOrder, error) {
+	return api.PayOrder{}, errFake
+}
+func (f *fakeService) SimulatePaid(context.Context, string) (api.PayOrder, error) {
+	return api.PayOrder{}, errFake
 }

@@ -18,6 +18,16 @@ type KeyMap struct {
 	X        key.Binding // the X of an ID number's check character
 	Start    key.Binding // "1" on the welcome screen, shown in the key line
 	Finish   key.Binding // "0": end the session
+	Up       key.Binding // move the highlight
+	Down     key.Binding
+	PageUp   key.Binding // a page of a list (keypad "-" too)
+	PageDown key.Binding // (keypad "+" too)
+	Toggle   key.Binding // select or unselect the highlighted item (Space, keypad ".")
+	// Maint opens the staff maintenance screen (then a PIN). A chord nobody types by chance;
+	// it works on the welcome screen only, where nothing of anyone is shown.
+	Maint key.Binding
+	// DemoPaid plays the phone in demo mode: the QR payment on screen is marked paid.
+	DemoPaid key.Binding
 	// Swallowed are keys that would end or suspend a normal terminal program. The terminal is in
 	// raw mode, so they arrive as keys; the kiosk drops them before anything sees them.
 	Swallowed key.Binding
@@ -43,6 +53,13 @@ func DefaultKeyMap() KeyMap {
 		X:         b("X", txtKeyX, "x", "X", "*", "mul"),
 		Start:     b("1", txtKeyStart, "1"),
 		Finish:    b("0", txtKeyFinish, "0"),
+		Up:        b("Up", txtKeyUp, "up"),
+		Down:      b("Down", txtKeyDown, "down"),
+		PageUp:    b("PgUp", txtKeyPageUp, "pgup", "-", "kpminus"),
+		PageDown:  b("PgDn", txtKeyPageDown, "pgdown", "+", "kpplus"),
+		Toggle:    b("Space", txtKeyToggle, "space", ".", "kpdecimal"),
+		Maint:     key.NewBinding(key.WithKeys("ctrl+alt+m")),
+		DemoPaid:  b("F9", txtKeyDemoPaid, "f9"),
 		Swallowed: key.NewBinding(key.WithKeys("ctrl+c", "ctrl+z", "ctrl+\\")),
 		DemoQuit:  key.NewBinding(key.WithKeys("ctrl+alt+q")),
 	}

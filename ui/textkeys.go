@@ -41,6 +41,12 @@ const (
 	txtKeyX        textKey = "key.x"
 	txtKeyStart    textKey = "key.start"
 	txtKeyFinish   textKey = "key.finish"
+	txtKeyUp       textKey = "key.up"
+	txtKeyDown     textKey = "key.down"
+	txtKeyPageUp   textKey = "key.page_up"
+	txtKeyPageDown textKey = "key.page_down"
+	txtKeyToggle   textKey = "key.toggle"
+	txtKeyDemoPaid textKey = "key.demo_paid"
 
 	txtNoticeStaff    textKey = "notice.staff_called"
 	txtNoticeTimedOut textKey = "notice.timed_out"

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"context"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/device"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server"
+	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/storage"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// liveStack is the real world behind the UI for flow tests that change something: a central server
+// with demo data on loopback, the kiosk's encrypted store, its sync engine and the service.
+// The UI clock is the real one (the server judges with its own clock).
+type liveStack struct {
+	demo     *server.Demo
+	http     *httptest.Server
+	store    *storage.Store
+	engine   *uplink.Engine
+	svc      *service.Service
+	profile  *model.Profile
+	now      time.Time
+	receipts string // the file printer's directory
+}
+
+func newStack(t *testing.T, profile string) *liveStack {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	demo, err := server.NewDemo(ctx, t.TempDir(), profile, 7, 20, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { demo.Close() })
+	s := &liveStack{demo: demo, http: httptest.NewServer(demo.Server.Handler()), now: now,
+		profile: demo.Reference.Profiles[profile], receipts: t.TempDir()}
+	t.Cleanup(s.http.Close)
+	secret, _ := hex.DecodeString(demo.Kiosk.Secret)
+	if s.store, _, err = storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), secret, storage.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.store.Close() })
+	client := api.NewClient(s.http.URL, demo.Kiosk.KioskID, secret, &http.Client{Timeout: 2 * time.Second})
+	s.engine = uplink.New(uplink.Config{Store: s.store, Client: client, Probe: 100 * time.Millisecond,
+		MaxBackoff: 200 * time.Millisecond, RequestTimeout: 2 * time.Second, HeartbeatEvery: time.Hour,
+		RefEvery: time.Hour, DegradedFor: 300 * time.Millisecond})
+	ectx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = s.engine.Run(ectx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	s.svc = service.New(service.Config{Store: s.store, Client: client, Engine: s.engine, Profile: s.profile})
+	for start := time.Now(); s.engine.Status().State != uplink.Online; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the kiosk never came online")
+		}
+	}
+	return s
+}
+
+// persona is the demo persona with key, as the stack's data holds it.
+func (s *liveStack) persona(t *testing.T, key string) dataset.Persona {
+	t.Helper()
+	for _, p := range dataset.Personas(s.now) {
+		if p.Key == key {
+			return p
+		}
+	}
+	t.Fatalf("no persona %q", key)
+	return dataset.Persona{}
+}
+
+// newStackHarness drives a Model whose services are the stack's. Timers are recorded as in
+// newHarness; commands (lookups, submissions, waits for the server) run for real.
+func newStackHarness(t *testing.T, s *liveStack, mutate ...func(*Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, now: time.Now()}
+	opts := testOptions(t)
+	opts.Profile = s.profile
+	opts.Offline = &s.profile.Offline
+	opts.Devices = device.Set{Face: device.SimFace{}, Card: device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
+	opts.Now = func() time.Time { return h.now }
+	opts.After = func(_ time.Duration, msg tea.Msg) tea.Cmd {
+		h.timers = append(h.timers, msg)
+		return nil
+	}
+	opts.DemoIDs = nil
+	for _, p := range dataset.Personas(s.now) {
+		opts.DemoIDs = append(opts.DemoIDs, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})
+	}
+	opts.Connect = func(context.Context) (Services, error) { return s.svc, nil }
+	for _, f := range mutate {
+		f(&opts)
+	}
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.m = m
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.run(m.Init())
+	h.send(netStatusMsg{status: uplink.Status{State: uplink.Online}})
+	return h
+}
+
+func TestStackIdentifiesAPersona(t *testing.T) {
+	s := newStack(t, "national")
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "borrower-late"))
+}
