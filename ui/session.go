@@ -18,6 +18,9 @@ type session struct {
 	lookup    api.Lookup
 	fromCache bool      // the server was unreachable: this is what it said at cachedAt
 	cachedAt  time.Time // zero unless fromCache
+	// stale is set by a flow that changed something at the server (processed, paid, bound):
+	// the overview asks the server again before it shows the record.
+	stale bool
 }
 
 func newSession(id model.IDNumber, file model.FileNumber, l service.Looked) *session {
