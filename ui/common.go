@@ -147,6 +147,14 @@ func (c *Common) Reason(r model.Reason) model.Rendered {
 	return model.Rendered{Message: narrowSafe(out.Message), Remedy: narrowSafe(out.Remedy)}
 }
 
+// Money writes an amount the way the language reads it: 200.00元, ¥200.00.
+func (c *Common) Money(f model.Fen) string {
+	if c.Lang == model.EN {
+		return f.String()
+	}
+	return f.YuanText()
+}
+
 // Term names a model term (a licence status, a plate type...) in the current language.
 func (c *Common) Term(key string) string { return narrowSafe(c.Reasons.Term(key, c.Lang)) }
 

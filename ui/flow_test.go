@@ -36,8 +36,8 @@ func TestWelcomeThroughIdentifyToOverview(t *testing.T) {
 	}
 	h.mustShow(maskedName(p.Name), p.ID.Masked(), "C1", "正常",
 		h.text(model.ZH, txtOverviewPointsValue, "n", "3", "full", "12", "end", "2027-06-14"),
-		h.text(model.ZH, txtOverviewViolationCount, "n", "2", "open", "1", "vehicles", "1"),
-		h.text(model.ZH, txtOverviewLater)[:12])
+		h.text(model.ZH, txtOverviewViolationCount, "n", "2", "process", "1", "pay", "0"),
+		"粤B7Q2M5", h.text(model.ZH, txtVerdictProcess), h.text(model.ZH, txtVerdictPaid))
 	h.mustNotShow(p.Name, string(p.ID), string(p.File))
 }
 

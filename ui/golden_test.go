@@ -101,7 +101,7 @@ func TestOneLineTextsFitEightyColumns(t *testing.T) {
 	bodyW, _ := h.m.bodySize()
 	c := h.m.c
 	screens := []Screen{newWelcome(c, ""), newIdentify(c), &identify{c: c, phase: phaseFile},
-		&identify{c: c, phase: phaseLookup}, newOverview(c, &session{})}
+		&identify{c: c, phase: phaseLookup}, newOverview(c, &session{judged: &judgement{}})}
 	for _, lang := range []model.Lang{model.ZH, model.EN} {
 		c.Lang = lang
 		lines := map[string]string{"global keys": h.m.keyLine(c.Keys.globalHelp())}

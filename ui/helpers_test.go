@@ -61,12 +61,16 @@ func (f *fakeService) Lookup(_ context.Context, id model.IDNumber, file model.Fi
 	return service.Looked{FromCache: f.cached, CachedAt: map[bool]time.Time{true: testNow.Add(-20 * time.Minute)}[f.cached], Lookup: api.Lookup{
 		ServerTime: testNow,
 		Person:     api.Person{IDNumber: string(p.ID), Name: p.Name},
-		Licence:    &api.Licence{FileNumber: string(p.File), Classes: "C1", Status: "A", Issuer: "粤B"},
+		Licence:    &api.Licence{FileNumber: string(p.File), Classes: "C1", Status: "A", Issuer: "粤B", FirstIssued: "2015-06-15"},
 		Points:     api.Points{CycleStart: "2026-06-15", CycleEnd: "2027-06-15", Total: 3, FullScore: 12},
-		Vehicles:   []api.Vehicle{{PlateType: "02", PlateNumber: "粤B7Q2M5", Relation: "own"}},
+		Vehicles:   []api.Vehicle{{PlateType: "02", PlateNumber: "粤B7Q2M5", Relation: "own", OwnerKind: "personal",
+			OwnerID: string(p.ID), Use: "non_operating"}},
 		Violations: []api.Violation{
-			{ID: "v1", Status: string(model.StatusRecorded), Points: 3, FineFen: 10000},
-			{ID: "v2", Status: string(model.StatusPaid)},
+			{ID: "v1", Status: string(model.StatusRecorded), Points: 3, FineFen: 10000, PlateType: "02",
+				PlateNumber: "粤B7Q2M5", Code: "1039", Source: "non_on_site", Time: testNow.AddDate(0, 0, -20),
+				Place: "深南大道", CatalogueZH: "违反规定停放", CatalogueEN: "Illegal parking"},
+			{ID: "v2", Status: string(model.StatusPaid), PlateType: "02", PlateNumber: "粤B7Q2M5", Code: "1039",
+				Source: "non_on_site", Time: testNow.AddDate(0, -2, 0), Place: "深南大道"},
 		},
 	}}, nil
 }
@@ -128,7 +132,7 @@ func testOptions(t *testing.T) Options {
 	for _, p := range dataset.Personas(testNow) {
 		ids = append(ids, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})
 	}
-	return Options{Texts: texts, Reasons: ref.Texts, Lang: model.ZH, Demo: true, DemoIDs: ids,
+	return Options{Texts: texts, Reasons: ref.Texts, Lang: model.ZH, Demo: true, DemoIDs: ids, Profile: ref.Profiles["national"],
 		Hall: "深圳市福田车管所", IdleTimeout: 90 * time.Second, IdleWarning: 30 * time.Second}
 }
 

@@ -224,7 +224,7 @@ func (s *identify) onLookup(msg lookupDoneMsg) tea.Cmd {
 	s.pending, s.phase = 0, phaseFile
 	switch {
 	case msg.err == nil:
-		return navigate(navOverview{session: newSession(s.id, s.file, msg.looked)})
+		return navigate(navOverview{session: newSession(s.c, s.id, s.file, msg.looked)})
 	case errors.Is(msg.err, service.ErrNoMatch):
 		s.prob = &problem{text: txtIdentifyNoMatch}
 	case errors.Is(msg.err, service.ErrUnreachable):

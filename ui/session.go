@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -21,11 +22,25 @@ type session struct {
 	// stale is set by a flow that changed something at the server (processed, paid, bound):
 	// the overview asks the server again before it shows the record.
 	stale bool
+	// judged is the record judged with the model, rebuilt whenever the lookup is.
+	judged *judgement
 }
 
-func newSession(id model.IDNumber, file model.FileNumber, l service.Looked) *session {
-	return &session{id: id, file: file, lookup: l.Lookup, fromCache: l.FromCache, cachedAt: l.CachedAt}
+func newSession(c *Common, id model.IDNumber, file model.FileNumber, l service.Looked) *session {
+	s := &session{id: id, file: file}
+	s.update(c, l)
+	return s
 }
+
+// update replaces the record with a fresh lookup and judges it again.
+func (s *session) update(c *Common, l service.Looked) {
+	s.lookup, s.fromCache, s.cachedAt, s.stale = l.Lookup, l.FromCache, l.CachedAt, false
+	s.judged = judge(l.Lookup, c.Profile, c.Now())
+}
+
+// errNoProfile: the UI was started without the rules (a configuration defect); every
+// violation is then shown as one to handle at a counter.
+var errNoProfile = errors.New("ui: no profile to judge with")
 
 // maskedName keeps the family name and hides the rest (张三 -> 张*), as receipts do, so that
 // the person recognises their record and the queue behind them learns nothing.
