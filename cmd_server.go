@@ -67,6 +67,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
 	key := fs.String("tls-key", "", "TLS key file (PEM)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	simulate := fs.Bool("simulate-payments", false,
+		"let kiosks mark their own QR payment orders paid (POST /v1/payorders/{id}/simulate-paid): "+
+			"for demos and end-to-end tests only; never in production")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || (*cert == "") != (*key == "") {
 		return errUsage
 	}
@@ -81,7 +84,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: sf.profile, Log: log})
+	if *simulate {
+		log.Warn("simulated payments are on: kiosks can mark their own QR payment orders paid without receiving money; never use this in production")
+	}
+	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: sf.profile, Log: log,
+		SimulatePayments: *simulate})
 	if err != nil {
 		return err
 	}

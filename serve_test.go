@@ -330,3 +330,32 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		t.Errorf("a refused import touched the database: %v", err)
 	}
 }
+
+// --simulate-payments serves the simulated payment channel and says so in the log; without it
+// the route does not exist.
+func TestServeSimulatePayments(t *testing.T) {
+	bin := buildKiosk(t)
+	for _, simulate := range []bool{false, true} {
+		args := []string{"--data", t.TempDir()}
+		want := http.StatusNotFound
+		if simulate {
+			args, want = append(args, "--simulate-payments"), http.StatusUnauthorized // served, and unsigned
+		}
+		s := startServe(t, bin, args...)
+		resp, err := http.Post(s.base+"/v1/payorders/order-1/simulate-paid", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("simulate %v: simulate-paid answered %d, want %d", simulate, resp.StatusCode, want)
+		}
+		warned := func() bool { return strings.Contains(s.logText(), "simulated payments are on") }
+		for deadline := time.Now().Add(5 * time.Second); simulate && !warned() && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if warned() != simulate {
+			t.Errorf("simulate %v: warning in the log is %v:\n%s", simulate, warned(), s.logText())
+		}
+	}
+}

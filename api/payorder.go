@@ -23,12 +23,15 @@ const (
 	PayOrderRefused   = "refused"   // nothing was created: Reasons say why (not decided, already paid...)
 )
 
-// PayOrderRequest is the body of POST /v1/payorders. The kiosk chooses the order id (a UUID)
-// and sends the same request again after a lost answer; the server creates the order once.
+// PayOrderRequest is the body of POST /v1/payorders. The kiosk chooses the order id (a UUID;
+// 1 to 64 letters, digits, '-' or '_') and sends the same request again after a lost answer; the
+// server creates the order once, and refuses (409) the same id with other content.
 type PayOrderRequest struct {
-	OrderID string    `json:"order_id"`
-	PayerID string    `json:"payer_id"`
-	Items   []PayItem `json:"items"` // the amounts the kiosk showed
+	OrderID string `json:"order_id"`
+	PayerID string `json:"payer_id"` // the ID number of the person paying
+	// Items are the violations to pay (1 to 50, each once) with the amounts the kiosk showed.
+	// The order charges what the server computes at creation, which the kiosk shows instead.
+	Items []PayItem `json:"items"`
 }
 
 // PayOrder is a payment order as the server sees it.
@@ -37,14 +40,18 @@ type PayOrder struct {
 	Status    string    `json:"status"`
 	AmountFen int64     `json:"amount_fen"`
 	Items     []PayItem `json:"items,omitempty"` // what the order charges, as the server computed it
-	// QR is the text the QR code encodes (the payment channel's short link); short enough for
-	// a code of version 2 to 4, which fits beside the text at 80x24.
-	QR        string     `json:"qr,omitempty"`
-	ExpiresAt time.Time  `json:"expires_at"`
+	// QR is the text the QR code encodes, "HKPAY:" and a 12-character random token (18
+	// characters, all in the QR alphanumeric set): short enough for a version 1 code, which
+	// fits beside the text at 80x24. It is present only while the order is waiting.
+	QR string `json:"qr,omitempty"`
+	// ExpiresAt is 15 minutes after creation; absent on a refused order, which has none.
+	ExpiresAt time.Time  `json:"expires_at,omitzero"`
 	PaidAt    *time.Time `json:"paid_at,omitempty"`
 	Reference string     `json:"reference,omitempty"` // the channel's transaction reference once paid
 	Payments  []Payment  `json:"payments,omitempty"`  // recorded payments and refund records once paid
-	Reasons   []Reason   `json:"reasons,omitempty"`   // why an order was refused
+	// Reasons say why an order was refused; on a paid order, what recording the payment found
+	// (already paid, short, overpaid: the matching refund records are in Payments).
+	Reasons []Reason `json:"reasons,omitempty"`
 }
 
 // CreatePayOrder asks for a payment order (POST /v1/payorders).

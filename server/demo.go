@@ -25,7 +25,8 @@ type Demo struct {
 }
 
 // NewDemo creates the embedded store in dir, loads demo data (dataset.Demo with seed and
-// people) and enrols one kiosk under profile.
+// people) and enrols one kiosk under profile. Its server simulates the payment channel of
+// phone payments (Config.SimulatePayments).
 func NewDemo(ctx context.Context, dir, profile string, seed int64, people int, now time.Time) (*Demo, error) {
 	ref, err := model.LoadReference(assets.FS())
 	if err != nil {
@@ -41,7 +42,9 @@ func NewDemo(ctx context.Context, dir, profile string, seed int64, people int, n
 	}
 	d := &Demo{Store: st, Reference: ref, Data: dataset.Demo(seed, now, people)}
 	fail := func(err error) (*Demo, error) { return nil, errors.Join(err, st.Close()) }
-	if d.Server, err = New(ctx, Config{Store: st, Reference: ref, DefaultProfile: profile}); err != nil {
+	// Demo mode has no payment channel: the kiosk's staff key marks its QR payments paid.
+	d.Server, err = New(ctx, Config{Store: st, Reference: ref, DefaultProfile: profile, SimulatePayments: true})
+	if err != nil {
 		return fail(err)
 	}
 	if _, err := Import(ctx, st, p, d.Data); err != nil {

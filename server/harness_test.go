@@ -74,17 +74,21 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// forEachStore runs f against the embedded store and PostgreSQL.
-func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
+// forEachStore runs f against the embedded store and PostgreSQL; opts adjust the server's
+// configuration.
+func forEachStore(t *testing.T, f func(t *testing.T, e *env), opts ...func(*Config)) {
 	t.Run("sqlite", func(t *testing.T) {
-		f(t, newEnv(t, filepath.Join(t.TempDir(), "server.db")))
+		f(t, newEnv(t, filepath.Join(t.TempDir(), "server.db"), opts...))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		f(t, newEnv(t, pgtest.New(t)))
+		f(t, newEnv(t, pgtest.New(t), opts...))
 	})
 }
 
-func newEnv(t *testing.T, dsn string) *env {
+// simulatedPayments is the option of a server that simulates the payment channel.
+func simulatedPayments(c *Config) { c.SimulatePayments = true }
+
+func newEnv(t *testing.T, dsn string, opts ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn)
@@ -92,10 +96,10 @@ func newEnv(t *testing.T, dsn string) *env {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return newEnvOn(t, st)
+	return newEnvOn(t, st, opts...)
 }
 
-func newEnvOn(t *testing.T, st store.Store) *env {
+func newEnvOn(t *testing.T, st store.Store, opts ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	ref, err := model.LoadReference(assets.FS())
@@ -104,7 +108,11 @@ func newEnvOn(t *testing.T, st store.Store) *env {
 	}
 	e := &env{t: t, store: st, ref: ref, clock: &clock{t: at(2026, time.November, 21, 10)}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.srv, err = New(ctx, Config{Store: st, Reference: ref, DefaultProfile: "national", Log: log, Now: e.clock.Now})
+	cfg := Config{Store: st, Reference: ref, DefaultProfile: "national", Log: log, Now: e.clock.Now}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	e.srv, err = New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,8 @@ type metrics struct {
 	ops       map[[2]string]uint64 // type, outcome
 	auth      map[string]uint64
 	limitedBy map[string]uint64
-	outbox    map[string]int // kiosk -> outbox depth from its last heartbeat
+	outbox    map[string]int    // kiosk -> outbox depth from its last heartbeat
+	payOrders map[string]uint64 // event: created, paid, expired
 }
 
 // latencyBuckets are upper bounds in seconds.
@@ -38,7 +39,8 @@ type histogram struct {
 
 func newMetrics() *metrics {
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
-		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, outbox: map[string]int{}}
+		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, outbox: map[string]int{},
+		payOrders: map[string]uint64{}}
 }
 
 func (m *metrics) request(route string, status int, d time.Duration) {
@@ -73,6 +75,13 @@ func (m *metrics) authFailure(reason string) {
 func (m *metrics) limited(scope string) {
 	m.mu.Lock()
 	m.limitedBy[scope]++
+	m.mu.Unlock()
+}
+
+// payOrder counts an event in the life of phone payment orders: created, paid, expired.
+func (m *metrics) payOrder(event string) {
+	m.mu.Lock()
+	m.payOrders[event]++
 	m.mu.Unlock()
 }
 
@@ -154,6 +163,7 @@ func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
 	}
 	writeCounter(w, "kiosk_auth_failures_total", "Requests refused by authentication, by reason.", "reason", m.auth)
 	writeCounter(w, "kiosk_rate_limited_total", "Identifications refused by a rate limit, by scope.", "scope", m.limitedBy)
+	writeCounter(w, "kiosk_pay_orders_total", "Phone payment orders created, paid and found expired.", "event", m.payOrders)
 	fmt.Fprintln(w, "# HELP kiosk_last_seen_timestamp_seconds When each enrolled kiosk was last heard from (0: never).")
 	fmt.Fprintln(w, "# TYPE kiosk_last_seen_timestamp_seconds gauge")
 	for _, k := range kiosks {

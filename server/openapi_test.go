@@ -113,7 +113,43 @@ func (d *openAPIDoc) operations() []oaOperation {
 }
 
 func (d *openAPIDoc) operation(method, path string) map[string]any {
-	return oaMap(d.root, "paths", path, strings.ToLower(method))
+	_, op := d.match(method, path)
+	return op
+}
+
+// match finds the documented operation of a request path, whose segments may fill a documented
+// path's {parameters} as they do the server's route patterns; it returns the documented path.
+func (d *openAPIDoc) match(method, path string) (string, map[string]any) {
+	if op := oaMap(d.root, "paths", path, strings.ToLower(method)); op != nil {
+		return path, op
+	}
+	for _, p := range sortedKeys(oaMap(d.root, "paths")) {
+		if _, ok := oaPathParams(p, path); ok {
+			if op := oaMap(d.root, "paths", p, strings.ToLower(method)); op != nil {
+				return p, op
+			}
+		}
+	}
+	return "", nil
+}
+
+// oaPathParams matches a path against a documented path and returns the values of its
+// parameters, each one whole, non-empty segment.
+func oaPathParams(documented, path string) (map[string]string, bool) {
+	ds, ps := strings.Split(documented, "/"), strings.Split(path, "/")
+	if len(ds) != len(ps) {
+		return nil, false
+	}
+	values := map[string]string{}
+	for i, seg := range ds {
+		switch {
+		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") && ps[i] != "":
+			values[seg[1:len(seg)-1]] = ps[i]
+		case seg != ps[i]:
+			return nil, false
+		}
+	}
+	return values, true
 }
 
 // oaFailingStore fails every Read and Tx while down, to provoke the documented 500 and 503.
@@ -156,7 +192,8 @@ func newOAContract(t *testing.T) *oaContract {
 	}
 	t.Cleanup(func() { st.Close() })
 	fs := &oaFailingStore{Store: st}
-	c := &oaContract{t: t, e: newEnvOn(t, fs), doc: loadOpenAPI(t), store: fs, seen: map[string]bool{}}
+	// With simulated payments, so that every documented route is served.
+	c := &oaContract{t: t, e: newEnvOn(t, fs, simulatedPayments), doc: loadOpenAPI(t), store: fs, seen: map[string]bool{}}
 	t.Cleanup(func() {
 		if t.Failed() { // the server's error lines explain a 500 (they carry no request content)
 			for _, line := range strings.Split(c.e.logs.String(), "\n") {
@@ -245,8 +282,8 @@ func (c *oaContract) do(method, target string, body []byte, sign oaSigner, mutat
 	}
 	a := oaAnswer{status: resp.StatusCode, body: data}
 	a.value = c.checkResponse(req, resp, data)
-	if op := c.doc.operation(method, req.URL.Path); op != nil {
-		c.checkRequest(op, req, body, a)
+	if path, op := c.doc.match(method, req.URL.Path); op != nil {
+		c.checkRequest(path, op, req, body, a)
 	}
 	return a
 }
@@ -254,9 +291,10 @@ func (c *oaContract) do(method, target string, body []byte, sign oaSigner, mutat
 // checkResponse finds the documented response for the answer and validates the body.
 func (c *oaContract) checkResponse(req *http.Request, resp *http.Response, data []byte) any {
 	c.t.Helper()
-	name := fmt.Sprintf("%s %s %d", req.Method, req.URL.Path, resp.StatusCode)
+	path, op := c.doc.match(req.Method, req.URL.Path)
+	name := fmt.Sprintf("%s %s %d", req.Method, path, resp.StatusCode)
 	var doc any
-	if op := c.doc.operation(req.Method, req.URL.Path); op != nil {
+	if op != nil {
 		doc = oaMap(op, "responses")[strconv.Itoa(resp.StatusCode)]
 		if doc == nil {
 			c.t.Errorf("%s: status not documented (answer %.200s)", name, data)
@@ -295,7 +333,7 @@ func (c *oaContract) checkResponse(req *http.Request, resp *http.Response, data 
 // checkRequest holds the document to what the server did with the request: an accepted request
 // must conform to the documented parameters and body, and a body the server refused as
 // malformed (400 bad_request) must not conform to the documented body schema.
-func (c *oaContract) checkRequest(op map[string]any, req *http.Request, body []byte, a oaAnswer) {
+func (c *oaContract) checkRequest(path string, op map[string]any, req *http.Request, body []byte, a oaAnswer) {
 	c.t.Helper()
 	name := req.Method + " " + req.URL.Path
 	schema := oaMap(op, "requestBody", "content", "application/json")["schema"]
@@ -320,8 +358,12 @@ func (c *oaContract) checkRequest(op map[string]any, req *http.Request, body []b
 			}
 			pname, _ := pm["name"].(string)
 			v, present := req.Header.Get(pname), req.Header.Get(pname) != ""
-			if pm["in"] == "query" {
+			switch pm["in"] {
+			case "query":
 				v, present = req.URL.Query().Get(pname), req.URL.Query().Has(pname)
+			case "path":
+				values, _ := oaPathParams(path, req.URL.Path)
+				v, present = values[pname], values[pname] != ""
 			}
 			if !present && pm["required"] == true {
 				c.t.Errorf("%s: accepted without the required parameter %s", name, pname)
@@ -431,6 +473,32 @@ func TestOpenAPIContract(t *testing.T) {
 		c.want("lookup after ops", c.do("POST", "/v1/lookup", ident(who[0], who[1]), k, nil), 200, "")
 	}
 
+	// Phone payment orders. V-A-1 was decided by c-5 and is unpaid.
+	order := func(id string, items ...api.PayItem) []byte {
+		return oaJSON(t, api.PayOrderRequest{OrderID: id, PayerID: idA, Items: items})
+	}
+	a1 := api.PayItem{ViolationID: "V-A-1", FineFen: 5000}
+	for _, id := range []string{"po-1", "po-1", "po-2", "po-3"} { // po-1 twice: a retry
+		c.want("pay order "+id, c.do("POST", "/v1/payorders", order(id, a1), k, nil), 200, "")
+	}
+	c.want("pay order refused", c.do("POST", "/v1/payorders", order("po-x", a1, a1,
+		api.PayItem{ViolationID: "V-DECIDED"}, api.PayItem{ViolationID: "V-A-6"}, api.PayItem{ViolationID: "NO-SUCH"}), k, nil), 200, "")
+	c.want("pay order id reused", c.do("POST", "/v1/payorders", order("po-1", api.PayItem{ViolationID: "V-A-1", FineFen: 1}), k, nil),
+		409, "order_id_reused")
+	c.want("read pay order", c.do("GET", "/v1/payorders/po-1", nil, k, nil), 200, "")
+	for range 2 { // paid, then the same answer
+		c.want("simulate paid", c.do("POST", "/v1/payorders/po-1/simulate-paid", nil, k, nil), 200, "")
+	}
+	c.want("cancel a paid order", c.do("POST", "/v1/payorders/po-1/cancel", nil, k, nil), 200, "")
+	c.want("cancel a waiting order", c.do("POST", "/v1/payorders/po-2/cancel", nil, k, nil), 200, "")
+	c.want("pay a cancelled order (a refund record)", c.do("POST", "/v1/payorders/po-2/simulate-paid", nil, k, nil), 200, "")
+	c.want("read a paid order", c.do("GET", "/v1/payorders/po-2", nil, k, nil), 200, "")
+	for _, r := range [][2]string{{"GET", "/v1/payorders/po-x"}, {"POST", "/v1/payorders/nope/cancel"},
+		{"POST", "/v1/payorders/nope/simulate-paid"}} {
+		c.want("unknown order: "+r[0]+" "+r[1], c.do(r[0], r[1], nil, k, nil), 404, "unknown_order")
+	}
+	c.want("another kiosk's order", c.do("GET", "/v1/payorders/po-3", nil, c.kiosk(cq), nil), 404, "unknown_order")
+
 	// Reference data and heartbeats.
 	full := c.do("GET", "/v1/changes?since=", nil, k, nil)
 	c.want("changes", full, 200, "")
@@ -491,6 +559,15 @@ func TestOpenAPIContract(t *testing.T) {
 	} {
 		c.want("ops: "+what, c.do("POST", "/v1/ops", body, k, nil), 400, "bad_request")
 	}
+	badPayer := api.PayOrderRequest{OrderID: "po-9", PayerID: "440308199901101513", Items: []api.PayItem{a1}}
+	c.want("pay order, bad payer", c.do("POST", "/v1/payorders", oaJSON(t, badPayer), k, nil), 400, string(model.InputIDCheck))
+	for what, body := range map[string][]byte{
+		"order id": order("a.b", a1), "no items": order("po-9"), "negative": order("po-9", api.PayItem{ViolationID: "V-A-1", FineFen: -1}),
+		"51 items": order("po-9", slices.Repeat([]api.PayItem{a1}, 51)...), "unknown field": []byte(`{"order_id":"po-9","tip":1}`),
+		"not JSON": []byte(`{`),
+	} {
+		c.want("pay order: "+what, c.do("POST", "/v1/payorders", body, k, nil), 400, "bad_request")
+	}
 	for _, body := range []string{`{"outbox_depth":"2","version":"1"}`, `{"outbox_depth":2,"version":"1","mood":"fine"}`, `{`} {
 		c.want("heartbeat "+body, c.do("POST", "/v1/heartbeat", []byte(body), k, nil), 400, "bad_request")
 	}
@@ -544,9 +621,21 @@ func TestOpenAPIContract(t *testing.T) {
 	c.want("ops, database down", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 500, "internal")
 	c.want("changes, database down", c.do("GET", "/v1/changes?since=", nil, k, nil), 500, "internal")
 	c.want("heartbeat, database down", c.do("POST", "/v1/heartbeat", hb, k, nil), 500, "internal")
+	c.want("pay order, database down", c.do("POST", "/v1/payorders", order("po-8", a1), k, nil), 500, "internal")
+	for _, r := range [][2]string{{"GET", "/v1/payorders/po-3"}, {"POST", "/v1/payorders/po-3/cancel"},
+		{"POST", "/v1/payorders/po-3/simulate-paid"}} {
+		c.want(r[0]+" "+r[1]+", database down", c.do(r[0], r[1], nil, k, nil), 500, "internal")
+	}
 	c.want("metrics, database down", c.do("GET", "/metrics", nil, nil, nil), 500, "internal")
 	c.want("healthz, database down", c.do("GET", "/healthz", nil, nil, nil), 503, "store_unavailable")
 	c.store.down.Store(false)
+
+	// An order read after its time is up (last: the signing checks above use the start time).
+	e.clock.Add(payOrderTTL)
+	c.want("expired order", c.do("GET", "/v1/payorders/po-3", nil, k, nil), 200, "")
+	if !strings.Contains(string(c.do("POST", "/v1/payorders", order("po-3", a1), k, nil).body), `"status":"expired"`) {
+		t.Error("a retried creation of an expired order must answer it expired")
+	}
 
 	// Every documented answer was provoked.
 	for _, o := range c.doc.operations() {
@@ -645,8 +734,8 @@ func TestOpenAPIRoutesMatchHandler(t *testing.T) {
 	}
 }
 
-// oaWireTypes maps every struct type of api/types.go to its Go type; the schema of the same
-// name documents it.
+// oaWireTypes maps every struct type of the wire files (oaWireFiles) to its Go type; the schema
+// of the same name documents it.
 var oaWireTypes = map[string]reflect.Type{
 	"Identify": reflect.TypeFor[api.Identify](), "Verified": reflect.TypeFor[api.Verified](),
 	"Lookup": reflect.TypeFor[api.Lookup](), "Person": reflect.TypeFor[api.Person](),
@@ -662,8 +751,12 @@ var oaWireTypes = map[string]reflect.Type{
 	"Decision": reflect.TypeFor[api.Decision](), "Payment": reflect.TypeFor[api.Payment](),
 	"Changes": reflect.TypeFor[api.Changes](), "RefChange": reflect.TypeFor[api.RefChange](),
 	"Heartbeat": reflect.TypeFor[api.Heartbeat](), "HeartbeatReply": reflect.TypeFor[api.HeartbeatReply](),
+	"PayOrderRequest": reflect.TypeFor[api.PayOrderRequest](), "PayOrder": reflect.TypeFor[api.PayOrder](),
 	"Error": reflect.TypeFor[api.Error](),
 }
+
+// oaWireFiles are the files of package api that declare wire types.
+var oaWireFiles = []string{"../api/types.go", "../api/payorder.go"}
 
 // oaDocOnlySchemas are documented bodies with no type in package api.
 var oaDocOnlySchemas = map[string]string{"Health": "the map handleHealth writes"}
@@ -674,19 +767,21 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 	doc := loadOpenAPI(t)
 	schemas := oaMap(doc.root, "components", "schemas")
 
-	// Every struct type in api/types.go is in oaWireTypes, so a new type cannot go undocumented.
-	f, err := parser.ParseFile(token.NewFileSet(), "../api/types.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		if ts, ok := n.(*ast.TypeSpec); ok {
-			if _, isStruct := ts.Type.(*ast.StructType); isStruct && oaWireTypes[ts.Name.Name] == nil {
-				t.Errorf("api.%s is not in oaWireTypes: add it there and document it in docs/openapi.json", ts.Name.Name)
-			}
+	// Every struct type of the wire files is in oaWireTypes, so a new type cannot go undocumented.
+	for _, file := range oaWireFiles {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return true
-	})
+		ast.Inspect(f, func(n ast.Node) bool {
+			if ts, ok := n.(*ast.TypeSpec); ok {
+				if _, isStruct := ts.Type.(*ast.StructType); isStruct && oaWireTypes[ts.Name.Name] == nil {
+					t.Errorf("api.%s is not in oaWireTypes: add it there and document it in docs/openapi.json", ts.Name.Name)
+				}
+			}
+			return true
+		})
+	}
 	for _, name := range sortedKeys(schemas) {
 		if oaWireTypes[name] == nil && oaDocOnlySchemas[name] == "" {
 			t.Errorf("schema %s matches no type of package api", name)

@@ -26,6 +26,10 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Limits Limits
+	// SimulatePayments serves POST /v1/payorders/{id}/simulate-paid, through which a kiosk
+	// plays the payment channel and marks its own QR orders paid: for demos and end-to-end tests
+	// only, never in production. Without it the route does not exist.
+	SimulatePayments bool
 }
 
 // Server serves the API.
@@ -38,6 +42,8 @@ type Server struct {
 	metrics        *metrics
 	limits         *limiter
 	secrets        *secretCache
+	// simulatePayments: see Config.SimulatePayments.
+	simulatePayments bool
 }
 
 // New builds a server and brings the reference-data feed up to date with cfg.Reference.
@@ -51,6 +57,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
 		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(),
+		simulatePayments: cfg.SimulatePayments,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -76,6 +83,14 @@ func (s *Server) Handler() http.Handler {
 	v1("POST /v1/ops", "ops", s.handleOps)
 	v1("GET /v1/changes", "changes", s.handleChanges)
 	v1("POST /v1/heartbeat", "heartbeat", s.handleHeartbeat)
+	v1("POST /v1/payorders", "payorder_create", s.handleCreatePayOrder)
+	v1("GET /v1/payorders/{id}", "payorder", s.handlePayOrder)
+	v1("POST /v1/payorders/{id}/cancel", "payorder_cancel", s.handleCancelPayOrder)
+	if s.simulatePayments {
+		// Registered only when asked for, so that a production server answers exactly as if
+		// the route did not exist, signed or not.
+		v1("POST /v1/payorders/{id}/simulate-paid", "payorder_simulate_paid", s.handleSimulatePaid)
+	}
 	mux.Handle("GET /healthz", s.observe("healthz", http.HandlerFunc(s.handleHealth)))
 	mux.Handle("GET /metrics", http.HandlerFunc(s.handleMetrics))
 	mux.Handle("/", s.observe("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -37,8 +37,19 @@ func TestErrorsCarryNoPersonalData(t *testing.T) {
 		provoke("decision of an unknown violation", func(tx Tx) error {
 			return tx.InsertDecision(model.Decision{Number: "D1", ViolationID: v.ID, Driver: idZhang, Plate: plateA()})
 		})
+		order := PayOrder{ID: "O1", KioskID: "K-404", PayerID: idZhang, Status: "waiting", Token: "T1",
+			Items: []PayOrderItem{{ViolationID: v.ID, Fine: v.Fine}}}
+		provoke("pay order of an unknown kiosk", func(tx Tx) error { _, err := tx.InsertPayOrder(order); return err })
+		provoke("missing pay order", func(tx Tx) error { _, err := tx.LockPayOrder("O1"); return err })
+		provoke("update missing pay order", func(tx Tx) error { return tx.UpdatePayOrder(order) })
 		mustTx(t, s, func(tx Tx) error {
 			return errors.Join(tx.PutDriver(zhang), tx.PutViolation(v), tx.InsertPointsEntry(idZhang, entry))
+		})
+		order.KioskID = "K-001"
+		mustTx(t, s, func(tx Tx) error { return errors.Join(tx.InsertKiosk(kiosk("K-001")), insertPayOrder(tx, order)) })
+		provoke("pay order with a used token", func(tx Tx) error {
+			_, err := tx.InsertPayOrder(PayOrder{ID: "O2", KioskID: "K-001", PayerID: idZhang, Token: "T1"})
+			return err
 		})
 		provoke("duplicate points entry", func(tx Tx) error { return tx.InsertPointsEntry(idZhang, entry) })
 

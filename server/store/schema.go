@@ -22,7 +22,7 @@ type migration struct {
 // migrations lists every schema version in order. Released versions are never edited: a change
 // is a new version.
 func migrations() []migration {
-	return []migration{{version: 1, ddl: schemaV1}}
+	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}}
 }
 
 // Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is
@@ -186,6 +186,29 @@ CREATE TABLE nonces (
 	PRIMARY KEY (kiosk_id, nonce)
 );
 CREATE INDEX nonces_expires ON nonces (expires)
+`
+
+// schemaV2 adds phone payment orders (扫码缴款). An order belongs to the kiosk that created it.
+// Its items are JSON text, written once and read whole; once paid, result holds the server's
+// answer about the payment, as ops.result does for an operation (the payment records
+// themselves are rows of payments). The token (the random part of the QR text) is unique, so
+// that a payment channel's notice names exactly one order.
+const schemaV2 = `
+CREATE TABLE pay_orders (
+	order_id     TEXT PRIMARY KEY,
+	kiosk_id     TEXT NOT NULL REFERENCES kiosks (id) DEFERRABLE INITIALLY DEFERRED,
+	payer_id     TEXT NOT NULL,
+	request_hash TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	amount       BIGINT NOT NULL,
+	items        TEXT NOT NULL,
+	token        TEXT NOT NULL UNIQUE,
+	created_at   BIGINT NOT NULL,
+	expires_at   BIGINT NOT NULL,
+	paid_at      BIGINT NOT NULL,
+	reference    TEXT NOT NULL,
+	result       {{blob}} NOT NULL
+)
 `
 
 // migrate applies the missing schema versions in one transaction, so a failed migration leaves

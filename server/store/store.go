@@ -87,6 +87,9 @@ type Reader interface {
 	// Kiosks lists enrolled kiosks by ID.
 	Kiosks() ([]Kiosk, error)
 
+	// PayOrder returns a phone payment order by its id.
+	PayOrder(id string) (PayOrder, error)
+
 	// RefChanges lists reference-data changes with Seq > since, in Seq order.
 	RefChanges(since int64) ([]RefChange, error)
 }
@@ -102,6 +105,9 @@ type Tx interface {
 	LockDriver(id model.IDNumber) (Driver, error)
 	// LockViolation reads a violation and holds it.
 	LockViolation(id string) (model.Violation, error)
+	// LockPayOrder reads a payment order and holds it: an order's state changes one
+	// transaction at a time.
+	LockPayOrder(id string) (PayOrder, error)
 
 	// InsertOp stores an operation's record. It reports false, and stores nothing, when an
 	// operation with the same OpID or the same kiosk, epoch and sequence already exists (a
@@ -127,6 +133,14 @@ type Tx interface {
 	// InsertPayment stores a payment or refund record for a violation. The violation need not
 	// exist: money received for an unknown one is still recorded, as a refund.
 	InsertPayment(violationID string, p model.Payment) error
+
+	// InsertPayOrder stores a new payment order. It reports false, and stores nothing, when an
+	// order with the same ID exists (a concurrent inserter waits for the first to commit or roll
+	// back); a Token already used by another order is an error.
+	InsertPayOrder(o PayOrder) (inserted bool, err error)
+	// UpdatePayOrder writes an order's Status, PaidAt, Reference and Result (found by ID;
+	// ErrNotFound if there is none). The other fields never change.
+	UpdatePayOrder(o PayOrder) error
 
 	// InsertBinding stores a binding and returns its ID.
 	InsertBinding(b model.Binding) (int64, error)

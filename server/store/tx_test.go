@@ -36,7 +36,17 @@ func writeOneOfEverything(tx Tx) error {
 		tx.PutViolation(v), tx.PutMeta("k", "v"),
 		tx.InsertDecision(model.Decision{Number: "D1", ViolationID: v.ID}),
 		tx.InsertPointsEntry(idZhang, model.PointsEntry{Decision: "D1", Points: 3}),
-		tx.InsertPayment(v.ID, model.Payment{ID: "P1", Decision: "D1", Fine: 100}))
+		tx.InsertPayment(v.ID, model.Payment{ID: "P1", Decision: "D1", Fine: 100}),
+		insertPayOrder(tx, PayOrder{ID: "order-1", KioskID: "K-001", Status: "waiting", Token: "TOKEN1"}))
+}
+
+// insertPayOrder inserts an order that must be new.
+func insertPayOrder(tx Tx, o PayOrder) error {
+	ok, err := tx.InsertPayOrder(o)
+	if err == nil && !ok {
+		err = errors.New("insert pay order: an order with this id exists")
+	}
+	return err
 }
 
 // checkEmpty fails unless the store holds nothing: single lookups report ErrNotFound and lists
@@ -51,6 +61,7 @@ func checkEmpty(t *testing.T, r Reader) {
 	_, notFound["Op"] = r.Op("op-1")
 	_, notFound["OpAt"] = r.OpAt("K-001", 1, 1)
 	_, notFound["Kiosk"] = r.Kiosk("K-001")
+	_, notFound["PayOrder"] = r.PayOrder("order-1")
 	for name, err := range notFound {
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: %v, want ErrNotFound", name, err)
@@ -95,7 +106,8 @@ func TestEmptyStore(t *testing.T) {
 			_, errK := tx.LockKiosk("K-001")
 			_, errD := tx.LockDriver(idZhang)
 			_, errV := tx.LockViolation("V1")
-			for _, err := range []error{errK, errD, errV} {
+			_, errO := tx.LockPayOrder("order-1")
+			for _, err := range []error{errK, errD, errV, errO} {
 				if !errors.Is(err, ErrNotFound) {
 					t.Errorf("lock of a missing record: %v, want ErrNotFound", err)
 				}

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// handleCreatePayOrder answers POST /v1/payorders: a new order, the stored one for a retry, or
+// a refused one (200 with reasons, nothing stored) when an item cannot be paid.
+func (s *Server) handleCreatePayOrder(w http.ResponseWriter, r *http.Request, sess *session) {
+	var req api.PayOrderRequest
+	if err := decodeBody(sess.body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the body must be a PayOrderRequest")
+		return
+	}
+	if !validOrderID(req.OrderID) {
+		writeError(w, http.StatusBadRequest, "bad_request", "order_id must be 1 to 64 letters, digits, '-' or '_'")
+		return
+	}
+	if len(req.Items) == 0 || len(req.Items) > maxOrderItems {
+		writeError(w, http.StatusBadRequest, "bad_request", "send between 1 and 50 items")
+		return
+	}
+	for _, it := range req.Items {
+		if it.FineFen < 0 || it.LateFeeFen < 0 {
+			writeError(w, http.StatusBadRequest, "bad_request", "amounts cannot be negative")
+			return
+		}
+	}
+	payer, err := model.ParseIDNumber(req.PayerID, s.now())
+	if err != nil {
+		writeInputError(w, err)
+		return
+	}
+	order, err := s.createPayOrder(r.Context(), sess.kiosk, payer, req)
+	switch {
+	case errors.Is(err, errOrderIDReused):
+		writeError(w, http.StatusConflict, "order_id_reused",
+			"this order_id belongs to an order with other content: choose a new id for a new order")
+	case err != nil:
+		s.internalError(w, "create pay order", err)
+	default:
+		writeJSON(w, http.StatusOK, order)
+	}
+}
+
+// handlePayOrder answers GET /v1/payorders/{id}, which kiosks poll while the QR code is shown.
+func (s *Server) handlePayOrder(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("id")
+	if !validOrderID(id) {
+		writeNoOrder(w)
+		return
+	}
+	order, err := s.payOrder(r.Context(), sess.kiosk.ID, id)
+	s.answerOrder(w, "read pay order", order, err)
+}
+
+// handleCancelPayOrder answers POST /v1/payorders/{id}/cancel.
+func (s *Server) handleCancelPayOrder(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("id")
+	if !validOrderID(id) {
+		writeNoOrder(w)
+		return
+	}
+	order, err := s.cancelPayOrder(r.Context(), sess.kiosk.ID, id)
+	s.answerOrder(w, "cancel pay order", order, err)
+}
+
+// handleSimulatePaid answers POST /v1/payorders/{id}/simulate-paid, which Handler serves only
+// with Config.SimulatePayments: the kiosk that created the order plays the payment channel,
+// and the order is paid exactly as a channel's notice would pay it (markOrderPaid).
+func (s *Server) handleSimulatePaid(w http.ResponseWriter, r *http.Request, sess *session) {
+	id := r.PathValue("id")
+	if !validOrderID(id) {
+		writeNoOrder(w)
+		return
+	}
+	if err := s.checkOrderOwner(r.Context(), sess.kiosk.ID, id); err != nil {
+		s.answerOrder(w, "simulate payment", api.PayOrder{}, err)
+		return
+	}
+	order, _, err := s.markOrderPaid(r.Context(), id, newSimulatedReference(), s.now())
+	s.answerOrder(w, "simulate payment", order, err)
+}
+
+// checkOrderOwner reports errNoOrder unless the kiosk created the order.
+func (s *Server) checkOrderOwner(ctx context.Context, kioskID, id string) error {
+	return s.store.Read(ctx, func(r store.Reader) error {
+		o, err := r.PayOrder(id)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || err == nil && o.KioskID != kioskID:
+			return errNoOrder
+		}
+		return err
+	})
+}
+
+func (s *Server) answerOrder(w http.ResponseWriter, what string, order api.PayOrder, err error) {
+	switch {
+	case errors.Is(err, errNoOrder):
+		writeNoOrder(w)
+	case err != nil:
+		s.internalError(w, what, err)
+	default:
+		writeJSON(w, http.StatusOK, order)
+	}
+}
+
+// writeNoOrder is the one answer for an order that does not exist and for another kiosk's.
+func writeNoOrder(w http.ResponseWriter) {
+	writeError(w, http.StatusNotFound, "unknown_order", "this kiosk has no payment order with this id")
+}
