@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -23,6 +25,8 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/device"
+	"github.com/hallkiosk/kiosk/internal/pin"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/service"
@@ -31,45 +35,111 @@ import (
 	"github.com/hallkiosk/kiosk/uplink"
 )
 
-// terminalConfig is the command line of `kiosk` (the terminal UI).
+// terminalConfig is the configuration of `kiosk` (the terminal UI): the config file's values,
+// overridden by the command line's flags.
 type terminalConfig struct {
 	server, data, lang, profile, kioskID, secret, hall string
 	idle                                               time.Duration
 	highContrast, exitAfterSession                     bool
+	// secretFile holds the secret in hex (owner-only); secret is filled from it, from
+	// KIOSK_SECRET or from --secret.
+	secretFile   string
+	maintPINHash string // argon2id PHC hash of the maintenance PIN; "" leaves maintenance unset
 }
 
 // demo reports whether no server is configured: then the kiosk brings its own.
 func (c terminalConfig) demo() bool { return c.server == "" }
 
-func parseTerminalFlags(args []string) (terminalConfig, error) {
+func defaultTerminalConfig() terminalConfig {
+	return terminalConfig{data: "kiosk-data", lang: "zh", profile: "national", idle: 90 * time.Second}
+}
+
+// terminalFlags binds the flags to c, whose current values are the defaults: the config file's
+// values, so that only the flags given override them.
+func terminalFlags(c *terminalConfig, configPath *string) *flag.FlagSet {
 	fset := newFlagSet("kiosk")
-	var c terminalConfig
-	fset.StringVar(&c.server, "server", "", "central server URL; none: demo mode")
-	fset.StringVar(&c.data, "data", "kiosk-data", "kiosk data directory (its encrypted store)")
-	fset.StringVar(&c.lang, "lang", "zh", "language each session starts in: zh or en")
-	fset.StringVar(&c.profile, "profile", "national", "policy profile")
-	fset.StringVar(&c.kioskID, "kiosk-id", "", "enrolled kiosk id")
-	fset.StringVar(&c.secret, "secret", "", "kiosk secret (hex)")
-	fset.StringVar(&c.hall, "hall", "", "the hall's name as shown on the welcome screen")
-	fset.DurationVar(&c.idle, "idle", 90*time.Second, "idle timeout per screen (the warning comes 30 s before)")
-	fset.BoolVar(&c.highContrast, "high-contrast", false, "start in the large high-contrast mode")
-	fset.BoolVar(&c.exitAfterSession, "exit-after-session", false, "exit when a session ends, for a fresh process per person")
+	fset.StringVar(configPath, "config", "", "configuration file (JSON); flags override it")
+	fset.StringVar(&c.server, "server", c.server, "central server URL; none: demo mode")
+	fset.StringVar(&c.data, "data", c.data, "kiosk data directory (its encrypted store)")
+	fset.StringVar(&c.lang, "lang", c.lang, "language each session starts in: zh or en")
+	fset.StringVar(&c.profile, "profile", c.profile, "policy profile")
+	fset.StringVar(&c.kioskID, "kiosk-id", c.kioskID, "enrolled kiosk id")
+	fset.StringVar(&c.secret, "secret", "", "kiosk secret (hex); visible in the process list: prefer --secret-file or KIOSK_SECRET")
+	fset.StringVar(&c.secretFile, "secret-file", c.secretFile, "file holding the kiosk secret (hex), readable by its owner only")
+	fset.StringVar(&c.hall, "hall", c.hall, "the hall's name as shown on the welcome screen")
+	fset.DurationVar(&c.idle, "idle", c.idle, "idle timeout per screen (the warning comes 30 s before)")
+	fset.BoolVar(&c.highContrast, "high-contrast", c.highContrast, "start in the large high-contrast mode")
+	fset.BoolVar(&c.exitAfterSession, "exit-after-session", c.exitAfterSession, "exit when a session ends, for a fresh process per person")
+	return fset
+}
+
+func parseTerminalFlags(args []string) (terminalConfig, error) {
+	return parseTerminalConfig(args, os.Getenv)
+}
+
+// parseTerminalConfig reads --config first, then the file, then the flags again over it. The
+// secret comes from, in this order: --secret or --secret-file on the command line, then
+// KIOSK_SECRET, then the file's secret_file.
+func parseTerminalConfig(args []string, getenv func(string) string) (terminalConfig, error) {
+	var configPath string
+	scratch := defaultTerminalConfig()
+	if err := terminalFlags(&scratch, &configPath).Parse(args); err != nil {
+		return terminalConfig{}, errUsage
+	}
+	c := defaultTerminalConfig()
+	if configPath != "" {
+		fc, err := readConfigFile(configPath)
+		if err != nil {
+			return terminalConfig{}, err
+		}
+		fc.apply(&c)
+	}
+	fset := terminalFlags(&c, &configPath)
 	if err := fset.Parse(args); err != nil || fset.NArg() > 0 {
 		return c, errUsage
 	}
-	if c.lang != string(model.ZH) && c.lang != string(model.EN) {
-		return c, fmt.Errorf("--lang %q: use zh or en", c.lang)
+	given := map[string]bool{}
+	fset.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if err := c.resolveSecret(given, getenv); err != nil {
+		return c, err
 	}
-	if c.idle <= 40*time.Second {
+	if err := checkLang(c.lang); err != nil {
+		return c, fmt.Errorf("--lang %w", err)
+	}
+	if c.idle <= minIdle {
 		return c, fmt.Errorf("--idle %s: must be longer than 40s (the warning alone is 30 s)", c.idle)
 	}
 	if !c.demo() && (c.kioskID == "" || c.secret == "") {
-		return c, fmt.Errorf("--server needs --kiosk-id and --secret (from kiosk enroll)")
+		return c, fmt.Errorf("--server needs --kiosk-id and --secret (from kiosk enroll); " +
+			"in a config file: kiosk_id and secret_file, or the secret in " + secretEnv)
 	}
 	if _, err := hex.DecodeString(c.secret); err != nil {
 		return c, fmt.Errorf("--secret: not hex")
 	}
 	return c, nil
+}
+
+// resolveSecret fills c.secret: the command line wins, then the environment, then the file.
+func (c *terminalConfig) resolveSecret(given map[string]bool, getenv func(string) string) error {
+	switch {
+	case given["secret"] && given["secret-file"]:
+		return errors.New("give --secret or --secret-file, not both")
+	case given["secret"]:
+		return nil
+	case !given["secret-file"] && getenv(secretEnv) != "":
+		c.secret = strings.TrimSpace(getenv(secretEnv))
+		if _, err := hex.DecodeString(c.secret); err != nil {
+			return fmt.Errorf("%s: not hex", secretEnv)
+		}
+		return nil
+	case c.secretFile != "":
+		secret, err := readSecretFile(c.secretFile)
+		if err != nil {
+			return err
+		}
+		c.secret = secret
+	}
+	return nil
 }
 
 // errNoTerminal: the UI draws on a terminal; anything else gets nothing useful.
@@ -166,7 +236,22 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	}
 	opts := ui.Options{Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall, Offline: &prof.Offline,
 		Demo: c.demo(), Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
-		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession}
+		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession, MaintPINHash: c.maintPINHash,
+		Profile: prof, KioskID: c.kioskID}
+	if c.demo() {
+		opts.KioskID = "DEMO"
+	}
+	if c.demo() && opts.MaintPINHash == "" {
+		// The demo's maintenance PIN is known (the help tells it); a real kiosk has none until
+		// staff configure maintenance_pin_hash.
+		if opts.MaintPINHash, err = pin.Hash(demoMaintPIN); err != nil {
+			return ui.Options{}, err
+		}
+		opts.MaintDemoPIN = demoMaintPIN
+	}
+	if opts.Devices, err = b.devices(c); err != nil {
+		return ui.Options{}, err
+	}
 	if c.demo() {
 		now := time.Now()
 		for _, p := range dataset.Personas(now) {
@@ -180,6 +265,29 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	return opts, nil
 }
 
+// demoMaintPIN is the maintenance PIN of demo mode.
+const demoMaintPIN = "000000"
+
+// devices are the kiosk's peripherals. There are no hardware drivers yet: receipts go to files
+// (under the data directory; in demo mode under the demo's temporary directory, removed at
+// exit), and demo mode simulates the camera and the card terminal. A real kiosk without them
+// skips face verification (the operation says so) and offers no card payment.
+func (b *backend) devices(c terminalConfig) (device.Set, error) {
+	set := device.Set{Printer: device.FilePrinter{Dir: filepath.Join(c.data, "receipts")}}
+	if c.demo() {
+		dir, err := b.demoDirectory()
+		if err != nil {
+			return device.Set{}, err
+		}
+		set = device.Set{Face: device.SimFace{Delay: 800 * time.Millisecond}, Card: device.SimCard{Delay: time.Second},
+			Printer: device.FilePrinter{Dir: filepath.Join(dir, "receipts")}}
+	}
+	b.mu.Lock()
+	b.devs = set // the heartbeat reports them
+	b.mu.Unlock()
+	return set, nil
+}
+
 // backend is the world behind the UI: the kiosk's store and sync engine, and in demo mode a
 // central server with demo data on loopback. It is built in a tea.Cmd (Connect) and torn down
 // after the UI has stopped.
@@ -187,6 +295,7 @@ type backend struct {
 	mu      sync.Mutex
 	closers []func() // run in reverse order
 	demoDir string   // demo mode's temporary directory, removed by close
+	devs    device.Set
 }
 
 func (b *backend) onClose(f func()) {
@@ -206,6 +315,23 @@ func (b *backend) close() {
 	}
 }
 
+// demoDirectory returns demo mode's temporary directory, made on first use and removed by
+// close.
+func (b *backend) demoDirectory() (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.demoDir != "" {
+		return b.demoDir, nil
+	}
+	dir, err := os.MkdirTemp("", "kiosk-demo-")
+	if err != nil {
+		return "", err
+	}
+	b.demoDir = dir
+	b.closers = append(b.closers, func() { _ = os.RemoveAll(dir) })
+	return dir, nil
+}
+
 const (
 	demoSeed   = 1
 	demoPeople = 200
@@ -218,14 +344,10 @@ const (
 // directory, loads demo data whose personas match the ones the help lists, enrols this kiosk,
 // and connects the kiosk to it exactly as a real one connects to a real server.
 func (b *backend) connectDemo(ctx context.Context, c terminalConfig, now time.Time, status chan uplink.Status) (ui.Services, error) {
-	dir, err := os.MkdirTemp("", "kiosk-demo-")
+	dir, err := b.demoDirectory()
 	if err != nil {
 		return nil, err
 	}
-	b.mu.Lock()
-	b.demoDir = dir
-	b.mu.Unlock()
-	b.onClose(func() { _ = os.RemoveAll(dir) })
 	demo, err := server.NewDemo(ctx, dir, c.profile, demoSeed, demoPeople, now)
 	if err != nil {
 		return nil, err
@@ -267,7 +389,11 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 	}
 	b.onClose(func() { _ = st.Close() })
 	client := api.NewClient(c.server, c.kioskID, secret, nil)
-	eng := uplink.New(uplink.Config{Store: st, Client: client, OnStatus: latestStatus(status), Version: version})
+	b.mu.Lock()
+	devs := b.devs
+	b.mu.Unlock()
+	eng := uplink.New(uplink.Config{Store: st, Client: client, OnStatus: latestStatus(status), Version: version,
+		Devices: devs.States})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = eng.Run(runCtx); close(done) }()

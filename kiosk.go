@@ -21,10 +21,19 @@ const version = "0.1.0-dev"
 const usage = `kiosk: self-service traffic-violation terminal (交通违法自助处理终端)
 
 Usage:
-  kiosk [--server URL --kiosk-id ID --secret HEX] [--data DIR] [--lang zh|en]
-        [--profile NAME] [--hall NAME] [--idle 90s] [--high-contrast] [--exit-after-session]
-                             start the terminal UI; without --server, demo mode: an in-process
+  kiosk [--config FILE] [--server URL --kiosk-id ID --secret-file FILE] [--data DIR]
+        [--lang zh|en] [--profile NAME] [--hall NAME] [--idle 90s] [--high-contrast]
+        [--exit-after-session]
+                             start the terminal UI; without a server, demo mode: an in-process
                              server with demo data on loopback and a DEMO marker on every screen
+                             (staff maintenance: Ctrl+Alt+M on the welcome screen, demo PIN 000000)
+                             FILE is JSON with the keys server, kiosk_id, secret_file, data, lang,
+                             profile, hall, idle, high_contrast, exit_after_session,
+                             maintenance_pin_hash; flags override it. The secret comes from
+                             --secret-file (a file only its owner may read), or KIOSK_SECRET, or
+                             --secret HEX, which shows it to everyone in the process list
+  kiosk pin-hash             read a maintenance PIN (4-12 digits) from stdin and print its
+                             argon2id hash for the config file's maintenance_pin_hash
   kiosk check [--assets DIR] validate the reference data (profiles, catalogue, texts) and
                              print a summary; DIR replaces the embedded files, to test edits
   kiosk version              print the version
@@ -82,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runSim(args, stdout)
 	case "journal":
 		err = runJournal(args, stdout)
+	case "pin-hash":
+		err = runPinHash(args, os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "kiosk %s\n", version)
 	case "help", "--help", "-h":

@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/device"
+	"github.com/hallkiosk/kiosk/internal/pin"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/service"
 	"github.com/hallkiosk/kiosk/storage"
@@ -64,6 +66,8 @@ type Options struct {
 	// work competes with the renderer for the CPU (the demo's data generation takes a second of
 	// CPU; on a loaded two-core machine it pushed the first frame from 80 ms to over 700 ms).
 	ConnectDelay time.Duration
+	// KioskID is printed on receipts, so staff can trace an operation to the kiosk.
+	KioskID string
 	// Devices are the kiosk's peripherals; a nil member is one the kiosk lacks (no camera: the
 	// face step is skipped and the operation says so; no card terminal: no card option).
 	Devices device.Set
@@ -85,6 +89,12 @@ type Options struct {
 	// ExitAfterSession ends the program when a session ends (timeout or finish), so that the
 	// service manager starts a fresh process and no copy of the session's strings survives.
 	ExitAfterSession bool
+	// MaintPINHash is the staff maintenance PIN as an argon2id PHC hash (internal/pin); ""
+	// leaves maintenance unset: Ctrl+Alt+M then says how to set it up. The failure count and
+	// lock live in the kiosk's store, through the services (see Maintenance).
+	MaintPINHash string
+	// MaintDemoPIN is the demo's maintenance PIN, which the demo help tells; "" outside demo.
+	MaintDemoPIN string
 }
 
 // minIdleWarning is WCAG 2.2.1's floor: a user gets at least 20 seconds to ask for more time.
@@ -114,6 +124,11 @@ func (o *Options) check() error {
 	if o.IdleWarning >= o.IdleTimeout {
 		return errors.New("ui: the idle warning must come before the timeout")
 	}
+	if o.MaintPINHash != "" {
+		if _, err := pin.Parse(o.MaintPINHash); err != nil {
+			return fmt.Errorf("ui: maintenance PIN hash: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -134,6 +149,10 @@ type Common struct {
 	DemoIDs     []DemoIdentity
 	Devices     device.Set
 	Profile     *model.Profile
+	// After delivers msg after d (tea.Tick; tests replace it).
+	After   func(time.Duration, tea.Msg) tea.Cmd
+	Hall    string // the hall's name for receipts
+	KioskID string // this kiosk's id for receipts
 
 	lastRequest uint64
 }

@@ -149,6 +149,9 @@ func (m *Model) helpView() string {
 		s.Text.Render(wrap(c.T(m.screenHelpText()), c.Width)),
 		s.Text.Render(wrap(c.T(txtHelpGeneral), c.Width)),
 	}
+	if c.Demo && m.opts.MaintDemoPIN != "" && m.id == welcomeID {
+		parts = append(parts, s.Text.Render(wrap(c.T(txtHelpMaintDemo, "pin", m.opts.MaintDemoPIN), c.Width)))
+	}
 	out := strings.Join(parts, "\n\n")
 	if c.Demo && len(c.DemoIDs) > 0 {
 		out += "\n\n" + s.Title.Render(c.T(txtHelpDemoIDs))

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +32,8 @@ type fakeService struct {
 	failWith    error
 	lookups     int
 	ended       int
+	seq         int64
+	results     map[int64]*api.OpResult
 }
 
 func newFakeService(t *testing.T) *fakeService {
@@ -63,7 +64,7 @@ func (f *fakeService) Lookup(_ context.Context, id model.IDNumber, file model.Fi
 		Person:     api.Person{IDNumber: string(p.ID), Name: p.Name},
 		Licence:    &api.Licence{FileNumber: string(p.File), Classes: "C1", Status: "A", Issuer: "粤B", FirstIssued: "2015-06-15"},
 		Points:     api.Points{CycleStart: "2026-06-15", CycleEnd: "2027-06-15", Total: 3, FullScore: 12},
-		Vehicles:   []api.Vehicle{{PlateType: "02", PlateNumber: "粤B7Q2M5", Relation: "own", OwnerKind: "personal",
+		Vehicles: []api.Vehicle{{PlateType: "02", PlateNumber: "粤B7Q2M5", Relation: "own", OwnerKind: "personal",
 			OwnerID: string(p.ID), Use: "non_operating"}},
 		Violations: []api.Violation{
 			{ID: "v1", Status: string(model.StatusRecorded), Points: 3, FineFen: 10000, PlateType: "02",
@@ -259,27 +260,70 @@ func (h *harness) identifyFromHere(p dataset.Persona) {
 	}
 }
 
-// The fake answers lookups only; flows that change anything run against the real stack
-// (stack_test.go).
-var errFake = errors.New("the fake service only looks people up")
+// The fake plays the platform for the flows too, in memory and at once: every submitted
+// operation is applied (processing issues one decision per violation), phone orders wait until
+// the staff key marks them paid. Flows against the real server are in stack_test.go.
+func (f *fakeService) Verify(_ context.Context, id model.IDNumber, file model.FileNumber) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.people[id]
+	if !ok || p.File != file {
+		return false, service.ErrNoMatch
+	}
+	return true, nil
+}
 
-func (f *fakeService) Verify(context.Context, model.IDNumber, model.FileNumber) (bool, error) {
-	return false, errFake
+func (f *fakeService) Submit(op api.Op, _ []byte, _ model.Fen) (api.Op, []model.Reason, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failWith != nil {
+		return api.Op{}, nil, f.failWith
+	}
+	f.seq++
+	op.Seq = f.seq
+	if op.ID == "" {
+		op.ID = "fake-op"
+	}
+	res := &api.OpResult{OpID: op.ID, Seq: op.Seq, Outcome: api.OutcomeApplied, AppliedAt: testNow}
+	if op.Process != nil {
+		for i, v := range op.Process.ViolationIDs {
+			res.Decisions = append(res.Decisions, api.Decision{Number: "440305202600000" + string(rune('1'+i%9)) + "01X",
+				ViolationID: v, Points: 3, FineFen: 10000, DueDate: "2026-12-06"})
+		}
+	}
+	if f.results == nil {
+		f.results = map[int64]*api.OpResult{}
+	}
+	f.results[op.Seq] = res
+	return op, nil, nil
 }
-func (f *fakeService) Submit(api.Op, []byte, model.Fen) (api.Op, []model.Reason, error) {
-	return api.Op{}, nil, errFake
+
+func (f *fakeService) Await(_ context.Context, seq int64) (*api.OpResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.results[seq], nil
 }
-func (f *fakeService) Await(context.Context, int64) (*api.OpResult, error) { return nil, errFake }
+
 func (f *fakeService) Unconfirmed(model.IDNumber) ([]storage.Entry, error) { return nil, nil }
-func (f *fakeService) CreatePayOrder(context.Context, api.PayOrderRequest) (api.PayOrder, error) {
-	return api.PayOrder{}, errFake
+
+func (f *fakeService) CreatePayOrder(_ context.Context, req api.PayOrderRequest) (api.PayOrder, error) {
+	var amount int64
+	for _, it := range req.Items {
+		amount += it.FineFen + it.LateFeeFen
+	}
+	return api.PayOrder{OrderID: req.OrderID, Status: api.PayOrderWaiting, AmountFen: amount, Items: req.Items,
+		QR: "HKPAY:FAKE0001", ExpiresAt: testNow.Add(15 * time.Minute)}, nil
 }
-func (f *fakeService) PayOrder(context.Context, string) (api.PayOrder, error) {
-	return api.PayOrder{}, errFake
+
+func (f *fakeService) PayOrder(_ context.Context, id string) (api.PayOrder, error) {
+	return api.PayOrder{OrderID: id, Status: api.PayOrderWaiting, QR: "HKPAY:FAKE0001"}, nil
 }
-func (f *fakeService) CancelPayOrder(context.Context, string) (api.PayOrder, error) {
-	return api.PayOrder{}, errFake
+
+func (f *fakeService) CancelPayOrder(_ context.Context, id string) (api.PayOrder, error) {
+	return api.PayOrder{OrderID: id, Status: api.PayOrderCancelled}, nil
 }
-func (f *fakeService) SimulatePaid(context.Context, string) (api.PayOrder, error) {
-	return api.PayOrder{}, errFake
+
+func (f *fakeService) SimulatePaid(_ context.Context, id string) (api.PayOrder, error) {
+	at := testNow
+	return api.PayOrder{OrderID: id, Status: api.PayOrderPaid, PaidAt: &at, Reference: "SIMQR-FAKE"}, nil
 }

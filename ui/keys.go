@@ -18,6 +18,7 @@ type KeyMap struct {
 	X        key.Binding // the X of an ID number's check character
 	Start    key.Binding // "1" on the welcome screen, shown in the key line
 	Finish   key.Binding // "0": end the session
+	Agree    key.Binding // "1" on a review screen: I confirm, submit
 	Up       key.Binding // move the highlight
 	Down     key.Binding
 	PageUp   key.Binding // a page of a list (keypad "-" too)
@@ -50,15 +51,18 @@ func DefaultKeyMap() KeyMap {
 		Confirm:  b("Enter", txtKeyConfirm, "enter"),
 		Delete:   b("Backspace", txtKeyDelete, "backspace"),
 		// Keypad "*" types X too: a numeric keypad has no letters (kiosk.md section 2).
-		X:         b("X", txtKeyX, "x", "X", "*", "mul"),
-		Start:     b("1", txtKeyStart, "1"),
-		Finish:    b("0", txtKeyFinish, "0"),
-		Up:        b("Up", txtKeyUp, "up"),
-		Down:      b("Down", txtKeyDown, "down"),
-		PageUp:    b("PgUp", txtKeyPageUp, "pgup", "-", "kpminus"),
-		PageDown:  b("PgDn", txtKeyPageDown, "pgdown", "+", "kpplus"),
-		Toggle:    b("Space", txtKeyToggle, "space", ".", "kpdecimal"),
-		Maint:     key.NewBinding(key.WithKeys("ctrl+alt+m")),
+		X:        b("X", txtKeyX, "x", "X", "*", "mul"),
+		Start:    b("1", txtKeyStart, "1"),
+		Finish:   b("0", txtKeyFinish, "0"),
+		Agree:    b("1", txtKeyAgree, "1"),
+		Up:       b("Up", txtKeyUp, "up"),
+		Down:     b("Down", txtKeyDown, "down"),
+		PageUp:   b("PgUp", txtKeyPageUp, "pgup", "-", "kpminus"),
+		PageDown: b("PgDn", txtKeyPageDown, "pgdown", "+", "kpplus"),
+		Toggle:   b("Space", txtKeyToggle, "space", ".", "kpdecimal"),
+		// A plain terminal sends Ctrl+Alt+M as ESC CR, which arrives as alt+enter; terminals
+		// with the extended keyboard protocols (foot, kitty) report ctrl+alt+m.
+		Maint:     key.NewBinding(key.WithKeys("ctrl+alt+m", "alt+enter")),
 		DemoPaid:  b("F9", txtKeyDemoPaid, "f9"),
 		Swallowed: key.NewBinding(key.WithKeys("ctrl+c", "ctrl+z", "ctrl+\\")),
 		DemoQuit:  key.NewBinding(key.WithKeys("ctrl+alt+q")),

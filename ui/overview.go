@@ -142,7 +142,7 @@ func (o *overview) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case '2':
 		return navigate(navSession{id: payID, build: func(c *Common, s *session) Screen { return newPay(c, s, nil) }})
 	case '3':
-		return nil // TODO(vehicles): wired when the vehicles screen lands
+		return navigate(navSession{id: vehiclesID, build: func(c *Common, s *session) Screen { return newVehicles(c, s) }})
 	case '4':
 		return navigate(navSession{id: pendingID, build: func(c *Common, s *session) Screen { return newPending(c, s) }})
 	}

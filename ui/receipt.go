@@ -18,6 +18,9 @@ type Receipt struct {
 	Name    string        // the person's name, masked when rendered
 	ID      model.IDNumber
 	Items   []ReceiptItem
+	// Order is a phone payment's order, paid (the platform recorded the payment itself; there
+	// is no kiosk operation). nil for receipts of operations.
+	Order *api.PayOrder
 }
 
 // ReceiptItem is one violation on a receipt.
@@ -33,41 +36,57 @@ type ReceiptItem struct {
 // RenderReceipt lays a receipt out as plain text lines in the session's language. A receipt of
 // an operation the server has not confirmed says so, with the operation id, which is what staff
 // and the platform use to trace it.
-func (c *Common) RenderReceipt(r Receipt) string {
+func (c *Common) RenderReceipt(r Receipt) string { return c.renderReceiptIn(c.Lang, r) }
+
+// renderReceiptIn renders in lang without reading the session's language, so that it may run
+// in a command off the event loop.
+func (c *Common) renderReceiptIn(lang model.Lang, r Receipt) string {
+	T := func(k textKey, kv ...string) string { return c.Texts.Get(lang, k, kv...) }
 	money := func(f model.Fen) string {
-		if c.Lang == model.EN {
+		if lang == model.EN {
 			return f.String()
 		}
 		return f.YuanText()
 	}
 	title := txtReceiptProcess
-	if r.Op.Type == api.OpPay {
+	if r.Op.Type == api.OpPay || r.Order != nil {
 		title = txtReceiptPay
 	}
-	lines := []string{c.T(title), c.T(txtReceiptHall, "hall", r.Hall),
-		c.T(txtReceiptTime, "time", r.Op.At.In(model.ChinaZone()).Format("2006-01-02 15:04")),
-		c.T(txtReceiptPerson, "name", maskedName(r.Name), "id", r.ID.Masked()), ""}
+	at := r.Op.At
+	if r.Order != nil && r.Order.PaidAt != nil {
+		at = *r.Order.PaidAt
+	}
+	lines := []string{T(title), T(txtReceiptHall, "hall", r.Hall),
+		T(txtReceiptTime, "time", at.In(model.ChinaZone()).Format("2006-01-02 15:04")),
+		T(txtReceiptPerson, "name", maskedName(r.Name), "id", r.ID.Masked()), ""}
 	var total model.Fen
 	for _, it := range r.Items {
-		lines = append(lines, c.T(txtReceiptItem, "plate", it.Plate.Masked(), "code", string(it.Code),
+		lines = append(lines, T(txtReceiptItem, "plate", it.Plate.Masked(), "code", string(it.Code),
 			"points", strconv.Itoa(it.Points), "amount", money(it.Fine+it.LateFee)))
 		total += it.Fine + it.LateFee
 	}
-	lines = append(lines, c.T(txtReceiptTotal, "amount", money(total)), "")
-	lines = append(lines, c.receiptStatus(r)...)
-	return strings.Join(append(lines, c.T(txtReceiptOpID, "op", r.Op.ID, "kiosk", r.KioskID)), "\n")
+	lines = append(lines, T(txtReceiptTotal, "amount", money(total)), "")
+	if r.Order != nil {
+		lines = append(lines, T(txtReceiptPaidQR, "reference", r.Order.Reference))
+		return strings.Join(append(lines, T(txtReceiptOrder, "order", r.Order.OrderID, "kiosk", r.KioskID)), "\n")
+	}
+	lines = append(lines, receiptStatus(T, r)...)
+	return strings.Join(append(lines, T(txtReceiptOpID, "op", r.Op.ID, "kiosk", r.KioskID)), "\n")
 }
 
-func (c *Common) receiptStatus(r Receipt) []string {
+func receiptStatus(T func(textKey, ...string) string, r Receipt) []string {
 	switch {
 	case r.Result == nil:
-		return []string{c.T(txtReceiptPending)}
+		return []string{T(txtReceiptPending)}
 	case r.Result.Outcome == api.OutcomeRejected:
-		return []string{c.T(txtReceiptRejected)}
+		return []string{T(txtReceiptRejected)}
 	}
-	out := []string{c.T(txtReceiptConfirmed, "time", r.Result.AppliedAt.In(model.ChinaZone()).Format("2006-01-02 15:04"))}
+	out := []string{T(txtReceiptConfirmed, "time", r.Result.AppliedAt.In(model.ChinaZone()).Format("2006-01-02 15:04"))}
 	for _, d := range r.Result.Decisions {
-		out = append(out, c.T(txtReceiptDecision, "number", d.Number, "due", d.DueDate))
+		out = append(out, T(txtReceiptDecision, "number", d.Number, "due", d.DueDate))
+	}
+	if r.Op.Pay != nil {
+		out = append(out, T(txtReceiptPaidCard, "reference", r.Op.Pay.Reference))
 	}
 	return out
 }

@@ -60,6 +60,7 @@ func New(opts Options) (*Model, error) {
 		Lang: opts.Lang, Styles: NewStyles(opts.HighContrast), Keys: DefaultKeyMap(),
 		Texts: opts.Texts, Reasons: opts.Reasons, Now: opts.Now, IdleTimeout: opts.IdleTimeout,
 		Demo: opts.Demo, DemoIDs: opts.DemoIDs, Devices: opts.Devices, Profile: opts.Profile,
+		Hall: opts.Hall, KioskID: opts.KioskID, After: opts.After,
 	}
 	m := &Model{opts: opts, c: c, termW: 80, termH: 24}
 	m.show(welcomeID, newWelcome(c, opts.Hall))
@@ -178,6 +179,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil // the key answered "are you still there?" and does nothing else
 	}
 	switch {
+	case m.id == welcomeID && key.Matches(msg, k.Maint):
+		// Only from the welcome screen: no session's data can be reached from maintenance.
+		return m.show(maintID, newMaint(m.c, m.opts.MaintPINHash))
 	case key.Matches(msg, k.Lang):
 		m.toggleLang()
 		return nil

@@ -1,0 +1,677 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/device"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// pay is the payment flow: choose the decided fines to pay (late fees included up to today),
+// then how: by phone with a QR code (the platform records the payment when the channel
+// confirms it; the kiosk polls), by bank card through the card terminal (the kiosk records the
+// payment as an operation, so it works offline too), or later (the due date and the late-fee
+// rule are stated). A receipt ends it.
+type pay struct {
+	c    *Common
+	s    *session
+	w, h int
+	lang model.Lang
+	only []string // violation ids to preselect (just decided); nil selects every payable one
+
+	phase    payPhase
+	cands    []int
+	list     *itemList
+	selected map[int]bool
+	prob     *problem
+	pending  uint64
+
+	order         api.PayOrder // the phone payment's order
+	qr            string       // its code, drawn once
+	polling       bool
+	sub           submitted // the card payment's operation
+	receipt       string    // the receipt as shown and printed
+	printed       string
+	printErr      bool
+	confirmCancel bool // Esc was pressed on the QR screen once: a second Esc gives the order up
+}
+
+type payPhase int
+
+const (
+	payLoading payPhase = iota // the record is being refreshed after processing
+	paySelect
+	payMethod
+	payQR
+	payCard
+	payLater
+	payDone
+)
+
+type (
+	payRefreshedMsg struct {
+		req    uint64
+		looked service.Looked
+		err    error
+	}
+	orderMsg struct {
+		req   uint64
+		order api.PayOrder
+		err   error
+	}
+	pollMsg   struct{ req uint64 }
+	chargeMsg struct {
+		req uint64
+		sub submitted
+		err error // the card terminal's error (declined, no answer)
+	}
+)
+
+// pollEvery is how often the QR screen asks the platform whether the order was paid.
+const pollEvery = 2 * time.Second
+
+func newPay(c *Common, s *session, only []string) *pay {
+	p := &pay{c: c, s: s, lang: c.Lang, only: only, phase: paySelect}
+	if s.stale {
+		p.phase = payLoading
+		return p
+	}
+	p.build()
+	return p
+}
+
+func (p *pay) build() {
+	p.cands, p.selected = nil, map[int]bool{}
+	want := map[string]bool{}
+	for _, id := range p.only {
+		want[id] = true
+	}
+	for i, it := range p.s.judged.items {
+		if it.payable {
+			if p.only == nil || want[it.wire.ID] {
+				p.selected[len(p.cands)] = true
+			}
+			p.cands = append(p.cands, i)
+		}
+	}
+	groupOf := make([]int, len(p.cands))
+	for k, i := range p.cands {
+		groupOf[k] = p.s.judged.items[i].group
+	}
+	p.list = newItemList(len(p.cands), groupOf, true, p.renderItem,
+		func(g, w int) string { return vehicleHeading(p.c, p.s.judged.groups[g], w) })
+}
+
+func (p *pay) Init() tea.Cmd {
+	if p.phase != payLoading || p.c.Services == nil {
+		return nil
+	}
+	p.pending = p.c.newRequest()
+	req, svc, id, file := p.pending, p.c.Services, p.s.id, p.s.file
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		defer cancel()
+		l, err := svc.Lookup(ctx, id, file)
+		return payRefreshedMsg{req: req, looked: l, err: err}
+	}
+}
+
+func (p *pay) SetSize(w, h int)  { p.w, p.h = w, h }
+func (p *pay) HelpText() textKey { return txtHelpPay }
+
+// Timeout is longer while a payment is under way: a phone payment takes a while, and wiping
+// the screen then would leave the person without a receipt.
+func (p *pay) Timeout() time.Duration {
+	if p.phase == payQR || p.phase == payCard {
+		return max(p.c.IdleTimeout, 3*time.Minute)
+	}
+	return p.c.IdleTimeout
+}
+
+func (p *pay) Help() []key.Binding {
+	k := p.c.Keys
+	switch p.phase {
+	case paySelect:
+		return []key.Binding{k.Up, k.Down, k.Toggle, k.Confirm, k.Back}
+	case payQR:
+		if p.c.Demo {
+			return []key.Binding{k.DemoPaid, k.Back}
+		}
+		return []key.Binding{k.Back}
+	case payDone:
+		return []key.Binding{k.Finish}
+	}
+	return []key.Binding{k.Back}
+}
+
+func (p *pay) chosen() []judged {
+	var out []judged
+	for k, i := range p.cands {
+		if p.selected[k] {
+			out = append(out, p.s.judged.items[i])
+		}
+	}
+	return out
+}
+
+func (p *pay) total() model.Fen {
+	var t model.Fen
+	for _, it := range p.chosen() {
+		t += it.due.Total()
+	}
+	return t
+}
+
+func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return p, p.onKey(msg)
+	case payRefreshedMsg:
+		if msg.req != p.pending {
+			return p, nil
+		}
+		p.pending = 0
+		if msg.err == nil {
+			p.s.update(p.c, msg.looked)
+		} else {
+			p.prob = &problem{text: txtOverviewRefreshFailed}
+		}
+		p.phase = paySelect
+		p.build()
+	case orderMsg:
+		if msg.req != p.pending {
+			return p, nil
+		}
+		p.pending = 0
+		return p, p.onOrder(msg)
+	case pollMsg:
+		if msg.req != p.pending || p.phase != payQR {
+			return p, nil
+		}
+		return p, p.poll()
+	case chargeMsg:
+		if msg.req != p.pending {
+			return p, nil
+		}
+		p.pending = 0
+		return p, p.onCharge(msg)
+	case printedMsg:
+		if msg.req == p.pending {
+			p.pending = 0
+			p.printed, p.printErr = msg.where, msg.err != nil
+		}
+	}
+	return p, nil
+}
+
+func (p *pay) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.Keys
+	switch p.phase {
+	case paySelect:
+		return p.onSelectKey(msg)
+	case payMethod:
+		return p.onMethodKey(msg)
+	case payQR:
+		switch {
+		case p.c.Demo && key.Matches(msg, k.DemoPaid):
+			return p.orderCall(p.c.Services.SimulatePaid)
+		case key.Matches(msg, k.Back):
+			if !p.confirmCancel {
+				p.confirmCancel = true
+				return nil
+			}
+			p.confirmCancel = false
+			return p.orderCall(p.c.Services.CancelPayOrder)
+		case key.Matches(msg, k.Confirm):
+			p.confirmCancel = false
+		}
+	case payLater:
+		if key.Matches(msg, k.Back) {
+			p.phase = payMethod
+		} else if d, ok := digit(msg); ok && d == '0' {
+			return navigate(navWelcome{})
+		}
+	case payDone:
+		d, ok := digit(msg)
+		switch {
+		case ok && d == '0':
+			return navigate(navWelcome{})
+		case ok && d == '2', key.Matches(msg, k.Back):
+			return navigate(navOverview{})
+		}
+	case payCard:
+		// The card terminal has the person's attention; nothing here until it answers.
+	}
+	return nil
+}
+
+func (p *pay) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.Keys
+	h := p.listHeight()
+	switch {
+	case key.Matches(msg, k.Up):
+		p.list.move(-1)
+	case key.Matches(msg, k.Down):
+		p.list.move(1)
+	case key.Matches(msg, k.PageUp):
+		p.list.page(-1, h)
+	case key.Matches(msg, k.PageDown):
+		p.list.page(1, h)
+	case key.Matches(msg, k.Toggle):
+		p.toggle(p.list.cursor)
+	case key.Matches(msg, k.Back):
+		return navigate(navOverview{})
+	case key.Matches(msg, k.Confirm):
+		if len(p.chosen()) == 0 {
+			p.prob = &problem{text: txtPayNothingSelected}
+			return nil
+		}
+		p.prob, p.phase = nil, payMethod
+	default:
+		if d, ok := digit(msg); ok && d >= '1' && d <= '9' {
+			if kk := p.firstVisible() + int(d-'1'); kk < len(p.cands) {
+				p.list.move(kk - p.list.cursor)
+				p.toggle(kk)
+			}
+		}
+	}
+	return nil
+}
+
+func (p *pay) firstVisible() int {
+	for k := range p.cands {
+		if first, _ := p.list.span(k); first >= p.list.top {
+			return k
+		}
+	}
+	return 0
+}
+
+func (p *pay) toggle(k int) {
+	if k < 0 || k >= len(p.cands) {
+		return
+	}
+	p.prob = nil
+	p.selected[k] = !p.selected[k]
+	if !p.selected[k] {
+		delete(p.selected, k)
+	}
+	p.list.redraw(k)
+}
+
+func (p *pay) onMethodKey(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, p.c.Keys.Back) {
+		p.phase, p.prob = paySelect, nil
+		return nil
+	}
+	d, ok := digit(msg)
+	if !ok {
+		return nil
+	}
+	p.prob = nil
+	switch d {
+	case '1':
+		return p.startQR()
+	case '2':
+		if p.c.Devices.Card == nil {
+			p.prob = &problem{text: txtPayNoCard}
+			return nil
+		}
+		return p.startCard()
+	case '3':
+		p.phase = payLater
+	}
+	return nil
+}
+
+func (p *pay) items() []api.PayItem {
+	var out []api.PayItem
+	for _, it := range p.chosen() {
+		out = append(out, api.PayItem{ViolationID: it.wire.ID, FineFen: int64(it.due.Fine), LateFeeFen: int64(it.due.LateFee)})
+	}
+	return out
+}
+
+// startQR asks the platform for a payment order. It needs the network; offline the person is
+// told so and offered the card or later.
+func (p *pay) startQR() tea.Cmd {
+	req := api.PayOrderRequest{OrderID: uplink.NewOpID(), PayerID: string(p.s.id), Items: p.items()}
+	p.phase, p.order, p.qr, p.confirmCancel = payQR, api.PayOrder{OrderID: req.OrderID}, "", false
+	p.pending = p.c.newRequest()
+	id, svc := p.pending, p.c.Services
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		defer cancel()
+		o, err := svc.CreatePayOrder(ctx, req)
+		return orderMsg{req: id, order: o, err: err}
+	}
+}
+
+// orderCall runs a call on the current order (simulate paid, cancel) and delivers the answer.
+func (p *pay) orderCall(call func(context.Context, string) (api.PayOrder, error)) tea.Cmd {
+	p.pending = p.c.newRequest()
+	id, order := p.pending, p.order.OrderID
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		defer cancel()
+		o, err := call(ctx, order)
+		return orderMsg{req: id, order: o, err: err}
+	}
+}
+
+func (p *pay) poll() tea.Cmd {
+	return p.orderCall(p.c.Services.PayOrder)
+}
+
+func (p *pay) onOrder(msg orderMsg) tea.Cmd {
+	if msg.err != nil {
+		if p.order.Status == api.PayOrderWaiting {
+			// A poll failed (the network blinked): keep the code up and ask again.
+			p.pending = p.c.newRequest()
+			return p.c.After(pollEvery, pollMsg{req: p.pending})
+		}
+		p.phase = payMethod
+		p.prob = &problem{text: txtPayQRNeedsNetwork}
+		if !errors.Is(msg.err, service.ErrUnreachable) {
+			p.prob = &problem{text: txtPayQRFailed}
+		}
+		return nil
+	}
+	p.order = msg.order
+	switch msg.order.Status {
+	case api.PayOrderWaiting:
+		if p.qr == "" {
+			qr, err := qrBlock(msg.order.QR)
+			if err != nil {
+				p.phase, p.prob = payMethod, &problem{text: txtPayQRFailed}
+				return nil
+			}
+			p.qr = qr
+		}
+		p.pending = p.c.newRequest()
+		return p.c.After(pollEvery, pollMsg{req: p.pending})
+	case api.PayOrderPaid:
+		p.s.stale = true
+		rec := p.baseReceipt()
+		rec.Order = &p.order
+		return p.finish(rec)
+	case api.PayOrderRefused:
+		p.phase = payMethod
+		if len(msg.order.Reasons) > 0 {
+			r := msg.order.Reasons[0].Model()
+			p.prob = &problem{reason: &r}
+		} else {
+			p.prob = &problem{text: txtPayQRFailed}
+		}
+	case api.PayOrderExpired:
+		p.phase, p.prob = payMethod, &problem{text: txtPayQRExpired}
+	case api.PayOrderCancelled:
+		p.phase = payMethod
+	}
+	return nil
+}
+
+// startCard charges the card, then records the payment as an operation: the money was taken,
+// so it is a fact the platform records whatever happens (and refunds what was not owed).
+func (p *pay) startCard() tea.Cmd {
+	p.phase = payCard
+	p.pending = p.c.newRequest()
+	total, items := p.total(), p.items()
+	card := p.c.Devices.Card
+	op := api.Op{Type: api.OpPay, At: p.c.Now(), Pay: &api.PayOp{PayerID: string(p.s.id), Method: "card", Items: items}}
+	op.ID = uplink.NewOpID()
+	rec := p.baseReceipt()
+	rec.Op = op
+	c, id := p.c, p.pending
+	svc := c.Services
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		ref, err := card.Charge(ctx, total, op.ID)
+		if err != nil {
+			return chargeMsg{req: id, err: err}
+		}
+		op.Pay.Reference = ref
+		rec.Op = op
+		queued, refused, err := svc.Submit(op, []byte(ref), total)
+		sub := submitted{op: queued, refused: refused, err: err}
+		if err == nil && len(refused) == 0 {
+			actx, acancel := context.WithTimeout(context.Background(), awaitFor)
+			defer acancel()
+			sub.result, sub.err = svc.Await(actx, queued.Seq)
+		}
+		rec.Op, rec.Result = queued, sub.result
+		sub.receipt = rec
+		return chargeMsg{req: id, sub: sub}
+	}
+}
+
+func (p *pay) onCharge(msg chargeMsg) tea.Cmd {
+	switch {
+	case errors.Is(msg.err, device.ErrDeclined):
+		p.phase, p.prob = payMethod, &problem{text: txtPayCardDeclined}
+		return nil
+	case msg.err != nil:
+		p.phase, p.prob = payMethod, &problem{text: txtPayCardFailed}
+		return nil
+	}
+	p.sub = msg.sub
+	if msg.sub.err != nil || len(msg.sub.refused) > 0 {
+		// The card was charged but the kiosk could not record it: staff must know now.
+		p.phase, p.prob = payMethod, &problem{text: txtPayCardNotRecorded}
+		return nil
+	}
+	p.s.stale = true
+	return p.finish(msg.sub.receipt)
+}
+
+func (p *pay) baseReceipt() Receipt {
+	rec := Receipt{Hall: p.c.Hall, KioskID: p.c.KioskID, Name: p.s.lookup.Person.Name, ID: p.s.id}
+	for _, it := range p.chosen() {
+		rec.Items = append(rec.Items, ReceiptItem{ViolationID: it.wire.ID, Plate: it.v.Plate, Code: it.v.Code,
+			Points: it.v.Points, Fine: it.due.Fine, LateFee: it.due.LateFee})
+	}
+	return rec
+}
+
+// finish shows the receipt and prints it.
+func (p *pay) finish(rec Receipt) tea.Cmd {
+	p.phase, p.prob = payDone, nil
+	p.receipt = p.c.RenderReceipt(rec)
+	p.pending = p.c.newRequest()
+	return printCmd(p.c, p.pending, rec)
+}
+
+func (p *pay) listHeight() int { return max(p.h-5, 3) }
+
+func (p *pay) renderItem(k, w int, cursor bool) []string {
+	st := p.c.Styles
+	it := p.s.judged.items[p.cands[k]]
+	box := "[ ]"
+	if p.selected[k] {
+		box = "[x]"
+	}
+	mark := "  "
+	if cursor {
+		mark = "> "
+	}
+	line := violationLine(p.c, it, mark+box+" ", w)
+	if cursor {
+		line = st.FieldActive.Render(line)
+	}
+	return append([]string{line}, verdictLines(p.c, it, "       ", w)...)
+}
+
+func (p *pay) header(sub textKey) string {
+	return stepLine(p.c, 4, txtStepPay) + "  " + p.c.Styles.Label.Render(p.c.T(sub))
+}
+
+func (p *pay) View() string {
+	if p.lang != p.c.Lang && p.list != nil {
+		p.lang = p.c.Lang
+		p.list.invalidate()
+	}
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	switch p.phase {
+	case payLoading:
+		return p.header(txtPayStepSelect) + "\n\n" + st.Placeholder.Render(c.T(txtOverviewRefreshing))
+	case payMethod:
+		return p.methodView()
+	case payQR:
+		return p.qrView()
+	case payCard:
+		out := []string{p.header(txtPayStepCard), ""}
+		if card := c.Devices.Card; card != nil && card.Info().Simulated {
+			out = append(out, st.Demo.Render(" "+c.T(txtSimulatedDevice)+" "))
+		}
+		out = append(out, st.Value.Render(wrap(c.T(txtPayCardInsert, "amount", c.Money(p.total())), w)))
+		return strings.Join(out, "\n")
+	case payLater:
+		return p.laterView()
+	case payDone:
+		return p.doneView()
+	}
+	out := []string{p.header(txtPayStepSelect)}
+	if len(p.cands) == 0 {
+		out = append(out, "", st.Text.Render(wrap(c.T(txtPayNone), w)))
+		if p.prob != nil {
+			out = append(out, problemBlock(c, p.prob, w, 2)...)
+		}
+		return strings.Join(out, "\n")
+	}
+	h := p.listHeight()
+	body := strings.Split(p.list.view(w, h), "\n")
+	for len(body) < h {
+		body = append(body, "")
+	}
+	out = append(out, body...)
+	out = append(out, st.Value.Render(fit(c.T(txtPayTotal, "n", strconv.Itoa(len(p.chosen())), "amount", c.Money(p.total())), w)))
+	if p.prob != nil {
+		out = append(out, problemBlock(c, p.prob, w, 2)...)
+	} else {
+		out = append(out, st.Text.Render(fit(c.T(txtPayNextHint), w)))
+	}
+	return strings.Join(out, "\n")
+}
+
+func (p *pay) methodView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	out := []string{p.header(txtPayStepMethod), "",
+		st.Value.Render(c.T(txtPayTotal, "n", strconv.Itoa(len(p.chosen())), "amount", c.Money(p.total()))), ""}
+	opt := func(n string, text textKey) string {
+		return st.Option.Render("["+n+"]") + " " + st.Text.Render(c.T(text))
+	}
+	out = append(out, opt("1", txtPayByQR))
+	if c.Devices.Card != nil {
+		out = append(out, opt("2", txtPayByCard))
+	}
+	out = append(out, opt("3", txtPayLater), "")
+	if p.prob != nil {
+		out = append(out, problemBlock(c, p.prob, w, 3)...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// qrView puts the code at the left and the amount, the order and what to do at the right, or
+// the text under the code when the screen is too narrow for both.
+func (p *pay) qrView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	head := p.header(txtPayStepQR)
+	if p.qr == "" {
+		return head + "\n\n" + st.Value.Render(c.T(txtPayQRCreating))
+	}
+	var text []string
+	text = append(text, st.Value.Render(c.T(txtPayQRAmount, "amount", c.Money(model.Fen(p.order.AmountFen)))))
+	text = append(text, st.Text.Render(c.T(txtPayQROrder, "order", shortOrder(p.order.OrderID))))
+	text = append(text, st.Text.Render(c.T(txtPayQRExpires, "time", p.order.ExpiresAt.In(model.ChinaZone()).Format("15:04"))))
+	text = append(text, "")
+	qrW := ansi.StringWidth(strings.SplitN(p.qr, "\n", 2)[0])
+	side := w - qrW - 3
+	for _, l := range strings.Split(wrap(c.T(txtPayQRScan), max(side, 20)), "\n") {
+		text = append(text, st.Text.Render(l))
+	}
+	text = append(text, "", st.Placeholder.Render(c.T(txtPayQRWaiting)))
+	if p.confirmCancel {
+		text = append(text, "")
+		for _, l := range strings.Split(wrap(c.T(txtPayQRCancelConfirm), max(side, 20)), "\n") {
+			text = append(text, st.Error.Render(l))
+		}
+	}
+	if c.Demo {
+		text = append(text, "", st.Demo.Render(" "+c.T(txtPayQRDemo)+" "))
+	}
+	qrLines := strings.Split(p.qr, "\n")
+	if side < 24 {
+		return head + "\n" + p.qr + "\n" + strings.Join(text, "\n")
+	}
+	out := []string{head}
+	for i := 0; i < max(len(qrLines), len(text)); i++ {
+		l := strings.Repeat(" ", qrW)
+		if i < len(qrLines) {
+			l = qrLines[i]
+		}
+		if i < len(text) {
+			l += "   " + text[i]
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// shortOrder is the order id as a person reads it to staff: its first 8 characters.
+func shortOrder(id string) string {
+	if len(id) > 8 {
+		return strings.ToUpper(id[:8])
+	}
+	return strings.ToUpper(id)
+}
+
+func (p *pay) laterView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	out := []string{p.header(txtPayStepLater), ""}
+	for _, it := range p.chosen() {
+		out = append(out, "  "+c.T(txtPayLaterItem, "plate", string(it.v.Plate.Number), "amount", c.Money(it.due.Total()),
+			"due", it.due.Due.String()))
+	}
+	out = append(out, "", st.Text.Render(wrap(c.T(txtPayLaterRule), w)), "",
+		st.Option.Render("[0]")+" "+st.Text.Render(c.T(txtMenuFinish)))
+	return strings.Join(out, "\n")
+}
+
+func (p *pay) doneView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	out := []string{p.header(txtPayStepDone)}
+	if p.sub.op.ID != "" && p.sub.result == nil {
+		out = append(out, st.Value.Render(wrap(c.T(txtSubmitPending, "op", p.sub.op.ID), w)))
+	} else {
+		out = append(out, st.Value.Render(c.T(txtPayDone)))
+	}
+	room := max(p.h-5, 3)
+	rl := strings.Split(p.receipt, "\n")
+	if len(rl) > room {
+		rl = rl[:room]
+	}
+	for _, l := range rl {
+		out = append(out, "  "+st.Text.Render(ansi.Truncate(l, w-2, "")))
+	}
+	switch {
+	case p.printErr:
+		out = append(out, st.Error.Render(c.T(txtReceiptPrintFailed)))
+	case p.printed != "":
+		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
+	}
+	out = append(out, strings.Join([]string{st.Option.Render("[2]") + " " + st.Text.Render(c.T(txtBackToRecords)),
+		st.Option.Render("[0]") + " " + st.Text.Render(c.T(txtMenuFinish))}, "  "))
+	return strings.Join(out, "\n")
+}

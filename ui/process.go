@@ -1,0 +1,706 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// process is the flow that takes violations onto the driver's own licence: select (with a
+// running forecast of points and fines, and the refusal of any selection that would reach the
+// full score), the owner's verification where the rules ask for it, the driver's face, a review
+// with the legal notice, and the platform's answer with decision numbers.
+type process struct {
+	c    *Common
+	s    *session
+	w, h int
+	lang model.Lang
+
+	phase    processPhase
+	cands    []int // indices into the judgement's items: the undecided violations
+	list     *itemList
+	selected map[int]bool // by position in cands
+	sel      model.Selection
+	prob     *problem
+
+	owners   []ownerCheck // owners who must verify, in order
+	owner    int          // the one verifying now
+	entry    personEntry
+	faceOK   bool
+	pending  uint64 // the request waited for
+	outcome  submitted
+	printed  string // where the receipt went
+	printErr bool
+}
+
+type processPhase int
+
+const (
+	procSelect processPhase = iota
+	procOwner
+	procFace
+	procConfirm
+	procSubmit
+	procResult
+)
+
+// ownerCheck is a vehicle owner who must verify at the kiosk before its violations are
+// processed on someone else's licence (rule 9).
+type ownerCheck struct {
+	id       model.IDNumber
+	plate    model.Plate
+	verified bool
+}
+
+// submitted is what came of queuing an operation: refused by the offline policy (reasons),
+// queued and answered, or queued and still pending.
+type submitted struct {
+	op      api.Op
+	refused []model.Reason
+	result  *api.OpResult
+	err     error
+	receipt Receipt
+}
+
+type (
+	processFaceMsg struct {
+		req uint64
+		ok  bool
+		err error
+	}
+	ownerVerifiedMsg struct {
+		req uint64
+		ok  bool
+		err error
+	}
+	submittedMsg struct {
+		req uint64
+		sub submitted
+	}
+	printedMsg struct {
+		req   uint64
+		where string
+		err   error
+	}
+)
+
+// awaitFor is how long a screen waits for the platform's answer before it says "pending
+// confirmation" and lets the person go on.
+const awaitFor = 8 * time.Second
+
+func newProcess(c *Common, s *session) *process {
+	p := &process{c: c, s: s, lang: c.Lang, selected: map[int]bool{}}
+	for i, it := range s.judged.items {
+		if it.v.Status == model.StatusRecorded {
+			p.cands = append(p.cands, i)
+		}
+	}
+	groupOf := make([]int, len(p.cands))
+	for k, i := range p.cands {
+		groupOf[k] = s.judged.items[i].group
+	}
+	p.list = newItemList(len(p.cands), groupOf, true, p.renderItem,
+		func(g, w int) string { return vehicleHeading(c, s.judged.groups[g], w) })
+	p.evaluate()
+	return p
+}
+
+func (p *process) Init() tea.Cmd          { return nil }
+func (p *process) SetSize(w, h int)       { p.w, p.h = w, h }
+func (p *process) Timeout() time.Duration { return p.c.IdleTimeout }
+func (p *process) HelpText() textKey      { return txtHelpProcess }
+
+func (p *process) Help() []key.Binding {
+	k := p.c.Keys
+	switch p.phase {
+	case procSelect:
+		return []key.Binding{k.Up, k.Down, k.Toggle, k.Confirm, k.Back}
+	case procOwner:
+		return p.entry.Help()
+	case procConfirm:
+		return []key.Binding{k.Agree, k.Back}
+	case procResult:
+		return []key.Binding{k.Finish}
+	}
+	return []key.Binding{k.Back}
+}
+
+// chosen lists the selected violations in list order.
+func (p *process) chosen() []judged {
+	var out []judged
+	for k, i := range p.cands {
+		if p.selected[k] {
+			out = append(out, p.s.judged.items[i])
+		}
+	}
+	return out
+}
+
+func (p *process) evaluate() {
+	if p.s.judged.eval == nil {
+		p.sel = model.Selection{}
+		return
+	}
+	var vs []model.Violation
+	for _, it := range p.chosen() {
+		vs = append(vs, it.v)
+	}
+	p.sel = p.s.judged.eval.EvaluateSet(vs)
+}
+
+// toggle selects or unselects the k-th candidate. An ineligible one is refused with its
+// reasons; one that would take the selection to the full score is refused with that reason.
+func (p *process) toggle(k int) {
+	if k < 0 || k >= len(p.cands) {
+		return
+	}
+	p.prob = nil
+	defer p.list.redraw(k)
+	if p.selected[k] {
+		delete(p.selected, k)
+		p.evaluate()
+		return
+	}
+	it := p.s.judged.items[p.cands[k]]
+	if !it.el.Eligible {
+		if len(it.el.Reasons) > 0 {
+			r := it.el.Reasons[0]
+			p.prob = &problem{reason: &r}
+		} else {
+			p.prob = &problem{text: txtVerdictCounter}
+		}
+		return
+	}
+	p.selected[k] = true
+	p.evaluate()
+	if !p.sel.Allowed && len(p.sel.Reasons) > 0 {
+		r := p.sel.Reasons[0]
+		p.prob = &problem{reason: &r}
+		delete(p.selected, k)
+		p.evaluate()
+	}
+}
+
+func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return p, p.onKey(msg)
+	case ownerVerifiedMsg:
+		if msg.req != p.pending {
+			return p, nil
+		}
+		p.pending = 0
+		return p, p.onOwnerVerified(msg)
+	case processFaceMsg:
+		if msg.req != p.pending {
+			return p, nil
+		}
+		p.pending = 0
+		if msg.err != nil || !msg.ok {
+			p.prob = &problem{text: txtFaceFailed}
+			return p, nil
+		}
+		p.faceOK, p.phase = true, procConfirm
+		return p, nil
+	case submittedMsg:
+		if msg.req != p.pending {
+			return p, nil
+		}
+		p.pending = 0
+		return p, p.onSubmitted(msg.sub)
+	case printedMsg:
+		if msg.req == p.pending {
+			p.pending = 0
+			p.printed, p.printErr = msg.where, msg.err != nil
+		}
+	}
+	return p, nil
+}
+
+func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.Keys
+	switch p.phase {
+	case procSelect:
+		return p.onSelectKey(msg)
+	case procOwner:
+		done, back := p.entry.Update(msg)
+		switch {
+		case back:
+			p.entry.Wipe()
+			p.phase = procSelect
+		case done:
+			return p.verifyOwner()
+		}
+		return nil
+	case procFace:
+		if key.Matches(msg, k.Back) {
+			p.pending, p.phase, p.prob = 0, procSelect, nil
+		} else if key.Matches(msg, k.Confirm) && p.pending == 0 {
+			return p.startFace() // try again after a failure
+		}
+		return nil
+	case procConfirm:
+		switch {
+		case key.Matches(msg, k.Back):
+			p.phase = procSelect
+		case key.Matches(msg, k.Agree):
+			return p.submit()
+		}
+		return nil
+	case procResult:
+		return p.onResultKey(msg)
+	}
+	return nil // procSubmit: nothing to do but wait; the answer or the time limit comes
+}
+
+func (p *process) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.Keys
+	h := p.listHeight()
+	switch {
+	case key.Matches(msg, k.Up):
+		p.list.move(-1)
+	case key.Matches(msg, k.Down):
+		p.list.move(1)
+	case key.Matches(msg, k.PageUp):
+		p.list.page(-1, h)
+	case key.Matches(msg, k.PageDown):
+		p.list.page(1, h)
+	case key.Matches(msg, k.Toggle):
+		p.toggle(p.list.cursor)
+	case key.Matches(msg, k.Back):
+		return navigate(navOverview{})
+	case key.Matches(msg, k.Confirm):
+		return p.next()
+	default:
+		if d, ok := digit(msg); ok && d >= '1' && d <= '9' {
+			// Digits choose the numbered rows of the visible page.
+			if k := p.visibleNumbered(int(d - '1')); k >= 0 {
+				p.list.move(k - p.list.cursor)
+				p.toggle(k)
+			}
+		}
+	}
+	return nil
+}
+
+// visibleNumbered returns the candidate numbered n+1 on screen (numbers run from the first
+// visible item), or -1.
+func (p *process) visibleNumbered(n int) int {
+	first := p.firstVisible()
+	if k := first + n; k < len(p.cands) {
+		return k
+	}
+	return -1
+}
+
+// firstVisible is the first candidate whose first line is on screen.
+func (p *process) firstVisible() int {
+	for k := range p.cands {
+		if first, _ := p.list.span(k); first >= p.list.top {
+			return k
+		}
+	}
+	return 0
+}
+
+// next moves from the selection to the verifications, or says why it cannot.
+func (p *process) next() tea.Cmd {
+	if len(p.selected) == 0 {
+		p.prob = &problem{text: txtProcessNothingSelected}
+		return nil
+	}
+	if !p.sel.Allowed {
+		if len(p.sel.Reasons) > 0 {
+			r := p.sel.Reasons[0]
+			p.prob = &problem{reason: &r}
+		}
+		return nil
+	}
+	p.prob = nil
+	p.owners = p.ownersToVerify()
+	return p.nextVerification()
+}
+
+// ownersToVerify lists the owners of the selected vehicles that are not the driver's own, when
+// the rules ask for the owner (rule 9).
+func (p *process) ownersToVerify() []ownerCheck {
+	var out []ownerCheck
+	seen := map[model.IDNumber]bool{}
+	for i, it := range p.chosen() {
+		if p.sel.Items[i].Verify != model.VerifyDriverAndOwner {
+			continue
+		}
+		for _, veh := range p.s.lookup.Vehicles {
+			if veh.PlateType == it.wire.PlateType && veh.PlateNumber == it.wire.PlateNumber && veh.OwnerID != "" {
+				id := model.IDNumber(veh.OwnerID)
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, ownerCheck{id: id, plate: it.v.Plate})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// nextVerification goes to the next owner who must verify, then to the face, then to review.
+func (p *process) nextVerification() tea.Cmd {
+	for i := range p.owners {
+		if !p.owners[i].verified {
+			p.owner, p.phase = i, procOwner
+			p.entry = newPersonEntry(p.c)
+			return nil
+		}
+	}
+	if p.faceOK || p.c.Devices.Face == nil {
+		p.phase = procConfirm
+		return nil
+	}
+	return p.startFace()
+}
+
+func (p *process) verifyOwner() tea.Cmd {
+	id, file := p.entry.Values()
+	want := p.owners[p.owner]
+	if id != want.id {
+		p.entry.Wipe()
+		p.entry.SetProblem(txtOwnerNotOwner)
+		return nil
+	}
+	p.pending = p.c.newRequest()
+	req, svc := p.pending, p.c.Services
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		defer cancel()
+		ok, err := svc.Verify(ctx, id, file)
+		return ownerVerifiedMsg{req: req, ok: ok, err: err}
+	}
+}
+
+func (p *process) onOwnerVerified(msg ownerVerifiedMsg) tea.Cmd {
+	if msg.err != nil || !msg.ok {
+		p.entry.Wipe()
+		p.entry.SetProblem(txtOwnerNoMatch)
+		return nil
+	}
+	p.owners[p.owner].verified = true
+	p.entry.Wipe()
+	return p.nextVerification()
+}
+
+func (p *process) startFace() tea.Cmd {
+	p.phase, p.prob = procFace, nil
+	p.pending = p.c.newRequest()
+	req, face, id := p.pending, p.c.Devices.Face, p.s.id
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ok, err := face.Verify(ctx, id)
+		return processFaceMsg{req: req, ok: ok, err: err}
+	}
+}
+
+// submit queues the operation (durably: from here on it will reach the platform) and waits
+// a few seconds for the answer.
+func (p *process) submit() tea.Cmd {
+	p.phase, p.prob = procSubmit, nil
+	items := p.chosen()
+	ids := make([]string, len(items))
+	rec := Receipt{Hall: p.c.Hall, KioskID: p.c.KioskID, Name: p.s.lookup.Person.Name, ID: p.s.id}
+	for i, it := range items {
+		ids[i] = it.wire.ID
+		rec.Items = append(rec.Items, ReceiptItem{ViolationID: it.wire.ID, Plate: it.v.Plate, Code: it.v.Code,
+			Points: it.v.Points, Fine: it.v.Fine})
+	}
+	ownerOK := len(p.owners) > 0
+	for _, o := range p.owners {
+		ownerOK = ownerOK && o.verified
+	}
+	op := api.Op{Type: api.OpProcess, At: p.c.Now(), Process: &api.ProcessOp{DriverID: string(p.s.id),
+		ViolationIDs: ids, DriverVerified: p.faceOK || p.c.Devices.Face == nil, OwnerVerified: ownerOK,
+		SeenPoints: p.s.lookup.Points.Total}}
+	p.pending = p.c.newRequest()
+	return submitCmd(p.c, p.pending, op, rec, 0)
+}
+
+// submitCmd queues op with its receipt and waits for the platform's answer (up to awaitFor).
+// The receipt kept with the queued operation is rendered here, on the event loop.
+func submitCmd(c *Common, req uint64, op api.Op, rec Receipt, amount model.Fen) tea.Cmd {
+	svc := c.Services
+	op.ID = uplink.NewOpID()
+	rec.Op = op
+	text := []byte(c.RenderReceipt(rec))
+	return func() tea.Msg {
+		queued, refused, err := svc.Submit(op, text, amount)
+		sub := submitted{op: queued, refused: refused, err: err}
+		if err == nil && len(refused) == 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), awaitFor)
+			defer cancel()
+			sub.result, sub.err = svc.Await(ctx, queued.Seq)
+		}
+		rec.Op, rec.Result = queued, sub.result
+		sub.receipt = rec
+		return submittedMsg{req: req, sub: sub}
+	}
+}
+
+func (p *process) onSubmitted(sub submitted) tea.Cmd {
+	p.outcome, p.phase = sub, procResult
+	if sub.err != nil || len(sub.refused) > 0 {
+		return nil
+	}
+	p.s.stale = true
+	p.pending = p.c.newRequest()
+	return printCmd(p.c, p.pending, sub.receipt)
+}
+
+// printCmd prints a receipt on the kiosk's printer.
+func printCmd(c *Common, req uint64, rec Receipt) tea.Cmd {
+	pr := c.Devices.Printer
+	if pr == nil {
+		return nil
+	}
+	text := c.RenderReceipt(rec)
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		where, err := pr.Print(ctx, text)
+		return printedMsg{req: req, where: where, err: err}
+	}
+}
+
+func (p *process) onResultKey(msg tea.KeyPressMsg) tea.Cmd {
+	d, ok := digit(msg)
+	switch {
+	case ok && d == '0':
+		return navigate(navWelcome{})
+	case ok && d == '1' && p.canPayNow():
+		ids := p.decided()
+		return navigate(navSession{id: payID, build: func(c *Common, s *session) Screen { return newPay(c, s, ids) }})
+	case ok && d == '2', key.Matches(msg, p.c.Keys.Back):
+		return navigate(navOverview{})
+	}
+	return nil
+}
+
+// decided lists the violations the platform decided in this operation.
+func (p *process) decided() []string {
+	var out []string
+	if r := p.outcome.result; r != nil {
+		for _, d := range r.Decisions {
+			out = append(out, d.ViolationID)
+		}
+	}
+	return out
+}
+
+func (p *process) canPayNow() bool { return len(p.decided()) > 0 }
+
+func (p *process) listHeight() int { return max(p.h-6, 3) }
+
+// renderItem draws a candidate: its number on the page, the box, the facts and the verdict.
+func (p *process) renderItem(k, w int, cursor bool) []string {
+	st := p.c.Styles
+	it := p.s.judged.items[p.cands[k]]
+	box := "[ ]"
+	if p.selected[k] {
+		box = "[x]"
+	}
+	if !it.el.Eligible {
+		box = "[-]"
+	}
+	mark := "  "
+	if cursor {
+		mark = "> "
+	}
+	prefix := mark + box + " "
+	line := violationLine(p.c, it, prefix, w)
+	if cursor {
+		line = st.FieldActive.Render(line)
+	}
+	out := []string{line}
+	if !it.el.Eligible || it.el.Verify == model.VerifyDriverAndOwner {
+		out = append(out, verdictLines(p.c, it, "       ", w)...)
+	}
+	return out
+}
+
+// forecast is the running total of the selection: points now, added, after; fines.
+func (p *process) forecast() string {
+	s := p.sel
+	return p.c.T(txtProcessForecast, "n", strconv.Itoa(len(p.selected)), "adding", strconv.Itoa(s.Adding),
+		"fine", p.c.Money(s.Fine), "current", strconv.Itoa(s.Current), "after", strconv.Itoa(s.After),
+		"full", strconv.Itoa(s.Full))
+}
+
+func (p *process) View() string {
+	if p.lang != p.c.Lang {
+		p.lang = p.c.Lang
+		p.list.invalidate()
+	}
+	switch p.phase {
+	case procOwner:
+		return p.ownerView()
+	case procFace:
+		return p.faceView()
+	case procConfirm:
+		return p.confirmView()
+	case procSubmit:
+		return p.header(txtProcessStepSubmit) + "\n\n" + p.c.Styles.Value.Render(p.c.T(txtProcessSubmitting))
+	case procResult:
+		return p.resultView()
+	}
+	return p.selectView()
+}
+
+func (p *process) header(sub textKey) string {
+	return stepLine(p.c, 3, txtStepProcess) + "  " + p.c.Styles.Label.Render(p.c.T(sub))
+}
+
+func (p *process) selectView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	out := []string{p.header(txtProcessStepSelect)}
+	if len(p.cands) == 0 {
+		out = append(out, "", st.Text.Render(wrap(c.T(txtProcessNone), w)))
+		return strings.Join(out, "\n")
+	}
+	out = append(out, st.Text.Render(fit(c.T(txtProcessIntro), w)))
+	h := p.listHeight()
+	body := strings.Split(p.list.view(w, h), "\n")
+	for len(body) < h {
+		body = append(body, "")
+	}
+	out = append(out, body...)
+	out = append(out, st.Value.Render(fit(p.forecast(), w)))
+	if p.prob != nil {
+		out = append(out, problemBlock(c, p.prob, w, 2)...)
+	} else {
+		out = append(out, st.Text.Render(fit(c.T(txtProcessNextHint), w)))
+	}
+	return strings.Join(out, "\n")
+}
+
+func (p *process) ownerView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	o := p.owners[p.owner]
+	intro := c.T(txtOwnerIntro, "plate", string(o.plate.Number))
+	return p.header(txtProcessStepOwner) + "\n" + st.Text.Render(wrap(intro, w)) + "\n\n" + p.entry.View(w)
+}
+
+func (p *process) faceView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	out := []string{p.header(txtProcessStepFace), ""}
+	if f := c.Devices.Face; f != nil && f.Info().Simulated {
+		out = append(out, st.Demo.Render(" "+c.T(txtSimulatedDevice)+" "))
+	}
+	if p.pending != 0 {
+		out = append(out, st.Value.Render(wrap(c.T(txtFaceLooking), w)))
+	} else if p.prob != nil {
+		out = append(out, problemBlock(c, p.prob, w, 3)...)
+		out = append(out, st.Text.Render(wrap(c.T(txtFaceRetry), w)))
+	}
+	return strings.Join(out, "\n")
+}
+
+func (p *process) confirmView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	out := []string{p.header(txtProcessStepConfirm), st.Title.Render(c.T(txtProcessReview))}
+	items := p.chosen()
+	room := max(p.h-10, 2)
+	for i, it := range items {
+		if i == room-1 && len(items) > room {
+			out = append(out, st.Text.Render(c.T(txtProcessMoreItems, "n", strconv.Itoa(len(items)-i))))
+			break
+		}
+		out = append(out, violationLine(c, it, "  ", w))
+	}
+	out = append(out, st.Value.Render(fit(p.forecast(), w)), "")
+	out = append(out, st.Error.Render(wrap(c.T(txtProcessLegal), w)))
+	out = append(out, st.Option.Render("[1]")+" "+st.Value.Render(c.T(txtProcessConfirm)))
+	return strings.Join(out, "\n")
+}
+
+func (p *process) resultView() string {
+	c, st, w := p.c, p.c.Styles, max(p.w, 20)
+	out := []string{p.header(txtProcessStepResult)}
+	sub := p.outcome
+	switch {
+	case sub.err != nil:
+		out = append(out, st.Error.Render(wrap(c.T(txtSubmitFailed), w)))
+	case len(sub.refused) > 0:
+		out = append(out, st.Error.Render(wrap(c.T(txtSubmitRefusedOffline), w)))
+		for _, r := range sub.refused {
+			out = append(out, reasonBlock(c, r, w)...)
+		}
+	case sub.result == nil:
+		out = append(out, st.Value.Render(wrap(c.T(txtSubmitPending, "op", sub.op.ID), w)))
+	case sub.result.Outcome == api.OutcomeRejected:
+		out = append(out, st.Error.Render(wrap(c.T(txtProcessRejected), w)))
+		for _, r := range sub.result.Reasons {
+			out = append(out, reasonBlock(c, r.Model(), w)...)
+		}
+	default:
+		out = append(out, st.Value.Render(c.T(txtProcessApplied)))
+		for _, d := range sub.result.Decisions {
+			out = append(out, "  "+c.T(txtProcessDecision, "number", d.Number, "points", strconv.Itoa(d.Points),
+				"fine", c.Money(model.Fen(d.FineFen)), "due", d.DueDate))
+		}
+		if a := sub.result.PointsAfter; a != nil {
+			out = append(out, st.Text.Render(c.T(txtProcessPointsNow, "n", strconv.Itoa(*a))))
+		}
+		for _, r := range sub.result.Reasons { // applied with changes: what was left out, and why
+			out = append(out, reasonBlock(c, r.Model(), w)...)
+		}
+	}
+	switch {
+	case p.printErr:
+		out = append(out, st.Error.Render(c.T(txtReceiptPrintFailed)))
+	case p.printed != "":
+		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
+	}
+	out = append(out, "")
+	var opts []string
+	if p.canPayNow() {
+		opts = append(opts, st.Option.Render("[1]")+" "+st.Text.Render(c.T(txtProcessPayNow)))
+	}
+	opts = append(opts, st.Option.Render("[2]")+" "+st.Text.Render(c.T(txtBackToRecords)),
+		st.Option.Render("[0]")+" "+st.Text.Render(c.T(txtMenuFinish)))
+	return strings.Join(append(out, packLine(opts, "  ", w)...), "\n")
+}
+
+// problemBlock words a problem (message, then remedy) in at most n lines.
+func problemBlock(c *Common, p *problem, w, n int) []string {
+	var msg, remedy string
+	if p.reason != nil {
+		r := c.Reason(*p.reason)
+		msg, remedy = r.Message, r.Remedy
+	} else {
+		msg = c.T(p.text)
+	}
+	out := []string{}
+	for _, l := range strings.Split(wrap("! "+msg, w), "\n") {
+		out = append(out, c.Styles.Error.Render(l))
+	}
+	if remedy != "" {
+		for _, l := range strings.Split(wrap(remedy, w), "\n") {
+			out = append(out, c.Styles.Remedy.Render(l))
+		}
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// reasonBlock words a reason with its remedy.
+func reasonBlock(c *Common, r model.Reason, w int) []string {
+	return problemBlock(c, &problem{reason: &r}, w, 6)
+}

@@ -1,0 +1,128 @@
+package ui
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hallkiosk/kiosk/model"
+)
+
+var keySpace = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+var keyF9 = tea.KeyPressMsg{Code: tea.KeyF9}
+var keyDown = tea.KeyPressMsg{Code: tea.KeyDown}
+
+// candidate returns the position in the process list of the candidate with these points.
+func (p *process) candidateWithPoints(t *testing.T, points int) int {
+	t.Helper()
+	for k, i := range p.cands {
+		if p.s.judged.items[i].v.Points == points {
+			return k
+		}
+	}
+	t.Fatalf("no candidate with %d points", points)
+	return -1
+}
+
+// The nine-point driver: the 3-point violation is refused with its reason, the 1-point one is
+// processed (decision number, points now 10), then paid by phone, marked paid by the staff key,
+// and the receipt is shown and printed.
+func TestProcessThenPayByQR(t *testing.T) {
+	s := newStack(t, "national")
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "nine-points"))
+	h.typeText("1")
+	if h.m.id != processID {
+		t.Fatalf("not on the process screen:\n%s", h.view())
+	}
+	p := h.m.screen.(*process)
+	three, one := p.candidateWithPoints(t, 3), p.candidateWithPoints(t, 1)
+
+	p.list.move(three - p.list.cursor)
+	h.press(keySpace)
+	h.mustShow(h.text(model.ZH, txtVerdictNotHere)) // the list says why it cannot be processed
+	if p.selected[three] {
+		t.Fatal("the 3-point violation was selected")
+	}
+	reason := p.prob
+	if reason == nil || reason.reason == nil || reason.reason.Code != model.ReasonWouldReachFull {
+		t.Fatalf("refusal reason = %+v", reason)
+	}
+	h.mustShow(strings.SplitN(h.m.c.Reason(*reason.reason).Message, "，", 2)[0])
+
+	p.list.move(one - p.list.cursor)
+	h.press(keySpace)
+	h.mustShow(h.text(model.ZH, txtProcessForecast, "n", "1", "adding", "1", "fine", model.Fen(p.sel.Fine).YuanText(),
+		"current", "9", "after", "10", "full", "12"))
+	h.press(keyEnter)
+	h.mustShow(h.text(model.ZH, txtProcessLegal)[:30])
+	h.typeText("1")
+	h.mustShow(h.text(model.ZH, txtProcessApplied), h.text(model.ZH, txtProcessPointsNow, "n", "10"))
+	if p.outcome.result == nil || len(p.outcome.result.Decisions) != 1 {
+		t.Fatalf("no decision: %+v", p.outcome)
+	}
+	h.mustShow(p.outcome.result.Decisions[0].Number)
+
+	h.typeText("1") // pay now
+	if h.m.id != payID {
+		t.Fatalf("not on the pay screen:\n%s", h.view())
+	}
+	pay := h.m.screen.(*pay)
+	if len(pay.chosen()) != 1 || pay.chosen()[0].wire.ID != p.outcome.result.Decisions[0].ViolationID {
+		t.Fatalf("the decided violation is not preselected: %d chosen", len(pay.chosen()))
+	}
+	h.press(keyEnter)
+	h.typeText("1")
+	if pay.phase != payQR || pay.qr == "" {
+		t.Fatalf("no QR code: phase %d, problem %+v\n%s", pay.phase, pay.prob, h.view())
+	}
+	h.mustShow(h.text(model.ZH, txtPayQRWaiting))
+	h.advance(pollEvery) // a poll: still waiting
+	if pay.phase != payQR {
+		t.Fatalf("left the QR screen before payment:\n%s", h.view())
+	}
+	h.press(keyF9)
+	if pay.phase != payDone {
+		t.Fatalf("not done after the staff key:\n%s", h.view())
+	}
+	h.mustShow(h.text(model.ZH, txtPayDone), h.text(model.ZH, txtReceiptPrinted))
+	files, _ := os.ReadDir(s.receipts)
+	if len(files) != 2 { // the decision's receipt and the payment's
+		t.Fatalf("%d receipts printed, want 2", len(files))
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(s.receipts + "/" + f.Name())
+		if strings.Contains(string(b), string(s.persona(t, "nine-points").ID)) {
+			t.Errorf("receipt %s holds the full ID number", f.Name())
+		}
+	}
+	h.typeText("2") // back to the records: refreshed, the violation is paid
+	h.mustShow(h.text(model.ZH, txtVerdictPaid))
+}
+
+// A decided, overdue fine paid by card: the late fee is in the amount, the payment goes through
+// the outbox, and the receipt carries the card's reference.
+func TestPayOverdueByCard(t *testing.T) {
+	s := newStack(t, "national")
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "overdue"))
+	h.mustShow("150.00元")
+	h.typeText("2")
+	pay := h.m.screen.(*pay)
+	if len(pay.chosen()) != 1 || pay.total() != 35000 {
+		t.Fatalf("chosen %d, total %v", len(pay.chosen()), pay.total())
+	}
+	h.press(keyEnter)
+	h.typeText("2")
+	if pay.phase != payDone {
+		t.Fatalf("card payment did not finish: %+v\n%s", pay.prob, h.view())
+	}
+	h.mustShow("SIMCARD-", h.text(model.ZH, txtPayDone))
+	if pay.sub.result == nil {
+		t.Fatal("the platform did not confirm the card payment")
+	}
+	_ = time.Second
+}
