@@ -124,5 +124,32 @@ func TestPayOverdueByCard(t *testing.T) {
 	if pay.sub.result == nil {
 		t.Fatal("the platform did not confirm the card payment")
 	}
-	_ = time.Second
+}
+
+// While a phone payment is under way the screen waits longer than a list does: two minutes
+// without a key leave the code on screen (the list's 90 s would have wiped it), and the
+// longer timeout still ends the session in the end.
+func TestQRPaymentWaitsLongerThanAList(t *testing.T) {
+	s := newStack(t, "national")
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "overdue"))
+	h.typeText("2")
+	h.press(keyEnter)
+	h.typeText("1")
+	pay := h.m.screen.(*pay)
+	if pay.phase != payQR || pay.qr == "" {
+		t.Fatalf("no QR code:\n%s", h.view())
+	}
+	for i := 0; i < 4; i++ {
+		h.advance(30 * time.Second)
+	}
+	if h.m.id != payID || pay.phase != payQR || h.m.idle.warning {
+		t.Fatalf("after 2 minutes the QR screen is gone or warned:\n%s", h.view())
+	}
+	for i := 0; i < 4 && h.m.id != welcomeID; i++ {
+		h.advance(30 * time.Second)
+	}
+	if h.m.id != welcomeID || h.m.session != nil {
+		t.Fatalf("the payment screen never timed out:\n%s", h.view())
+	}
 }

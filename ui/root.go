@@ -202,6 +202,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	m.screen, cmd = m.screen.Update(msg)
+	// A screen's timeout may depend on its state (a payment under way waits longer than a
+	// list): the key may have changed it.
+	if t := m.screen.Timeout(); t != m.idle.timeout {
+		cmd = tea.Batch(cmd, m.restartIdle(t))
+	}
 	return cmd
 }
 
