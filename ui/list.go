@@ -1,5 +1,12 @@
 package ui
 
+import (
+	"strconv"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
 // itemList is a scrolling list of items of one or more lines each, under group headings (the
 // violations of one vehicle). Items are rendered once and kept; a key press re-renders only the
 // items it changed (the highlight moved, a box was ticked), so that a list of hundreds stays
@@ -10,10 +17,14 @@ type itemList struct {
 	groupOf []int                                    // item -> group; nil for no groups
 	cursor  int                                      // the highlighted item; -1 for a list without one
 	top     int                                      // first visible line
+	// numbered lists show "[1]".."[9]" before the first nine items whose first line is on
+	// screen, in a gutter of their own, so that a digit chooses what it says (numbered).
+	numbered bool
 
-	width int
-	items [][]string // rendered items; nil entries are re-rendered on the next view
-	heads []string   // rendered headings by group
+	width  int
+	height int        // of the last view: numbers name only items on screen
+	items  [][]string // rendered items; nil entries are re-rendered on the next view
+	heads  []string   // rendered headings by group
 }
 
 func newItemList(n int, groupOf []int, withCursor bool, render func(i, width int, cursor bool) []string,
@@ -45,7 +56,13 @@ func (l *itemList) newGroup(i int) bool {
 	return l.groupOf != nil && (i == 0 || l.groupOf[i] != l.groupOf[i-1])
 }
 
+// gutterWidth is the room the numbers take before every line of a numbered list.
+const gutterWidth = 4
+
 func (l *itemList) ensure(width int) {
+	if l.numbered {
+		width -= gutterWidth
+	}
 	if width != l.width {
 		l.width = width
 		l.invalidate()
@@ -96,6 +113,7 @@ func (l *itemList) totalLines() int {
 // view draws height lines of the list at width, scrolled so that the cursor's item is visible.
 func (l *itemList) view(width, height int) string {
 	l.ensure(width)
+	l.height = height
 	if l.cursor >= 0 {
 		first, n := l.span(l.cursor)
 		if l.newGroup(l.cursor) {
@@ -111,29 +129,81 @@ func (l *itemList) view(width, height int) string {
 	}
 	l.top = max(min(l.top, l.totalLines()-height), 0)
 	out := make([]byte, 0, width*height*2)
-	line, shown := 0, 0
-	emit := func(s string) {
+	line, shown, number := 0, 0, 0
+	emit := func(gutter, s string) {
 		if line >= l.top && shown < height {
 			if shown > 0 {
 				out = append(out, '\n')
 			}
-			out = append(out, s...)
+			out = append(append(out, gutter...), s...)
 			shown++
 		}
 		line++
+	}
+	blank := ""
+	if l.numbered {
+		blank = "    "
 	}
 	for k := range l.items {
 		if shown >= height {
 			break
 		}
 		if l.newGroup(k) {
-			emit(l.heads[l.groupOf[k]])
+			emit(blank, l.heads[l.groupOf[k]])
 		}
-		for _, s := range l.items[k] {
-			emit(s)
+		for i, s := range l.items[k] {
+			gutter := blank
+			if l.numbered && i == 0 && line >= l.top && number < 9 {
+				number++
+				gutter = "[" + strconv.Itoa(number) + "] "
+			}
+			emit(gutter, s)
 		}
 	}
 	return string(out)
+}
+
+// numberedItem returns the item a numbered list shows as [n] (n from 1 to 9): the n-th item
+// whose first line is on screen; -1 when there is none.
+func (l *itemList) numberedItem(n int) int {
+	line := 0
+	for k := range l.items {
+		if l.newGroup(k) {
+			line++
+		}
+		if line >= l.top+l.height {
+			break
+		}
+		if line >= l.top {
+			if n--; n == 0 {
+				return k
+			}
+		}
+		if l.items[k] != nil {
+			line += len(l.items[k])
+		} else {
+			line++
+		}
+	}
+	return -1
+}
+
+// scroll handles the keys that move through a list of height lines; it reports whether msg
+// was one of them.
+func (l *itemList) scroll(msg tea.KeyPressMsg, k KeyMap, height int) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		l.move(-1)
+	case key.Matches(msg, k.Down):
+		l.move(1)
+	case key.Matches(msg, k.PageUp):
+		l.page(-1, height)
+	case key.Matches(msg, k.PageDown):
+		l.page(1, height)
+	default:
+		return false
+	}
+	return true
 }
 
 // more reports whether lines are hidden above and below the visible part.

@@ -57,9 +57,16 @@ func (o *overview) Init() tea.Cmd {
 	if !o.s.stale || o.c.Services == nil {
 		return nil
 	}
-	o.refreshing = o.c.newRequest()
-	req, svc, id, file := o.refreshing, o.c.Services, o.s.id, o.s.file
-	return func() tea.Msg {
+	var cmd tea.Cmd
+	o.refreshing, cmd = lookupAgain(o.c, o.s)
+	return cmd
+}
+
+// lookupAgain asks the server for the session's record again; the answer comes back as a
+// refreshedMsg carrying the returned request id.
+func lookupAgain(c *Common, s *session) (uint64, tea.Cmd) {
+	req, svc, id, file := c.newRequest(), c.Services, s.id, s.file
+	return req, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 		defer cancel()
 		l, err := svc.Lookup(ctx, id, file)
@@ -117,16 +124,9 @@ func (o *overview) Update(msg tea.Msg) (Screen, tea.Cmd) {
 
 func (o *overview) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := o.c.Keys
-	listH := o.listHeight()
 	switch {
-	case key.Matches(msg, k.Up):
-		o.list.move(-1)
-	case key.Matches(msg, k.Down):
-		o.list.move(1)
-	case key.Matches(msg, k.PageUp):
-		o.list.page(-1, listH)
-	case key.Matches(msg, k.PageDown):
-		o.list.page(1, listH)
+	case o.list.scroll(msg, k, o.listHeight()):
+		return nil
 	case key.Matches(msg, k.Back):
 		return navigate(navIdentify{})
 	}

@@ -60,11 +60,6 @@ const (
 )
 
 type (
-	payRefreshedMsg struct {
-		req    uint64
-		looked service.Looked
-		err    error
-	}
 	orderMsg struct {
 		req   uint64
 		order api.PayOrder
@@ -111,20 +106,16 @@ func (p *pay) build() {
 	}
 	p.list = newItemList(len(p.cands), groupOf, true, p.renderItem,
 		func(g, w int) string { return vehicleHeading(p.c, p.s.judged.groups[g], w) })
+	p.list.numbered = true
 }
 
 func (p *pay) Init() tea.Cmd {
 	if p.phase != payLoading || p.c.Services == nil {
 		return nil
 	}
-	p.pending = p.c.newRequest()
-	req, svc, id, file := p.pending, p.c.Services, p.s.id, p.s.file
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-		defer cancel()
-		l, err := svc.Lookup(ctx, id, file)
-		return payRefreshedMsg{req: req, looked: l, err: err}
-	}
+	var cmd tea.Cmd
+	p.pending, cmd = lookupAgain(p.c, p.s)
+	return cmd
 }
 
 func (p *pay) SetSize(w, h int)  { p.w, p.h = w, h }
@@ -177,7 +168,7 @@ func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return p, p.onKey(msg)
-	case payRefreshedMsg:
+	case refreshedMsg:
 		if msg.req != p.pending {
 			return p, nil
 		}
@@ -258,18 +249,8 @@ func (p *pay) onKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (p *pay) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
-	h := p.listHeight()
 	switch {
-	case key.Matches(msg, k.Up):
-		p.list.move(-1)
-	case key.Matches(msg, k.Down):
-		p.list.move(1)
-	case key.Matches(msg, k.PageUp):
-		p.list.page(-1, h)
-	case key.Matches(msg, k.PageDown):
-		p.list.page(1, h)
-	case key.Matches(msg, k.Toggle):
-		p.toggle(p.list.cursor)
+	case p.list.scroll(msg, k, p.listHeight()):
 	case key.Matches(msg, k.Back):
 		return navigate(navOverview{})
 	case key.Matches(msg, k.Confirm):
@@ -279,23 +260,11 @@ func (p *pay) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		p.prob, p.phase = nil, payMethod
 	default:
-		if d, ok := digit(msg); ok && d >= '1' && d <= '9' {
-			if kk := p.firstVisible() + int(d-'1'); kk < len(p.cands) {
-				p.list.move(kk - p.list.cursor)
-				p.toggle(kk)
-			}
+		if i := pickedItem(p.list, msg, k); i >= 0 {
+			p.toggle(i)
 		}
 	}
 	return nil
-}
-
-func (p *pay) firstVisible() int {
-	for k := range p.cands {
-		if first, _ := p.list.span(k); first >= p.list.top {
-			return k
-		}
-	}
-	return 0
 }
 
 func (p *pay) toggle(k int) {
@@ -496,21 +465,12 @@ func (p *pay) finish(rec Receipt) tea.Cmd {
 func (p *pay) listHeight() int { return max(p.h-5, 3) }
 
 func (p *pay) renderItem(k, w int, cursor bool) []string {
-	st := p.c.Styles
 	it := p.s.judged.items[p.cands[k]]
 	box := "[ ]"
 	if p.selected[k] {
 		box = "[x]"
 	}
-	mark := "  "
-	if cursor {
-		mark = "> "
-	}
-	line := violationLine(p.c, it, mark+box+" ", w)
-	if cursor {
-		line = st.FieldActive.Render(line)
-	}
-	return append([]string{line}, verdictLines(p.c, it, "       ", w)...)
+	return append([]string{pickLine(p.c, it, box, cursor, w)}, verdictLines(p.c, it, "       ", w)...)
 }
 
 func (p *pay) header(sub textKey) string {

@@ -109,6 +109,7 @@ func newProcess(c *Common, s *session) *process {
 	}
 	p.list = newItemList(len(p.cands), groupOf, true, p.renderItem,
 		func(g, w int) string { return vehicleHeading(c, s.judged.groups[g], w) })
+	p.list.numbered = true
 	p.evaluate()
 	return p
 }
@@ -263,52 +264,18 @@ func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (p *process) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
-	h := p.listHeight()
 	switch {
-	case key.Matches(msg, k.Up):
-		p.list.move(-1)
-	case key.Matches(msg, k.Down):
-		p.list.move(1)
-	case key.Matches(msg, k.PageUp):
-		p.list.page(-1, h)
-	case key.Matches(msg, k.PageDown):
-		p.list.page(1, h)
-	case key.Matches(msg, k.Toggle):
-		p.toggle(p.list.cursor)
+	case p.list.scroll(msg, k, p.listHeight()):
 	case key.Matches(msg, k.Back):
 		return navigate(navOverview{})
 	case key.Matches(msg, k.Confirm):
 		return p.next()
 	default:
-		if d, ok := digit(msg); ok && d >= '1' && d <= '9' {
-			// Digits choose the numbered rows of the visible page.
-			if k := p.visibleNumbered(int(d - '1')); k >= 0 {
-				p.list.move(k - p.list.cursor)
-				p.toggle(k)
-			}
+		if i := pickedItem(p.list, msg, k); i >= 0 {
+			p.toggle(i)
 		}
 	}
 	return nil
-}
-
-// visibleNumbered returns the candidate numbered n+1 on screen (numbers run from the first
-// visible item), or -1.
-func (p *process) visibleNumbered(n int) int {
-	first := p.firstVisible()
-	if k := first + n; k < len(p.cands) {
-		return k
-	}
-	return -1
-}
-
-// firstVisible is the first candidate whose first line is on screen.
-func (p *process) firstVisible() int {
-	for k := range p.cands {
-		if first, _ := p.list.span(k); first >= p.list.top {
-			return k
-		}
-	}
-	return 0
 }
 
 // next moves from the selection to the verifications, or says why it cannot.
@@ -506,9 +473,8 @@ func (p *process) canPayNow() bool { return len(p.decided()) > 0 }
 
 func (p *process) listHeight() int { return max(p.h-6, 3) }
 
-// renderItem draws a candidate: its number on the page, the box, the facts and the verdict.
+// renderItem draws a candidate: the box, the facts and, where it matters, the verdict.
 func (p *process) renderItem(k, w int, cursor bool) []string {
-	st := p.c.Styles
 	it := p.s.judged.items[p.cands[k]]
 	box := "[ ]"
 	if p.selected[k] {
@@ -517,20 +483,42 @@ func (p *process) renderItem(k, w int, cursor bool) []string {
 	if !it.el.Eligible {
 		box = "[-]"
 	}
-	mark := "  "
-	if cursor {
-		mark = "> "
-	}
-	prefix := mark + box + " "
-	line := violationLine(p.c, it, prefix, w)
-	if cursor {
-		line = st.FieldActive.Render(line)
-	}
-	out := []string{line}
+	out := []string{pickLine(p.c, it, box, cursor, w)}
 	if !it.el.Eligible || it.el.Verify == model.VerifyDriverAndOwner {
 		out = append(out, verdictLines(p.c, it, "       ", w)...)
 	}
 	return out
+}
+
+// pickLine is a violation's line in a list to choose from: the highlight mark, the box and the
+// facts, reversed where the highlight is.
+func pickLine(c *Common, it judged, box string, cursor bool, w int) string {
+	mark := "  "
+	if cursor {
+		mark = "> "
+	}
+	line := violationLine(c, it, mark+box+" ", w)
+	if cursor {
+		line = c.Styles.FieldActive.Render(line)
+	}
+	return line
+}
+
+// pickedItem is the item a key chooses in a list to choose from: the highlighted one for
+// Space, the one numbered so for a digit (the highlight moves there); -1 for other keys.
+func pickedItem(l *itemList, msg tea.KeyPressMsg, k KeyMap) int {
+	if key.Matches(msg, k.Toggle) {
+		return l.cursor
+	}
+	d, ok := digit(msg)
+	if !ok || d < '1' || d > '9' {
+		return -1
+	}
+	i := l.numberedItem(int(d - '0'))
+	if i >= 0 {
+		l.move(i - l.cursor)
+	}
+	return i
 }
 
 // forecast is the running total of the selection: points now, added, after; fines.

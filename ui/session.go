@@ -32,9 +32,12 @@ func newSession(c *Common, id model.IDNumber, file model.FileNumber, l service.L
 	return s
 }
 
-// update replaces the record with a fresh lookup and judges it again.
+// update replaces the record with a new lookup and judges it again. An answer from the cache
+// predates any change made in this session, so a stale session stays stale until the server
+// itself answers.
 func (s *session) update(c *Common, l service.Looked) {
-	s.lookup, s.fromCache, s.cachedAt, s.stale = l.Lookup, l.FromCache, l.CachedAt, false
+	s.lookup, s.fromCache, s.cachedAt = l.Lookup, l.FromCache, l.CachedAt
+	s.stale = s.stale && l.FromCache
 	s.judged = judge(l.Lookup, c.Profile, c.Now())
 }
 

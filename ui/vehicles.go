@@ -1,13 +1,11 @@
 package ui
 
 import (
-	"context"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hallkiosk/kiosk/service"
 )
 
 // vehicles shows the person's vehicles and links: their own vehicles with who is bound to or
@@ -30,13 +28,6 @@ type vehicles struct {
 	refreshing uint64 // the lookup request after a change; 0 when none
 	refreshErr bool
 	note       textKey // a one-off note on the list ("nothing selected"); "" for none
-}
-
-// vehRefreshedMsg is the answer to the lookup after a change.
-type vehRefreshedMsg struct {
-	req    uint64
-	looked service.Looked
-	err    error
 }
 
 func newVehicles(c *Common, s *session) Screen {
@@ -93,7 +84,7 @@ func (v *vehicles) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return v, v.onKey(msg)
-	case vehRefreshedMsg:
+	case refreshedMsg:
 		v.onRefreshed(msg)
 	case bindVerifiedMsg:
 		if v.bind != nil {
@@ -203,17 +194,13 @@ func (v *vehicles) afterFlow(changed bool) tea.Cmd {
 	if !changed || v.c.Services == nil {
 		return nil
 	}
-	v.refreshing, v.refreshErr = v.c.newRequest(), false
-	req, svc, id, file := v.refreshing, v.c.Services, v.s.id, v.s.file
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-		defer cancel()
-		l, err := svc.Lookup(ctx, id, file)
-		return vehRefreshedMsg{req: req, looked: l, err: err}
-	}
+	v.refreshErr = false
+	var cmd tea.Cmd
+	v.refreshing, cmd = lookupAgain(v.c, v.s)
+	return cmd
 }
 
-func (v *vehicles) onRefreshed(msg vehRefreshedMsg) {
+func (v *vehicles) onRefreshed(msg refreshedMsg) {
 	if msg.req != v.refreshing {
 		return
 	}
@@ -223,8 +210,5 @@ func (v *vehicles) onRefreshed(msg vehRefreshedMsg) {
 		return
 	}
 	v.s.update(v.c, msg.looked)
-	if msg.looked.FromCache {
-		v.s.stale = true // an old answer: the change is not in it yet
-	}
 	v.build()
 }
