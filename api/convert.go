@@ -30,6 +30,15 @@ func (r Reason) Model() model.Reason {
 	return model.Reason{Code: model.ReasonCode(r.Code), Rule: r.Rule, Args: a}
 }
 
+// ModelReasons turns wire reasons back into model reasons.
+func ModelReasons(rs []Reason) []model.Reason {
+	out := make([]model.Reason, len(rs))
+	for i, r := range rs {
+		out[i] = r.Model()
+	}
+	return out
+}
+
 // FromLicence puts a licence on the wire.
 func FromLicence(l model.Licence) *Licence {
 	return &Licence{

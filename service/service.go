@@ -103,29 +103,45 @@ func (s *Service) Lookup(ctx context.Context, id model.IDNumber, file model.File
 }
 
 // Submit queues an operation. While the server is not reachable, the profile's offline policy
-// decides first; its reasons come back and nothing is queued when they say no. When it returns
-// the queued op, the operation is on disk and the user may be told it is recorded (pending
-// confirmation until the server answers).
+// decides first (Check); its reasons come back and nothing is queued when they say no. When it
+// returns the queued op, the operation is on disk and the user may be told it is recorded
+// (pending confirmation until the server answers).
 func (s *Service) Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, []model.Reason, error) {
+	rs, err := s.Check(op.Type, amount)
+	if err != nil || len(rs) > 0 {
+		return api.Op{}, rs, err
+	}
+	queued, err := s.Record(op, receipt)
+	return queued, nil, err
+}
+
+// Check applies the offline policy to an operation of this type and amount: no reasons online,
+// or when the policy allows it offline. A payment taken on a device is checked before the
+// money is taken, because afterwards it must be recorded whatever the policy says.
+func (s *Service) Check(opType string, amount model.Fen) ([]model.Reason, error) {
+	st := s.cfg.Engine.Status()
+	if st.State == uplink.Online {
+		return nil, nil
+	}
+	q, err := s.queued()
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.Profile.Offline.OfflineCheck(opType, amount, q, st.LastSuccess, s.cfg.Now()), nil
+}
+
+// Record queues an operation without the policy: for a fact that has happened (a card was
+// charged). When it returns, the operation is on disk.
+func (s *Service) Record(op api.Op, receipt []byte) (api.Op, error) {
 	if op.ID == "" {
 		op.ID = uplink.NewOpID()
 	}
-	st := s.cfg.Engine.Status()
-	if st.State != uplink.Online {
-		q, err := s.queued()
-		if err != nil {
-			return api.Op{}, nil, err
-		}
-		if rs := s.cfg.Profile.Offline.OfflineCheck(op.Type, amount, q, st.LastSuccess, s.cfg.Now()); len(rs) > 0 {
-			return api.Op{}, rs, nil
-		}
-	}
 	queued, err := s.cfg.Store.Enqueue(op, receipt)
 	if err != nil {
-		return api.Op{}, nil, err
+		return api.Op{}, err
 	}
 	s.cfg.Engine.Wake()
-	return queued, nil, nil
+	return queued, nil
 }
 
 // queued counts what waits in the outbox by type, and the money of waiting payments.

@@ -139,11 +139,7 @@ func (r *linkRun) lines(w int) []string {
 	case r.result == nil:
 		return say(st.Value.Render, c.T(txtLinkPending, "op", r.op.ID))
 	case r.result.Outcome == api.OutcomeRejected:
-		rs := make([]model.Reason, len(r.result.Reasons))
-		for i, x := range r.result.Reasons {
-			rs[i] = x.Model()
-		}
-		return append(say(st.Title.Render, c.T(txtLinkRejected)), reasonLines(c, rs, w)...)
+		return append(say(st.Title.Render, c.T(txtLinkRejected)), reasonLines(c, api.ModelReasons(r.result.Reasons), w)...)
 	}
 	return say(st.Value.Render, r.appliedText())
 }

@@ -27,6 +27,10 @@ type Services interface {
 	// Submit queues an operation durably (the offline policy may refuse it: reasons, nothing
 	// queued). When it returns the op, it is on disk and the receipt may say so.
 	Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, []model.Reason, error)
+	// Check applies the offline policy alone, before money is taken on a device.
+	Check(opType string, amount model.Fen) ([]model.Reason, error)
+	// Record queues a fact (a charged card) without the policy.
+	Record(op api.Op, receipt []byte) (api.Op, error)
 	// Await waits for the server's answer to the queued op seq; nil when ctx ended first.
 	Await(ctx context.Context, seq int64) (*api.OpResult, error)
 	// Unconfirmed lists one person's operations the server has not answered yet.

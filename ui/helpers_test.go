@@ -298,6 +298,13 @@ func (f *fakeService) Submit(op api.Op, _ []byte, _ model.Fen) (api.Op, []model.
 	return op, nil, nil
 }
 
+func (f *fakeService) Check(string, model.Fen) ([]model.Reason, error) { return nil, nil }
+
+func (f *fakeService) Record(op api.Op, receipt []byte) (api.Op, error) {
+	q, _, err := f.Submit(op, receipt, 0)
+	return q, err
+}
+
 func (f *fakeService) Await(_ context.Context, seq int64) (*api.OpResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -40,7 +40,8 @@ type pay struct {
 	order         api.PayOrder // the phone payment's order
 	qr            string       // its code, drawn once
 	polling       bool
-	sub           submitted // the card payment's operation
+	cardOp        api.Op    // the card payment's operation, made before the card is charged
+	sub           submitted // the card payment's operation as queued
 	receipt       string    // the receipt as shown and printed
 	printed       string
 	printErr      bool
@@ -65,11 +66,14 @@ type (
 		order api.PayOrder
 		err   error
 	}
-	pollMsg   struct{ req uint64 }
-	chargeMsg struct {
-		req uint64
-		sub submitted
-		err error // the card terminal's error (declined, no answer)
+	pollMsg struct{ req uint64 }
+	// chargedMsg is the card terminal's answer, or the offline policy's refusal before it
+	// was asked.
+	chargedMsg struct {
+		req     uint64
+		ref     string
+		refused []model.Reason
+		err     error // the card terminal's error (declined, no answer)
 	}
 )
 
@@ -191,12 +195,18 @@ func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			return p, nil
 		}
 		return p, p.poll()
-	case chargeMsg:
+	case chargedMsg:
 		if msg.req != p.pending {
 			return p, nil
 		}
 		p.pending = 0
-		return p, p.onCharge(msg)
+		return p, p.onCharged(msg)
+	case submittedMsg:
+		if msg.req != p.pending {
+			return p, nil
+		}
+		p.pending = 0
+		return p, p.onRecorded(msg.sub)
 	case printedMsg:
 		if msg.req == p.pending {
 			p.pending = 0
@@ -391,43 +401,33 @@ func (p *pay) onOrder(msg orderMsg) tea.Cmd {
 	return nil
 }
 
-// startCard charges the card, then records the payment as an operation: the money was taken,
-// so it is a fact the platform records whatever happens (and refunds what was not owed).
+// startCard asks the offline policy first, then charges the card; the payment is then a
+// fact, recorded as an operation whatever happens (the platform refunds what was not owed).
 func (p *pay) startCard() tea.Cmd {
 	p.phase = payCard
 	p.pending = p.c.newRequest()
-	total, items := p.total(), p.items()
-	card := p.c.Devices.Card
-	op := api.Op{Type: api.OpPay, At: p.c.Now(), Pay: &api.PayOp{PayerID: string(p.s.id), Method: "card", Items: items}}
-	op.ID = uplink.NewOpID()
-	rec := p.baseReceipt()
-	rec.Op = op
-	c, id := p.c, p.pending
-	svc := c.Services
+	total, card, svc, id := p.total(), p.c.Devices.Card, p.c.Services, p.pending
+	p.cardOp = api.Op{ID: uplink.NewOpID(), Type: api.OpPay, At: p.c.Now(),
+		Pay: &api.PayOp{PayerID: string(p.s.id), Method: "card", Items: p.items()}}
+	order := p.cardOp.ID
 	return func() tea.Msg {
+		if refused, err := svc.Check(api.OpPay, total); err != nil || len(refused) > 0 {
+			return chargedMsg{req: id, refused: refused, err: err}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		ref, err := card.Charge(ctx, total, op.ID)
-		if err != nil {
-			return chargeMsg{req: id, err: err}
-		}
-		op.Pay.Reference = ref
-		rec.Op = op
-		queued, refused, err := svc.Submit(op, []byte(ref), total)
-		sub := submitted{op: queued, refused: refused, err: err}
-		if err == nil && len(refused) == 0 {
-			actx, acancel := context.WithTimeout(context.Background(), awaitFor)
-			defer acancel()
-			sub.result, sub.err = svc.Await(actx, queued.Seq)
-		}
-		rec.Op, rec.Result = queued, sub.result
-		sub.receipt = rec
-		return chargeMsg{req: id, sub: sub}
+		ref, err := card.Charge(ctx, total, order)
+		return chargedMsg{req: id, ref: ref, err: err}
 	}
 }
 
-func (p *pay) onCharge(msg chargeMsg) tea.Cmd {
+// onCharged records a charged card payment, with its receipt, through the outbox.
+func (p *pay) onCharged(msg chargedMsg) tea.Cmd {
 	switch {
+	case len(msg.refused) > 0:
+		r := msg.refused[0]
+		p.phase, p.prob = payMethod, &problem{reason: &r}
+		return nil
 	case errors.Is(msg.err, device.ErrDeclined):
 		p.phase, p.prob = payMethod, &problem{text: txtPayCardDeclined}
 		return nil
@@ -435,14 +435,32 @@ func (p *pay) onCharge(msg chargeMsg) tea.Cmd {
 		p.phase, p.prob = payMethod, &problem{text: txtPayCardFailed}
 		return nil
 	}
-	p.sub = msg.sub
-	if msg.sub.err != nil || len(msg.sub.refused) > 0 {
+	op := p.cardOp
+	op.Pay.Reference = msg.ref
+	rec := p.baseReceipt()
+	rec.Op = op
+	text := []byte(p.c.RenderReceipt(rec))
+	svc := p.c.Services
+	p.pending = p.c.newRequest()
+	req := p.pending
+	return func() tea.Msg {
+		sub := queueAndAwait(svc, rec, func() (api.Op, []model.Reason, error) {
+			q, err := svc.Record(op, text)
+			return q, nil, err
+		})
+		return submittedMsg{req: req, sub: sub}
+	}
+}
+
+func (p *pay) onRecorded(sub submitted) tea.Cmd {
+	p.sub = sub
+	if sub.err != nil {
 		// The card was charged but the kiosk could not record it: staff must know now.
 		p.phase, p.prob = payMethod, &problem{text: txtPayCardNotRecorded}
 		return nil
 	}
 	p.s.stale = true
-	return p.finish(msg.sub.receipt)
+	return p.finish(sub.receipt)
 }
 
 func (p *pay) baseReceipt() Receipt {
@@ -506,7 +524,7 @@ func (p *pay) View() string {
 	if len(p.cands) == 0 {
 		out = append(out, "", st.Text.Render(wrap(c.T(txtPayNone), w)))
 		if p.prob != nil {
-			out = append(out, problemBlock(c, p.prob, w, 2)...)
+			out = append(out, atMost(problemLines(c, p.prob, w), 2)...)
 		}
 		return strings.Join(out, "\n")
 	}
@@ -518,7 +536,7 @@ func (p *pay) View() string {
 	out = append(out, body...)
 	out = append(out, st.Value.Render(fit(c.T(txtPayTotal, "n", strconv.Itoa(len(p.chosen())), "amount", c.Money(p.total())), w)))
 	if p.prob != nil {
-		out = append(out, problemBlock(c, p.prob, w, 2)...)
+		out = append(out, atMost(problemLines(c, p.prob, w), 2)...)
 	} else {
 		out = append(out, st.Text.Render(fit(c.T(txtPayNextHint), w)))
 	}
@@ -538,7 +556,7 @@ func (p *pay) methodView() string {
 	}
 	out = append(out, opt("3", txtPayLater), "")
 	if p.prob != nil {
-		out = append(out, problemBlock(c, p.prob, w, 3)...)
+		out = append(out, atMost(problemLines(c, p.prob, w), 3)...)
 	}
 	return strings.Join(out, "\n")
 }

@@ -402,21 +402,31 @@ func (p *process) submit() tea.Cmd {
 // The receipt kept with the queued operation is rendered here, on the event loop.
 func submitCmd(c *Common, req uint64, op api.Op, rec Receipt, amount model.Fen) tea.Cmd {
 	svc := c.Services
-	op.ID = uplink.NewOpID()
+	if op.ID == "" {
+		op.ID = uplink.NewOpID()
+	}
 	rec.Op = op
 	text := []byte(c.RenderReceipt(rec))
 	return func() tea.Msg {
-		queued, refused, err := svc.Submit(op, text, amount)
-		sub := submitted{op: queued, refused: refused, err: err}
-		if err == nil && len(refused) == 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), awaitFor)
-			defer cancel()
-			sub.result, sub.err = svc.Await(ctx, queued.Seq)
-		}
-		rec.Op, rec.Result = queued, sub.result
-		sub.receipt = rec
+		sub := queueAndAwait(svc, rec, func() (api.Op, []model.Reason, error) { return svc.Submit(op, text, amount) })
 		return submittedMsg{req: req, sub: sub}
 	}
+}
+
+// queueAndAwait queues an operation with queue and waits up to awaitFor for the platform's
+// answer; rec comes back completed with the queued op and its result. It blocks: call it
+// inside a command only.
+func queueAndAwait(svc Services, rec Receipt, queue func() (api.Op, []model.Reason, error)) submitted {
+	queued, refused, err := queue()
+	sub := submitted{op: queued, refused: refused, err: err}
+	if err == nil && len(refused) == 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), awaitFor)
+		defer cancel()
+		sub.result, sub.err = svc.Await(ctx, queued.Seq)
+	}
+	rec.Op, rec.Result = queued, sub.result
+	sub.receipt = rec
+	return sub
 }
 
 func (p *process) onSubmitted(sub submitted) tea.Cmd {
@@ -569,7 +579,7 @@ func (p *process) selectView() string {
 	out = append(out, body...)
 	out = append(out, st.Value.Render(fit(p.forecast(), w)))
 	if p.prob != nil {
-		out = append(out, problemBlock(c, p.prob, w, 2)...)
+		out = append(out, atMost(problemLines(c, p.prob, w), 2)...)
 	} else {
 		out = append(out, st.Text.Render(fit(c.T(txtProcessNextHint), w)))
 	}
@@ -592,7 +602,7 @@ func (p *process) faceView() string {
 	if p.pending != 0 {
 		out = append(out, st.Value.Render(wrap(c.T(txtFaceLooking), w)))
 	} else if p.prob != nil {
-		out = append(out, problemBlock(c, p.prob, w, 3)...)
+		out = append(out, atMost(problemLines(c, p.prob, w), 3)...)
 		out = append(out, st.Text.Render(wrap(c.T(txtFaceRetry), w)))
 	}
 	return strings.Join(out, "\n")
@@ -625,16 +635,12 @@ func (p *process) resultView() string {
 		out = append(out, st.Error.Render(wrap(c.T(txtSubmitFailed), w)))
 	case len(sub.refused) > 0:
 		out = append(out, st.Error.Render(wrap(c.T(txtSubmitRefusedOffline), w)))
-		for _, r := range sub.refused {
-			out = append(out, reasonBlock(c, r, w)...)
-		}
+		out = append(out, reasonLines(c, sub.refused, w)...)
 	case sub.result == nil:
 		out = append(out, st.Value.Render(wrap(c.T(txtSubmitPending, "op", sub.op.ID), w)))
 	case sub.result.Outcome == api.OutcomeRejected:
 		out = append(out, st.Error.Render(wrap(c.T(txtProcessRejected), w)))
-		for _, r := range sub.result.Reasons {
-			out = append(out, reasonBlock(c, r.Model(), w)...)
-		}
+		out = append(out, reasonLines(c, api.ModelReasons(sub.result.Reasons), w)...)
 	default:
 		out = append(out, st.Value.Render(c.T(txtProcessApplied)))
 		for _, d := range sub.result.Decisions {
@@ -644,9 +650,8 @@ func (p *process) resultView() string {
 		if a := sub.result.PointsAfter; a != nil {
 			out = append(out, st.Text.Render(c.T(txtProcessPointsNow, "n", strconv.Itoa(*a))))
 		}
-		for _, r := range sub.result.Reasons { // applied with changes: what was left out, and why
-			out = append(out, reasonBlock(c, r.Model(), w)...)
-		}
+		// Applied with changes: what was left out, and why.
+		out = append(out, reasonLines(c, api.ModelReasons(sub.result.Reasons), w)...)
 	}
 	switch {
 	case p.printErr:
@@ -664,31 +669,10 @@ func (p *process) resultView() string {
 	return strings.Join(append(out, packLine(opts, "  ", w)...), "\n")
 }
 
-// problemBlock words a problem (message, then remedy) in at most n lines.
-func problemBlock(c *Common, p *problem, w, n int) []string {
-	var msg, remedy string
-	if p.reason != nil {
-		r := c.Reason(*p.reason)
-		msg, remedy = r.Message, r.Remedy
-	} else {
-		msg = c.T(p.text)
+// atMost keeps the first n lines: a problem under a list has a fixed room.
+func atMost(lines []string, n int) []string {
+	if len(lines) > n {
+		return lines[:n]
 	}
-	out := []string{}
-	for _, l := range strings.Split(wrap("! "+msg, w), "\n") {
-		out = append(out, c.Styles.Error.Render(l))
-	}
-	if remedy != "" {
-		for _, l := range strings.Split(wrap(remedy, w), "\n") {
-			out = append(out, c.Styles.Remedy.Render(l))
-		}
-	}
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
-}
-
-// reasonBlock words a reason with its remedy.
-func reasonBlock(c *Common, r model.Reason, w int) []string {
-	return problemBlock(c, &problem{reason: &r}, w, 6)
+	return lines
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -8,7 +9,10 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/uplink"
 )
 
 var keySpace = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
@@ -152,4 +156,45 @@ func TestQRPaymentWaitsLongerThanAList(t *testing.T) {
 	if h.m.id != welcomeID || h.m.session != nil {
 		t.Fatalf("the payment screen never timed out:\n%s", h.view())
 	}
+}
+
+// countingCard is a card terminal that counts its charges.
+type countingCard struct {
+	device.SimCard
+	charges int
+}
+
+func (c *countingCard) Charge(ctx context.Context, amount model.Fen, order string) (string, error) {
+	c.charges++
+	return c.SimCard.Charge(ctx, amount, order)
+}
+
+// Offline, the policy is asked before the card is charged: a payment above the offline limit
+// is refused with its reason and the card is never charged (money taken could not be refused
+// afterwards: it is a fact to record).
+func TestOfflineCardPaymentOverTheLimitChargesNothing(t *testing.T) {
+	s := newStack(t, "national")
+	pol := s.profile.Offline.Ops[api.OpPay]
+	pol.MaxAmount = 10000 // 100 yuan; the overdue fine is 350
+	s.profile.Offline.Ops[api.OpPay] = pol
+	card := &countingCard{}
+	h := newStackHarness(t, s, func(o *Options) { o.Devices.Card = card })
+	h.identifyAs(s.persona(t, "overdue"))
+	s.http.Close()
+	for start := time.Now(); s.engine.Status().State == uplink.Online; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the kiosk never noticed the server was gone")
+		}
+	}
+	h.typeText("2")
+	h.press(keyEnter)
+	h.typeText("2")
+	pay := h.m.screen.(*pay)
+	if card.charges != 0 {
+		t.Fatalf("the card was charged %d times", card.charges)
+	}
+	if pay.phase != payMethod || pay.prob == nil || pay.prob.reason == nil {
+		t.Fatalf("no refusal with a reason: %+v\n%s", pay.prob, h.view())
+	}
+	h.mustShow("! " + strings.SplitN(h.m.c.Reason(*pay.prob.reason).Message, "，", 2)[0])
 }

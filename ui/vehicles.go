@@ -5,7 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
 )
 
 // vehicles shows the person's vehicles and links: their own vehicles with who is bound to or
