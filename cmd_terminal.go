@@ -244,7 +244,10 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	if c.demo() && opts.MaintPINHash == "" {
 		// The demo's maintenance PIN is known (the help tells it); a real kiosk has none until
 		// staff configure maintenance_pin_hash.
-		if opts.MaintPINHash, err = pin.Hash(demoMaintPIN); err != nil {
+		// The demo PIN is printed in the help, so a costly hash protects nothing; the default
+		// cost (64 MiB, 3 passes) would run before the first frame.
+		demoCost := pin.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+		if opts.MaintPINHash, err = pin.HashWith(demoMaintPIN, demoCost); err != nil {
 			return ui.Options{}, err
 		}
 		opts.MaintDemoPIN = demoMaintPIN

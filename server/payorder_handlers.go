@@ -49,43 +49,41 @@ func (s *Server) handleCreatePayOrder(w http.ResponseWriter, r *http.Request, se
 	}
 }
 
-// handlePayOrder answers GET /v1/payorders/{id}, which kiosks poll while the QR code is shown.
-func (s *Server) handlePayOrder(w http.ResponseWriter, r *http.Request, sess *session) {
-	id := r.PathValue("id")
-	if !validOrderID(id) {
-		writeNoOrder(w)
-		return
+// orderRoute serves a route on one order named by {id}: a malformed id is an unknown order;
+// act runs for the calling kiosk and its answer, or error, goes out as answerOrder words it.
+func (s *Server) orderRoute(what string, act func(ctx context.Context, kioskID, id string) (api.PayOrder, error)) func(http.ResponseWriter, *http.Request, *session) {
+	return func(w http.ResponseWriter, r *http.Request, sess *session) {
+		id := r.PathValue("id")
+		if !validOrderID(id) {
+			writeNoOrder(w)
+			return
+		}
+		order, err := act(r.Context(), sess.kiosk.ID, id)
+		s.answerOrder(w, what, order, err)
 	}
-	order, err := s.payOrder(r.Context(), sess.kiosk.ID, id)
-	s.answerOrder(w, "read pay order", order, err)
+}
+
+// handlePayOrder answers GET /v1/payorders/{id}, which kiosks poll while the QR code is shown.
+func (s *Server) handlePayOrder() func(http.ResponseWriter, *http.Request, *session) {
+	return s.orderRoute("read pay order", s.payOrder)
 }
 
 // handleCancelPayOrder answers POST /v1/payorders/{id}/cancel.
-func (s *Server) handleCancelPayOrder(w http.ResponseWriter, r *http.Request, sess *session) {
-	id := r.PathValue("id")
-	if !validOrderID(id) {
-		writeNoOrder(w)
-		return
-	}
-	order, err := s.cancelPayOrder(r.Context(), sess.kiosk.ID, id)
-	s.answerOrder(w, "cancel pay order", order, err)
+func (s *Server) handleCancelPayOrder() func(http.ResponseWriter, *http.Request, *session) {
+	return s.orderRoute("cancel pay order", s.cancelPayOrder)
 }
 
 // handleSimulatePaid answers POST /v1/payorders/{id}/simulate-paid, which Handler serves only
 // with Config.SimulatePayments: the kiosk that created the order plays the payment channel,
 // and the order is paid exactly as a channel's notice would pay it (markOrderPaid).
-func (s *Server) handleSimulatePaid(w http.ResponseWriter, r *http.Request, sess *session) {
-	id := r.PathValue("id")
-	if !validOrderID(id) {
-		writeNoOrder(w)
-		return
-	}
-	if err := s.checkOrderOwner(r.Context(), sess.kiosk.ID, id); err != nil {
-		s.answerOrder(w, "simulate payment", api.PayOrder{}, err)
-		return
-	}
-	order, _, err := s.markOrderPaid(r.Context(), id, newSimulatedReference(), s.now())
-	s.answerOrder(w, "simulate payment", order, err)
+func (s *Server) handleSimulatePaid() func(http.ResponseWriter, *http.Request, *session) {
+	return s.orderRoute("simulate payment", func(ctx context.Context, kioskID, id string) (api.PayOrder, error) {
+		if err := s.checkOrderOwner(ctx, kioskID, id); err != nil {
+			return api.PayOrder{}, err
+		}
+		order, _, err := s.markOrderPaid(ctx, id, newSimulatedReference(), s.now())
+		return order, err
+	})
 }
 
 // checkOrderOwner reports errNoOrder unless the kiosk created the order.

@@ -84,12 +84,12 @@ func (s *Server) Handler() http.Handler {
 	v1("GET /v1/changes", "changes", s.handleChanges)
 	v1("POST /v1/heartbeat", "heartbeat", s.handleHeartbeat)
 	v1("POST /v1/payorders", "payorder_create", s.handleCreatePayOrder)
-	v1("GET /v1/payorders/{id}", "payorder", s.handlePayOrder)
-	v1("POST /v1/payorders/{id}/cancel", "payorder_cancel", s.handleCancelPayOrder)
+	v1("GET /v1/payorders/{id}", "payorder", s.handlePayOrder())
+	v1("POST /v1/payorders/{id}/cancel", "payorder_cancel", s.handleCancelPayOrder())
 	if s.simulatePayments {
 		// Registered only when asked for, so that a production server answers exactly as if
 		// the route did not exist, signed or not.
-		v1("POST /v1/payorders/{id}/simulate-paid", "payorder_simulate_paid", s.handleSimulatePaid)
+		v1("POST /v1/payorders/{id}/simulate-paid", "payorder_simulate_paid", s.handleSimulatePaid())
 	}
 	mux.Handle("GET /healthz", s.observe("healthz", http.HandlerFunc(s.handleHealth)))
 	mux.Handle("GET /metrics", http.HandlerFunc(s.handleMetrics))

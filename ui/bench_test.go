@@ -53,7 +53,7 @@ func BenchmarkProcessKeypress(b *testing.B) {
 }
 
 func benchKeypress(b *testing.B, screen screenID) {
-	opts := testOptions(&testing.T{})
+	opts := testOptions(b)
 	opts.Connect = nil
 	m, err := New(opts)
 	if err != nil {

@@ -119,7 +119,7 @@ func newHarness(t *testing.T, mutate ...func(*Options)) *harness {
 	return h
 }
 
-func testOptions(t *testing.T) Options {
+func testOptions(t testing.TB) Options {
 	t.Helper()
 	texts, err := ParseTexts(assets.UITexts())
 	if err != nil {

@@ -16,6 +16,9 @@ type judgement struct {
 	noCase error            // why not
 	items  []judged         // in display order: grouped by vehicle
 	groups []vehicleGroup
+	// process and pay count the items that can be processed and paid here: the overview
+	// shows them on every frame.
+	process, pay int
 }
 
 // judged is one violation as the screens show it.
@@ -109,19 +112,15 @@ func judge(l api.Lookup, p *model.Profile, now time.Time) *judgement {
 		j.groups[g].n++
 		r.judged.group = g
 		j.items[i] = r.judged
+		if r.el.Eligible {
+			j.process++
+		}
+		if r.payable {
+			j.pay++
+		}
 	}
 	return j
 }
 
 // count reports how many items can be processed here and how many can be paid.
-func (j *judgement) count() (process, pay int) {
-	for _, it := range j.items {
-		if it.el.Eligible {
-			process++
-		}
-		if it.payable {
-			pay++
-		}
-	}
-	return process, pay
-}
+func (j *judgement) count() (process, pay int) { return j.process, j.pay }

@@ -87,8 +87,8 @@ func (o *overview) Help() []key.Binding {
 func (o *overview) menu() []menuItem {
 	process, pay := o.s.judged.count()
 	return []menuItem{
-		{key: '1', text: txtMenuProcess, n: process, off: process == 0},
-		{key: '2', text: txtMenuPay, n: pay, off: pay == 0},
+		{key: '1', text: txtMenuProcess, n: process},
+		{key: '2', text: txtMenuPay, n: pay},
 		{key: '3', text: txtMenuVehicles, n: -1},
 		{key: '4', text: txtMenuPending, n: -1},
 		{key: '0', text: txtMenuFinish, n: -1},
@@ -98,8 +98,7 @@ func (o *overview) menu() []menuItem {
 type menuItem struct {
 	key  rune
 	text textKey
-	n    int  // a count to show, -1 for none
-	off  bool // nothing to do: the option says so when chosen
+	n    int // a count to show, -1 for none
 }
 
 func (o *overview) Update(msg tea.Msg) (Screen, tea.Cmd) {
@@ -170,7 +169,7 @@ func (o *overview) header() []string {
 	case o.refreshing != 0:
 		out = append(out, st.Placeholder.Render(c.T(txtOverviewRefreshing)))
 	case o.refreshErr:
-		out = append(out, st.Error.Render(fit(c.T(txtOverviewRefreshFailed), min(w, ansi.StringWidth(c.T(txtOverviewRefreshFailed))))))
+		out = append(out, styledLines(st.Error.Render, wrap(c.T(txtOverviewRefreshFailed), w))...)
 	case o.s.fromCache:
 		at := o.s.cachedAt.In(model.ChinaZone()).Format("2006-01-02 15:04")
 		for _, line := range strings.Split(wrap("! "+c.T(txtOverviewFromCache, "time", at), w), "\n") {
@@ -217,9 +216,11 @@ func packLine(parts []string, sep string, w int) []string {
 	return out
 }
 
-func (o *overview) listHeight() int {
-	return max(o.h-len(o.header())-len(o.menuLines())-2, 1)
-}
+// listHeight is the room left for the list under head lines of header and above menu lines
+// of tasks.
+func (o *overview) listHeight() int { return o.listRoom(len(o.header()), len(o.menuLines())) }
+
+func (o *overview) listRoom(head, menu int) int { return max(o.h-head-menu-2, 1) }
 
 func (o *overview) View() string {
 	if o.lang != o.c.Lang {
@@ -228,7 +229,7 @@ func (o *overview) View() string {
 	}
 	st, w := o.c.Styles, max(o.w, 20)
 	head, menu := o.header(), o.menuLines()
-	listH := o.listHeight()
+	listH := o.listRoom(len(head), len(menu))
 	var body string
 	if o.list.len() == 0 {
 		body = st.Text.Render(o.c.T(txtOverviewNoViolations))

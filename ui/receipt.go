@@ -36,18 +36,9 @@ type ReceiptItem struct {
 // RenderReceipt lays a receipt out as plain text lines in the session's language. A receipt of
 // an operation the server has not confirmed says so, with the operation id, which is what staff
 // and the platform use to trace it.
-func (c *Common) RenderReceipt(r Receipt) string { return c.renderReceiptIn(c.Lang, r) }
-
-// renderReceiptIn renders in lang without reading the session's language, so that it may run
-// in a command off the event loop.
-func (c *Common) renderReceiptIn(lang model.Lang, r Receipt) string {
-	T := func(k textKey, kv ...string) string { return c.Texts.Get(lang, k, kv...) }
-	money := func(f model.Fen) string {
-		if lang == model.EN {
-			return f.String()
-		}
-		return f.YuanText()
-	}
+// It reads the session's language: call it on the event loop, never in a command.
+func (c *Common) RenderReceipt(r Receipt) string {
+	T, money := c.T, c.Money
 	title := txtReceiptProcess
 	if r.Op.Type == api.OpPay || r.Order != nil {
 		title = txtReceiptPay
@@ -70,11 +61,12 @@ func (c *Common) renderReceiptIn(lang model.Lang, r Receipt) string {
 		lines = append(lines, T(txtReceiptPaidQR, "reference", r.Order.Reference))
 		return strings.Join(append(lines, T(txtReceiptOrder, "order", r.Order.OrderID, "kiosk", r.KioskID)), "\n")
 	}
-	lines = append(lines, receiptStatus(T, r)...)
+	lines = append(lines, c.receiptStatus(r)...)
 	return strings.Join(append(lines, T(txtReceiptOpID, "op", r.Op.ID, "kiosk", r.KioskID)), "\n")
 }
 
-func receiptStatus(T func(textKey, ...string) string, r Receipt) []string {
+func (c *Common) receiptStatus(r Receipt) []string {
+	T := c.T
 	switch {
 	case r.Result == nil:
 		return []string{T(txtReceiptPending)}
