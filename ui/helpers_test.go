@@ -98,25 +98,31 @@ type harness struct {
 func newHarness(t *testing.T, mutate ...func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, svc: newFakeService(t), now: testNow}
-	opts := testOptions(t)
+	h.start(testOptions(t), h.svc, mutate)
+	return h
+}
+
+// start builds the model from opts (changed by mutate) with the harness's clock and timers and
+// the services svc, and brings it to the welcome screen at 80x24, online.
+func (h *harness) start(opts Options, svc Services, mutate []func(*Options)) {
+	h.t.Helper()
 	opts.Now = func() time.Time { return h.now }
 	opts.After = func(_ time.Duration, msg tea.Msg) tea.Cmd {
 		h.timers = append(h.timers, msg)
 		return nil
 	}
-	opts.Connect = func(context.Context) (Services, error) { return h.svc, nil }
+	opts.Connect = func(context.Context) (Services, error) { return svc, nil }
 	for _, f := range mutate {
 		f(&opts)
 	}
 	m, err := New(opts)
 	if err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
 	h.m = m
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	h.run(m.Init())
 	h.send(netStatusMsg{status: uplink.Status{State: uplink.Online}})
-	return h
 }
 
 func testOptions(t testing.TB) Options {

@@ -173,10 +173,9 @@ func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return p, p.onKey(msg)
 	case refreshedMsg:
-		if msg.req != p.pending {
+		if !answered(&p.pending, msg.req) {
 			return p, nil
 		}
-		p.pending = 0
 		if msg.err == nil {
 			p.s.update(p.c, msg.looked)
 		} else {
@@ -185,31 +184,23 @@ func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		p.phase = paySelect
 		p.build()
 	case orderMsg:
-		if msg.req != p.pending {
-			return p, nil
+		if answered(&p.pending, msg.req) {
+			return p, p.onOrder(msg)
 		}
-		p.pending = 0
-		return p, p.onOrder(msg)
 	case pollMsg:
-		if msg.req != p.pending || p.phase != payQR {
-			return p, nil
+		if msg.req == p.pending && p.phase == payQR {
+			return p, p.poll()
 		}
-		return p, p.poll()
 	case chargedMsg:
-		if msg.req != p.pending {
-			return p, nil
+		if answered(&p.pending, msg.req) {
+			return p, p.onCharged(msg)
 		}
-		p.pending = 0
-		return p, p.onCharged(msg)
 	case submittedMsg:
-		if msg.req != p.pending {
-			return p, nil
+		if answered(&p.pending, msg.req) {
+			return p, p.onRecorded(msg.sub)
 		}
-		p.pending = 0
-		return p, p.onRecorded(msg.sub)
 	case printedMsg:
-		if msg.req == p.pending {
-			p.pending = 0
+		if answered(&p.pending, msg.req) {
 			p.printed, p.printErr = msg.where, msg.err != nil
 		}
 	}

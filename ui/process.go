@@ -195,35 +195,39 @@ func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return p, p.onKey(msg)
 	case ownerVerifiedMsg:
-		if msg.req != p.pending {
-			return p, nil
+		if answered(&p.pending, msg.req) {
+			return p, p.onOwnerVerified(msg)
 		}
-		p.pending = 0
-		return p, p.onOwnerVerified(msg)
 	case processFaceMsg:
-		if msg.req != p.pending {
+		if !answered(&p.pending, msg.req) {
 			return p, nil
 		}
-		p.pending = 0
 		if msg.err != nil || !msg.ok {
 			p.prob = &problem{text: txtFaceFailed}
 			return p, nil
 		}
 		p.faceOK, p.phase = true, procConfirm
-		return p, nil
 	case submittedMsg:
-		if msg.req != p.pending {
-			return p, nil
+		if answered(&p.pending, msg.req) {
+			return p, p.onSubmitted(msg.sub)
 		}
-		p.pending = 0
-		return p, p.onSubmitted(msg.sub)
 	case printedMsg:
-		if msg.req == p.pending {
-			p.pending = 0
+		if answered(&p.pending, msg.req) {
 			p.printed, p.printErr = msg.where, msg.err != nil
 		}
 	}
 	return p, nil
+}
+
+// answered reports whether req is the request *pending waits for, and if so clears it: the
+// answer is taken. Any other answer is stale (the person went back, or asked again) and is
+// dropped by the caller.
+func answered(pending *uint64, req uint64) bool {
+	if req == 0 || req != *pending {
+		return false
+	}
+	*pending = 0
+	return true
 }
 
 func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {

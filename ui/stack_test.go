@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/device"
@@ -90,27 +88,11 @@ func newStackHarness(t *testing.T, s *liveStack, mutate ...func(*Options)) *harn
 	opts.Profile = s.profile
 	opts.Offline = &s.profile.Offline
 	opts.Devices = device.Set{Face: device.SimFace{}, Card: device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
-	opts.Now = func() time.Time { return h.now }
-	opts.After = func(_ time.Duration, msg tea.Msg) tea.Cmd {
-		h.timers = append(h.timers, msg)
-		return nil
-	}
 	opts.DemoIDs = nil
 	for _, p := range dataset.Personas(s.now) {
 		opts.DemoIDs = append(opts.DemoIDs, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})
 	}
-	opts.Connect = func(context.Context) (Services, error) { return s.svc, nil }
-	for _, f := range mutate {
-		f(&opts)
-	}
-	m, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.m = m
-	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	h.run(m.Init())
-	h.send(netStatusMsg{status: uplink.Status{State: uplink.Online}})
+	h.start(opts, s.svc, mutate)
 	return h
 }
 
