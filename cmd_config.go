@@ -41,7 +41,7 @@ const secretEnv = "KIOSK_SECRET"
 type fileConfig struct {
 	Server, KioskID, SecretFile, Data, Lang, Profile, Hall, MaintPINHash *string
 	Idle                                                                 *time.Duration
-	HighContrast, ExitAfterSession                                       *bool
+	HighContrast, ExitAfterSession, SimulatePayments                     *bool
 }
 
 // configKey is one key of the file: where its value goes and how it is checked.
@@ -65,6 +65,7 @@ func (fc *fileConfig) keys() map[string]configKey {
 		"idle":                 {dur: &fc.Idle, check: checkIdle},
 		"high_contrast":        {boolV: &fc.HighContrast},
 		"exit_after_session":   {boolV: &fc.ExitAfterSession},
+		"simulate_payments":    {boolV: &fc.SimulatePayments},
 	}
 }
 
@@ -277,6 +278,9 @@ func (fc fileConfig) apply(c *terminalConfig) {
 	}
 	if fc.ExitAfterSession != nil {
 		c.exitAfterSession = *fc.ExitAfterSession
+	}
+	if fc.SimulatePayments != nil {
+		c.simulatePayments = *fc.SimulatePayments
 	}
 }
 

@@ -40,7 +40,7 @@ import (
 type terminalConfig struct {
 	server, data, lang, profile, kioskID, secret, hall string
 	idle                                               time.Duration
-	highContrast, exitAfterSession                     bool
+	highContrast, exitAfterSession, simulatePayments   bool
 	// secretFile holds the secret in hex (owner-only); secret is filled from it, from
 	// KIOSK_SECRET or from --secret.
 	secretFile   string
@@ -70,6 +70,8 @@ func terminalFlags(c *terminalConfig, configPath *string) *flag.FlagSet {
 	fset.DurationVar(&c.idle, "idle", c.idle, "idle timeout per screen (the warning comes 30 s before)")
 	fset.BoolVar(&c.highContrast, "high-contrast", c.highContrast, "start in the large high-contrast mode")
 	fset.BoolVar(&c.exitAfterSession, "exit-after-session", c.exitAfterSession, "exit when a session ends, for a fresh process per person")
+	fset.BoolVar(&c.simulatePayments, "simulate-payments", c.simulatePayments,
+		"F9 marks a QR payment paid (training; the server must run with --simulate-payments); always on in demo mode")
 	return fset
 }
 
@@ -235,7 +237,7 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 		return ui.Options{}, err
 	}
 	opts := ui.Options{Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall, Offline: &prof.Offline,
-		Demo: c.demo(), Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
+		Demo: c.demo(), SimulatedPayments: c.demo() || c.simulatePayments, Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
 		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession, MaintPINHash: c.maintPINHash,
 		Profile: prof, KioskID: c.kioskID}
 	if c.demo() {

@@ -61,6 +61,10 @@ type Options struct {
 	Hall    string       // the hall's name as it should appear; "" shows the catalogue's default
 	Demo    bool         // show the DEMO marker and the demo personas
 	DemoIDs []DemoIdentity
+	// SimulatedPayments lets the staff key F9 play the phone of a QR payment, through the
+	// server's simulation: in demo mode, and against a training server started with
+	// --simulate-payments. The QR screen then says so.
+	SimulatedPayments bool
 
 	// Connect brings up the services (storage, sync engine, demo server). It runs in a tea.Cmd
 	// started by Init, so the first screen is drawn before any slow work; until it returns, the
@@ -151,8 +155,10 @@ type Common struct {
 	IdleTimeout time.Duration
 	Demo        bool
 	DemoIDs     []DemoIdentity
-	Devices     device.Set
-	Profile     *model.Profile
+	// SimulatedPayments: see Options.
+	SimulatedPayments bool
+	Devices           device.Set
+	Profile           *model.Profile
 	// After delivers msg after d (tea.Tick; tests replace it).
 	After   func(time.Duration, tea.Msg) tea.Cmd
 	Hall    string // the hall's name for receipts

@@ -34,6 +34,8 @@ type pay struct {
 	cands    []int
 	list     *itemList
 	selected map[int]bool
+	changed  bool // the person ticked or unticked something
+	discard  discardAsk
 	prob     *problem
 	pending  uint64
 
@@ -91,7 +93,7 @@ func newPay(c *Common, s *session, only []string) *pay {
 }
 
 func (p *pay) build() {
-	p.cands, p.selected = nil, map[int]bool{}
+	p.cands, p.selected, p.changed = nil, map[int]bool{}, false
 	want := map[string]bool{}
 	for _, id := range p.only {
 		want[id] = true
@@ -140,7 +142,7 @@ func (p *pay) Help() []key.Binding {
 	case paySelect:
 		return []key.Binding{k.Up, k.Down, k.Toggle, k.Confirm, k.Back}
 	case payQR:
-		if p.c.Demo {
+		if p.c.SimulatedPayments {
 			return []key.Binding{k.DemoPaid, k.Back}
 		}
 		return []key.Binding{k.Back}
@@ -216,7 +218,7 @@ func (p *pay) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return p.onMethodKey(msg)
 	case payQR:
 		switch {
-		case p.c.Demo && key.Matches(msg, k.DemoPaid):
+		case p.c.SimulatedPayments && key.Matches(msg, k.DemoPaid):
 			return p.orderCall(p.c.Services.SimulatePaid)
 		case key.Matches(msg, k.Back):
 			if !p.confirmCancel {
@@ -251,9 +253,15 @@ func (p *pay) onKey(msg tea.KeyPressMsg) tea.Cmd {
 func (p *pay) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
 	switch {
+	case p.discard.asking:
+		if p.discard.answer(msg) {
+			return navigate(navOverview{})
+		}
 	case p.list.scroll(msg, k, p.listHeight()):
 	case key.Matches(msg, k.Back):
-		return navigate(navOverview{})
+		if p.discard.back(p.changed && len(p.selected) > 0) {
+			return navigate(navOverview{})
+		}
 	case key.Matches(msg, k.Confirm):
 		if len(p.chosen()) == 0 {
 			p.prob = &problem{text: txtPayNothingSelected}
@@ -272,7 +280,7 @@ func (p *pay) toggle(k int) {
 	if k < 0 || k >= len(p.cands) {
 		return
 	}
-	p.prob = nil
+	p.prob, p.changed = nil, true
 	p.selected[k] = !p.selected[k]
 	if !p.selected[k] {
 		delete(p.selected, k)
@@ -526,9 +534,12 @@ func (p *pay) View() string {
 	}
 	out = append(out, body...)
 	out = append(out, st.Value.Render(fit(c.T(txtPayTotal, "n", strconv.Itoa(len(p.chosen())), "amount", c.Money(p.total())), w)))
-	if p.prob != nil {
+	switch {
+	case p.discard.asking:
+		out = append(out, p.discard.lines(c, len(p.selected), w)...)
+	case p.prob != nil:
 		out = append(out, atMost(problemLines(c, p.prob, w), 2)...)
-	} else {
+	default:
 		out = append(out, st.Text.Render(fit(c.T(txtPayNextHint), w)))
 	}
 	return strings.Join(out, "\n")
@@ -577,7 +588,7 @@ func (p *pay) qrView() string {
 			text = append(text, st.Error.Render(l))
 		}
 	}
-	if c.Demo {
+	if c.SimulatedPayments {
 		text = append(text, "", st.Demo.Render(" "+c.T(txtPayQRDemo)+" "))
 	}
 	qrLines := strings.Split(p.qr, "\n")

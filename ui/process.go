@@ -30,6 +30,7 @@ type process struct {
 	selected map[int]bool // by position in cands
 	sel      model.Selection
 	prob     *problem
+	discard  discardAsk
 
 	owners   []ownerCheck // owners who must verify, in order
 	owner    int          // the one verifying now
@@ -269,9 +270,15 @@ func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {
 func (p *process) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
 	switch {
+	case p.discard.asking:
+		if p.discard.answer(msg) {
+			return navigate(navOverview{})
+		}
 	case p.list.scroll(msg, k, p.listHeight()):
 	case key.Matches(msg, k.Back):
-		return navigate(navOverview{})
+		if p.discard.back(len(p.selected) > 0) {
+			return navigate(navOverview{})
+		}
 	case key.Matches(msg, k.Confirm):
 		return p.next()
 	default:
@@ -582,9 +589,12 @@ func (p *process) selectView() string {
 	}
 	out = append(out, body...)
 	out = append(out, st.Value.Render(fit(p.forecast(), w)))
-	if p.prob != nil {
+	switch {
+	case p.discard.asking:
+		out = append(out, p.discard.lines(c, len(p.selected), w)...)
+	case p.prob != nil:
 		out = append(out, atMost(problemLines(c, p.prob, w), 2)...)
-	} else {
+	default:
 		out = append(out, st.Text.Render(fit(c.T(txtProcessNextHint), w)))
 	}
 	return strings.Join(out, "\n")

@@ -198,3 +198,47 @@ func TestOfflineCardPaymentOverTheLimitChargesNothing(t *testing.T) {
 	}
 	h.mustShow("! " + strings.SplitN(h.m.c.Reason(*pay.prob.reason).Message, "，", 2)[0])
 }
+
+// Esc on a selection with ticked items asks first: any key but 1 keeps the ticks, 1 drops them
+// and goes back. Nothing ticked (or the pay screen's own preselection untouched) leaves at once.
+func TestEscAsksBeforeDroppingTicks(t *testing.T) {
+	s := newStack(t, "national")
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "nine-points"))
+	ask := strings.SplitN(h.text(model.ZH, txtDiscardAsk, "n", "1"), "？", 2)[0]
+
+	h.typeText("1")
+	p := h.m.screen.(*process)
+	h.press(keyEsc)
+	if h.m.id != overviewID {
+		t.Fatalf("Esc with nothing ticked did not go back:\n%s", h.view())
+	}
+
+	h.typeText("1")
+	p = h.m.screen.(*process)
+	p.list.move(p.candidateWithPoints(t, 1) - p.list.cursor)
+	h.press(keySpace)
+	for _, keep := range []tea.KeyPressMsg{keyEsc, keyEnter} {
+		h.press(keyEsc)
+		h.mustShow(ask)
+		h.press(keep)
+		if h.m.id != processID || len(p.selected) != 1 {
+			t.Fatalf("%s after the question dropped the ticks (screen %v, %d ticked)", keep, h.m.id, len(p.selected))
+		}
+		h.mustNotShow(ask)
+	}
+	h.press(keyEsc)
+	h.typeText("1")
+	if h.m.id != overviewID {
+		t.Fatalf("1 did not drop the ticks and go back:\n%s", h.view())
+	}
+
+	h.typeText("2") // pay: every payable fine is preselected
+	if h.m.id != payID {
+		t.Fatalf("not on the pay screen:\n%s", h.view())
+	}
+	h.press(keyEsc)
+	if h.m.id != overviewID {
+		t.Fatalf("Esc on an untouched pay selection did not go back:\n%s", h.view())
+	}
+}

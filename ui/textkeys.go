@@ -147,6 +147,7 @@ const (
 	txtProcessNone            textKey = "process.none"
 	txtProcessForecast        textKey = "process.forecast"
 	txtProcessNextHint        textKey = "process.next_hint"
+	txtDiscardAsk             textKey = "list.discard_ask"
 	txtProcessNothingSelected textKey = "process.nothing_selected"
 	txtProcessReview          textKey = "process.review"
 	txtProcessMoreItems       textKey = "process.more_items"
