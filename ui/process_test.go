@@ -242,3 +242,27 @@ func TestEscAsksBeforeDroppingTicks(t *testing.T) {
 		t.Fatalf("Esc on an untouched pay selection did not go back:\n%s", h.view())
 	}
 }
+
+// Once the phone has paid, the receipt has the normal timeout again, not the QR code's longer
+// one: the answer that ends the wait (not a key) restarts the timer.
+func TestReceiptAfterQRPaymentTimesOutNormally(t *testing.T) {
+	s := newStack(t, "national")
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "overdue"))
+	h.typeText("2")
+	h.press(keyEnter)
+	h.typeText("1")
+	h.press(keyF9)
+	pay := h.m.screen.(*pay)
+	if pay.phase != payDone {
+		t.Fatalf("not paid:\n%s", h.view())
+	}
+	h.advance(h.m.opts.IdleTimeout - h.m.opts.IdleWarning + time.Second)
+	if !h.m.idle.warning {
+		t.Fatalf("no idle warning on the receipt after %s:\n%s", h.m.opts.IdleTimeout-h.m.opts.IdleWarning, h.view())
+	}
+	h.advance(h.m.opts.IdleWarning)
+	if h.m.id != welcomeID || h.m.session != nil {
+		t.Fatalf("the receipt did not time out:\n%s", h.view())
+	}
+}

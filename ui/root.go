@@ -161,9 +161,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	return m, m.updateScreen(msg)
+}
+
+// updateScreen passes msg to the active screen. A screen's timeout may depend on its state (a
+// payment under way waits longer than a list), and a key or an answer may have changed it: a
+// QR payment confirmed by the server turns a 3-minute wait into a receipt with the normal
+// timeout.
+func (m *Model) updateScreen(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	m.screen, cmd = m.screen.Update(msg)
-	return m, cmd
+	if t := m.screen.Timeout(); t != m.idle.timeout {
+		cmd = tea.Batch(cmd, m.restartIdle(t))
+	}
+	return cmd
 }
 
 // onKey handles the keys that work everywhere, then passes the rest to the screen.
@@ -200,14 +211,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil // the screen behind the help is not operated blind
 	}
-	var cmd tea.Cmd
-	m.screen, cmd = m.screen.Update(msg)
-	// A screen's timeout may depend on its state (a payment under way waits longer than a
-	// list): the key may have changed it.
-	if t := m.screen.Timeout(); t != m.idle.timeout {
-		cmd = tea.Batch(cmd, m.restartIdle(t))
-	}
-	return cmd
+	return m.updateScreen(msg)
 }
 
 func (m *Model) toggleLang() {

@@ -91,6 +91,12 @@ func (t *Texts) keys() []textKey {
 	return out
 }
 
+// Text is Get by the key's name, for callers outside the package (the end-to-end tests read
+// the screens' texts from the catalogue rather than repeating them).
+func (t *Texts) Text(lang model.Lang, k string, kv ...string) string {
+	return t.Get(lang, textKey(k), kv...)
+}
+
 // Get returns the text k in lang with its placeholders filled from kv (name, value pairs). A
 // key the catalogue lacks comes back visibly as [key]: an empty string would hide the bug.
 func (t *Texts) Get(lang model.Lang, k textKey, kv ...string) string {

@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/ui"
+)
+
+// TestKioskInTmux is the hall's day in one test: a real server process with imported data, the
+// built kiosk in an 80x24 tmux pane, and a driver at the keys. The nine-point driver is refused
+// the 3-point violation with its reason, processes the 1-point one, pays it by QR (the test
+// reads the code off the pane as a phone would, then the staff key marks it paid), and gets a
+// receipt. Ctrl+C, Ctrl+\ and Ctrl+Z do nothing; the idle timeout wipes the screen and the
+// terminal's history of the driver.
+func TestKioskInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs a server and a kiosk process")
+	}
+	texts, err := ui.ParseTexts(assets.UITexts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh := func(k string, kv ...string) string { return texts.Text(model.ZH, k, kv...) }
+	bin := buildKiosk(t)
+	srv := startServer(t, bin)
+	data := t.TempDir()
+	command := append([]string{"env"}, kioskEnv()...)
+	command = append(command, bin, "--server", srv.url, "--kiosk-id", srv.kioskID, "--secret-file", srv.secretFile,
+		"--data", data, "--idle", "45s", "--simulate-payments", "--hall", "端到端测试大厅")
+	tm := startTmux(t, 80, 24, command)
+
+	var driver dataset.Persona
+	for _, p := range dataset.Personas(time.Now()) {
+		if p.Key == "nine-points" {
+			driver = p
+		}
+	}
+	welcome := zh("welcome.title")
+	tm.waitText(10*time.Second, welcome, "端到端测试大厅", zh("net.online"))
+
+	for _, k := range []string{"C-c", `C-\`, "C-z"} {
+		tm.keys(k)
+		time.Sleep(300 * time.Millisecond)
+		if tm.exited() {
+			t.Fatalf("%s ended the kiosk:\n%s", k, tm.screen())
+		}
+		tm.waitText(2*time.Second, welcome)
+	}
+
+	tm.keys("1")
+	tm.waitText(5*time.Second, zh("identify.id_label"))
+	tm.typeText(string(driver.ID))
+	tm.typeText(string(driver.File))
+	tm.keys("Enter")
+	overview := tm.waitText(15*time.Second, zh("menu.process"))
+	if strings.Contains(overview, string(driver.ID)) {
+		t.Errorf("the overview shows the full ID number:\n%s", overview)
+	}
+
+	tm.keys("1")
+	tm.waitText(5*time.Second, "[-]", zh("process.next_hint"))
+	tm.keys("2") // the 3-point violation: 9 + 3 would reach 12
+	refused := tm.waitFor("the refusal's reason under the list", 5*time.Second, func(s string) bool {
+		return !strings.Contains(s, zh("process.next_hint")) && hasLine(s, "! ", "12")
+	})
+	if strings.Contains(refused, "[x]") {
+		t.Fatalf("the refused violation was ticked:\n%s", refused)
+	}
+	tm.keys("1") // the 1-point violation
+	tm.waitText(5*time.Second, "[x]")
+	tm.keys("Enter")
+	tm.waitText(5*time.Second, zh("process.legal")[:24])
+	tm.keys("1") // I was the driver
+	result := tm.waitText(15*time.Second, zh("process.applied"), zh("process.points_now", "n", "10"))
+	decision := decisionNumber(result)
+	if decision == "" || !strings.Contains(tm.everything(), decision) {
+		// The wipe check below looks for this number: it must be visible to the check now.
+		t.Fatalf("no decision number (%q) on the result screen:\n%s", decision, result)
+	}
+
+	tm.keys("1") // pay now
+	tm.waitText(15*time.Second, zh("pay.next_hint"))
+	tm.keys("Enter")
+	tm.waitText(5*time.Second, zh("pay.by_qr"))
+	tm.keys("1")
+	shown := tm.waitText(15*time.Second, prefix(zh("pay.qr_scan"), 10), zh("pay.qr_demo"))
+	code, err := decodeQR(shown)
+	if err != nil {
+		t.Fatalf("the QR code on the pane does not decode: %v\n%s", err, shown)
+	}
+	if !strings.HasPrefix(code, "HKPAY:") {
+		t.Fatalf("the QR code says %q, want a payment token HKPAY:...", code)
+	}
+	tm.keys("F9") // the phone pays
+	receipt := tm.waitText(20*time.Second, zh("pay.done"), zh("receipt.title_pay"))
+	for _, screen := range []string{result, shown, receipt} {
+		if strings.Contains(screen, string(driver.ID)) || strings.Contains(screen, driver.Name) {
+			t.Errorf("a screen shows the driver's full ID number or name:\n%s", screen)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(data, "receipts", "*"))
+	if len(files) < 2 {
+		t.Errorf("want the processing and the payment receipts under %s, found %d files", data, len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), string(driver.ID)) {
+			t.Errorf("receipt %s holds the full ID number", filepath.Base(f))
+		}
+	}
+
+	// The driver walks away: the warning, then the wipe.
+	tm.waitText(30*time.Second, zh("idle.title"))
+	tm.waitFor("the welcome screen after the timeout", 40*time.Second, func(s string) bool {
+		return strings.Contains(s, welcome) && !strings.Contains(s, zh("idle.title"))
+	})
+	for _, trace := range []string{string(driver.ID), string(driver.File), driver.Name, decision, zh("pay.done"), zh("receipt.title_pay")} {
+		if trace != "" && strings.Contains(tm.everything(), trace) {
+			t.Errorf("after the timeout the terminal (screen or history) still holds %q", trace)
+		}
+	}
+	if tm.exited() {
+		t.Fatal("the kiosk exited after the timeout")
+	}
+}
+
+// hasLine reports whether a line of screen holds every part.
+func hasLine(screen string, parts ...string) bool {
+	for _, l := range strings.Split(screen, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// decisionNumber finds the penalty decision's number on the result screen: the longest run of
+// digits there (decision numbers are 15 or more digits).
+func decisionNumber(screen string) string {
+	best := ""
+	for _, f := range strings.FieldsFunc(screen, func(r rune) bool { return r < '0' || r > '9' }) {
+		if len(f) > len(best) {
+			best = f
+		}
+	}
+	if len(best) < 10 {
+		return ""
+	}
+	return best
+}
+
+// prefix is the first n characters of s: a long text wraps on screen.
+func prefix(s string, n int) string {
+	r := []rune(s)
+	return string(r[:min(n, len(r))])
+}

@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildKiosk builds the module's binary into a temporary directory, as an installer would.
+func buildKiosk(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "kiosk")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/hallkiosk/kiosk")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// run runs one of the binary's commands to its end and returns what it printed.
+func run(tb testing.TB, bin string, args ...string) string {
+	tb.Helper()
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("kiosk %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String()
+}
+
+// freeAddr finds a loopback address nobody listens on.
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// enrolled is a server with imported data and one enrolled kiosk.
+type enrolled struct {
+	url, kioskID, secretFile string
+	log                      *bytes.Buffer // the server's log
+}
+
+// startServer imports the demo data set into a fresh embedded store, enrolls a kiosk and runs
+// `kiosk serve --simulate-payments` until the test ends. The server is a separate process, as
+// in a hall: the kiosk reaches it only over HTTP.
+func startServer(tb testing.TB, bin string) enrolled {
+	tb.Helper()
+	dir := tb.TempDir()
+	data := filepath.Join(dir, "data.json")
+	if err := os.WriteFile(data, []byte(run(tb, bin, "demo-data", "--people", "40")), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	store := filepath.Join(dir, "store")
+	run(tb, bin, "import", "--data", store, data)
+	var e enrolled
+	for _, line := range strings.Split(run(tb, bin, "enroll", "--data", store, "--name", "e2e 1号机", "--hall", "端到端测试大厅"), "\n") {
+		if v, ok := strings.CutPrefix(line, "kiosk_id="); ok {
+			e.kioskID = v
+		}
+		if v, ok := strings.CutPrefix(line, "secret="); ok {
+			e.secretFile = filepath.Join(dir, "secret")
+			if err := os.WriteFile(e.secretFile, []byte(v+"\n"), 0o600); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	if e.kioskID == "" || e.secretFile == "" {
+		tb.Fatal("kiosk enroll printed no kiosk_id or secret")
+	}
+
+	addr := freeAddr(tb)
+	e.url = "http://" + addr
+	e.log = &bytes.Buffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := exec.CommandContext(ctx, bin, "serve", "--data", store, "--addr", addr, "--simulate-payments")
+	srv.Stdout, srv.Stderr = e.log, e.log
+	if err := srv.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cancel(); _ = srv.Wait() })
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(e.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return e
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the server did not answer /healthz within 15 s: %v\n%s", err, e.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kioskEnv is the environment the kiosk runs in on a hall terminal: a UTF-8 locale and the
+// narrow width rule for East-Asian ambiguous glyphs.
+func kioskEnv() []string {
+	return []string{"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "RUNEWIDTH_EASTASIAN=0", "TERM=xterm-256color"}
+}
