@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -27,6 +28,9 @@ func (a *discardAsk) answer(msg tea.KeyPressMsg) bool {
 	d, ok := digit(msg)
 	return ok && d == '1'
 }
+
+// help is the key line while asking.
+func (a *discardAsk) help(k KeyMap) []key.Binding { return []key.Binding{k.Drop, k.Keep} }
 
 // lines are the question, at most two lines in the place of the list's hint.
 func (a *discardAsk) lines(c *Common, ticked, w int) []string {

@@ -579,7 +579,8 @@ func processFlowStates() []flowState {
 			toMethod(t, h)
 			h.typeText("3")
 		}, shows: func(t *testing.T, h *harness) []string {
-			return []string{"粤B1M9X4", T(h, txtPayLaterRule), "[0] " + T(h, txtMenuFinish)}
+			// The overdue fine: how late it is, and that it grows, instead of "pay by the due date".
+			return []string{"粤B1M9X4", "2026-10-27", T(h, txtPayLaterRuleLate), "[0] " + T(h, txtMenuFinish)}
 		}},
 		{name: "pay_done_qr", want: payID, setup: func(t *testing.T, h *harness) {
 			toQR(t, h)

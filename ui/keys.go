@@ -24,6 +24,8 @@ type KeyMap struct {
 	PageUp   key.Binding // a page of a list (keypad "-" too)
 	PageDown key.Binding // (keypad "+" too)
 	Toggle   key.Binding // select or unselect the highlighted item (Space, keypad ".")
+	Drop     key.Binding // "1" when asked: drop the ticked items and go back
+	Keep     key.Binding // "2" when asked: keep them (any key but 1 does)
 	// Maint opens the staff maintenance screen (then a PIN). A chord nobody types by chance;
 	// it works on the welcome screen only, where nothing of anyone is shown.
 	Maint key.Binding
@@ -60,6 +62,8 @@ func DefaultKeyMap() KeyMap {
 		PageUp:   b("PgUp", txtKeyPageUp, "pgup", "-", "kpminus"),
 		PageDown: b("PgDn", txtKeyPageDown, "pgdown", "+", "kpplus"),
 		Toggle:   b("Space", txtKeyToggle, "space", ".", "kpdecimal"),
+		Drop:     b("1", txtKeyDrop, "1"),
+		Keep:     b("2", txtKeyKeep, "2"),
 		// A plain terminal sends Ctrl+Alt+M as ESC CR, which arrives as alt+enter; terminals
 		// with the extended keyboard protocols (foot, kitty) report ctrl+alt+m.
 		Maint:     key.NewBinding(key.WithKeys("ctrl+alt+m", "alt+enter")),

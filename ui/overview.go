@@ -295,9 +295,15 @@ func violationLine(c *Common, it judged, prefix string, w int) string {
 	}
 	facts := c.T(txtViolationFacts, "points", strconv.Itoa(v.Points), "fine", c.Money(model.Fen(v.FineFen)))
 	when := v.Time.In(model.ChinaZone()).Format("2006-01-02 15:04")
-	line := prefix + when + "  " + st.Value.Render(narrowSafe(what)) + "  " + facts
+	// Points and fine are what the person decides on: a long description gives way to them,
+	// shortened with a visible "..", and the place gets what room is left.
+	what = narrowSafe(what)
+	if room := w - ansi.StringWidth(prefix+when+facts) - 4; ansi.StringWidth(what) > room {
+		what = ansi.Truncate(what, max(room, 8), "..")
+	}
+	line := prefix + when + "  " + st.Value.Render(what) + "  " + facts
 	if room := w - ansi.StringWidth(line) - 2; room >= 12 {
-		line += "  " + st.Label.Render(ansi.Truncate(narrowSafe(v.Place), room, ""))
+		line += "  " + st.Label.Render(ansi.Truncate(narrowSafe(v.Place), room, ".."))
 	}
 	return fit(line, w)
 }

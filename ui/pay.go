@@ -140,12 +140,19 @@ func (p *pay) Help() []key.Binding {
 	k := p.c.Keys
 	switch p.phase {
 	case paySelect:
+		if p.discard.asking {
+			return p.discard.help(k)
+		}
 		return []key.Binding{k.Up, k.Down, k.Toggle, k.Confirm, k.Back}
 	case payQR:
 		if p.c.SimulatedPayments {
 			return []key.Binding{k.DemoPaid, k.Back}
 		}
 		return []key.Binding{k.Back}
+	case payCard:
+		return nil // the card terminal has the person's attention; keys wait for its answer
+	case payLater:
+		return []key.Binding{k.Finish, k.Back}
 	case payDone:
 		return []key.Binding{k.Finish}
 	}
@@ -168,6 +175,19 @@ func (p *pay) total() model.Fen {
 		t += it.due.Total()
 	}
 	return t
+}
+
+// totalLine is the chosen count and total, naming the late fees in it when there are any.
+func (p *pay) totalLine() string {
+	var late model.Fen
+	for _, it := range p.chosen() {
+		late += it.due.LateFee
+	}
+	n, amount := strconv.Itoa(len(p.chosen())), p.c.Money(p.total())
+	if late > 0 {
+		return p.c.T(txtPayTotalLate, "n", n, "amount", amount, "late", p.c.Money(late))
+	}
+	return p.c.T(txtPayTotal, "n", n, "amount", amount)
 }
 
 func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
@@ -533,12 +553,12 @@ func (p *pay) View() string {
 		body = append(body, "")
 	}
 	out = append(out, body...)
-	out = append(out, st.Value.Render(fit(c.T(txtPayTotal, "n", strconv.Itoa(len(p.chosen())), "amount", c.Money(p.total())), w)))
+	out = append(out, st.Value.Render(fit(p.totalLine(), w)))
 	switch {
 	case p.discard.asking:
 		out = append(out, p.discard.lines(c, len(p.selected), w)...)
 	case p.prob != nil:
-		out = append(out, atMost(problemLines(c, p.prob, w), 2)...)
+		out = append(out, atMost(problemLines(c, p.prob, w), p.h-p.listHeight()-2)...)
 	default:
 		out = append(out, st.Text.Render(fit(c.T(txtPayNextHint), w)))
 	}
@@ -548,7 +568,7 @@ func (p *pay) View() string {
 func (p *pay) methodView() string {
 	c, st, w := p.c, p.c.Styles, max(p.w, 20)
 	out := []string{p.header(txtPayStepMethod), "",
-		st.Value.Render(c.T(txtPayTotal, "n", strconv.Itoa(len(p.chosen())), "amount", c.Money(p.total()))), ""}
+		st.Value.Render(wrap(p.totalLine(), w)), ""}
 	opt := func(n string, text textKey) string {
 		return st.Option.Render("["+n+"]") + " " + st.Text.Render(c.T(text))
 	}
@@ -620,11 +640,16 @@ func shortOrder(id string) string {
 func (p *pay) laterView() string {
 	c, st, w := p.c, p.c.Styles, max(p.w, 20)
 	out := []string{p.header(txtPayStepLater), ""}
+	rule := txtPayLaterRule
 	for _, it := range p.chosen() {
-		out = append(out, "  "+c.T(txtPayLaterItem, "plate", string(it.v.Plate.Number), "amount", c.Money(it.due.Total()),
-			"due", it.due.Due.String()))
+		item, plate := txtPayLaterItem, string(it.v.Plate.Number)
+		if it.due.LateDays > 0 {
+			item, rule = txtPayLaterOverdue, txtPayLaterRuleLate
+		}
+		out = append(out, "  "+c.T(item, "plate", plate, "amount", c.Money(it.due.Total()),
+			"due", it.due.Due.String(), "days", strconv.Itoa(it.due.LateDays)))
 	}
-	out = append(out, "", st.Text.Render(wrap(c.T(txtPayLaterRule), w)), "",
+	out = append(out, "", st.Text.Render(wrap(c.T(rule), w)), "",
 		st.Option.Render("[0]")+" "+st.Text.Render(c.T(txtMenuFinish)))
 	return strings.Join(out, "\n")
 }

@@ -124,15 +124,23 @@ func (p *process) Help() []key.Binding {
 	k := p.c.Keys
 	switch p.phase {
 	case procSelect:
+		if p.discard.asking {
+			return p.discard.help(k)
+		}
 		return []key.Binding{k.Up, k.Down, k.Toggle, k.Confirm, k.Back}
 	case procOwner:
 		return p.entry.Help()
+	case procFace:
+		if p.pending == 0 && p.prob != nil {
+			return []key.Binding{k.Confirm, k.Back} // Enter tries again
+		}
+		return []key.Binding{k.Back}
 	case procConfirm:
 		return []key.Binding{k.Agree, k.Back}
 	case procResult:
 		return []key.Binding{k.Finish}
 	}
-	return []key.Binding{k.Back}
+	return nil // submitting: no key does anything until the answer or the time limit
 }
 
 // chosen lists the selected violations in list order.
@@ -593,7 +601,8 @@ func (p *process) selectView() string {
 	case p.discard.asking:
 		out = append(out, p.discard.lines(c, len(p.selected), w)...)
 	case p.prob != nil:
-		out = append(out, atMost(problemLines(c, p.prob, w), 2)...)
+		// The rows under the list are the problem's: a reason and what to do instead.
+		out = append(out, atMost(problemLines(c, p.prob, w), p.h-p.listHeight()-3)...)
 	default:
 		out = append(out, st.Text.Render(fit(c.T(txtProcessNextHint), w)))
 	}

@@ -48,6 +48,8 @@ const (
 	txtKeyPageDown textKey = "key.page_down"
 	txtKeyToggle   textKey = "key.toggle"
 	txtKeyDemoPaid textKey = "key.demo_paid"
+	txtKeyDrop     textKey = "key.drop"
+	txtKeyKeep     textKey = "key.keep"
 
 	txtNoticeStaff    textKey = "notice.staff_called"
 	txtNoticeTimedOut textKey = "notice.timed_out"
@@ -190,6 +192,9 @@ const (
 	txtPayStepDone        textKey = "pay.step_done"
 	txtPayNone            textKey = "pay.none"
 	txtPayTotal           textKey = "pay.total"
+	txtPayTotalLate       textKey = "pay.total_late"
+	txtPayLaterOverdue    textKey = "pay.later_item_overdue"
+	txtPayLaterRuleLate   textKey = "pay.later_rule_overdue"
 	txtPayNextHint        textKey = "pay.next_hint"
 	txtPayNothingSelected textKey = "pay.nothing_selected"
 	txtPayByQR            textKey = "pay.by_qr"
