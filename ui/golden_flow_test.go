@@ -23,8 +23,6 @@ import (
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/server/store"
 	"github.com/hallkiosk/kiosk/service"
-	"github.com/hallkiosk/kiosk/storage"
-	"github.com/hallkiosk/kiosk/uplink"
 )
 
 // newFixedStack is newStack on the test clock: the same real server with the demo data, the
@@ -70,24 +68,7 @@ func newFixedStack(t *testing.T) *liveStack {
 		receipts: t.TempDir()}
 	t.Cleanup(s.http.Close)
 	secret, _ := hex.DecodeString(kiosk.Secret)
-	if s.store, _, err = storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), secret, storage.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.store.Close() })
-	client := api.NewClientWithClock(s.http.URL, kiosk.KioskID, secret, &http.Client{Timeout: 2 * time.Second}, clock)
-	s.engine = uplink.New(uplink.Config{Store: s.store, Client: client, Probe: 100 * time.Millisecond,
-		MaxBackoff: 200 * time.Millisecond, RequestTimeout: 2 * time.Second, HeartbeatEvery: time.Hour,
-		RefEvery: time.Hour, DegradedFor: 300 * time.Millisecond})
-	ectx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = s.engine.Run(ectx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	s.svc = service.New(service.Config{Store: s.store, Client: client, Engine: s.engine, Profile: s.profile})
-	for start := time.Now(); s.engine.Status().State != uplink.Online; time.Sleep(20 * time.Millisecond) {
-		if time.Since(start) > 5*time.Second {
-			t.Fatal("the kiosk never came online")
-		}
-	}
+	s.startKiosk(t, api.NewClientWithClock(s.http.URL, kiosk.KioskID, secret, &http.Client{Timeout: 2 * time.Second}, clock), secret)
 	return s
 }
 

@@ -134,13 +134,7 @@ func TestPayOverdueByCard(t *testing.T) {
 // without a key leave the code on screen (the list's 90 s would have wiped it), and the
 // longer timeout still ends the session in the end.
 func TestQRPaymentWaitsLongerThanAList(t *testing.T) {
-	s := newStack(t, "national")
-	h := newStackHarness(t, s)
-	h.identifyAs(s.persona(t, "overdue"))
-	h.typeText("2")
-	h.press(keyEnter)
-	h.typeText("1")
-	pay := h.m.screen.(*pay)
+	h, pay := overdueAtQR(t)
 	if pay.phase != payQR || pay.qr == "" {
 		t.Fatalf("no QR code:\n%s", h.view())
 	}
@@ -246,14 +240,8 @@ func TestEscAsksBeforeDroppingTicks(t *testing.T) {
 // Once the phone has paid, the receipt has the normal timeout again, not the QR code's longer
 // one: the answer that ends the wait (not a key) restarts the timer.
 func TestReceiptAfterQRPaymentTimesOutNormally(t *testing.T) {
-	s := newStack(t, "national")
-	h := newStackHarness(t, s)
-	h.identifyAs(s.persona(t, "overdue"))
-	h.typeText("2")
-	h.press(keyEnter)
-	h.typeText("1")
+	h, pay := overdueAtQR(t)
 	h.press(keyF9)
-	pay := h.m.screen.(*pay)
 	if pay.phase != payDone {
 		t.Fatalf("not paid:\n%s", h.view())
 	}
@@ -265,4 +253,15 @@ func TestReceiptAfterQRPaymentTimesOutNormally(t *testing.T) {
 	if h.m.id != welcomeID || h.m.session != nil {
 		t.Fatalf("the receipt did not time out:\n%s", h.view())
 	}
+}
+
+// overdueAtQR is the overdue persona on the real stack, paying the overdue fine by QR code.
+func overdueAtQR(t *testing.T) (*harness, *pay) {
+	s := newStack(t, "national")
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "overdue"))
+	h.typeText("2")
+	h.press(keyEnter)
+	h.typeText("1")
+	return h, h.m.screen.(*pay)
 }

@@ -46,15 +46,23 @@ func newStack(t *testing.T, profile string) *liveStack {
 		profile: demo.Reference.Profiles[profile], receipts: t.TempDir()}
 	t.Cleanup(s.http.Close)
 	secret, _ := hex.DecodeString(demo.Kiosk.Secret)
+	s.startKiosk(t, api.NewClient(s.http.URL, demo.Kiosk.KioskID, secret, &http.Client{Timeout: 2 * time.Second}), secret)
+	return s
+}
+
+// startKiosk opens the kiosk's store, runs its sync engine against the stack's server through
+// client and builds the service, then waits until the engine is online.
+func (s *liveStack) startKiosk(t *testing.T, client *api.Client, secret []byte) {
+	t.Helper()
+	var err error
 	if s.store, _, err = storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), secret, storage.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.store.Close() })
-	client := api.NewClient(s.http.URL, demo.Kiosk.KioskID, secret, &http.Client{Timeout: 2 * time.Second})
 	s.engine = uplink.New(uplink.Config{Store: s.store, Client: client, Probe: 100 * time.Millisecond,
 		MaxBackoff: 200 * time.Millisecond, RequestTimeout: 2 * time.Second, HeartbeatEvery: time.Hour,
 		RefEvery: time.Hour, DegradedFor: 300 * time.Millisecond})
-	ectx, cancel := context.WithCancel(ctx)
+	ectx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = s.engine.Run(ectx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -64,7 +72,6 @@ func newStack(t *testing.T, profile string) *liveStack {
 			t.Fatal("the kiosk never came online")
 		}
 	}
-	return s
 }
 
 // persona is the demo persona with key, as the stack's data holds it.
