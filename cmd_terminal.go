@@ -284,7 +284,7 @@ func (b *backend) devices(c terminalConfig) (device.Set, error) {
 		if err != nil {
 			return device.Set{}, err
 		}
-		set = device.Set{Face: device.SimFace{Delay: 800 * time.Millisecond}, Card: device.SimCard{Delay: time.Second},
+		set = device.Set{Face: device.SimFace{Delay: 800 * time.Millisecond}, Card: &device.SimCard{Delay: time.Second},
 			Printer: device.FilePrinter{Dir: filepath.Join(dir, "receipts")}}
 	}
 	b.mu.Lock()

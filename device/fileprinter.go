@@ -21,7 +21,8 @@ func (p FilePrinter) Info() Info { return Info{Name: "receipt file " + p.Dir} }
 
 // Print writes the receipt to Dir/receipt-YYYYMMDD-HHMMSS.txt (a number is added when that
 // name is taken) and returns the file's path.
-func (p FilePrinter) Print(_ context.Context, receipt string) (string, error) {
+func (p FilePrinter) Print(_ context.Context, doc Doc) (string, error) {
+	receipt := doc.Text() + "\n"
 	if err := os.MkdirAll(p.Dir, 0o700); err != nil {
 		return "", fmt.Errorf("receipt printer: %w", err)
 	}

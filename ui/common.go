@@ -76,6 +76,9 @@ type Options struct {
 	ConnectDelay time.Duration
 	// KioskID is printed on receipts, so staff can trace an operation to the kiosk.
 	KioskID string
+	// VerifyURL is the start of the address printed as a QR code on receipts: the receipt's
+	// operation or order id completes it. "" prints no code.
+	VerifyURL string
 	// Devices are the kiosk's peripherals; a nil member is one the kiosk lacks (no camera: the
 	// face step is skipped and the operation says so; no card terminal: no card option).
 	Devices device.Set
@@ -163,6 +166,8 @@ type Common struct {
 	After   func(time.Duration, tea.Msg) tea.Cmd
 	Hall    string // the hall's name for receipts
 	KioskID string // this kiosk's id for receipts
+	// VerifyURL: see Options.
+	VerifyURL string
 
 	lastRequest uint64
 }

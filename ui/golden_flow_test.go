@@ -81,7 +81,7 @@ func newFixedStackHarness(t *testing.T, s *liveStack, svc Services, mutate ...fu
 	opts.Profile = s.profile
 	opts.Offline = &s.profile.Offline
 	opts.KioskID = s.demo.Kiosk.KioskID
-	opts.Devices = device.Set{Face: device.SimFace{}, Card: device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
+	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
 	if svc == nil {
 		svc = s.svc
 	}
@@ -100,8 +100,8 @@ func (unansweredService) Await(context.Context, int64) (*api.OpResult, error) { 
 type failingFace struct{}
 
 func (failingFace) Info() device.Info { return device.Info{Name: "test camera"} }
-func (failingFace) Verify(context.Context, model.IDNumber) (bool, error) {
-	return false, nil
+func (failingFace) Verify(context.Context, model.IDNumber) (device.FaceResult, error) {
+	return device.FaceNoMatch, nil
 }
 
 // Masking. The goldens must be the same on every run, but a few things on these screens are
@@ -481,7 +481,7 @@ func processFlowStates() []flowState {
 				h.tickPoints(1)
 				h.press(keyEnter)
 			}, shows: func(t *testing.T, h *harness) []string {
-				return []string{T(h, txtFaceFailed), T(h, txtFaceRetry)}
+				return []string{T(h, txtFaceFailed), firstRunes(T(h, txtFaceCounter), 12)}
 			}},
 		{name: "process_confirm", want: processID, setup: toConfirm, shows: func(t *testing.T, h *harness) []string {
 			return []string{T(h, txtProcessReview), forecastText(h, 1, 1, 100, 9, 10), T(h, txtProcessLegal),

@@ -20,7 +20,7 @@ type memPrinter struct {
 }
 
 func (p *memPrinter) Info() device.Info { return device.Info{Name: "memory printer"} }
-func (p *memPrinter) Print(context.Context, string) (string, error) {
+func (p *memPrinter) Print(context.Context, device.Doc) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
@@ -39,7 +39,7 @@ func TestKeystrokeFuzz(t *testing.T) {
 	}
 	pr := &memPrinter{}
 	h := newHarness(t, func(o *Options) {
-		o.Devices = device.Set{Face: device.SimFace{}, Card: device.SimCard{}, Printer: pr}
+		o.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: pr}
 	})
 	p := persona(t, "parking")
 	rng := rand.New(rand.NewPCG(5, 21))

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/internal/pin"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/service"
@@ -464,7 +465,8 @@ func (s *maint) printTest() tea.Cmd {
 		s.note = badNote(txtMaintPrintNone)
 		return nil
 	}
-	page := s.c.T(txtMaintTestPage, "time", s.c.Now().In(model.ChinaZone()).Format("2006-01-02 15:04:05")) + "\n"
+	page := device.Doc{Title: s.c.T(txtMaintTestPage, "time", s.c.Now().In(model.ChinaZone()).Format("2006-01-02 15:04:05")),
+		QR: s.c.verifyURL("test")}
 	req := s.c.newRequest()
 	s.pending = req
 	return func() tea.Msg {

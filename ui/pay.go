@@ -46,8 +46,8 @@ type pay struct {
 	sub           submitted // the card payment's operation as queued
 	receipt       string    // the receipt as shown and printed
 	printed       string
-	printErr      bool
-	confirmCancel bool // Esc was pressed on the QR screen once: a second Esc gives the order up
+	printErr      error // the printer failed: the receipt is shown on screen
+	confirmCancel bool  // Esc was pressed on the QR screen once: a second Esc gives the order up
 }
 
 type payPhase int
@@ -223,7 +223,7 @@ func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 	case printedMsg:
 		if answered(&p.pending, msg.req) {
-			p.printed, p.printErr = msg.where, msg.err != nil
+			p.printed, p.printErr = msg.where, msg.err
 		}
 	}
 	return p, nil
@@ -671,8 +671,8 @@ func (p *pay) doneView() string {
 		out = append(out, "  "+st.Text.Render(ansi.Truncate(l, w-2, "")))
 	}
 	switch {
-	case p.printErr:
-		out = append(out, st.Error.Render(c.T(txtReceiptPrintFailed)))
+	case p.printErr != nil:
+		out = append(out, printFailedLines(c, p.printErr, w)...)
 	case p.printed != "":
 		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
 	}

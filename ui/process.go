@@ -8,8 +8,10 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/uplink"
 )
@@ -39,7 +41,7 @@ type process struct {
 	pending  uint64 // the request waited for
 	outcome  submitted
 	printed  string // where the receipt went
-	printErr bool
+	printErr error  // the printer failed: the receipt is shown on screen instead
 }
 
 type processPhase int
@@ -73,9 +75,9 @@ type submitted struct {
 
 type (
 	processFaceMsg struct {
-		req uint64
-		ok  bool
-		err error
+		req    uint64
+		result device.FaceResult
+		err    error
 	}
 	ownerVerifiedMsg struct {
 		req uint64
@@ -131,9 +133,6 @@ func (p *process) Help() []key.Binding {
 	case procOwner:
 		return p.entry.Help()
 	case procFace:
-		if p.pending == 0 && p.prob != nil {
-			return []key.Binding{k.Confirm, k.Back} // Enter tries again
-		}
 		return []key.Binding{k.Back}
 	case procConfirm:
 		return []key.Binding{k.Agree, k.Back}
@@ -211,18 +210,25 @@ func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if !answered(&p.pending, msg.req) {
 			return p, nil
 		}
-		if msg.err != nil || !msg.ok {
-			p.prob = &problem{text: txtFaceFailed}
+		switch {
+		case msg.err != nil:
+			p.s.faceRefused = txtFaceError
+		case msg.result == device.FaceNoMatch:
+			p.s.faceRefused = txtFaceFailed
+		case msg.result != device.FaceMatch:
+			p.s.faceRefused = txtFaceUncertain
+		default:
+			p.faceOK, p.phase = true, procConfirm
 			return p, nil
 		}
-		p.faceOK, p.phase = true, procConfirm
+		p.prob = &problem{text: p.s.faceRefused}
 	case submittedMsg:
 		if answered(&p.pending, msg.req) {
 			return p, p.onSubmitted(msg.sub)
 		}
 	case printedMsg:
 		if answered(&p.pending, msg.req) {
-			p.printed, p.printErr = msg.where, msg.err != nil
+			p.printed, p.printErr = msg.where, msg.err
 		}
 	}
 	return p, nil
@@ -257,8 +263,6 @@ func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case procFace:
 		if key.Matches(msg, k.Back) {
 			p.pending, p.phase, p.prob = 0, procSelect, nil
-		} else if key.Matches(msg, k.Confirm) && p.pending == 0 {
-			return p.startFace() // try again after a failure
 		}
 		return nil
 	case procConfirm:
@@ -384,13 +388,17 @@ func (p *process) onOwnerVerified(msg ownerVerifiedMsg) tea.Cmd {
 
 func (p *process) startFace() tea.Cmd {
 	p.phase, p.prob = procFace, nil
+	if p.s.faceRefused != "" {
+		p.prob = &problem{text: p.s.faceRefused} // once refused, the counter: never a loop
+		return nil
+	}
 	p.pending = p.c.newRequest()
 	req, face, id := p.pending, p.c.Devices.Face, p.s.id
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		ok, err := face.Verify(ctx, id)
-		return processFaceMsg{req: req, ok: ok, err: err}
+		result, err := face.Verify(ctx, id)
+		return processFaceMsg{req: req, result: result, err: err}
 	}
 }
 
@@ -464,11 +472,11 @@ func printCmd(c *Common, req uint64, rec Receipt) tea.Cmd {
 	if pr == nil {
 		return nil
 	}
-	text := c.RenderReceipt(rec)
+	doc := c.ReceiptDoc(rec)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		where, err := pr.Print(ctx, text)
+		where, err := pr.Print(ctx, doc)
 		return printedMsg{req: req, where: where, err: err}
 	}
 }
@@ -626,7 +634,7 @@ func (p *process) faceView() string {
 		out = append(out, st.Value.Render(wrap(c.T(txtFaceLooking), w)))
 	} else if p.prob != nil {
 		out = append(out, atMost(problemLines(c, p.prob, w), 3)...)
-		out = append(out, st.Text.Render(wrap(c.T(txtFaceRetry), w)))
+		out = append(out, st.Text.Render(wrap(c.T(txtFaceCounter), w)))
 	}
 	return strings.Join(out, "\n")
 }
@@ -677,12 +685,21 @@ func (p *process) resultView() string {
 		out = append(out, reasonLines(c, api.ModelReasons(sub.result.Reasons), w)...)
 	}
 	switch {
-	case p.printErr:
-		out = append(out, st.Error.Render(c.T(txtReceiptPrintFailed)))
+	case p.printErr != nil:
+		out = append(out, printFailedLines(c, p.printErr, w)...)
 	case p.printed != "":
 		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
 	}
 	out = append(out, "")
+	if p.printErr != nil {
+		// No paper receipt: the receipt on screen, as far as the room under the result allows
+		// (the key line below needs two rows).
+		room := p.h - len(out) - 3
+		for _, l := range atMost(strings.Split(c.RenderReceipt(p.outcome.receipt), "\n"), room) {
+			out = append(out, "  "+st.Text.Render(ansi.Truncate(l, w-2, "")))
+		}
+		out = append(out, "")
+	}
 	var opts []string
 	if p.canPayNow() {
 		opts = append(opts, st.Option.Render("[1]")+" "+st.Text.Render(c.T(txtProcessPayNow)))
@@ -694,6 +711,9 @@ func (p *process) resultView() string {
 
 // atMost keeps the first n lines: a problem under a list has a fixed room.
 func atMost(lines []string, n int) []string {
+	if n <= 0 {
+		return nil // a screen too small for the block: nothing rather than a panic
+	}
 	if len(lines) > n {
 		return lines[:n]
 	}

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -264,4 +266,98 @@ func overdueAtQR(t *testing.T) (*harness, *pay) {
 	h.press(keyEnter)
 	h.typeText("1")
 	return h, h.m.screen.(*pay)
+}
+
+// countingFace answers every check with result (or err) and counts the checks.
+type countingFace struct {
+	result device.FaceResult
+	err    error
+	checks *int
+}
+
+func (countingFace) Info() device.Info { return device.Info{Name: "test camera"} }
+func (f countingFace) Verify(context.Context, model.IDNumber) (device.FaceResult, error) {
+	*f.checks++
+	return f.result, f.err
+}
+
+// A face check that does not match, cannot decide or fails sends the person to a counter with
+// the cause, and never checks again in the session: going back and trying again leads to the
+// same counter message without a second check.
+func TestFaceCheckFailureSendsToACounterOnce(t *testing.T) {
+	cases := []struct {
+		name   string
+		result device.FaceResult
+		err    error
+		why    textKey
+	}{
+		{"no match", device.FaceNoMatch, nil, txtFaceFailed},
+		{"uncertain", device.FaceUncertain, nil, txtFaceUncertain},
+		{"device error", 0, errors.New("camera unplugged"), txtFaceError},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack(t, "national")
+			checks := 0
+			h := newStackHarness(t, s, func(o *Options) {
+				o.Devices.Face = countingFace{result: tc.result, err: tc.err, checks: &checks}
+			})
+			h.identifyAs(s.persona(t, "nine-points"))
+			for attempt := 1; attempt <= 2; attempt++ {
+				h.typeText("1")
+				p := h.m.screen.(*process)
+				p.list.move(p.candidateWithPoints(t, 1) - p.list.cursor)
+				h.press(keySpace, keyEnter)
+				if p.phase != procFace {
+					t.Fatalf("attempt %d: not at the face check:\n%s", attempt, h.view())
+				}
+				h.mustShow(h.text(model.ZH, tc.why), strings.SplitN(h.text(model.ZH, txtFaceCounter), "，", 2)[0])
+				h.press(keyEnter) // no retry
+				if p.phase != procFace || checks != 1 {
+					t.Fatalf("attempt %d: phase %d after Enter, %d checks; want the counter message and 1 check", attempt, p.phase, checks)
+				}
+				h.press(keyEsc) // back to the selection
+				h.press(keyEsc) // asks: drop the ticked one?
+				h.typeText("1") // yes: back to the records
+				if h.m.id != overviewID {
+					t.Fatalf("attempt %d: not back on the overview:\n%s", attempt, h.view())
+				}
+			}
+		})
+	}
+}
+
+// failingPrinter fails every print with err.
+type failingPrinter struct{ err error }
+
+func (failingPrinter) Info() device.Info                                   { return device.Info{Name: "test printer"} }
+func (p failingPrinter) Print(context.Context, device.Doc) (string, error) { return "", p.err }
+
+// A printer out of paper or offline is named as such on the result, and the receipt is shown
+// on screen instead, with the decision number and the masked ID.
+func TestPrinterFailureShowsTheReceiptOnScreen(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		says textKey
+	}{
+		{fmt.Errorf("%w: paper sensor", device.ErrPaperOut), txtReceiptPaperOut},
+		{fmt.Errorf("%w: no answer from tcp://127.0.0.1:9100", device.ErrPrinterOffline), txtReceiptOffline},
+		{errors.New("something else"), txtReceiptPrintFailed},
+	} {
+		s := newStack(t, "national")
+		h := newStackHarness(t, s, func(o *Options) { o.Devices.Printer = failingPrinter{err: tc.err} })
+		who := s.persona(t, "nine-points")
+		h.identifyAs(who)
+		h.typeText("1")
+		p := h.m.screen.(*process)
+		p.list.move(p.candidateWithPoints(t, 1) - p.list.cursor)
+		h.press(keySpace, keyEnter)
+		h.typeText("1")
+		if p.phase != procResult || p.outcome.result == nil {
+			t.Fatalf("no result:\n%s", h.view())
+		}
+		h.mustShow(strings.SplitN(h.text(model.ZH, tc.says), "。", 2)[0], h.text(model.ZH, txtReceiptProcess),
+			who.ID.Masked(), p.outcome.result.Decisions[0].Number)
+		h.mustNotShow(h.text(model.ZH, txtReceiptPrinted), string(who.ID))
+	}
 }

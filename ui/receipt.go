@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"errors"
+	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/model"
 )
 
@@ -33,11 +35,15 @@ type ReceiptItem struct {
 	LateFee     model.Fen
 }
 
-// RenderReceipt lays a receipt out as plain text lines in the session's language. A receipt of
-// an operation the server has not confirmed says so, with the operation id, which is what staff
-// and the platform use to trace it.
-// It reads the session's language: call it on the event loop, never in a command.
-func (c *Common) RenderReceipt(r Receipt) string {
+// RenderReceipt lays a receipt out as plain text lines in the session's language: the text
+// shown on screen and queued with an operation. It reads the session's language: call it on
+// the event loop, never in a command.
+func (c *Common) RenderReceipt(r Receipt) string { return c.ReceiptDoc(r).Text() }
+
+// ReceiptDoc lays a receipt out for a printer. A receipt of an operation the server has not
+// confirmed says so, with the operation id, which is what staff and the platform use to trace
+// it; the QR code (when the kiosk has a verification address) names the same id.
+func (c *Common) ReceiptDoc(r Receipt) device.Doc {
 	T, money := c.T, c.Money
 	title := txtReceiptProcess
 	if r.Op.Type == api.OpPay || r.Order != nil {
@@ -47,7 +53,7 @@ func (c *Common) RenderReceipt(r Receipt) string {
 	if r.Order != nil && r.Order.PaidAt != nil {
 		at = *r.Order.PaidAt
 	}
-	lines := []string{T(title), T(txtReceiptHall, "hall", r.Hall),
+	lines := []string{T(txtReceiptHall, "hall", r.Hall),
 		T(txtReceiptTime, "time", at.In(model.ChinaZone()).Format("2006-01-02 15:04")),
 		T(txtReceiptPerson, "name", maskedName(r.Name), "id", r.ID.Masked()), ""}
 	var total model.Fen
@@ -57,12 +63,27 @@ func (c *Common) RenderReceipt(r Receipt) string {
 		total += it.Fine + it.LateFee
 	}
 	lines = append(lines, T(txtReceiptTotal, "amount", money(total)), "")
+	doc := device.Doc{Title: T(title)}
 	if r.Order != nil {
-		lines = append(lines, T(txtReceiptPaidQR, "reference", r.Order.Reference))
-		return strings.Join(append(lines, T(txtReceiptOrder, "order", r.Order.OrderID, "kiosk", r.KioskID)), "\n")
+		lines = append(lines, T(txtReceiptPaidQR, "reference", r.Order.Reference),
+			T(txtReceiptOrder, "order", r.Order.OrderID, "kiosk", r.KioskID))
+		doc.QR = c.verifyURL(r.Order.OrderID)
+	} else {
+		lines = append(lines, c.receiptStatus(r)...)
+		lines = append(lines, T(txtReceiptOpID, "op", r.Op.ID, "kiosk", r.KioskID))
+		doc.QR = c.verifyURL(r.Op.ID)
 	}
-	lines = append(lines, c.receiptStatus(r)...)
-	return strings.Join(append(lines, T(txtReceiptOpID, "op", r.Op.ID, "kiosk", r.KioskID)), "\n")
+	doc.Lines = lines
+	return doc
+}
+
+// verifyURL is where a receipt with this operation or order id can be checked, or "" when the
+// kiosk has no verification address.
+func (c *Common) verifyURL(id string) string {
+	if c.VerifyURL == "" || id == "" {
+		return ""
+	}
+	return c.VerifyURL + url.PathEscape(id)
 }
 
 func (c *Common) receiptStatus(r Receipt) []string {
@@ -81,4 +102,17 @@ func (c *Common) receiptStatus(r Receipt) []string {
 		out = append(out, T(txtReceiptPaidCard, "reference", r.Op.Pay.Reference))
 	}
 	return out
+}
+
+// printFailedLines say why no receipt came out and what the person can do; the receipt itself
+// is on screen.
+func printFailedLines(c *Common, err error, w int) []string {
+	text := txtReceiptPrintFailed
+	switch {
+	case errors.Is(err, device.ErrPaperOut):
+		text = txtReceiptPaperOut
+	case errors.Is(err, device.ErrPrinterOffline):
+		text = txtReceiptOffline
+	}
+	return styledLines(c.Styles.Error.Render, wrap(c.T(text), max(w, 10)))
 }

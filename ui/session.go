@@ -24,6 +24,9 @@ type session struct {
 	stale bool
 	// judged is the record judged with the model, rebuilt whenever the lookup is.
 	judged *judgement
+	// faceRefused is why the face check did not pass (a text key), "" while it has not failed.
+	// The kiosk never checks again in the session: the person goes to a counter.
+	faceRefused textKey
 }
 
 func newSession(c *Common, id model.IDNumber, file model.FileNumber, l service.Looked) *session {

@@ -94,7 +94,7 @@ func newStackHarness(t *testing.T, s *liveStack, mutate ...func(*Options)) *harn
 	opts := testOptions(t)
 	opts.Profile = s.profile
 	opts.Offline = &s.profile.Offline
-	opts.Devices = device.Set{Face: device.SimFace{}, Card: device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
+	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
 	opts.DemoIDs = nil
 	for _, p := range dataset.Personas(s.now) {
 		opts.DemoIDs = append(opts.DemoIDs, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})

@@ -173,7 +173,9 @@ const (
 
 	txtFaceLooking     textKey = "face.looking"
 	txtFaceFailed      textKey = "face.failed"
-	txtFaceRetry       textKey = "face.retry"
+	txtFaceUncertain   textKey = "face.uncertain"
+	txtFaceError       textKey = "face.error"
+	txtFaceCounter     textKey = "face.counter"
 	txtSimulatedDevice textKey = "device.simulated"
 
 	txtReceiptPrinted     textKey = "receipt.printed"
@@ -181,6 +183,8 @@ const (
 	txtReceiptPaidCard    textKey = "receipt.paid_card"
 	txtReceiptOrder       textKey = "receipt.order"
 	txtReceiptPrintFailed textKey = "receipt.print_failed"
+	txtReceiptPaperOut    textKey = "receipt.paper_out"
+	txtReceiptOffline     textKey = "receipt.printer_offline"
 )
 
 const (
