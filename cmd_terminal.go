@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -150,7 +151,8 @@ var errNoTerminal = errors.New("the terminal UI needs a terminal, and stdout is 
 
 // startTerminal runs the UI until the service manager stops it (SIGTERM or SIGHUP), or in demo
 // mode until Ctrl+Alt+Q. Ctrl+C, Ctrl+Z and Ctrl+\ arrive as keys in raw mode and the UI drops
-// them; SIGINT and SIGQUIT sent from outside are ignored too.
+// them; SIGINT, SIGQUIT and SIGTSTP sent from outside are ignored too, and so are SIGTTIN and
+// SIGTTOU, which would stop a kiosk that lost the terminal's foreground.
 func startTerminal(c terminalConfig, stdout io.Writer) error {
 	out, ok := stdout.(*os.File)
 	if !ok || !term.IsTerminal(out.Fd()) {
@@ -168,7 +170,7 @@ func startTerminal(c terminalConfig, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	signal.Ignore(os.Interrupt, syscall.SIGQUIT)
+	signal.Ignore(os.Interrupt, syscall.SIGQUIT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU)
 	p := tea.NewProgram(m, tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithFilter(kioskFilter))
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGHUP)
@@ -397,8 +399,13 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 	b.mu.Lock()
 	devs := b.devs
 	b.mu.Unlock()
+	log, err := b.openLog(c.data)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("kiosk started", "kiosk_id", c.kioskID, "version", version, "server", c.server, "profile", c.profile)
 	eng := uplink.New(uplink.Config{Store: st, Client: client, OnStatus: latestStatus(status), Version: version,
-		Devices: devs.States})
+		Devices: devs.States, Log: log})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = eng.Run(runCtx); close(done) }()
@@ -415,6 +422,19 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 		}
 	}()
 	return service.New(service.Config{Store: st, Client: client, Engine: eng, Profile: p}), nil
+}
+
+// openLog opens DIR/kiosk.log (JSON lines, appended, owner-only): the screen belongs to the
+// person at the kiosk, so what the sync engine has to say goes to the file. Nothing personal
+// is ever logged (operation ids and error categories only); a test greps the log after a full
+// flow for the people it served.
+func (b *backend) openLog(dir string) (*slog.Logger, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "kiosk.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk log: %w", err)
+	}
+	b.onClose(func() { _ = f.Close() })
+	return slog.New(slog.NewJSONHandler(f, nil)), nil
 }
 
 // latestStatus hands the engine's status changes to the UI without ever blocking the engine: a

@@ -59,6 +59,10 @@ Central server:
 `
 
 func main() {
+	if err := hardenProcess(); err != nil {
+		fmt.Fprintln(os.Stderr, "kiosk:", err)
+		os.Exit(1)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -132,6 +132,52 @@ func TestKioskInTmux(t *testing.T) {
 	if tm.exited() {
 		t.Fatal("the kiosk exited after the timeout")
 	}
+	kioskLog, err := os.ReadFile(filepath.Join(data, "kiosk.log"))
+	if err != nil || len(kioskLog) == 0 {
+		t.Fatalf("no kiosk log in %s (%v)", data, err)
+	}
+	checkNoPersonalData(t, srv.data, map[string]string{"kiosk log": string(kioskLog), "server log": srv.log.String()})
+}
+
+// checkNoPersonalData greps the logs for every person and vehicle of the imported data: ID
+// numbers, licence file numbers, names, phone numbers and plates.
+func checkNoPersonalData(t *testing.T, dataFile string, logs map[string]string) {
+	t.Helper()
+	f, err := os.Open(dataFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := dataset.Decode(f, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seeded []string
+	for _, p := range d.People {
+		seeded = append(seeded, string(p.Driver.ID), p.Driver.Name, p.Driver.Phone)
+		if p.Licence != nil {
+			seeded = append(seeded, string(p.Licence.FileNumber))
+		}
+	}
+	for _, v := range d.Vehicles {
+		seeded = append(seeded, string(v.Plate.Number))
+	}
+	checked := 0
+	for name, text := range logs {
+		if !strings.Contains(text, "{") {
+			t.Errorf("the %s holds no log records: the check would see nothing:\n%s", name, text)
+		}
+		for _, s := range seeded {
+			if len([]rune(s)) < 2 { // a one-character string is not an identity
+				continue
+			}
+			checked++
+			if strings.Contains(text, s) {
+				t.Errorf("the %s holds personal data %q", name, s)
+			}
+		}
+	}
+	t.Logf("%d identities checked against %d logs", checked, len(logs))
 }
 
 // hasLine reports whether a line of screen holds every part.

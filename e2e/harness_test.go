@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -50,7 +51,26 @@ func freeAddr(tb testing.TB) string {
 // enrolled is a server with imported data and one enrolled kiosk.
 type enrolled struct {
 	url, kioskID, secretFile string
-	log                      *bytes.Buffer // the server's log
+	data                     string        // the imported data file
+	log                      *lockedBuffer // the server's log
+}
+
+// lockedBuffer is a buffer the server process's output is copied into while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startServer imports the demo data set into a fresh embedded store, enrolls a kiosk and runs
@@ -65,7 +85,7 @@ func startServer(tb testing.TB, bin string) enrolled {
 	}
 	store := filepath.Join(dir, "store")
 	run(tb, bin, "import", "--data", store, data)
-	var e enrolled
+	e := enrolled{data: data}
 	for _, line := range strings.Split(run(tb, bin, "enroll", "--data", store, "--name", "e2e 1号机", "--hall", "端到端测试大厅"), "\n") {
 		if v, ok := strings.CutPrefix(line, "kiosk_id="); ok {
 			e.kioskID = v
@@ -83,7 +103,7 @@ func startServer(tb testing.TB, bin string) enrolled {
 
 	addr := freeAddr(tb)
 	e.url = "http://" + addr
-	e.log = &bytes.Buffer{}
+	e.log = &lockedBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := exec.CommandContext(ctx, bin, "serve", "--data", store, "--addr", addr, "--simulate-payments")
 	srv.Stdout, srv.Stderr = e.log, e.log
