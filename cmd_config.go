@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path"
@@ -40,6 +41,7 @@ const secretEnv = "KIOSK_SECRET"
 // fileConfig is the configuration file as read: nil fields are keys the file leaves out.
 type fileConfig struct {
 	Server, KioskID, SecretFile, Data, Lang, Profile, Hall, MaintPINHash *string
+	Printer, PrinterColumns, IDReader, VerifyURL                         *string
 	Idle                                                                 *time.Duration
 	HighContrast, ExitAfterSession, SimulatePayments                     *bool
 }
@@ -66,6 +68,10 @@ func (fc *fileConfig) keys() map[string]configKey {
 		"high_contrast":        {boolV: &fc.HighContrast},
 		"exit_after_session":   {boolV: &fc.ExitAfterSession},
 		"simulate_payments":    {boolV: &fc.SimulatePayments},
+		"printer":              {str: &fc.Printer, check: checkPrinter},
+		"printer_columns":      {str: &fc.PrinterColumns, check: checkPrinterColumns},
+		"id_reader":            {str: &fc.IDReader},
+		"verify_url":           {str: &fc.VerifyURL, check: checkServerURL},
 	}
 }
 
@@ -188,6 +194,30 @@ func checkServerURL(s string) error {
 	return nil
 }
 
+// checkPrinter accepts the receipt printer's targets: a device file (/dev/usb/lp0), a network
+// printer (tcp://host:9100), a file of ESC/POS bytes (file:PATH) or "files" (plain-text receipt
+// files under the data directory, the default).
+func checkPrinter(s string) error {
+	switch {
+	case s == "files", strings.HasPrefix(s, "/dev/"), strings.HasPrefix(s, "file:") && len(s) > 5:
+		return nil
+	case strings.HasPrefix(s, "tcp://"):
+		if _, _, err := net.SplitHostPort(strings.TrimPrefix(s, "tcp://")); err != nil {
+			return fmt.Errorf("%q: give host and port, e.g. tcp://192.168.1.50:9100", s)
+		}
+		return nil
+	}
+	return fmt.Errorf("%q: use /dev/usb/lp0, tcp://HOST:9100, file:PATH or files", s)
+}
+
+// checkPrinterColumns: 58 mm paper holds 32 columns, 80 mm paper 48.
+func checkPrinterColumns(s string) error {
+	if s != "32" && s != "48" {
+		return fmt.Errorf("%q: 32 (58 mm paper) or 48 (80 mm paper)", s)
+	}
+	return nil
+}
+
 func checkLang(s string) error {
 	if s != "zh" && s != "en" {
 		return fmt.Errorf("%q: use zh or en", s)
@@ -270,6 +300,10 @@ func (fc fileConfig) apply(c *terminalConfig) {
 	str(&c.profile, fc.Profile)
 	str(&c.hall, fc.Hall)
 	str(&c.maintPINHash, fc.MaintPINHash)
+	str(&c.printer, fc.Printer)
+	str(&c.printerColumns, fc.PrinterColumns)
+	str(&c.idReader, fc.IDReader)
+	str(&c.verifyURL, fc.VerifyURL)
 	if fc.Idle != nil {
 		c.idle = *fc.Idle
 	}

@@ -55,7 +55,12 @@ func TestConfigFileGood(t *testing.T) {
 		"idle": "2m",
 		"high_contrast": true,
 		"exit_after_session": true,
-		"maintenance_pin_hash": "`+hash+`"
+		"maintenance_pin_hash": "`+hash+`",
+		"printer": "tcp://192.168.1.50:9100",
+		"printer_columns": "32",
+		"id_reader": "/dev/ttyUSB0",
+		"verify_url": "https://kiosk.example.gov.cn/r/",
+		"simulate_payments": true
 	}`, 0o644)
 	c, err := parseTerminalConfig([]string{"--config", cfg}, noEnv)
 	if err != nil {
@@ -63,7 +68,9 @@ func TestConfigFileGood(t *testing.T) {
 	}
 	want := terminalConfig{server: "https://kiosk.example.gov.cn", kioskID: "k-0042", secret: testSecretHex,
 		secretFile: filepath.Join(dir, "secret"), data: filepath.Join(dir, "state"), lang: "en", profile: "chongqing",
-		hall: "渝北车管所", idle: 2 * time.Minute, highContrast: true, exitAfterSession: true, maintPINHash: hash}
+		hall: "渝北车管所", idle: 2 * time.Minute, highContrast: true, exitAfterSession: true, maintPINHash: hash,
+		printer: "tcp://192.168.1.50:9100", printerColumns: "32", idReader: "/dev/ttyUSB0",
+		verifyURL: "https://kiosk.example.gov.cn/r/", simulatePayments: true}
 	if c != want {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
 	}
@@ -74,7 +81,7 @@ func TestConfigFileNamesEveryProblem(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "kiosk.json", `{"idel": "90s", "lang": "fr", "idle": "10s", "high_contrast": "yes",
 		"profile": "mars", "server": "kiosk.example", "kiosk_id": null, "hall": "", "lang": "zh",
-		"maintenance_pin_hash": "$2a$10$abc"}`, 0o644)
+		"maintenance_pin_hash": "$2a$10$abc", "printer": "lp0", "printer_columns": "40"}`, 0o644)
 	_, err := parseTerminalConfig([]string{"--config", cfg}, noEnv)
 	if err == nil {
 		t.Fatal("a broken file was accepted")
@@ -83,7 +90,9 @@ func TestConfigFileNamesEveryProblem(t *testing.T) {
 		`key "idle": 10s: must be longer than 40s`, `key "high_contrast": want true or false`,
 		`key "profile": "mars": no such profile (there are: chongqing, national)`, `key "server": "kiosk.example" is not an http(s) URL`,
 		`key "kiosk_id": null is not a value`, `key "hall": empty`, `key "lang": given twice`,
-		`key "maintenance_pin_hash": pin: not an argon2id PHC hash`, "kiosk pin-hash"} {
+		`key "maintenance_pin_hash": pin: not an argon2id PHC hash`, "kiosk pin-hash",
+		`key "printer": "lp0": use /dev/usb/lp0, tcp://HOST:9100, file:PATH or files`,
+		`key "printer_columns": "40": 32 (58 mm paper) or 48 (80 mm paper)`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

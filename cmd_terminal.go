@@ -46,13 +46,19 @@ type terminalConfig struct {
 	// KIOSK_SECRET or from --secret.
 	secretFile   string
 	maintPINHash string // argon2id PHC hash of the maintenance PIN; "" leaves maintenance unset
+	// printer is where receipts go: "files" (text files under DATA/receipts), /dev/usb/lp0,
+	// tcp://HOST:9100 or file:PATH (ESC/POS bytes); printerColumns is 32 or 48.
+	printer, printerColumns string
+	idReader                string // the ID-card reader's serial port; "" for none
+	verifyURL               string // printed as a QR code on receipts, with the operation id
 }
 
 // demo reports whether no server is configured: then the kiosk brings its own.
 func (c terminalConfig) demo() bool { return c.server == "" }
 
 func defaultTerminalConfig() terminalConfig {
-	return terminalConfig{data: "kiosk-data", lang: "zh", profile: "national", idle: 90 * time.Second}
+	return terminalConfig{data: "kiosk-data", lang: "zh", profile: "national", idle: 90 * time.Second,
+		printer: "files", printerColumns: "48"}
 }
 
 // terminalFlags binds the flags to c, whose current values are the defaults: the config file's
@@ -71,6 +77,10 @@ func terminalFlags(c *terminalConfig, configPath *string) *flag.FlagSet {
 	fset.DurationVar(&c.idle, "idle", c.idle, "idle timeout per screen (the warning comes 30 s before)")
 	fset.BoolVar(&c.highContrast, "high-contrast", c.highContrast, "start in the large high-contrast mode")
 	fset.BoolVar(&c.exitAfterSession, "exit-after-session", c.exitAfterSession, "exit when a session ends, for a fresh process per person")
+	fset.StringVar(&c.printer, "printer", c.printer, "receipt printer: files, /dev/usb/lp0, tcp://HOST:9100 or file:PATH")
+	fset.StringVar(&c.printerColumns, "printer-columns", c.printerColumns, "receipt width: 32 (58 mm paper) or 48 (80 mm)")
+	fset.StringVar(&c.idReader, "id-reader", c.idReader, "serial port of the ID-card reader, e.g. /dev/ttyUSB0; none: keyboard only")
+	fset.StringVar(&c.verifyURL, "verify-url", c.verifyURL, "start of the URL printed as a QR code on receipts, e.g. https://kiosk.example.gov.cn/r/")
 	fset.BoolVar(&c.simulatePayments, "simulate-payments", c.simulatePayments,
 		"F9 marks a QR payment paid (training; the server must run with --simulate-payments); always on in demo mode")
 	return fset
@@ -118,6 +128,17 @@ func parseTerminalConfig(args []string, getenv func(string) string) (terminalCon
 	}
 	if _, err := hex.DecodeString(c.secret); err != nil {
 		return c, fmt.Errorf("--secret: not hex")
+	}
+	if err := checkPrinter(c.printer); err != nil {
+		return c, fmt.Errorf("--printer %w", err)
+	}
+	if err := checkPrinterColumns(c.printerColumns); err != nil {
+		return c, fmt.Errorf("--printer-columns %w", err)
+	}
+	if c.verifyURL != "" {
+		if err := checkServerURL(c.verifyURL); err != nil {
+			return c, fmt.Errorf("--verify-url %w", err)
+		}
 	}
 	return c, nil
 }
@@ -241,7 +262,7 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	opts := ui.Options{Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall, Offline: &prof.Offline,
 		Demo: c.demo(), SimulatedPayments: c.demo() || c.simulatePayments, Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
 		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession, MaintPINHash: c.maintPINHash,
-		Profile: prof, KioskID: c.kioskID}
+		Profile: prof, KioskID: c.kioskID, VerifyURL: c.verifyURL}
 	if c.demo() {
 		opts.KioskID = "DEMO"
 	}
