@@ -27,6 +27,7 @@ import (
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/device"
+	"github.com/hallkiosk/kiosk/device/idreader"
 	"github.com/hallkiosk/kiosk/internal/pin"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
@@ -309,6 +310,14 @@ func (b *backend) devices(c terminalConfig) (device.Set, error) {
 		}
 		set = device.Set{Face: device.SimFace{Delay: 800 * time.Millisecond}, Card: &device.SimCard{Delay: time.Second},
 			Printer: device.FilePrinter{Dir: filepath.Join(dir, "receipts")}}
+	}
+	if c.idReader != "" {
+		r, err := idreader.Open(c.idReader, 0)
+		if err != nil {
+			return device.Set{}, fmt.Errorf("id_reader: %w", err)
+		}
+		b.onClose(func() { _ = r.Close() })
+		set.IDReader = idreader.Device{Reader: r, Path: c.idReader}
 	}
 	b.mu.Lock()
 	b.devs = set // the heartbeat reports them

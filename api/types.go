@@ -9,7 +9,11 @@ import (
 // number must both match. Sent in the body, never in a URL, so that they stay out of access logs.
 type Identify struct {
 	IDNumber   string `json:"id_number"`
-	FileNumber string `json:"file_number"`
+	FileNumber string `json:"file_number,omitempty"`
+	// CardRead says the kiosk read the ID number from the person's ID card with its card reader
+	// (the chip, through the reader's security module): the card stands in for the file number.
+	// Lookups only; /v1/verify always needs both numbers.
+	CardRead bool `json:"card_read,omitempty"`
 }
 
 // Verified is the answer of POST /v1/verify (an owner verifying at the kiosk to authorise a

@@ -99,11 +99,26 @@ var (
 	ErrPaperOut       = errors.New("the receipt printer is out of paper")
 )
 
+// IDCard is what the kiosk takes from a resident ID card: the number, checked by the model.
+// The name and the photo stay with the reader (the photo is for a face device's comparison).
+type IDCard struct {
+	Number model.IDNumber
+}
+
+// IDReader reads resident ID cards (二代身份证阅读器). Typing the number always stays possible.
+type IDReader interface {
+	Info() Info
+	// ReadCard waits until a card is on the reader and read, or ctx ends. No card is not an
+	// error; a card that cannot be read is, with words for the person.
+	ReadCard(ctx context.Context) (IDCard, error)
+}
+
 // Set is the devices of one kiosk; a nil member is a device the kiosk does not have.
 type Set struct {
-	Face    Face
-	Card    CardTerminal
-	Printer Printer
+	Face     Face
+	Card     CardTerminal
+	Printer  Printer
+	IDReader IDReader
 }
 
 // States reports each device's name for heartbeats and the maintenance page.
@@ -124,6 +139,9 @@ func (s Set) States() map[string]string {
 	}
 	if s.Printer != nil {
 		add("printer", s.Printer.Info())
+	}
+	if s.IDReader != nil {
+		add("id_reader", s.IDReader.Info())
 	}
 	return out
 }

@@ -14,30 +14,39 @@ const maxOps = 500
 
 // identifyRequest parses and rate-limits an identification. It writes the error answer itself
 // and returns ok=false when the request cannot go on.
-func (s *Server) identifyRequest(w http.ResponseWriter, sess *session) (model.IDNumber, model.FileNumber, bool) {
+func (s *Server) identifyRequest(w http.ResponseWriter, sess *session, allowCard bool) (credential, bool) {
 	var req api.Identify
 	if err := decodeBody(sess.body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "the body must be {\"id_number\": ..., \"file_number\": ...}")
-		return "", "", false
+		return credential{}, false
 	}
 	id, err := model.ParseIDNumber(req.IDNumber, s.now())
 	if err != nil {
 		writeInputError(w, err)
-		return "", "", false
+		return credential{}, false
 	}
-	file, err := model.ParseFileNumber(req.FileNumber)
-	if err != nil {
-		writeInputError(w, err)
-		return "", "", false
+	c := credential{id: id, card: req.CardRead}
+	switch {
+	case req.CardRead && !allowCard:
+		writeError(w, http.StatusBadRequest, "bad_request", "card_read is for /v1/lookup; verifying an owner needs the ID number and the file number")
+		return credential{}, false
+	case req.CardRead && req.FileNumber != "":
+		writeError(w, http.StatusBadRequest, "bad_request", "give the file number or card_read, not both")
+		return credential{}, false
+	case !req.CardRead:
+		if c.file, err = model.ParseFileNumber(req.FileNumber); err != nil {
+			writeInputError(w, err)
+			return credential{}, false
+		}
 	}
 	if scope := s.limits.allowIdentify(sess.kiosk.ID, id); scope != "" {
 		s.metrics.limited(scope)
 		s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", scope)
 		writeError(w, http.StatusTooManyRequests, "rate_limited",
 			"too many identification attempts: wait a few minutes, or go to a counter")
-		return "", "", false
+		return credential{}, false
 	}
-	return id, file, true
+	return c, true
 }
 
 // noMatch answers a failed identification with one neutral message, and counts the failure
@@ -48,7 +57,7 @@ func (s *Server) noMatch(w http.ResponseWriter, sess *session, id model.IDNumber
 }
 
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *session) {
-	id, file, ok := s.identifyRequest(w, sess)
+	cred, ok := s.identifyRequest(w, sess, true)
 	if !ok {
 		return
 	}
@@ -57,10 +66,10 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 		s.internalError(w, "profile", err)
 		return
 	}
-	out, err := s.lookup(r.Context(), p, id, file)
+	out, err := s.lookup(r.Context(), p, cred)
 	switch {
 	case errors.Is(err, errNoMatch):
-		s.noMatch(w, sess, id)
+		s.noMatch(w, sess, cred.id)
 	case err != nil:
 		s.internalError(w, "lookup", err)
 	default:
@@ -70,19 +79,19 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 
 // handleVerify checks an owner who verifies at the kiosk to authorise a binding or a follow.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *session) {
-	id, file, ok := s.identifyRequest(w, sess)
+	cred, ok := s.identifyRequest(w, sess, false)
 	if !ok {
 		return
 	}
 	var d store.Driver
 	err := s.store.Read(r.Context(), func(rd store.Reader) error {
 		var err error
-		d, err = identify(rd, id, file)
+		d, err = identify(rd, cred)
 		return err
 	})
 	switch {
 	case errors.Is(err, errNoMatch):
-		s.noMatch(w, sess, id)
+		s.noMatch(w, sess, cred.id)
 	case err != nil:
 		s.internalError(w, "verify", err)
 	default:

@@ -271,3 +271,29 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 	}
 	assertNoPersonalData(t, logs)
 }
+
+// A card read by the kiosk's reader stands in for the file number on a lookup, and only there:
+// /v1/verify still needs both numbers, and a request cannot carry both the card and a file
+// number. An unknown ID number on a card gets the same neutral answer as a typed one.
+func TestLookupByCard(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		out, err := e.client.Lookup(ctx, api.Identify{IDNumber: idA, CardRead: true})
+		if err != nil || out.Person.Name != "张伟" {
+			t.Fatalf("lookup by card: %+v, %v", out.Person, err)
+		}
+		var se *api.StatusError
+		if _, err := e.client.Lookup(ctx, api.Identify{IDNumber: "440524188001010014", CardRead: true}); !errors.As(err, &se) || se.Status != http.StatusNotFound {
+			t.Errorf("unknown card: %v", err)
+		}
+		if _, err := e.client.Lookup(ctx, api.Identify{IDNumber: idA, FileNumber: fileA, CardRead: true}); !errors.As(err, &se) || se.Status != http.StatusBadRequest {
+			t.Errorf("card and file number together: %v", err)
+		}
+		if _, err := e.client.Verify(ctx, api.Identify{IDNumber: idA, CardRead: true}); !errors.As(err, &se) || se.Status != http.StatusBadRequest {
+			t.Errorf("verify by card: %v", err)
+		}
+		if _, err := e.client.Lookup(ctx, api.Identify{IDNumber: idA}); !errors.As(err, &se) || se.Status != http.StatusBadRequest {
+			t.Errorf("no file number and no card: %v", err)
+		}
+	})
+}

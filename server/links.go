@@ -46,7 +46,7 @@ func resolveLink(tx store.Tx, personID, plateType, plateNumber, ownerID, ownerFi
 	if err1 != nil || err2 != nil || oid != v.Owner {
 		return lp, &model.Reason{Code: model.ReasonOwnerCheckFailed}, nil
 	}
-	o, err := identify(tx, oid, ofile)
+	o, err := identify(tx, credential{id: oid, file: ofile})
 	switch {
 	case errors.Is(err, errNoMatch):
 		// An owner without a licence cannot verify with a file number at a kiosk.

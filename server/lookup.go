@@ -16,17 +16,26 @@ import (
 var errNoMatch = errors.New("no driver matches this ID number and file number")
 
 // identify finds the licence holder whose ID number and file number both match.
-func identify(r store.Reader, id model.IDNumber, file model.FileNumber) (store.Driver, error) {
-	d, err := r.Driver(id)
+func identify(r store.Reader, c credential) (store.Driver, error) {
+	d, err := r.Driver(c.id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Driver{}, errNoMatch
 	} else if err != nil {
 		return store.Driver{}, err
 	}
-	if d.Licence == nil || d.Licence.FileNumber != file {
+	if d.Licence == nil || !c.card && d.Licence.FileNumber != c.file {
 		return store.Driver{}, errNoMatch
 	}
 	return d, nil
+}
+
+// credential is how a person identified at a kiosk: the ID number with the licence's file
+// number, or with the ID card itself, read by the kiosk's card reader (card). An authenticated
+// kiosk vouches for its reader, as it does for everything it sends; rate limits apply alike.
+type credential struct {
+	id   model.IDNumber
+	file model.FileNumber // "" when card
+	card bool
 }
 
 // related lists the vehicles the driver may act for: their own, those bound to them (in force)
@@ -103,11 +112,11 @@ func (s *Server) caseFor(r store.Reader, p *model.Profile, d store.Driver, now t
 }
 
 // lookup assembles everything a kiosk shows a driver who identified.
-func (s *Server) lookup(ctx context.Context, p *model.Profile, id model.IDNumber, file model.FileNumber) (api.Lookup, error) {
+func (s *Server) lookup(ctx context.Context, p *model.Profile, c credential) (api.Lookup, error) {
 	var out api.Lookup
 	err := s.store.Read(ctx, func(r store.Reader) error {
 		now := s.now()
-		d, err := identify(r, id, file)
+		d, err := identify(r, c)
 		if err != nil {
 			return err
 		}

@@ -70,18 +70,28 @@ func cacheName(id model.IDNumber, file model.FileNumber) string {
 	return "lookup:" + string(id) + ":" + string(file)
 }
 
-// Lookup identifies a driver. Online, it asks the server and caches the answer, encrypted, for
-// the profile's TTL. When the server cannot be reached, a cached answer for the same ID number
-// and file number is returned, marked as such.
+// Lookup identifies a driver by ID number and file number. Online, it asks the server and
+// caches the answer, encrypted, for the profile's TTL. When the server cannot be reached, a
+// cached answer for the same ID number and file number is returned, marked as such.
 func (s *Service) Lookup(ctx context.Context, id model.IDNumber, file model.FileNumber) (Looked, error) {
-	l, err := s.cfg.Client.Lookup(ctx, api.Identify{IDNumber: string(id), FileNumber: string(file)})
+	return s.lookup(ctx, api.Identify{IDNumber: string(id), FileNumber: string(file)}, cacheName(id, file))
+}
+
+// LookupCard identifies a driver by the ID card the kiosk's reader read: the card stands in for
+// the file number. Its cache entry is its own, so a typed ID number alone never reaches it.
+func (s *Service) LookupCard(ctx context.Context, id model.IDNumber) (Looked, error) {
+	return s.lookup(ctx, api.Identify{IDNumber: string(id), CardRead: true}, "lookup-card:"+string(id))
+}
+
+func (s *Service) lookup(ctx context.Context, req api.Identify, cache string) (Looked, error) {
+	l, err := s.cfg.Client.Lookup(ctx, req)
 	var se *api.StatusError
 	switch {
 	case err == nil:
 		b, merr := json.Marshal(cached{Lookup: l, At: s.cfg.Now()})
 		if merr == nil {
 			ttl := time.Duration(s.cfg.Profile.Offline.CacheTTLMinutes) * time.Minute
-			if perr := s.cfg.Store.PutCache(cacheName(id, file), b, ttl); perr != nil {
+			if perr := s.cfg.Store.PutCache(cache, b, ttl); perr != nil {
 				return Looked{}, fmt.Errorf("cache lookup: %w", perr)
 			}
 		}
@@ -91,7 +101,7 @@ func (s *Service) Lookup(ctx context.Context, id model.IDNumber, file model.File
 	case errors.As(err, &se) && se.Status < 500:
 		return Looked{}, err // refused (rate limit, bad input): the cache must not bypass it
 	}
-	b, ok, cerr := s.cfg.Store.GetCache(cacheName(id, file))
+	b, ok, cerr := s.cfg.Store.GetCache(cache)
 	if cerr != nil || !ok {
 		return Looked{}, ErrUnreachable
 	}

@@ -22,6 +22,9 @@ import (
 type Services interface {
 	// Lookup identifies a driver by ID number and file number.
 	Lookup(ctx context.Context, id model.IDNumber, file model.FileNumber) (service.Looked, error)
+	// LookupCard identifies by an ID card read with the kiosk's reader, which stands in for
+	// the file number.
+	LookupCard(ctx context.Context, id model.IDNumber) (service.Looked, error)
 	// Verify checks an owner's (or any person's) ID number and file number with the server.
 	Verify(ctx context.Context, id model.IDNumber, file model.FileNumber) (bool, error)
 	// Submit queues an operation durably (the offline policy may refuse it: reasons, nothing

@@ -45,6 +45,17 @@ func newFakeService(t *testing.T) *fakeService {
 	return f
 }
 
+// LookupCard is Lookup with the file number the fake knows for the card's holder.
+func (f *fakeService) LookupCard(ctx context.Context, id model.IDNumber) (service.Looked, error) {
+	f.mu.Lock()
+	p, ok := f.people[id]
+	f.mu.Unlock()
+	if !ok {
+		return service.Looked{}, service.ErrNoMatch
+	}
+	return f.Lookup(ctx, id, p.File)
+}
+
 func (f *fakeService) Lookup(_ context.Context, id model.IDNumber, file model.FileNumber) (service.Looked, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/service"
 )
@@ -27,6 +28,11 @@ type identify struct {
 	file    model.FileNumber // set once the lookup starts
 	prob    *problem         // what is wrong with the input; nil when nothing is
 	pending uint64           // the lookup request waited for; 0 when none
+	cardReq uint64           // the card reader's read waited for; 0 when none
+	byCard  bool             // the ID number came from the card on the reader
+	// refusedCard is a card the server found no licence for. It may well still lie on the
+	// reader: reads of it are passed over, so that it is not looked up again and again.
+	refusedCard model.IDNumber
 }
 
 type identifyPhase int
@@ -70,7 +76,7 @@ type lookupDoneMsg struct {
 
 func newIdentify(c *Common) *identify { return &identify{c: c} }
 
-func (s *identify) Init() tea.Cmd          { return nil }
+func (s *identify) Init() tea.Cmd          { return s.pollCard() }
 func (s *identify) SetSize(w, h int)       { s.w, s.h = w, h }
 func (s *identify) Timeout() time.Duration { return s.c.IdleTimeout }
 
@@ -89,6 +95,12 @@ func (s *identify) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case lookupDoneMsg:
 		return s, s.onLookup(msg)
+	case cardReadMsg:
+		return s, s.onCard(msg)
+	case cardRetryMsg:
+		if s.cardReq == 0 && s.phase != phaseLookup {
+			return s, s.pollCard()
+		}
 	case tea.KeyPressMsg:
 		return s, s.onKey(msg)
 	}
@@ -224,7 +236,11 @@ func (s *identify) onLookup(msg lookupDoneMsg) tea.Cmd {
 	s.pending, s.phase = 0, phaseFile
 	switch {
 	case msg.err == nil:
-		return navigate(navOverview{session: newSession(s.c, s.id, s.file, msg.looked)})
+		sess := newSession(s.c, s.id, s.file, msg.looked)
+		sess.byCard = s.byCard
+		return navigate(navOverview{session: sess})
+	case errors.Is(msg.err, service.ErrNoMatch) && s.byCard:
+		s.prob = &problem{text: txtIdentifyCardNoMatch}
 	case errors.Is(msg.err, service.ErrNoMatch):
 		s.prob = &problem{text: txtIdentifyNoMatch}
 	case errors.Is(msg.err, service.ErrUnreachable):
@@ -232,5 +248,82 @@ func (s *identify) onLookup(msg lookupDoneMsg) tea.Cmd {
 	default:
 		s.prob = &problem{text: txtIdentifyFailed}
 	}
+	if s.byCard {
+		// Nothing was typed: back to the empty number, and the reader waits for another card.
+		s.refusedCard, s.id, s.byCard, s.phase = s.id, "", false, phaseID
+		return s.c.After(time.Second, cardRetryMsg{})
+	}
+	if s.cardReq == 0 {
+		return s.pollCard()
+	}
 	return nil
+}
+
+// cardReadMsg is what the ID card reader read (or why not) for the read request req.
+type cardReadMsg struct {
+	req  uint64
+	card device.IDCard
+	err  error
+}
+
+// cardRetryMsg asks the reader again a second after a card could not be read, so that a card
+// that keeps failing does not keep the reader busy without a pause.
+type cardRetryMsg struct{}
+
+// cardPoll bounds one wait for a card: the screen asks again while it is shown, and an answer
+// that comes after it is gone is dropped, so no read outlives the screen by more than this.
+const cardPoll = 2 * time.Second
+
+// pollCard waits a while for a card on the reader, if the kiosk has one.
+func (s *identify) pollCard() tea.Cmd {
+	r := s.c.Devices.IDReader
+	if r == nil {
+		return nil
+	}
+	s.cardReq = s.c.newRequest()
+	req := s.cardReq
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), cardPoll)
+		defer cancel()
+		card, err := r.ReadCard(ctx)
+		return cardReadMsg{req: req, card: card, err: err}
+	}
+}
+
+// onCard looks the person up by the card that was read; a card that could not be read is said
+// so, and typing stays possible throughout.
+func (s *identify) onCard(msg cardReadMsg) tea.Cmd {
+	if msg.req != s.cardReq {
+		return nil
+	}
+	s.cardReq = 0
+	switch {
+	case s.phase == phaseLookup:
+		return nil // a lookup is under way; the reader is asked again if it fails
+	case errors.Is(msg.err, context.DeadlineExceeded):
+		return s.pollCard()
+	case msg.err != nil:
+		s.prob = &problem{text: txtIdentifyCardFailed}
+		return s.c.After(time.Second, cardRetryMsg{})
+	}
+	if msg.card.Number == s.refusedCard {
+		return s.c.After(time.Second, cardRetryMsg{}) // the refused card still on the reader
+	}
+	svc := s.c.Services
+	if svc == nil {
+		s.prob = &problem{text: txtIdentifyStarting}
+		return s.c.After(time.Second, cardRetryMsg{})
+	}
+	clear(s.idBuf)
+	clear(s.fileBuf)
+	s.idBuf, s.fileBuf, s.file = nil, nil, ""
+	s.id, s.byCard, s.phase, s.prob = msg.card.Number, true, phaseLookup, nil
+	s.pending = s.c.newRequest()
+	req, id := s.pending, s.id
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		defer cancel()
+		l, err := svc.LookupCard(ctx, id)
+		return lookupDoneMsg{req: req, looked: l, err: err}
+	}
 }

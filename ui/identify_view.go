@@ -10,7 +10,7 @@ import (
 func (s *identify) View() string {
 	c, st := s.c, s.c.Styles
 	blocks := []string{
-		stepLine(c, 1, txtStepIdentify) + "\n" + st.Text.Render(c.T(txtIdentifyIntro)),
+		stepLine(c, 1, txtStepIdentify) + "\n" + st.Text.Render(c.T(txtIdentifyIntro)) + s.cardHint(),
 		s.idBlock(),
 		s.fileBlock(),
 	}
@@ -25,7 +25,11 @@ func (s *identify) idBlock() string {
 	c, st := s.c, s.c.Styles
 	label := st.Label.Render(c.T(txtIdentifyIDLabel))
 	if s.phase != phaseID {
-		return label + "\n  " + field(st.Field, s.id.Masked(), idLen+3) + "  " + st.Value.Render(c.T(txtIdentifyAccepted))
+		said := txtIdentifyAccepted
+		if s.byCard {
+			said = txtIdentifyByCard
+		}
+		return label + "\n  " + field(st.Field, s.id.Masked(), idLen+3) + "  " + st.Value.Render(c.T(said))
 	}
 	line := "  " + field(st.FieldActive, grouped(s.idBuf, 6, 14)+"_", idLen+3) + "  " +
 		st.Text.Render(c.T(txtIdentifyCount, "n", strconv.Itoa(len(s.idBuf)), "of", strconv.Itoa(idLen)))
@@ -41,6 +45,9 @@ func (s *identify) fileBlock() string {
 	case phaseID:
 		return label + "\n  " + field(st.Field, "", fileLen+3)
 	case phaseLookup:
+		if s.byCard {
+			return label + "\n  " + field(st.Field, "", fileLen+3) + "  " + st.Value.Render(c.T(txtIdentifyByCard))
+		}
 		return label + "\n  " + field(st.Field, s.file.Masked(), fileLen+3)
 	}
 	return label + "\n  " + field(st.FieldActive, grouped(s.fileBuf, 4, 8)+"_", fileLen+3) + "  " +
@@ -100,3 +107,11 @@ func stepLine(c *Common, n int, title textKey) string {
 
 // flowSteps is the number of steps of the main flow: identify, overview, process, pay.
 const flowSteps = 4
+
+// cardHint tells a kiosk's users they may use the card reader instead of typing.
+func (s *identify) cardHint() string {
+	if s.c.Devices.IDReader == nil {
+		return ""
+	}
+	return "\n" + s.c.Styles.Text.Render(s.c.T(txtIdentifyCardHint))
+}

@@ -65,11 +65,15 @@ func (o *overview) Init() tea.Cmd {
 // lookupAgain asks the server for the session's record again; the answer comes back as a
 // refreshedMsg carrying the returned request id.
 func lookupAgain(c *Common, s *session) (uint64, tea.Cmd) {
-	req, svc, id, file := c.newRequest(), c.Services, s.id, s.file
+	req, svc, id, file, byCard := c.newRequest(), c.Services, s.id, s.file, s.byCard
 	return req, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 		defer cancel()
-		l, err := svc.Lookup(ctx, id, file)
+		look := func() (service.Looked, error) { return svc.Lookup(ctx, id, file) }
+		if byCard {
+			look = func() (service.Looked, error) { return svc.LookupCard(ctx, id) }
+		}
+		l, err := look()
 		return refreshedMsg{req: req, looked: l, err: err}
 	}
 }

@@ -15,7 +15,8 @@ import (
 // next person cannot reach it by any key.
 type session struct {
 	id        model.IDNumber
-	file      model.FileNumber
+	file      model.FileNumber // "" when byCard
+	byCard    bool             // identified by the ID card on the kiosk's reader
 	lookup    api.Lookup
 	fromCache bool      // the server was unreachable: this is what it said at cachedAt
 	cachedAt  time.Time // zero unless fromCache

@@ -81,6 +81,10 @@ const (
 	txtWelcomeDemo         textKey = "welcome.demo"
 
 	txtIdentifyIntro       textKey = "identify.intro"
+	txtIdentifyCardHint    textKey = "identify.card_hint"
+	txtIdentifyCardFailed  textKey = "identify.card_failed"
+	txtIdentifyByCard      textKey = "identify.by_card"
+	txtIdentifyCardNoMatch textKey = "identify.card_no_match"
 	txtIdentifyIDLabel     textKey = "identify.id_label"
 	txtIdentifyFileLabel   textKey = "identify.file_label"
 	txtIdentifyAccepted    textKey = "identify.accepted"
