@@ -27,6 +27,7 @@ import (
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/device"
+	"github.com/hallkiosk/kiosk/device/escpos"
 	"github.com/hallkiosk/kiosk/device/idreader"
 	"github.com/hallkiosk/kiosk/internal/pin"
 	"github.com/hallkiosk/kiosk/model"
@@ -303,13 +304,26 @@ const demoMaintPIN = "000000"
 // skips face verification (the operation says so) and offers no card payment.
 func (b *backend) devices(c terminalConfig) (device.Set, error) {
 	set := device.Set{Printer: device.FilePrinter{Dir: filepath.Join(c.data, "receipts")}}
+	if c.printer != "files" {
+		columns := escpos.Columns80mm
+		if c.printerColumns == "32" {
+			columns = escpos.Columns58mm
+		}
+		p, err := escpos.New(c.printer, escpos.Options{Layout: escpos.Layout{Columns: columns}})
+		if err != nil {
+			return device.Set{}, fmt.Errorf("printer: %w", err)
+		}
+		set.Printer = p
+	}
 	if c.demo() {
 		dir, err := b.demoDirectory()
 		if err != nil {
 			return device.Set{}, err
 		}
-		set = device.Set{Face: device.SimFace{Delay: 800 * time.Millisecond}, Card: &device.SimCard{Delay: time.Second},
-			Printer: device.FilePrinter{Dir: filepath.Join(dir, "receipts")}}
+		set.Face, set.Card = device.SimFace{Delay: 800 * time.Millisecond}, &device.SimCard{Delay: time.Second}
+		if c.printer == "files" { // a configured printer prints the demo's receipts too
+			set.Printer = device.FilePrinter{Dir: filepath.Join(dir, "receipts")}
+		}
 	}
 	if c.idReader != "" {
 		r, err := idreader.Open(c.idReader, 0)

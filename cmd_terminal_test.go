@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/ui"
 	"github.com/hallkiosk/kiosk/uplink"
 )
@@ -121,5 +123,45 @@ func TestDemoConnectHonoursItsContext(t *testing.T) {
 	cancel()
 	if _, err := b.connectDemo(ctx, c, time.Now(), nil); err == nil {
 		t.Fatal("a cancelled demo start succeeded")
+	}
+}
+
+// The configured devices are the ones the UI gets: an ESC/POS printer on a file: target prints
+// receipts there as ESC/POS bytes (GB18030 text), a missing ID-card reader is a start-up error
+// that names the setting, and without settings receipts go to text files under the data
+// directory.
+func TestConfiguredDevices(t *testing.T) {
+	dir := t.TempDir()
+	c := defaultTerminalConfig()
+	c.server, c.data = "https://kiosk.example.gov.cn", dir
+	b := &backend{}
+	defer b.close()
+	set, err := b.devices(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp, ok := set.Printer.(device.FilePrinter); !ok || fp.Dir != filepath.Join(dir, "receipts") {
+		t.Fatalf("default printer: %#v", set.Printer)
+	}
+
+	c.printer, c.printerColumns = "file:"+filepath.Join(dir, "printer.bin"), "32"
+	set, err = b.devices(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Printer.Print(context.Background(), device.Doc{Title: "交通违法处理凭证", Lines: []string{"证件号码：4403**********0718"}}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "printer.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(raw, []byte{0x1b, '@'}) || !bytes.Contains(raw, []byte{0xBD, 0xBB, 0xCD, 0xA8}) { // ESC @, then 交通 in GB18030
+		t.Errorf("the printer file does not hold an ESC/POS receipt: % x", raw[:min(len(raw), 32)])
+	}
+
+	c.idReader = filepath.Join(dir, "no-such-tty")
+	if _, err := b.devices(c); err == nil || !strings.Contains(err.Error(), "id_reader") {
+		t.Errorf("a missing reader: %v", err)
 	}
 }
