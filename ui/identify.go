@@ -56,6 +56,7 @@ const (
 type problem struct {
 	reason *model.Reason
 	text   textKey
+	args   []string // the text's placeholders, name and value pairs
 }
 
 func problemOf(err error) *problem {

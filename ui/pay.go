@@ -48,6 +48,9 @@ type pay struct {
 	printed       string
 	printErr      error // the printer failed: the receipt is shown on screen
 	confirmCancel bool  // Esc was pressed on the QR screen once: a second Esc gives the order up
+	// cardUnknown is the order of a card payment whose outcome nobody could tell: the card is
+	// not offered again in this payment, so money is never taken twice.
+	cardUnknown string
 }
 
 type payPhase int
@@ -76,6 +79,7 @@ type (
 		ref     string
 		refused []model.Reason
 		err     error // the card terminal's error (declined, no answer)
+		unknown bool  // neither the charge nor the terminal's status could say what happened
 	}
 )
 
@@ -322,8 +326,12 @@ func (p *pay) onMethodKey(msg tea.KeyPressMsg) tea.Cmd {
 	case '1':
 		return p.startQR()
 	case '2':
-		if p.c.Devices.Card == nil {
+		switch {
+		case p.c.Devices.Card == nil:
 			p.prob = &problem{text: txtPayNoCard}
+			return nil
+		case p.cardUnknown != "":
+			p.prob = &problem{text: txtPayCardUnknown, args: []string{"order", p.cardUnknown}}
 			return nil
 		}
 		return p.startCard()
@@ -436,7 +444,22 @@ func (p *pay) startCard() tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		ref, err := card.Charge(ctx, total, order)
-		return chargedMsg{req: id, ref: ref, err: err}
+		if err == nil || errors.Is(err, device.ErrDeclined) || errors.Is(err, context.Canceled) {
+			return chargedMsg{req: id, ref: ref, err: err}
+		}
+		// The charge failed without saying whether money was taken (no answer, a broken
+		// line): the terminal's record decides. A charge it approved is recorded like any
+		// other; one it cannot tell about is a counter's matter, never a second try.
+		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer scancel()
+		state, sref, serr := card.Status(sctx, order)
+		switch {
+		case serr != nil:
+			return chargedMsg{req: id, err: err, unknown: true}
+		case state == device.ChargeApproved:
+			return chargedMsg{req: id, ref: sref}
+		}
+		return chargedMsg{req: id, err: err}
 	}
 }
 
@@ -449,6 +472,10 @@ func (p *pay) onCharged(msg chargedMsg) tea.Cmd {
 		return nil
 	case errors.Is(msg.err, device.ErrDeclined):
 		p.phase, p.prob = payMethod, &problem{text: txtPayCardDeclined}
+		return nil
+	case msg.unknown:
+		p.phase, p.cardUnknown = payMethod, p.cardOp.ID
+		p.prob = &problem{text: txtPayCardUnknown, args: []string{"order", p.cardOp.ID}}
 		return nil
 	case msg.err != nil:
 		p.phase, p.prob = payMethod, &problem{text: txtPayCardFailed}

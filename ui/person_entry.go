@@ -195,7 +195,7 @@ func problemLines(c *Common, prob *problem, width int) []string {
 	if prob.reason != nil {
 		return reasonLines(c, []model.Reason{*prob.reason}, width)
 	}
-	return styledLines(c.Styles.Error.Render, wrap("! "+c.T(prob.text), max(width, 10)))
+	return styledLines(c.Styles.Error.Render, wrap("! "+c.T(prob.text, prob.args...), max(width, 10)))
 }
 
 // reasonLines words every reason and what to do instead, each line styled on its own so that

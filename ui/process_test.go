@@ -361,3 +361,65 @@ func TestPrinterFailureShowsTheReceiptOnScreen(t *testing.T) {
 		h.mustNotShow(h.text(model.ZH, txtReceiptPrinted), string(who.ID))
 	}
 }
+
+// brokenLineCard is a card terminal whose charge never says how it ended; its own record
+// answers state (or statusErr).
+type brokenLineCard struct {
+	state     device.ChargeState
+	statusErr error
+	charges   *int
+}
+
+func (brokenLineCard) Info() device.Info { return device.Info{Name: "test card terminal"} }
+func (c brokenLineCard) Charge(context.Context, model.Fen, string) (string, error) {
+	*c.charges++
+	return "", errors.New("no answer from the terminal")
+}
+func (c brokenLineCard) Status(context.Context, string) (device.ChargeState, string, error) {
+	return c.state, "CARD-REF-1", c.statusErr
+}
+func (brokenLineCard) Refund(context.Context, string, model.Fen) error { return nil }
+
+// A charge that ends without an answer is settled by the terminal's own record: approved is
+// recorded as paid; not charged says nothing was taken; unknown sends the person to a counter
+// with the order number, and the card is not offered again, so money is never taken twice.
+func TestCardChargeWithoutAnAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		state     device.ChargeState
+		statusErr error
+		want      payPhase
+		says      textKey
+	}{
+		{"approved", device.ChargeApproved, nil, payDone, txtPayDone},
+		{"not charged", device.ChargeNone, nil, payMethod, txtPayCardFailed},
+		{"unknown", 0, errors.New("terminal unreachable"), payMethod, txtPayCardUnknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack(t, "national")
+			charges := 0
+			h := newStackHarness(t, s, func(o *Options) {
+				o.Devices.Card = brokenLineCard{state: tc.state, statusErr: tc.statusErr, charges: &charges}
+			})
+			h.identifyAs(s.persona(t, "overdue"))
+			h.typeText("2")
+			pay := h.m.screen.(*pay)
+			h.press(keyEnter)
+			h.typeText("2")
+			if pay.phase != tc.want {
+				t.Fatalf("phase %d, want %d:\n%s", pay.phase, tc.want, h.view())
+			}
+			h.mustShow(strings.SplitN(h.text(model.ZH, tc.says, "order", pay.cardOp.ID), "。", 2)[0])
+			if tc.name == "unknown" {
+				h.mustShow(pay.cardOp.ID)
+				h.typeText("2") // the card again
+				if charges != 1 || pay.phase != payMethod {
+					t.Fatalf("the card was charged again (%d charges, phase %d)", charges, pay.phase)
+				}
+			}
+			if tc.name == "approved" && (pay.sub.result == nil || !strings.Contains(h.view(), "CARD-REF-1")) {
+				t.Fatalf("the approved charge was not recorded with its reference:\n%s", h.view())
+			}
+		})
+	}
+}

@@ -201,6 +201,7 @@ const (
 	txtPayNone            textKey = "pay.none"
 	txtPayTotal           textKey = "pay.total"
 	txtPayTotalLate       textKey = "pay.total_late"
+	txtPayCardUnknown     textKey = "pay.card_unknown"
 	txtPayLaterOverdue    textKey = "pay.later_item_overdue"
 	txtPayLaterRuleLate   textKey = "pay.later_rule_overdue"
 	txtPayNextHint        textKey = "pay.next_hint"
