@@ -92,6 +92,8 @@ func (s *Server) Handler() http.Handler {
 		v1("POST /v1/payorders/{id}/simulate-paid", "payorder_simulate_paid", s.handleSimulatePaid())
 	}
 	mux.Handle("GET /healthz", s.observe("healthz", http.HandlerFunc(s.handleHealth)))
+	// Public: the page a receipt's QR code opens (no personal data; see receipts.go).
+	mux.Handle("GET /r/{id}", s.observe("receipt", http.HandlerFunc(s.handleReceipt)))
 	mux.Handle("GET /metrics", http.HandlerFunc(s.handleMetrics))
 	mux.Handle("/", s.observe("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: see docs/openapi.json")
