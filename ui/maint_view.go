@@ -181,6 +181,7 @@ func (s *maint) devicesView() []string {
 	row(txtMaintDeviceFace, d.Face != nil, func() device.Info { return d.Face.Info() })
 	row(txtMaintDeviceCard, d.Card != nil, func() device.Info { return d.Card.Info() })
 	row(txtMaintDevicePrinter, d.Printer != nil, func() device.Info { return d.Printer.Info() })
+	row(txtMaintDeviceIDReader, d.IDReader != nil, func() device.Info { return d.IDReader.Info() })
 	return []string{strings.Join(lines, "\n")}
 }
 

@@ -46,6 +46,7 @@ const (
 	txtMaintDeviceFace      textKey = "maint.devices.face"
 	txtMaintDeviceCard      textKey = "maint.devices.card"
 	txtMaintDevicePrinter   textKey = "maint.devices.printer"
+	txtMaintDeviceIDReader  textKey = "maint.devices.id_reader"
 	txtMaintDeviceOK        textKey = "maint.devices.ok"
 	txtMaintDeviceSimulated textKey = "maint.devices.simulated"
 	txtMaintDeviceNone      textKey = "maint.devices.none"
