@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/syslog"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/term"
 
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/model"
@@ -123,11 +127,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 // or in demo mode, with a central server and demo data in-process on loopback, when none is.
 func runTerminal(args []string, stdout io.Writer) error {
 	c, err := parseTerminalFlags(args)
-	if err != nil {
-		return err
+	if err == nil {
+		err = startTerminal(c, stdout)
 	}
-	return startTerminal(c, stdout)
+	if err != nil && !errors.Is(err, errUsage) && !errors.Is(err, errNoTerminal) {
+		reportTerminalFailure(err, stdout)
+	}
+	return err
 }
+
+// reportTerminalFailure makes a kiosk that cannot start visible to staff. On a hall terminal
+// its own window (foot under cage) closes as soon as it exits and the service manager starts it
+// again, so the message also goes to the system log (journalctl -t kiosk) and, under the service
+// manager (INVOCATION_ID is set), stays on the screen for a while before the exit. A developer
+// at a shell gets the message at once. Configuration errors never quote personal data.
+func reportTerminalFailure(err error, stdout io.Writer) {
+	if w, serr := syslog.New(syslog.LOG_ERR|syslog.LOG_DAEMON, "kiosk"); serr == nil {
+		_ = w.Err("the kiosk could not start: " + err.Error())
+		_ = w.Close()
+	}
+	if out, ok := stdout.(*os.File); ok && term.IsTerminal(out.Fd()) && os.Getenv("INVOCATION_ID") != "" {
+		fmt.Fprintf(out, "\r\nkiosk: %v\r\n(this window closes in %d s; the message is also in: journalctl -t kiosk)\r\n",
+			err, int(failureShownFor.Seconds()))
+		time.Sleep(failureShownFor)
+	}
+}
+
+// failureShownFor is how long a start-up error stays on a terminal before the kiosk exits.
+const failureShownFor = 15 * time.Second
 
 func runCheck(args []string, stdout io.Writer) error {
 	fset := flag.NewFlagSet("check", flag.ContinueOnError)
