@@ -68,8 +68,16 @@ func (l Layout) Receipt(doc device.Doc) ([]byte, error) {
 	if doc.Title != "" {
 		e.Align(AlignCenter)
 		e.Bold(true)
-		e.Size(2, 2)
-		e.lines(doc.Title, l.Columns/2) // double width halves the columns
+		// Double size when the title fits one line at double width (a Chinese title does);
+		// otherwise double height only, so that a long English title takes two lines on
+		// 58 mm paper rather than four.
+		if len(EncodeText(doc.Title)) <= l.Columns/2 {
+			e.Size(2, 2)
+			e.lines(doc.Title, l.Columns/2) // double width halves the columns
+		} else {
+			e.Size(1, 2)
+			e.lines(doc.Title, l.Columns)
+		}
 		e.Size(1, 1)
 		e.Bold(false)
 		e.Align(AlignLeft)

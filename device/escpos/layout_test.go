@@ -31,8 +31,9 @@ func TestReceiptGolden(t *testing.T) {
 	}
 }
 
-// TestReceiptLinesFitThePaper checks every printed line against the paper width: the title
-// at double width gets half the columns.
+// TestReceiptLinesFitThePaper checks every printed line against the paper width: a title at
+// double width gets half the columns, one at double height only (too long for double width)
+// all of them. The English title takes double height only and at most two lines.
 func TestReceiptLinesFitThePaper(t *testing.T) {
 	for _, cols := range []int{Columns58mm, Columns80mm} {
 		for _, doc := range []device.Doc{zhDoc(), enDoc()} {
@@ -40,15 +41,26 @@ func TestReceiptLinesFitThePaper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			limit := cols / 2
+			limit, titleLines, inTitle := cols, 0, false
 			for _, line := range strings.Split(transcript(job), "\n") {
-				if strings.Contains(line, "[SIZE 1x1]") {
-					limit = cols
+				switch {
+				case strings.Contains(line, "[SIZE 2x2]"):
+					limit, inTitle = cols/2, true
+				case strings.Contains(line, "[SIZE 1x2]"):
+					limit, inTitle = cols, true
+				case strings.Contains(line, "[SIZE 1x1]"):
+					limit, inTitle = cols, false
+				}
+				if inTitle {
+					titleLines++
 				}
 				text := stripTokens(line)
 				if w := columns(text); w > limit {
 					t.Errorf("%d columns: line %q is %d columns wide, more than %d", cols, text, w, limit)
 				}
+			}
+			if titleLines > 2 {
+				t.Errorf("%d columns: the title %q takes %d lines", cols, doc.Title, titleLines)
 			}
 		}
 	}
