@@ -110,13 +110,7 @@ func (p *pay) build() {
 			p.cands = append(p.cands, i)
 		}
 	}
-	groupOf := make([]int, len(p.cands))
-	for k, i := range p.cands {
-		groupOf[k] = p.s.judged.items[i].group
-	}
-	p.list = newItemList(len(p.cands), groupOf, true, p.renderItem,
-		func(g, w int) string { return vehicleHeading(p.c, p.s.judged.groups[g], w) })
-	p.list.numbered = true
+	p.list = pickList(p.c, p.s, p.cands, p.renderItem)
 }
 
 func (p *pay) Init() tea.Cmd {
@@ -414,10 +408,7 @@ func (p *pay) onOrder(msg orderMsg) tea.Cmd {
 		return p.finish(rec)
 	case api.PayOrderRefused:
 		p.phase = payMethod
-		if len(msg.order.Reasons) > 0 {
-			r := msg.order.Reasons[0].Model()
-			p.prob = &problem{reason: &r}
-		} else {
+		if p.prob = reasonProblem(api.ModelReasons(msg.order.Reasons)); p.prob == nil {
 			p.prob = &problem{text: txtPayQRFailed}
 		}
 	case api.PayOrderExpired:
@@ -467,8 +458,7 @@ func (p *pay) startCard() tea.Cmd {
 func (p *pay) onCharged(msg chargedMsg) tea.Cmd {
 	switch {
 	case len(msg.refused) > 0:
-		r := msg.refused[0]
-		p.phase, p.prob = payMethod, &problem{reason: &r}
+		p.phase, p.prob = payMethod, reasonProblem(msg.refused)
 		return nil
 	case errors.Is(msg.err, device.ErrDeclined):
 		p.phase, p.prob = payMethod, &problem{text: txtPayCardDeclined}
@@ -575,20 +565,8 @@ func (p *pay) View() string {
 		return strings.Join(out, "\n")
 	}
 	h := p.listHeight()
-	body := strings.Split(p.list.view(w, h), "\n")
-	for len(body) < h {
-		body = append(body, "")
-	}
-	out = append(out, body...)
-	out = append(out, st.Value.Render(fit(p.totalLine(), w)))
-	switch {
-	case p.discard.asking:
-		out = append(out, p.discard.lines(c, len(p.selected), w)...)
-	case p.prob != nil:
-		out = append(out, atMost(problemLines(c, p.prob, w), p.h-p.listHeight()-2)...)
-	default:
-		out = append(out, st.Text.Render(fit(c.T(txtPayNextHint), w)))
-	}
+	out = append(out, pickFooter(c, p.list, w, h, p.totalLine(), &p.discard, len(p.selected), p.prob, p.h-h-2,
+		txtPayNextHint)...)
 	return strings.Join(out, "\n")
 }
 

@@ -106,13 +106,7 @@ func newProcess(c *Common, s *session) *process {
 			p.cands = append(p.cands, i)
 		}
 	}
-	groupOf := make([]int, len(p.cands))
-	for k, i := range p.cands {
-		groupOf[k] = s.judged.items[i].group
-	}
-	p.list = newItemList(len(p.cands), groupOf, true, p.renderItem,
-		func(g, w int) string { return vehicleHeading(c, s.judged.groups[g], w) })
-	p.list.numbered = true
+	p.list = pickList(c, s, p.cands, p.renderItem)
 	p.evaluate()
 	return p
 }
@@ -180,10 +174,7 @@ func (p *process) toggle(k int) {
 	}
 	it := p.s.judged.items[p.cands[k]]
 	if !it.el.Eligible {
-		if len(it.el.Reasons) > 0 {
-			r := it.el.Reasons[0]
-			p.prob = &problem{reason: &r}
-		} else {
+		if p.prob = reasonProblem(it.el.Reasons); p.prob == nil {
 			p.prob = &problem{text: txtVerdictCounter}
 		}
 		return
@@ -191,8 +182,7 @@ func (p *process) toggle(k int) {
 	p.selected[k] = true
 	p.evaluate()
 	if !p.sel.Allowed && len(p.sel.Reasons) > 0 {
-		r := p.sel.Reasons[0]
-		p.prob = &problem{reason: &r}
+		p.prob = reasonProblem(p.sel.Reasons)
 		delete(p.selected, k)
 		p.evaluate()
 	}
@@ -308,10 +298,7 @@ func (p *process) next() tea.Cmd {
 		return nil
 	}
 	if !p.sel.Allowed {
-		if len(p.sel.Reasons) > 0 {
-			r := p.sel.Reasons[0]
-			p.prob = &problem{reason: &r}
-		}
+		p.prob = reasonProblem(p.sel.Reasons)
 		return nil
 	}
 	p.prob = nil
@@ -350,12 +337,16 @@ func (p *process) nextVerification() tea.Cmd {
 			return nil
 		}
 	}
-	if p.faceOK || p.c.Devices.Face == nil {
+	if p.driverVerified() {
 		p.phase = procConfirm
 		return nil
 	}
 	return p.startFace()
 }
+
+// driverVerified: the face check matched, or the hall has no face device (the API contract
+// lets a kiosk without one say so).
+func (p *process) driverVerified() bool { return p.faceOK || p.c.Devices.Face == nil }
 
 func (p *process) verifyOwner() tea.Cmd {
 	id, file := p.entry.Values()
@@ -419,7 +410,7 @@ func (p *process) submit() tea.Cmd {
 		ownerOK = ownerOK && o.verified
 	}
 	op := api.Op{Type: api.OpProcess, At: p.c.Now(), Process: &api.ProcessOp{DriverID: string(p.s.id),
-		ViolationIDs: ids, DriverVerified: p.faceOK || p.c.Devices.Face == nil, OwnerVerified: ownerOK,
+		ViolationIDs: ids, DriverVerified: p.driverVerified(), OwnerVerified: ownerOK,
 		SeenPoints: p.s.lookup.Points.Total}}
 	p.pending = p.c.newRequest()
 	return submitCmd(p.c, p.pending, op, rec, 0)
@@ -527,37 +518,6 @@ func (p *process) renderItem(k, w int, cursor bool) []string {
 	return out
 }
 
-// pickLine is a violation's line in a list to choose from: the highlight mark, the box and the
-// facts, reversed where the highlight is.
-func pickLine(c *Common, it judged, box string, cursor bool, w int) string {
-	mark := "  "
-	if cursor {
-		mark = "> "
-	}
-	line := violationLine(c, it, mark+box+" ", w)
-	if cursor {
-		line = c.Styles.FieldActive.Render(line)
-	}
-	return line
-}
-
-// pickedItem is the item a key chooses in a list to choose from: the highlighted one for
-// Space, the one numbered so for a digit (the highlight moves there); -1 for other keys.
-func pickedItem(l *itemList, msg tea.KeyPressMsg, k KeyMap) int {
-	if key.Matches(msg, k.Toggle) {
-		return l.cursor
-	}
-	d, ok := digit(msg)
-	if !ok || d < '1' || d > '9' {
-		return -1
-	}
-	i := l.numberedItem(int(d - '0'))
-	if i >= 0 {
-		l.move(i - l.cursor)
-	}
-	return i
-}
-
 // forecast is the running total of the selection: points now, added, after; fines.
 func (p *process) forecast() string {
 	s := p.sel
@@ -599,21 +559,8 @@ func (p *process) selectView() string {
 	}
 	out = append(out, st.Text.Render(fit(c.T(txtProcessIntro), w)))
 	h := p.listHeight()
-	body := strings.Split(p.list.view(w, h), "\n")
-	for len(body) < h {
-		body = append(body, "")
-	}
-	out = append(out, body...)
-	out = append(out, st.Value.Render(fit(p.forecast(), w)))
-	switch {
-	case p.discard.asking:
-		out = append(out, p.discard.lines(c, len(p.selected), w)...)
-	case p.prob != nil:
-		// The rows under the list are the problem's: a reason and what to do instead.
-		out = append(out, atMost(problemLines(c, p.prob, w), p.h-p.listHeight()-3)...)
-	default:
-		out = append(out, st.Text.Render(fit(c.T(txtProcessNextHint), w)))
-	}
+	out = append(out, pickFooter(c, p.list, w, h, p.forecast(), &p.discard, len(p.selected), p.prob, p.h-h-3,
+		txtProcessNextHint)...)
 	return strings.Join(out, "\n")
 }
 
