@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
-	"github.com/hallkiosk/kiosk/ui"
 )
 
 // TestKioskInTmux is the hall's day in one test: a real server process with imported data, the
@@ -23,10 +21,7 @@ func TestKioskInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a server and a kiosk process")
 	}
-	texts, err := ui.ParseTexts(assets.UITexts())
-	if err != nil {
-		t.Fatal(err)
-	}
+	texts := catalogue(t)
 	zh := func(k string, kv ...string) string { return texts.Text(model.ZH, k, kv...) }
 	bin := buildKiosk(t)
 	srv := startServer(t, bin)

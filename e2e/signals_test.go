@@ -13,14 +13,12 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
 
-	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/model"
-	"github.com/hallkiosk/kiosk/ui"
 )
 
 // ptyKiosk is the kiosk in demo mode in a pseudo-terminal, with everything it wrote so far.
 type ptyKiosk struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	tty  *os.File
 	out  chan []byte // what the reader goroutine read
@@ -28,9 +26,11 @@ type ptyKiosk struct {
 	done chan error // the process's exit
 }
 
-func startPtyKiosk(t *testing.T, bin string) *ptyKiosk {
+// startPtyKiosk starts the kiosk in an 80x24 pseudo-terminal with args (demo mode when they
+// name no server).
+func startPtyKiosk(t testing.TB, bin string, args ...string) *ptyKiosk {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", t.TempDir())
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), kioskEnv()...)
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 80, Rows: 24})
 	if err != nil {
@@ -51,11 +51,14 @@ func startPtyKiosk(t *testing.T, bin string) *ptyKiosk {
 		}
 	}()
 	go func() { k.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		tty.Close()
-	})
+	t.Cleanup(k.stop)
 	return k
+}
+
+// stop kills the kiosk and closes its terminal; once is enough, more is harmless.
+func (k *ptyKiosk) stop() {
+	_ = k.cmd.Process.Kill()
+	k.tty.Close()
 }
 
 // waitText waits until the terminal has been sent text (styles stripped).
@@ -85,15 +88,12 @@ func TestSignalsAndCoreDumps(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildKiosk(t)
-	texts, err := ui.ParseTexts(assets.UITexts())
-	if err != nil {
-		t.Fatal(err)
-	}
+	texts := catalogue(t)
 	welcome := texts.Text(model.ZH, "welcome.title")
 	english := texts.Text(model.EN, "welcome.title")
 	for _, end := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(end.String(), func(t *testing.T) {
-			k := startPtyKiosk(t, bin)
+			k := startPtyKiosk(t, bin, "--data", t.TempDir())
 			k.waitText(welcome, 10*time.Second)
 
 			limits, err := os.ReadFile("/proc/" + strconv.Itoa(k.cmd.Process.Pid) + "/limits")

@@ -1,16 +1,10 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/x/ansi"
-	"github.com/creack/pty"
 
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/model"
@@ -19,38 +13,24 @@ import (
 
 // startToWelcome starts the kiosk in an 80x24 pseudo-terminal and returns how long it took
 // from the start of the process until the welcome screen's title had been written to the
-// terminal.
+// terminal; the kiosk is stopped before the next start.
 func startToWelcome(tb testing.TB, bin, title string, args ...string) time.Duration {
 	tb.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), kioskEnv()...)
 	start := time.Now()
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 80, Rows: 24})
+	k := startPtyKiosk(tb, bin, args...)
+	defer k.stop()
+	k.waitText(title, 10*time.Second)
+	return time.Since(start)
+}
+
+// catalogue is the UI's text catalogue: the tests read what the screens say from it.
+func catalogue(tb testing.TB) *ui.Texts {
+	tb.Helper()
+	texts, err := ui.ParseTexts(assets.UITexts())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		tty.Close()
-	}()
-	var out bytes.Buffer
-	buf := make([]byte, 64<<10)
-	deadline := time.Now().Add(10 * time.Second)
-	_ = tty.SetReadDeadline(deadline)
-	for {
-		n, err := tty.Read(buf)
-		out.Write(buf[:n])
-		if strings.Contains(ansi.Strip(out.String()), title) {
-			return time.Since(start)
-		}
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				tb.Fatalf("no welcome screen within 10 s; the terminal got:\n%s", ansi.Strip(out.String()))
-			}
-			tb.Fatalf("reading the terminal: %v; it got:\n%s", err, ansi.Strip(out.String()))
-		}
-	}
+	return texts
 }
 
 // BenchmarkStartToWelcome measures the time from starting the process to the first rendered
@@ -62,11 +42,7 @@ func startToWelcome(tb testing.TB, bin, title string, args ...string) time.Durat
 //	go test ./e2e -run '^$' -bench StartToWelcome -benchtime 20x
 func BenchmarkStartToWelcome(b *testing.B) {
 	bin := buildKiosk(b)
-	texts, err := ui.ParseTexts(assets.UITexts())
-	if err != nil {
-		b.Fatal(err)
-	}
-	title := texts.Text(model.ZH, "welcome.title")
+	title := catalogue(b).Text(model.ZH, "welcome.title")
 	b.Run("baseline-usage", func(b *testing.B) {
 		for b.Loop() {
 			cmd := exec.Command(bin, "help")
@@ -100,10 +76,6 @@ func TestStartsInAPseudoTerminal(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildKiosk(t)
-	texts, err := ui.ParseTexts(assets.UITexts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := startToWelcome(t, bin, texts.Text(model.ZH, "welcome.title"), "--data", t.TempDir())
+	d := startToWelcome(t, bin, catalogue(t).Text(model.ZH, "welcome.title"), "--data", t.TempDir())
 	t.Logf("welcome screen after %s", d)
 }
