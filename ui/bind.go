@@ -296,6 +296,15 @@ func (f *bindFlow) wipe() {
 // changed reports whether the flow queued an operation (the record changes).
 func (f *bindFlow) changed() bool { return f.run != nil && f.run.queued() }
 
+func (f *bindFlow) submission() *linkRun { return f.run }
+
+func (f *bindFlow) helpText() textKey {
+	if f.follow {
+		return txtVehHelpFollow
+	}
+	return txtVehHelpBind
+}
+
 // help lists the keys of the current step.
 func (f *bindFlow) help() []key.Binding {
 	k := f.c.Keys

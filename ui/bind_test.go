@@ -29,12 +29,12 @@ func TestLeavingAHalfDoneBindAsksFirst(t *testing.T) {
 	h.openVehicles()
 	h.typeText("1")
 	h.press(keyEsc) // nothing typed: straight back
-	if h.vehiclesScreen().bind != nil {
+	if h.vehiclesScreen().binding() != nil {
 		t.Fatalf("an untouched flow asked before leaving:\n%s", h.view())
 	}
 	h.typeText("1")
 	h.typeText("00B12")
-	rest := h.vehiclesScreen().bind.plate.rest[:plateRestMax]
+	rest := h.vehiclesScreen().binding().plate.rest[:plateRestMax]
 	h.press(keyEsc) // number -> province
 	h.mustShow("粤B12", h.text(model.ZH, txtPlateLabel))
 	h.press(keyEsc)
@@ -44,7 +44,7 @@ func TestLeavingAHalfDoneBindAsksFirst(t *testing.T) {
 	h.mustShow("粤B12")
 	h.press(keyEsc)
 	h.typeText("1")
-	if h.vehiclesScreen().bind != nil {
+	if h.vehiclesScreen().binding() != nil {
 		t.Fatal("1 did not discard")
 	}
 	h.mustShow(h.text(model.ZH, txtVehTitle))
@@ -57,7 +57,7 @@ func TestLeavingAHalfDoneBindAsksFirst(t *testing.T) {
 	h.enterPlate("00", "B9H6T1", model.PlateSmallCar)
 	owner := persona(t, "owner-lent")
 	h.typeText(string(owner.ID[:9]))
-	buf := h.vehiclesScreen().bind.owner.idBuf[:idLen]
+	buf := h.vehiclesScreen().binding().owner.idBuf[:idLen]
 	h.press(keyEsc)
 	h.mustShow(h.text(model.ZH, txtPlatePickType))
 	if strings.Trim(string(buf), "\x00") != "" {
@@ -188,7 +188,7 @@ func TestOwnerVerificationProblems(t *testing.T) {
 		h.reasonText(model.ZH, model.ReasonBindOwnerAbsent, model.Args{}))
 	h.typeText("1") // back to the owner's step, numbers wiped
 	h.mustShow(h.text(model.ZH, txtBindStepOwner), h.text(model.ZH, txtIdentifyCount, "n", "0", "of", "18"))
-	if h.vehiclesScreen().bind.ownerID != "" {
+	if h.vehiclesScreen().binding().ownerID != "" {
 		t.Fatal("the verified owner was kept after going back")
 	}
 }
@@ -205,7 +205,7 @@ func TestNoLinkOfferWithoutTheRules(t *testing.T) {
 	h.mustShow(h.reasonText(model.ZH, model.ReasonBindDisabled, model.Args{})[:20])
 	h.mustNotShow("[1]")
 	h.typeText("1")
-	if h.vehiclesScreen().bind != nil {
+	if h.vehiclesScreen().binding() != nil {
 		t.Fatal("1 started a flow the rules do not offer")
 	}
 }

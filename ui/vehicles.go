@@ -21,8 +21,7 @@ type vehicles struct {
 	cursor int // the highlighted row, one that can be acted on; -1 when there is none
 	top    int // first row shown
 
-	bind *bindFlow // the flow under way, if any
-	end  *endFlow
+	flow linkFlow // the bind, follow or end flow under way, if any
 
 	refreshing uint64 // the lookup request after a change; 0 when none
 	refreshErr bool
@@ -53,15 +52,21 @@ func (v *vehicles) Init() tea.Cmd          { return nil }
 func (v *vehicles) SetSize(w, h int)       { v.w, v.h = w, h }
 func (v *vehicles) Timeout() time.Duration { return v.c.IdleTimeout }
 
+// linkFlow is a flow the vehicles screen hands its keys and its screen to while it runs:
+// binding or following a vehicle (bindFlow), or ending a binding or follow (endFlow).
+type linkFlow interface {
+	helpText() textKey
+	help() []key.Binding
+	key(msg tea.KeyPressMsg) (cmd tea.Cmd, leave bool)
+	changed() bool // something was queued: the record must be asked for again
+	view(w, h int) string
+	submission() *linkRun // nil until confirmed
+}
+
 // HelpText is the F1 text of what is on screen.
 func (v *vehicles) HelpText() textKey {
-	switch {
-	case v.bind != nil && v.bind.follow:
-		return txtVehHelpFollow
-	case v.bind != nil:
-		return txtVehHelpBind
-	case v.end != nil:
-		return txtVehHelpEnd
+	if v.flow != nil {
+		return v.flow.helpText()
 	}
 	return txtVehHelpList
 }
@@ -69,10 +74,8 @@ func (v *vehicles) HelpText() textKey {
 func (v *vehicles) Help() []key.Binding {
 	k := v.c.Keys
 	switch {
-	case v.bind != nil:
-		return v.bind.help()
-	case v.end != nil:
-		return v.end.help()
+	case v.flow != nil:
+		return v.flow.help()
 	case v.cursor >= 0:
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Confirm, k.Back}
 	}
@@ -86,40 +89,28 @@ func (v *vehicles) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	case refreshedMsg:
 		v.onRefreshed(msg)
 	case bindVerifiedMsg:
-		if v.bind != nil {
-			v.bind.onVerified(msg)
+		if b, ok := v.flow.(*bindFlow); ok {
+			b.onVerified(msg)
 		}
 	case linkSubmittedMsg, linkAnsweredMsg:
-		switch {
-		case v.bind != nil && v.bind.run != nil:
-			return v, v.bind.run.update(msg)
-		case v.end != nil && v.end.run != nil:
-			return v, v.end.run.update(msg)
+		if v.flow != nil && v.flow.submission() != nil {
+			return v, v.flow.submission().update(msg)
 		}
 	}
 	return v, nil
 }
 
 func (v *vehicles) onKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case v.bind != nil:
-		cmd, leave := v.bind.key(msg)
-		if leave {
-			changed := v.bind.changed()
-			v.bind = nil
-			return v.afterFlow(changed)
-		}
-		return cmd
-	case v.end != nil:
-		cmd, leave := v.end.key(msg)
-		if leave {
-			changed := v.end.changed()
-			v.end = nil
-			return v.afterFlow(changed)
-		}
-		return cmd
+	if v.flow == nil {
+		return v.listKey(msg)
 	}
-	return v.listKey(msg)
+	cmd, leave := v.flow.key(msg)
+	if leave {
+		changed := v.flow.changed()
+		v.flow = nil
+		return v.afterFlow(changed)
+	}
+	return cmd
 }
 
 func (v *vehicles) listKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -144,7 +135,7 @@ func (v *vehicles) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch d {
 		case '1':
 			if offered, follow := linkOffer(v.c.Profile); offered {
-				v.bind = newBindFlow(v.c, v.s, follow)
+				v.flow = newBindFlow(v.c, v.s, follow)
 			}
 		case '2':
 			v.startEnd()
@@ -158,7 +149,7 @@ func (v *vehicles) startEnd() {
 		v.note = txtVehNothingSelected
 		return
 	}
-	v.end = newEndFlow(v.c, v.s, v.rows[v.cursor])
+	v.flow = newEndFlow(v.c, v.s, v.rows[v.cursor])
 }
 
 // move moves the highlight by about delta rows, to the row that can be acted on nearest the

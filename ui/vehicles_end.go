@@ -86,6 +86,10 @@ func (f *endFlow) submit() tea.Cmd {
 
 func (f *endFlow) changed() bool { return f.run != nil && f.run.queued() }
 
+func (f *endFlow) submission() *linkRun { return f.run }
+
+func (f *endFlow) helpText() textKey { return txtVehHelpEnd }
+
 func (f *endFlow) help() []key.Binding {
 	if f.run != nil {
 		return linkRunHelp(f.c, f.run)

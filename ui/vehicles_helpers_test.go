@@ -162,3 +162,9 @@ var (
 	vkPgUp   = tea.KeyPressMsg{Code: tea.KeyPgUp}
 	vkPgDown = tea.KeyPressMsg{Code: tea.KeyPgDown}
 )
+
+// binding is the bind or follow flow under way, nil when there is none.
+func (v *vehicles) binding() *bindFlow {
+	b, _ := v.flow.(*bindFlow)
+	return b
+}

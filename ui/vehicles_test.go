@@ -77,7 +77,7 @@ func TestBindIsAppliedAndShowsAsBound(t *testing.T) {
 	h.press(keyEnter)
 	w.check()
 	v := h.vehiclesScreen()
-	if v.bind == nil || v.bind.run == nil || !v.bind.run.applied() {
+	if b, ok := v.flow.(*bindFlow); !ok || b.run == nil || !b.run.applied() {
 		t.Fatalf("the server did not apply the binding:\n%s", h.view())
 	}
 	if !h.m.session.stale {
@@ -131,7 +131,7 @@ func TestFourthBinderIsRefusedWithTheReason(t *testing.T) {
 	// 粤B7Q2M5 is bound by borrower-late already; two more make three.
 	for _, key := range []string{"borrower-early", "nine-points"} {
 		h := bindThroughUI(t, s, s.persona(t, key), owner, "B7Q2M5", model.PlateSmallCar)
-		if !h.vehiclesScreen().bind.run.applied() {
+		if !h.vehiclesScreen().binding().run.applied() {
 			t.Fatalf("%s: not applied:\n%s", key, h.view())
 		}
 	}

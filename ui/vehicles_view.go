@@ -12,10 +12,8 @@ import (
 
 func (v *vehicles) View() string {
 	switch {
-	case v.bind != nil:
-		return v.bind.view(max(v.w, 20), v.h)
-	case v.end != nil:
-		return v.end.view(max(v.w, 20), v.h)
+	case v.flow != nil:
+		return v.flow.view(max(v.w, 20), v.h)
 	}
 	return v.listView()
 }
