@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"path"
@@ -21,6 +20,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/device/escpos"
 	"github.com/hallkiosk/kiosk/internal/pin"
 )
 
@@ -194,20 +194,17 @@ func checkServerURL(s string) error {
 	return nil
 }
 
-// checkPrinter accepts the receipt printer's targets: a device file (/dev/usb/lp0), a network
-// printer (tcp://host:9100), a file of ESC/POS bytes (file:PATH) or "files" (plain-text receipt
-// files under the data directory, the default).
+// checkPrinter accepts "files" (plain-text receipt files under the data directory, the
+// default) or an ESC/POS printer target as the printer package reads it: a device file
+// (/dev/usb/lp0), a network printer (tcp://host:9100) or a file of ESC/POS bytes (file:PATH).
 func checkPrinter(s string) error {
-	switch {
-	case s == "files", strings.HasPrefix(s, "/dev/"), strings.HasPrefix(s, "file:") && len(s) > 5:
-		return nil
-	case strings.HasPrefix(s, "tcp://"):
-		if _, _, err := net.SplitHostPort(strings.TrimPrefix(s, "tcp://")); err != nil {
-			return fmt.Errorf("%q: give host and port, e.g. tcp://192.168.1.50:9100", s)
-		}
+	if s == "files" {
 		return nil
 	}
-	return fmt.Errorf("%q: use /dev/usb/lp0, tcp://HOST:9100, file:PATH or files", s)
+	if _, err := escpos.ParseTarget(s); err != nil {
+		return fmt.Errorf("%w; or files for text files under the data directory", err)
+	}
+	return nil
 }
 
 // checkPrinterColumns: 58 mm paper holds 32 columns, 80 mm paper 48.

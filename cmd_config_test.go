@@ -91,7 +91,7 @@ func TestConfigFileNamesEveryProblem(t *testing.T) {
 		`key "profile": "mars": no such profile (there are: chongqing, national)`, `key "server": "kiosk.example" is not an http(s) URL`,
 		`key "kiosk_id": null is not a value`, `key "hall": empty`, `key "lang": given twice`,
 		`key "maintenance_pin_hash": pin: not an argon2id PHC hash`, "kiosk pin-hash",
-		`key "printer": "lp0": use /dev/usb/lp0, tcp://HOST:9100, file:PATH or files`,
+		`key "printer": printer target "lp0": want tcp://host:port, a device path such as /dev/usb/lp0, or file:PATH; or files`,
 		`key "printer_columns": "40": 32 (58 mm paper) or 48 (80 mm paper)`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
