@@ -1,0 +1,91 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// applyPay records money the kiosk took. A payment is a fact: it is always recorded. Money for
+// a violation that is not payable (paid already, not decided, under objection, unknown) and
+// money beyond what is due become refund records, and the outcome says so.
+func (s *Server) applyPay(tx store.Tx, p *model.Profile, op api.Op, now time.Time) (api.OpResult, error) {
+	paidAt := op.At
+	if paidAt.IsZero() || paidAt.After(now) {
+		paidAt = now // a kiosk clock ahead of ours must not make a payment look early
+	}
+	res := api.OpResult{Outcome: api.OutcomeApplied}
+	for i, item := range op.Pay.Items {
+		pay := model.Payment{ID: fmt.Sprintf("%s/%d", op.ID, i+1), Fine: model.Fen(item.FineFen),
+			LateFee: model.Fen(item.LateFeeFen), PaidAt: paidAt, Method: model.PaymentMethod(op.Pay.Method)}
+		reasons, records, err := s.settle(tx, p, item.ViolationID, pay)
+		if err != nil {
+			return api.OpResult{}, err
+		}
+		for _, r := range reasons {
+			res.Reasons = append(res.Reasons, api.FromReason(r, item.ViolationID))
+		}
+		for _, rec := range records {
+			if err := tx.InsertPayment(item.ViolationID, rec); err != nil {
+				return api.OpResult{}, err
+			}
+			res.Payments = append(res.Payments, api.FromPayment(item.ViolationID, rec))
+		}
+	}
+	if len(res.Reasons) > 0 {
+		res.Outcome = api.OutcomeWithChanges
+	}
+	return res, nil
+}
+
+// settle decides how one item's money is recorded and updates the violation when it is paid.
+func (s *Server) settle(tx store.Tx, p *model.Profile, violationID string, pay model.Payment) ([]model.Reason, []model.Payment, error) {
+	refund := func(code model.ReasonCode, a model.Args) ([]model.Reason, []model.Payment, error) {
+		pay.Refund = true
+		return []model.Reason{{Code: code, Args: a}}, []model.Payment{pay}, nil
+	}
+	v, err := tx.LockViolation(violationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return refund(model.ReasonPayUnknown, model.Args{})
+	} else if err != nil {
+		return nil, nil, err
+	}
+	pay.Decision = v.Decision
+	for _, r := range model.PayCheck(v) {
+		return refund(r.Code, r.Args)
+	}
+	due := model.AmountAt(v.Fine, v.DecidedAt, pay.PaidAt, p.Payment)
+	prior, err := tx.Payments(v.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	received := pay.Total()
+	for _, q := range prior {
+		if !q.Refund {
+			received += q.Total()
+		}
+	}
+	if received < due.Total() {
+		return []model.Reason{{Code: model.ReasonPayShort, Args: model.Args{Fen: received, LimitFen: due.Total()}}},
+			[]model.Payment{pay}, nil
+	}
+	v.Status, v.PaidAt = model.StatusPaid, pay.PaidAt
+	if err := tx.UpdateViolation(v); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.MarkPointsPaid(v.Decision, pay.PaidAt); err != nil {
+		return nil, nil, err
+	}
+	records := []model.Payment{pay}
+	if excess := received - due.Total(); excess > 0 {
+		// Keep what was received as one fact and record the excess as owed back.
+		back := model.Payment{ID: pay.ID + "/refund", Decision: v.Decision, Fine: excess,
+			PaidAt: pay.PaidAt, Method: pay.Method, Refund: true}
+		return []model.Reason{{Code: model.ReasonPayOverpaid, Args: model.Args{Fen: excess}}}, append(records, back), nil
+	}
+	return nil, records, nil
+}
