@@ -16,7 +16,16 @@ type OfflineRules struct {
 	KeepCacheOffline bool `json:"keep_cache_offline"`
 	// Ops holds the policy of every operation type.
 	Ops map[string]OfflineOp `json:"ops"`
+	// AcceptAgeHours is how old an operation may be when it reaches the server, from the time
+	// the kiosk says the person confirmed it. The server takes a kiosk's time only inside this
+	// bound (plus the clock skew it allows), so that a kiosk cannot date a payment back to
+	// avoid a late fee; it is long enough for a hall that was cut off for a week, since an
+	// operation queued before an outage is delivered only after it.
+	AcceptAgeHours int `json:"accept_age_hours"`
 }
+
+// AcceptAge is AcceptAgeHours as a duration.
+func (r OfflineRules) AcceptAge() time.Duration { return time.Duration(r.AcceptAgeHours) * time.Hour }
 
 // OfflineOp bounds one operation type while offline.
 type OfflineOp struct {
@@ -67,6 +76,9 @@ func (r OfflineRules) validate() error {
 	if r.CacheTTLMinutes < 1 || r.CacheTTLMinutes > 24*60 {
 		return fmt.Errorf("offline.cache_ttl_minutes: must be between 1 and 1440")
 	}
+	if r.AcceptAgeHours < 1 || r.AcceptAgeHours > 30*24 {
+		return fmt.Errorf("offline.accept_age_hours: must be between 1 and 720")
+	}
 	known := map[string]bool{}
 	for _, t := range OpTypes() {
 		known[t] = true
@@ -76,6 +88,9 @@ func (r OfflineRules) validate() error {
 		}
 		if op.Allowed && (op.MaxCount < 1 || op.MaxAgeHours < 1 || op.MaxAmount < 0) {
 			return fmt.Errorf("offline.ops.%s: an allowed type needs max_count and max_age_hours of at least 1", t)
+		}
+		if op.Allowed && op.MaxAgeHours > r.AcceptAgeHours {
+			return fmt.Errorf("offline.ops.%s.max_age_hours: %d is longer than offline.accept_age_hours (%d): the server would refuse what the kiosk queued", t, op.MaxAgeHours, r.AcceptAgeHours)
 		}
 	}
 	var extra []string

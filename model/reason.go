@@ -74,6 +74,15 @@ const (
 	ReasonViolationUnknown   ReasonCode = "op.violation_unknown"
 	ReasonNotVerified        ReasonCode = "op.verification_missing"
 	ReasonPayOverpaid        ReasonCode = "pay.overpaid"
+	// The time a kiosk reported for an operation is outside the window the server accepts: after
+	// the server's clock beyond the allowed skew, older than the profile's acceptance bound, or
+	// (a payment) before the decision it pays.
+	ReasonOpTimeFuture         ReasonCode = "op.time_future"
+	ReasonOpTimeTooOld         ReasonCode = "op.time_too_old"
+	ReasonOpTimeBeforeDecision ReasonCode = "op.time_before_decision"
+	// ReasonOpFailed: the operation could not be applied because the database refused it (a
+	// constraint); it is stored as rejected so that the kiosk's queue goes on, and staff look.
+	ReasonOpFailed ReasonCode = "op.failed"
 )
 
 // Reasons of binding a non-owned vehicle (DOMAIN.md section 7).
@@ -148,6 +157,7 @@ func ServerReasonCodes() []ReasonCode {
 		ReasonPayShort, ReasonPayUnknown, ReasonProcessedElsewhere, ReasonPointsChanged,
 		ReasonDriverUnknown, ReasonVehicleUnknown, ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
 		ReasonOpIDReused, ReasonViolationUnknown, ReasonNotVerified, ReasonPayOverpaid,
+		ReasonOpTimeFuture, ReasonOpTimeTooOld, ReasonOpTimeBeforeDecision, ReasonOpFailed,
 	}
 }
 
@@ -164,6 +174,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonProcessedElsewhere, ReasonPointsChanged, ReasonDriverUnknown, ReasonVehicleUnknown,
 		ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
 		ReasonOpIDReused, ReasonViolationUnknown, ReasonNotVerified, ReasonPayOverpaid,
+		ReasonOpTimeFuture, ReasonOpTimeTooOld, ReasonOpTimeBeforeDecision, ReasonOpFailed,
 		ReasonBindDisabled, ReasonBindOwnVehicle, ReasonBindUnitOwned, ReasonBindVehicleType,
 		ReasonBindOwnerAbsent, ReasonBindOwnerUnchecked, ReasonBindAlready, ReasonBindVehicleFull,
 		ReasonBindDriverFull, ReasonBindSelfService, ReasonBindOwnerHistory,
