@@ -48,10 +48,8 @@ func TestOfflineRulesValidation(t *testing.T) {
 		{"allowed without bounds", func(o *OfflineRules) { o.Ops["bind"] = OfflineOp{Allowed: true} }, "offline.ops.bind"},
 		{"no acceptance bound", func(o *OfflineRules) { o.AcceptAgeHours = 0 }, "offline.accept_age_hours"},
 		{"acceptance bound over a month", func(o *OfflineRules) { o.AcceptAgeHours = 721 }, "offline.accept_age_hours"},
-		{"queueing longer than the server accepts", func(o *OfflineRules) {
-			o.AcceptAgeHours = 12
-			o.Ops["pay"] = OfflineOp{Allowed: true, MaxCount: 1, MaxAgeHours: 24}
-		}, "offline.ops.pay.max_age_hours: 24 is longer than offline.accept_age_hours (12)"},
+		{"queueing longer than the server accepts", func(o *OfflineRules) { o.AcceptAgeHours = 12 },
+			"offline.ops.process.max_age_hours: 24 is longer than offline.accept_age_hours (12)"},
 	} {
 		o := base
 		o.Ops = map[string]OfflineOp{}
