@@ -149,7 +149,7 @@ type OpsResponse struct {
 
 // Op is one operation a user confirmed at a kiosk. Exactly the member matching Type is set.
 type Op struct {
-	ID       string      `json:"op_id"` // a UUID, the same on every retry
+	ID       string      `json:"op_id"` // a UUID, the same on every retry (see ValidClientID)
 	Epoch    int64       `json:"epoch"` // the kiosk's local-store epoch
 	Seq      int64       `json:"seq"`   // gap-free within the epoch, from 1
 	Type     string      `json:"type"`
@@ -174,7 +174,7 @@ type ProcessOp struct {
 // PayOp records money the kiosk took. It is a fact: the server records it whatever happens.
 type PayOp struct {
 	PayerID   string    `json:"payer_id,omitempty"`
-	Method    string    `json:"method"`    // qr, card
+	Method    string    `json:"method"`    // card: the kiosk's card terminal (phone payments are recorded by the server)
 	Reference string    `json:"reference"` // the payment channel's transaction reference
 	Items     []PayItem `json:"items"`
 }
@@ -263,6 +263,9 @@ type Reason struct {
 	LimitFen    int64      `json:"limit_fen,omitempty"`
 	At          *time.Time `json:"at,omitempty"`
 	Term        string     `json:"term,omitempty"`
+	// Path is the JSON path of what is wrong in a malformed operation, such as
+	// "ops[3].pay.items[0].fine_fen", for the staff who look at the kiosk's rejected operations.
+	Path string `json:"path,omitempty"`
 }
 
 // Decision is a penalty decision issued by a process operation.

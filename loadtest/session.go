@@ -101,7 +101,7 @@ func processOf(k *kiosk, l *api.Lookup, rng *rand.Rand) api.Op {
 
 func payOf(k *kiosk, ds []api.Decision) api.Op {
 	op := k.nextOp(api.OpPay)
-	op.Pay = &api.PayOp{Method: "qr", Reference: op.ID}
+	op.Pay = &api.PayOp{Method: "card", Reference: op.ID}
 	for _, d := range ds {
 		op.Pay.Items = append(op.Pay.Items, api.PayItem{ViolationID: d.ViolationID, FineFen: d.FineFen})
 	}

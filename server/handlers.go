@@ -1,8 +1,15 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
@@ -100,27 +107,79 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 }
 
 func (s *Server) handleOps(w http.ResponseWriter, r *http.Request, sess *session) {
-	var req api.OpsRequest
-	if err := decodeBody(sess.body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "the body must be {\"ops\": [...]}: "+err.Error())
+	ins, err := decodeOps(sess.body, s.now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	if len(req.Ops) == 0 || len(req.Ops) > maxOps {
-		writeError(w, http.StatusBadRequest, "bad_request", "send between 1 and 500 operations")
-		return
-	}
-	for _, op := range req.Ops {
-		if op.ID == "" || len(op.ID) > 64 || op.Seq < 1 || op.Epoch < 1 {
-			writeError(w, http.StatusBadRequest, "bad_request", "every operation needs an op_id (at most 64 characters), an epoch and a seq of 1 or more")
-			return
-		}
-	}
-	results, err := s.applyBatch(r.Context(), sess.kiosk.ID, req.Ops)
+	results, err := s.applyBatch(r.Context(), sess.kiosk.ID, ins)
 	if err != nil {
 		s.internalError(w, "ops", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, api.OpsResponse{Results: results})
+}
+
+// decodeOps reads the body of POST /v1/ops. The body's shape is bounded before anything is
+// built (scanShape), then each operation is decoded on its own: one that cannot be decoded, or
+// whose form checkOp refuses, still gets a result of its own (a rejection naming the path of the
+// problem), so that one bad operation never stops the others. Only a body that is not a list of
+// 1 to maxOps operations is refused whole.
+func decodeOps(body []byte, now time.Time) ([]incoming, error) {
+	if err := scanShape(body, opsShape()); err != nil {
+		return nil, fmt.Errorf("the body must be {\"ops\": [...]}: %w", err)
+	}
+	var req struct {
+		Ops []json.RawMessage `json:"ops"`
+	}
+	if err := decodeBody(body, &req); err != nil {
+		return nil, fmt.Errorf("the body must be {\"ops\": [...]}: %w", err)
+	}
+	if len(req.Ops) == 0 || len(req.Ops) > maxOps {
+		return nil, fmt.Errorf("send between 1 and %d operations", maxOps)
+	}
+	ins := make([]incoming, len(req.Ops))
+	for i, raw := range req.Ops {
+		var op api.Op
+		if err := decodeBody(raw, &op); err != nil {
+			// Keep what places the operation in the kiosk's sequence, so that its rejection
+			// can be stored and the queue behind it go on. Unmarshal fills what it can.
+			var place struct {
+				ID    string `json:"op_id"`
+				Epoch int64  `json:"epoch"`
+				Seq   int64  `json:"seq"`
+				Type  string `json:"type"`
+			}
+			_ = json.Unmarshal(raw, &place)
+			sum := sha256.Sum256(raw)
+			ins[i] = incoming{op: api.Op{ID: place.ID, Epoch: place.Epoch, Seq: place.Seq, Type: place.Type},
+				hash: hex.EncodeToString(sum[:]), malformed: true, path: jsonErrorPath(err)}
+			continue
+		}
+		hash, err := requestHash(op)
+		if err != nil {
+			return nil, err
+		}
+		path := checkOp(&op, now)
+		ins[i] = incoming{op: op, hash: hash, malformed: path != "", path: path}
+	}
+	return ins, nil
+}
+
+// jsonErrorPath names the field a decoding error is about, as far as the error tells: a value of
+// the wrong type names its field, an unknown field names itself.
+func jsonErrorPath(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return typeErr.Field
+	}
+	const unknown = "json: unknown field "
+	if msg := err.Error(); strings.HasPrefix(msg, unknown) {
+		if name, uerr := strconv.Unquote(strings.TrimPrefix(msg, unknown)); uerr == nil && printableASCII(name, maxFieldLen) {
+			return name
+		}
+	}
+	return ""
 }
 
 func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, sess *session) {

@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
 )
 
 func bindOp(id string, seq int64, e *env, driver, plate, owner, ownerFile string) api.Op {
@@ -104,6 +106,17 @@ func TestServerReasonCodesAreProduced(t *testing.T) {
 	collect(e.send(bindOp("op-11", 11, e, idC, "粤B54321", idA, fileB)))
 	collect(e.send(processOp("op-13", 13, now, 2, "V-A-6")))
 	collect(e.send(processOp("op-1", 1, now, 0, "V-A-6")))
+	// Times outside the accepted window (V-A-1 was decided at now by op-1).
+	collect(e.send(payOp("op-12", 12, now.Add(-time.Hour), "V-A-1", 100, 0),
+		payOp("op-13b", 13, now.Add(10*time.Minute), "V-A-1", 100, 0),
+		payOp("op-14", 14, now.Add(-8*24*time.Hour), "V-A-1", 100, 0)))
+	// A record that already holds the name of the operation's payment: the database refuses it.
+	if err := e.store.Tx(context.Background(), func(tx store.Tx) error {
+		return tx.InsertPayment("V-A-1", model.Payment{ID: "op-15/1", Fine: 1, PaidAt: now, Method: model.PayCard})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	collect(e.send(payOp("op-15", 15, now, "V-A-1", 100, 0)))
 	for _, code := range model.ServerReasonCodes() {
 		if !seen[string(code)] {
 			t.Errorf("%s was not produced", code)

@@ -16,11 +16,75 @@ import (
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
+// incoming is one operation of a batch as it arrived: decoded when it could be, with the JSON
+// path of what is wrong with its form when something is.
+type incoming struct {
+	op        api.Op
+	hash      string // fingerprint of the content: the same op id must always carry it
+	malformed bool
+	path      string // below the operation, when malformed ("" for the operation as a whole)
+}
+
 // applyBatch applies a kiosk's operations in one database transaction: for each operation it
 // deduplicates (by operation id, and by the kiosk's epoch and sequence), re-checks the rules
 // against current data, applies, stores the result and advances the kiosk's sequence. Either all
 // of that commits or none of it does; a retry of any operation returns its stored result.
-func (s *Server) applyBatch(ctx context.Context, kioskID string, ops []api.Op) ([]api.OpResult, error) {
+//
+// An operation the database refuses to apply (a constraint it breaks, or data it cannot be
+// applied to) must not block the kiosk's queue: the batch is run again with that operation
+// stored as rejected (ReasonOpFailed) instead of applied, so the operations after it go on.
+func (s *Server) applyBatch(ctx context.Context, kioskID string, ins []incoming) ([]api.OpResult, error) {
+	poisoned := map[int]bool{}
+	for {
+		results, counted, err := s.tryBatch(ctx, kioskID, ins, poisoned)
+		var failed *opFailure
+		if errors.As(err, &failed) && failed.poison() && !poisoned[failed.index] {
+			poisoned[failed.index] = true
+			s.metrics.op(ins[failed.index].op.Type, "failed")
+			s.log.Error("operation cannot be applied: stored as rejected", "kiosk", kioskID,
+				"type", safeOpType(ins[failed.index].op.Type), "err", failed.err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range counted {
+			s.metrics.op(c.typ, c.outcome)
+		}
+		// Operations not reached after a deferral are deferred as well.
+		for i := len(results); i < len(ins); i++ {
+			results = append(results, deferred(ins[i].op))
+		}
+		return results, nil
+	}
+}
+
+// opFailure is an error of applying one operation of a batch.
+type opFailure struct {
+	index int
+	err   error
+}
+
+func (f *opFailure) Error() string { return fmt.Sprintf("apply op %d: %v", f.index, f.err) }
+func (f *opFailure) Unwrap() error { return f.err }
+
+// poison reports whether applying the operation failed for a reason that would fail it again
+// on every retry: a constraint the database enforces, or data the rules cannot be applied to.
+// Other failures (a lost connection, a full disk, a conflict with another transaction) are the
+// server's and are answered as errors, so that the kiosk sends the batch again later.
+func (f *opFailure) poison() bool {
+	var bad *dataError
+	return store.IsConstraint(f.err) || errors.As(f.err, &bad)
+}
+
+// dataError is a failure to apply an operation to data that cannot take it (a stored record the
+// rules cannot handle): the same operation would fail again.
+type dataError struct{ err error }
+
+func (e *dataError) Error() string { return e.err.Error() }
+func (e *dataError) Unwrap() error { return e.err }
+
+func (s *Server) tryBatch(ctx context.Context, kioskID string, ins []incoming, poisoned map[int]bool) ([]api.OpResult, []opCount, error) {
 	var results []api.OpResult
 	var counted []opCount
 	err := s.store.Tx(ctx, func(tx store.Tx) error {
@@ -30,17 +94,17 @@ func (s *Server) applyBatch(ctx context.Context, kioskID string, ops []api.Op) (
 			return fmt.Errorf("lock kiosk: %w", err)
 		}
 		now := s.now()
-		if err := prelock(tx, ops, now); err != nil {
+		if err := prelock(tx, ins, now); err != nil {
 			return fmt.Errorf("lock records: %w", err)
 		}
-		for _, op := range ops {
-			res, fresh, err := s.applyOne(tx, &k, op, now)
+		for i, in := range ins {
+			res, fresh, err := s.applyOne(tx, &k, in, now, poisoned[i])
 			if err != nil {
-				return fmt.Errorf("apply op %s: %w", op.ID, err)
+				return &opFailure{index: i, err: err}
 			}
 			results = append(results, res)
 			if fresh {
-				counted = append(counted, opCount{op.Type, res.Outcome})
+				counted = append(counted, opCount{in.op.Type, res.Outcome})
 			}
 			if res.Outcome == api.OutcomeDeferred {
 				break // later operations wait for the missing one too
@@ -48,32 +112,35 @@ func (s *Server) applyBatch(ctx context.Context, kioskID string, ops []api.Op) (
 		}
 		return tx.TouchKiosk(kioskID, now)
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range counted {
-		s.metrics.op(c.typ, c.outcome)
-	}
-	// Operations not reached after a deferral are deferred as well.
-	for i := len(results); i < len(ops); i++ {
-		results = append(results, deferred(ops[i]))
-	}
-	return results, nil
+	return results, counted, err
 }
 
 type opCount struct{ typ, outcome string }
 
 // applyOne applies one operation inside the batch's transaction. fresh reports whether it was
-// applied now (rather than found already applied, refused or deferred).
-func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time) (api.OpResult, bool, error) {
-	hash, err := requestHash(op)
-	if err != nil {
-		return api.OpResult{}, false, err
+// applied now (rather than found already applied, refused or deferred). A poisoned operation is
+// stored as rejected without being applied.
+func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Time, poisoned bool) (api.OpResult, bool, error) {
+	op := in.op
+	if op.Epoch < 1 || op.Seq < 1 {
+		// Without a place in the kiosk's sequence the operation can be neither stored nor
+		// waited for; the answer is the same on every resend.
+		path := "epoch"
+		if op.Epoch >= 1 {
+			path = "seq"
+		}
+		return malformed(op, path), false, nil
 	}
-	prior, err := tx.Op(op.ID)
+	// An id outside the alphabet is stored under a name of the server's own, which no client id
+	// can take, so that its rejection is kept and its sequence number used like any other's.
+	storeID := op.ID
+	if !api.ValidClientID(op.ID) {
+		storeID = foreignOpID(k.ID, op.ID)
+	}
+	prior, err := tx.Op(storeID)
 	switch {
 	case err == nil:
-		if prior.RequestHash != hash || prior.KioskID != k.ID {
+		if prior.RequestHash != in.hash || prior.KioskID != k.ID {
 			return refused(op, model.ReasonOpIDReused), false, nil
 		}
 		return storedResult(prior)
@@ -83,7 +150,8 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time)
 
 	// Sequence: the kiosk's operations apply in order within an epoch. An operation of an older
 	// epoch (delivered late from a store the kiosk has since replaced) is applied without moving
-	// the current epoch's progress: it is still something a user did, and a payment is a fact.
+	// the current epoch's progress: it is still something a user did, and a payment is a fact;
+	// but its sequence number must still be free in that epoch.
 	advance := false
 	switch {
 	case op.Epoch > k.Epoch:
@@ -100,11 +168,25 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time)
 			return deferred(op), false, nil
 		}
 		advance = true
+	default:
+		switch _, err := tx.OpAt(k.ID, op.Epoch, op.Seq); {
+		case err == nil:
+			return refused(op, model.ReasonOpIDReused), false, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return api.OpResult{}, false, err
+		}
 	}
 
-	res, err := s.apply(tx, k, op, now)
-	if err != nil {
-		return api.OpResult{}, false, err
+	var res api.OpResult
+	switch {
+	case in.malformed:
+		res = malformedStored(in.path)
+	case poisoned:
+		res = rejected(model.Reason{Code: model.ReasonOpFailed})
+	default:
+		if res, err = s.apply(tx, k, op, now); err != nil {
+			return api.OpResult{}, false, err
+		}
 	}
 	res.OpID, res.Seq, res.AppliedAt = op.ID, op.Seq, now
 	body, err := json.Marshal(res)
@@ -112,8 +194,8 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time)
 		return api.OpResult{}, false, err
 	}
 	inserted, err := tx.InsertOp(store.OpRecord{
-		OpID: op.ID, KioskID: k.ID, Epoch: op.Epoch, Seq: op.Seq, Type: op.Type,
-		RequestHash: hash, Outcome: res.Outcome, Result: body, AppliedAt: now,
+		OpID: storeID, KioskID: k.ID, Epoch: op.Epoch, Seq: op.Seq, Type: safeOpType(op.Type),
+		RequestHash: in.hash, Outcome: res.Outcome, Result: body, AppliedAt: now,
 	})
 	if err != nil {
 		return api.OpResult{}, false, err
@@ -132,28 +214,73 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time)
 	return res, true, nil
 }
 
-// apply dispatches on the operation's type. A malformed operation is rejected (and stored, so
-// that it does not block the kiosk's queue); only storage failures are errors.
+// apply judges the operation's time, then dispatches on its type, whose member checkOp has
+// already found present and well-formed. Rejections are results (stored, so that they do not
+// block the kiosk's queue); only storage failures are errors.
 func (s *Server) apply(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time) (api.OpResult, error) {
 	p, err := s.profileOf(k)
 	if err != nil {
 		return api.OpResult{}, err
 	}
-	switch {
-	case op.Type == api.OpProcess && op.Process != nil:
+	at, bad := acceptTime(op.At, now, p)
+	if bad != nil {
+		return rejected(*bad), nil
+	}
+	op.At = at // from here on, the time the server accepted
+	switch op.Type {
+	case api.OpProcess:
 		return s.applyProcess(tx, p, op, now)
-	case op.Type == api.OpPay && op.Pay != nil:
+	case api.OpPay:
 		return s.applyPay(tx, p, op, now)
-	case op.Type == api.OpBind && op.Bind != nil:
+	case api.OpBind:
 		return s.applyBind(tx, p, op, now)
-	case op.Type == api.OpUnbind && op.Unbind != nil:
+	case api.OpUnbind:
 		return s.applyUnbind(tx, op, now)
-	case op.Type == api.OpFollow && op.Follow != nil:
+	case api.OpFollow:
 		return s.applyFollow(tx, p, op, now)
-	case op.Type == api.OpUnfollow && op.Unfollow != nil:
+	case api.OpUnfollow:
 		return s.applyUnfollow(tx, op, now)
 	}
-	return rejected(model.Reason{Code: model.ReasonOpMalformed}), nil
+	return malformedStored("type"), nil
+}
+
+// acceptTime judges the time a kiosk reports for an operation (when the person confirmed it)
+// against the server's clock. The kiosk's time is taken only inside a window the server can
+// justify: not later than the server's clock plus the skew a signed request may have, and not
+// older than the profile's acceptance bound (a week: an operation queued before an outage is
+// delivered after it) plus that skew. A time inside the skew ahead of the server's clock is
+// read as now. Outside the window the operation is rejected with a reason that says which bound
+// it broke, never silently moved: a payment dated before its late fee began would otherwise owe
+// none.
+func acceptTime(at, now time.Time, p *model.Profile) (time.Time, *model.Reason) {
+	switch {
+	case at.After(now.Add(api.MaxClockSkew)):
+		return time.Time{}, &model.Reason{Code: model.ReasonOpTimeFuture, Args: model.Args{At: at}}
+	case at.Before(now.Add(-p.Offline.AcceptAge() - api.MaxClockSkew)):
+		return time.Time{}, &model.Reason{Code: model.ReasonOpTimeTooOld,
+			Args: model.Args{At: at, Limit: p.Offline.AcceptAgeHours}}
+	case at.After(now):
+		return now, nil
+	}
+	return at, nil
+}
+
+// foreignOpID names the stored record of an operation whose id is outside the client alphabet.
+// The ':' keeps it out of reach of every client id.
+func foreignOpID(kioskID, opID string) string {
+	sum := sha256.Sum256([]byte(kioskID + "\x00" + opID))
+	return "bad-id:" + hex.EncodeToString(sum[:20])
+}
+
+// safeOpType keeps an operation type fit for a log line and a metric label: one of ours, or
+// "other".
+func safeOpType(t string) string {
+	for _, known := range model.OpTypes() {
+		if t == known {
+			return t
+		}
+	}
+	return "other"
 }
 
 // requestHash fingerprints an operation's content: the same id must always carry it.
@@ -184,6 +311,22 @@ func refused(op api.Op, code model.ReasonCode) api.OpResult {
 		Reasons: []api.Reason{{Code: string(code)}}}
 }
 
+// malformed rejects an operation that cannot be stored, naming what is wrong by path.
+func malformed(op api.Op, path string) api.OpResult {
+	res := malformedStored(path)
+	res.OpID, res.Seq = op.ID, op.Seq
+	return res
+}
+
+// malformedStored is the result of an operation whose form is wrong at path (below the operation).
+func malformedStored(path string) api.OpResult {
+	r := api.Reason{Code: string(model.ReasonOpMalformed), Path: "op"}
+	if path != "" {
+		r.Path = "op." + path
+	}
+	return api.OpResult{Outcome: api.OutcomeRejected, Reasons: []api.Reason{r}}
+}
+
 // rejected is a stored rejection with its reasons.
 func rejected(rs ...model.Reason) api.OpResult {
 	res := api.OpResult{Outcome: api.OutcomeRejected}
@@ -206,14 +349,18 @@ func (s *Server) profileOf(k *store.Kiosk) (*model.Profile, error) {
 // queue behind each other instead of deadlocking (on PostgreSQL, where row locks are real; the
 // embedded store has a single writer and these are plain reads). Locks taken again later in
 // the transaction are already held.
-func prelock(tx store.Tx, ops []api.Op, now time.Time) error {
+func prelock(tx store.Tx, ins []incoming, now time.Time) error {
 	drivers, violations := map[model.IDNumber]bool{}, map[string]bool{}
 	person := func(s string) {
 		if id, err := model.ParseIDNumber(s, now); err == nil {
 			drivers[id] = true
 		}
 	}
-	for _, op := range ops {
+	for _, in := range ins {
+		if in.malformed {
+			continue
+		}
+		op := in.op
 		switch {
 		case op.Process != nil:
 			person(op.Process.DriverID)

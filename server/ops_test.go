@@ -22,7 +22,7 @@ func processOp(id string, seq int64, at time.Time, seen int, violations ...strin
 
 func payOp(id string, seq int64, at time.Time, violation string, fine, late int64) api.Op {
 	return api.Op{ID: id, Epoch: 1, Seq: seq, Type: api.OpPay, At: at, Pay: &api.PayOp{
-		PayerID: idA, Method: "qr", Reference: "T-" + id, Items: []api.PayItem{{ViolationID: violation, FineFen: fine, LateFeeFen: late}}}}
+		PayerID: idA, Method: "card", Reference: "T-" + id, Items: []api.PayItem{{ViolationID: violation, FineFen: fine, LateFeeFen: late}}}}
 }
 
 func (e *env) send(ops ...api.Op) []api.OpResult {

@@ -10,14 +10,32 @@ import (
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
-// applyPay records money the kiosk took. A payment is a fact: it is always recorded. Money for
-// a violation that is not payable (paid already, not decided, under objection, unknown) and
-// money beyond what is due become refund records, and the outcome says so.
-func (s *Server) applyPay(tx store.Tx, p *model.Profile, op api.Op, now time.Time) (api.OpResult, error) {
-	paidAt := op.At
-	if paidAt.IsZero() || paidAt.After(now) {
-		paidAt = now // a kiosk clock ahead of ours must not make a payment look early
+// applyPay records money the kiosk took on its card terminal, at the time apply accepted (see
+// acceptTime). A payment dated before a decision it pays (beyond the clock skew a request may
+// have) is refused whole: that kiosk's clock cannot be trusted, and staff settle the money at a
+// counter with the person's receipt.
+func (s *Server) applyPay(tx store.Tx, p *model.Profile, op api.Op, _ time.Time) (api.OpResult, error) {
+	for _, item := range op.Pay.Items {
+		v, err := tx.LockViolation(item.ViolationID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // recorded as a refund below
+		} else if err != nil {
+			return api.OpResult{}, err
+		}
+		if !v.DecidedAt.IsZero() && op.At.Before(v.DecidedAt.Add(-api.MaxClockSkew)) {
+			return rejected(model.Reason{Code: model.ReasonOpTimeBeforeDecision, Args: model.Args{At: op.At}}), nil
+		}
 	}
+	return s.recordPayment(tx, p, op)
+}
+
+// recordPayment records a payment (a kiosk's card payment, or a phone order the channel paid)
+// at op.At. A payment is a fact: it is always recorded. Money for a violation that is not
+// payable (paid already, not decided, under objection, unknown) and money beyond what is due
+// become refund records, and the outcome says so. A payment is never dated before the decision
+// it pays (a clock a little behind the server's would otherwise make it so).
+func (s *Server) recordPayment(tx store.Tx, p *model.Profile, op api.Op) (api.OpResult, error) {
+	paidAt := op.At
 	res := api.OpResult{Outcome: api.OutcomeApplied}
 	for i, item := range op.Pay.Items {
 		pay := model.Payment{ID: fmt.Sprintf("%s/%d", op.ID, i+1), Fine: model.Fen(item.FineFen),
@@ -55,6 +73,9 @@ func (s *Server) settle(tx store.Tx, p *model.Profile, violationID string, pay m
 		return nil, nil, err
 	}
 	pay.Decision = v.Decision
+	if pay.PaidAt.Before(v.DecidedAt) {
+		pay.PaidAt = v.DecidedAt
+	}
 	for _, r := range model.PayCheck(v) {
 		return refund(r.Code, r.Args)
 	}

@@ -50,20 +50,8 @@ type orderResult struct {
 	Reasons  []api.Reason  `json:"reasons,omitempty"`
 }
 
-// validOrderID reports whether id can name an order: 1 to 64 letters, digits, '-' or '_' (a
-// UUID fits), so that it travels in a URL path unescaped.
-func validOrderID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+// validOrderID reports whether id can name an order: a client id (api.ValidClientID).
+func validOrderID(id string) bool { return api.ValidClientID(id) }
 
 // createPayOrder creates the order the request asks for, or returns the one a previous
 // identical request created. When an item cannot be paid it returns a refused order with the
@@ -331,10 +319,10 @@ func (s *Server) markOrderPaid(ctx context.Context, orderID, reference string, p
 			op.Pay.Items = append(op.Pay.Items, api.PayItem{ViolationID: it.ViolationID,
 				FineFen: int64(it.Fine), LateFeeFen: int64(it.LateFee)})
 		}
-		if err := prelock(tx, []api.Op{op}, now); err != nil {
+		if err := prelock(tx, []incoming{{op: op}}, now); err != nil {
 			return fmt.Errorf("lock violations: %w", err)
 		}
-		res, err := s.applyPay(tx, p, op, now)
+		res, err := s.recordPayment(tx, p, op)
 		if err != nil {
 			return fmt.Errorf("record payment of pay order: %w", err)
 		}

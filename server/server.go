@@ -30,6 +30,9 @@ type Config struct {
 	// plays the payment channel and marks its own QR orders paid: for demos and end-to-end tests
 	// only, never in production. Without it the route does not exist.
 	SimulatePayments bool
+	// MaxInFlight bounds the signed requests served at once (default 32); more wait a moment and
+	// are then answered 503 with Retry-After.
+	MaxInFlight int
 }
 
 // Server serves the API.
@@ -44,6 +47,7 @@ type Server struct {
 	secrets        *secretCache
 	// simulatePayments: see Config.SimulatePayments.
 	simulatePayments bool
+	slots            inFlight
 }
 
 // New builds a server and brings the reference-data feed up to date with cfg.Reference.
@@ -57,7 +61,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
 		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(),
-		simulatePayments: cfg.SimulatePayments,
+		simulatePayments: cfg.SimulatePayments, slots: newInFlight(cfg.MaxInFlight),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -76,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	v1 := func(pattern, route string, h func(http.ResponseWriter, *http.Request, *session)) {
-		mux.Handle(pattern, s.observe(route, s.authenticated(h)))
+		mux.Handle(pattern, s.observe(route, s.bounded(s.authenticated(h))))
 	}
 	v1("POST /v1/lookup", "lookup", s.handleLookup)
 	v1("POST /v1/verify", "verify", s.handleVerify)
