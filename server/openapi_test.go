@@ -556,7 +556,7 @@ func TestOpenAPIContract(t *testing.T) {
 	longID := processOp(strings.Repeat("x", 65), 30, now, 1, "V-A-6")
 	noSeq := processOp("c-30", 0, now, 1, "V-A-6")
 	for what, body := range map[string][]byte{
-		"no ops": ops(),
+		"no ops":        ops(),
 		"unknown field": []byte(`{"ops":[],"more":true}`), "not JSON": []byte(`ops`),
 		"501 ops": ops(slices.Repeat([]api.Op{processOp("c-31", 31, now, 1, "V-A-6")}, 501)...),
 	} {
