@@ -31,16 +31,22 @@ type incoming struct {
 // of that commits or none of it does; a retry of any operation returns its stored result.
 //
 // An operation the database refuses to apply (a constraint it breaks, or data it cannot be
-// applied to) must not block the kiosk's queue: the batch is run again with that operation
-// stored as rejected (ReasonOpFailed) instead of applied, so the operations after it go on.
+// applied to) must not block the kiosk's queue. The batch is run again once as it is (the
+// refusal may come from a transaction that committed meanwhile, such as an import taking a
+// decision number, and the new run sees its data); if the same operation is refused again, the
+// batch runs with that operation stored as rejected (ReasonOpFailed) instead of applied, so the
+// operations after it go on. Each operation can cause at most two runs more.
 func (s *Server) applyBatch(ctx context.Context, kioskID string, ins []incoming) ([]api.OpResult, error) {
-	poisoned := map[int]bool{}
+	refusals, poisoned := map[int]int{}, map[int]bool{}
 	for {
 		results, counted, err := s.tryBatch(ctx, kioskID, ins, poisoned)
 		var failed *opFailure
 		if errors.As(err, &failed) && failed.poison() && !poisoned[failed.index] {
+			if refusals[failed.index]++; refusals[failed.index] < 2 {
+				continue
+			}
 			poisoned[failed.index] = true
-			s.metrics.op(ins[failed.index].op.Type, "failed")
+			s.metrics.op(safeOpType(ins[failed.index].op.Type), "failed")
 			s.log.Error("operation cannot be applied: stored as rejected", "kiosk", kioskID,
 				"type", safeOpType(ins[failed.index].op.Type), "err", failed.err)
 			continue
@@ -104,7 +110,7 @@ func (s *Server) tryBatch(ctx context.Context, kioskID string, ins []incoming, p
 			}
 			results = append(results, res)
 			if fresh {
-				counted = append(counted, opCount{in.op.Type, res.Outcome})
+				counted = append(counted, opCount{safeOpType(in.op.Type), res.Outcome})
 			}
 			if res.Outcome == api.OutcomeDeferred {
 				break // later operations wait for the missing one too

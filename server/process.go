@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -85,13 +84,9 @@ func (s *Server) issueDecisions(tx store.Tx, p *model.Profile, d store.Driver, b
 	year := model.DateOf(now).Year
 	after := before
 	for _, v := range todo {
-		seq, err := tx.NextDecisionSeq(v.OfficeCode, year)
+		num, err := freshDecisionNumber(tx, v.OfficeCode, year)
 		if err != nil {
 			return api.OpResult{}, err
-		}
-		num, err := model.NewDecisionNumber(v.OfficeCode, year, seq)
-		if err != nil {
-			return api.OpResult{}, fmt.Errorf("decision number for violation %s: %w", v.ID, err)
 		}
 		dec := model.Decision{Number: num, ViolationID: v.ID, Driver: d.ID, Plate: v.Plate,
 			Points: v.Points, Fine: v.Fine, IssuedAt: now, Due: model.DueDate(now, p.Payment)}

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hallkiosk/kiosk/model"
@@ -49,13 +51,41 @@ func (c *conn) InsertDecision(d model.Decision) error {
 	return nil
 }
 
-// NextDecisionSeq is one upsert: the row lock it takes makes concurrent callers, in any
-// process, wait for each other, and each gets the value its own update produced.
+// NextDecisionSeq continues after the highest number known for the office and year: the
+// counter's own, or the highest number stored with that office and year (in decisions, or in the
+// points ledger, which an import may fill with decisions it holds no record of), whichever is
+// larger.
+// Imported histories carry real decision numbers of the offices the server issues for, so a
+// counter that started at 1 would issue numbers that are already taken. The highest stored
+// number is one index probe (numbers are the primary key and sort as their sequence, which is
+// zero-padded). The upsert's row lock makes concurrent callers, in any process, wait for each
+// other, and each gets the value its own update produced.
 func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
+	prefix := fmt.Sprintf("%s%04d", officeCode, year)
+	var highest sql.NullString
+	// ':' follows '9' in ASCII: the range holds exactly the numbers that start with prefix and
+	// go on with digits. Both columns are primary keys, so each max is one index probe.
+	// ORDER BY ... DESC LIMIT 1 rather than max(): both databases read it as a probe from the
+	// range's upper end, however many decisions the office has issued that year.
+	err := c.queryRow(`SELECT max(n) FROM (
+		SELECT * FROM (SELECT number AS n FROM decisions WHERE number >= $1 AND number < $2
+			ORDER BY number DESC LIMIT 1) d
+		UNION ALL
+		SELECT * FROM (SELECT decision AS n FROM points_entries WHERE decision >= $1 AND decision < $2
+			ORDER BY decision DESC LIMIT 1) p) known`,
+		prefix, prefix+":").Scan(&highest)
+	if err != nil {
+		return 0, fmt.Errorf("store: highest decision number: %w", err)
+	}
+	var known int64
+	if highest.Valid && len(highest.String) == len(prefix)+9 {
+		known, _ = strconv.ParseInt(highest.String[len(prefix):len(prefix)+8], 10, 64)
+	}
 	var n int64
-	err := c.queryRow(`INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, 1)
-		ON CONFLICT (office_code, year) DO UPDATE SET last_seq = decision_seq.last_seq + 1
-		RETURNING last_seq`, officeCode, year).Scan(&n)
+	err = c.queryRow(`INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, $3)
+		ON CONFLICT (office_code, year) DO UPDATE SET last_seq =
+			CASE WHEN decision_seq.last_seq + 1 > $3 THEN decision_seq.last_seq + 1 ELSE $3 END
+		RETURNING last_seq`, officeCode, year, known+1).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: next decision sequence: %w", err)
 	}

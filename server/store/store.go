@@ -120,8 +120,10 @@ type Tx interface {
 	TouchKiosk(kioskID string, at time.Time) error
 	InsertKiosk(k Kiosk) error
 
-	// NextDecisionSeq returns the next decision sequence number for an office and year,
-	// starting at 1; numbers are never reused, even across server processes.
+	// NextDecisionSeq returns the next decision sequence number for an office and year: one more
+	// than both the last it returned and the highest decision stored for that office and year
+	// (imported ones included), so from 1 for a new office and year; numbers are never reused,
+	// even across server processes.
 	NextDecisionSeq(officeCode string, year int) (int64, error)
 	InsertDecision(d model.Decision) error
 	// UpdateViolation writes every field of v (found by ID; ErrNotFound if there is none).
