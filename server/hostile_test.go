@@ -1,0 +1,307 @@
+package server
+
+// The hostile-client suite: a kiosk that holds a valid secret but sends whatever it likes (a
+// buggy, stolen or tampered kiosk). Every probe is a case with its expected answer, run on both
+// stores, and checks what the database holds afterwards against a digest taken before: a
+// refused request writes nothing, and a rejected operation writes only its stored rejection.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
+)
+
+// hostile is a signing client that sends raw bodies and reads raw answers.
+type hostile struct {
+	t   *testing.T
+	e   *env
+	seq int64 // the last sequence number the server stored for the kiosk's epoch 1
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (h *hostile) do(method, path string, body []byte) answer {
+	h.t.Helper()
+	req, _ := http.NewRequest(method, h.e.http.URL+path, bytes.NewReader(body))
+	if err := api.Sign(req, h.e.kiosk.KioskID, mustHex(h.t, h.e.kiosk.Secret), body, h.e.clock.Now()); err != nil {
+		h.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{resp.StatusCode, resp.Header, b}
+}
+
+// ops sends operations as they are (values, maps or raw JSON) and decodes the results of a 200.
+func (h *hostile) ops(ops ...any) (answer, []api.OpResult) {
+	h.t.Helper()
+	body, err := json.Marshal(map[string]any{"ops": ops})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	a := h.do("POST", "/v1/ops", body)
+	var res api.OpsResponse
+	if a.status == 200 {
+		if err := json.Unmarshal(a.body, &res); err != nil || len(res.Results) != len(ops) {
+			h.t.Fatalf("%d results for %d operations (%v): %s", len(res.Results), len(ops), err, a.body)
+		}
+	}
+	return a, res.Results
+}
+
+// next is the next sequence number; the caller says whether the server stored it.
+func (h *hostile) next() int64 { return h.seq + 1 }
+
+// digests reads every table's digest.
+func (h *hostile) digests() map[string]store.TableDigest {
+	h.t.Helper()
+	d, err := h.e.store.(store.Digester).TableDigests(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}
+
+// changed lists the tables whose content differs, leaving out nonces: every signed request
+// remembers its nonce, which is the point of nonces.
+func changed(before, after map[string]store.TableDigest) []string {
+	var out []string
+	for name, d := range after {
+		if before[name] != d && name != "nonces" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Tables that a stored rejection writes: the operation's record and the kiosk's progress.
+var rejectionTables = []string{"kiosks", "ops"}
+
+func wantReason(t *testing.T, what string, r api.OpResult, code model.ReasonCode, path string) {
+	t.Helper()
+	if r.Outcome != api.OutcomeRejected || len(r.Reasons) == 0 || r.Reasons[0].Code != string(code) || r.Reasons[0].Path != path {
+		t.Errorf("%s: want rejected %s at %q, got %+v", what, code, path, r)
+	}
+}
+
+func TestHostileKiosk(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		h := &hostile{t: t, e: e}
+		now := e.clock.Now()
+		pay := func(id string, seq int64, at time.Time, items ...api.PayItem) api.Op {
+			return api.Op{ID: id, Epoch: 1, Seq: seq, Type: api.OpPay, At: at, Pay: &api.PayOp{PayerID: idA,
+				Method: "card", Reference: "T-" + id, Items: items}}
+		}
+		// probe runs one case: send, then compare the answer and the tables written.
+		probe := func(name string, wantStatus int, mayWrite []string, send func() answer, check func(a answer)) {
+			t.Helper()
+			before := h.digests()
+			a := send()
+			if a.status != wantStatus {
+				t.Errorf("%s: status %d, want %d: %.300s", name, a.status, wantStatus, a.body)
+				return
+			}
+			if got := changed(before, h.digests()); !slices.Equal(got, mayWrite) && !(len(got) == 0 && len(mayWrite) == 0) {
+				t.Errorf("%s: tables written %v, want %v", name, got, mayWrite)
+			}
+			if check != nil {
+				check(a)
+			}
+		}
+		// rejectedOp sends one operation that must be rejected and stored.
+		rejectedOp := func(name string, op any, code model.ReasonCode, path string) {
+			t.Helper()
+			probe(name, 200, rejectionTables, func() answer {
+				a, res := h.ops(op)
+				if len(res) == 1 {
+					wantReason(t, name, res[0], code, path)
+				}
+				return a
+			}, nil)
+			h.seq++
+		}
+
+		// Time: a kiosk's clock is believed only inside the window.
+		rejectedOp("pay 57 days late, dated the day after the decision",
+			pay("t-1", h.next(), at(2026, time.September, 11, 9), api.PayItem{ViolationID: "V-DECIDED", FineFen: 10000}),
+			model.ReasonOpTimeTooOld, "")
+		rejectedOp("pay dated six years before the decision",
+			pay("t-2", h.next(), at(2020, time.September, 10, 9), api.PayItem{ViolationID: "V-DECIDED", FineFen: 10000}),
+			model.ReasonOpTimeTooOld, "")
+		rejectedOp("pay dated an hour ahead",
+			pay("t-3", h.next(), now.Add(time.Hour), api.PayItem{ViolationID: "V-DECIDED", FineFen: 10000}),
+			model.ReasonOpTimeFuture, "")
+		probe("the fine alone, paid now: the late fee is judged at the server's time", 200,
+			[]string{"kiosks", "ops", "payments"}, func() answer {
+				a, res := h.ops(pay("t-4", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: 10000}))
+				if len(res) == 1 && (res[0].Outcome != api.OutcomeWithChanges || res[0].Reasons[0].Code != string(model.ReasonPayShort) ||
+					res[0].Reasons[0].LimitFen != 20000) {
+					t.Errorf("a short payment must owe the capped late fee (20000 in all): %+v", res[0])
+				}
+				return a
+			}, nil)
+		h.seq++
+		// V-A-1 decided now; a payment dated an hour before is refused, one 2 minutes before
+		// (a clock a little behind) is recorded at the decision's time.
+		if r := e.send(processOp("t-5", h.next(), now, 1, "V-A-1")); r[0].Outcome != api.OutcomeApplied {
+			t.Fatalf("process V-A-1: %+v", r[0])
+		}
+		h.seq++
+		rejectedOp("pay dated an hour before its decision",
+			pay("t-6", h.next(), now.Add(-time.Hour), api.PayItem{ViolationID: "V-A-1", FineFen: 5000}),
+			model.ReasonOpTimeBeforeDecision, "")
+		probe("pay dated 2 minutes before its decision", 200, []string{"kiosks", "ops", "payments", "points_entries", "violations"},
+			func() answer {
+				a, res := h.ops(pay("t-7", h.next(), now.Add(-2*time.Minute), api.PayItem{ViolationID: "V-A-1", FineFen: 5000}))
+				if len(res) == 1 && (res[0].Outcome != api.OutcomeApplied || !res[0].Payments[0].PaidAt.Equal(now)) {
+					t.Errorf("want applied at the decision's time %v: %+v", now, res[0])
+				}
+				return a
+			}, nil)
+		h.seq++
+
+		// Amounts and shapes.
+		rejectedOp("a payment of -1,000 yuan", pay("a-1", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: -100000}),
+			model.ReasonOpMalformed, "op.pay.items[0].fine_fen")
+		rejectedOp("two amounts of the largest int64",
+			pay("a-2", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: math.MaxInt64},
+				api.PayItem{ViolationID: "V-A-6", FineFen: math.MaxInt64}),
+			model.ReasonOpMalformed, "op.pay.items[0].fine_fen")
+		rejectedOp("a payment without items", pay("a-3", h.next(), now), model.ReasonOpMalformed, "op.pay.items")
+		fiftyOne := make([]api.PayItem, 51)
+		for i := range fiftyOne {
+			fiftyOne[i] = api.PayItem{ViolationID: fmt.Sprintf("V-%d", i), FineFen: 1}
+		}
+		rejectedOp("a payment of 51 items", pay("a-4", h.next(), now, fiftyOne...), model.ReasonOpMalformed, "op.pay.items")
+		sixtyThousand := make([]api.PayItem, 60000)
+		for i := range sixtyThousand {
+			sixtyThousand[i] = api.PayItem{ViolationID: "V-DECIDED", FineFen: 1}
+		}
+		probe("a payment of 60,000 items", 400, nil, func() answer {
+			a, _ := h.ops(pay("a-5", h.next(), now, sixtyThousand...))
+			return a
+		}, nil)
+		freeMethod := pay("a-6", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: 100})
+		freeMethod.Pay.Method = "gift voucher"
+		rejectedOp("any method string", freeMethod, model.ReasonOpMalformed, "op.pay.method")
+		qr := pay("a-7", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: 100})
+		qr.Pay.Method = "qr"
+		rejectedOp("a phone payment claimed by a kiosk", qr, model.ReasonOpMalformed, "op.pay.method")
+		both := pay("a-8", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: 100})
+		both.Process = processOp("x", 1, now, 0, "V-A-6").Process
+		rejectedOp("an operation carrying pay and process", both, model.ReasonOpMalformed, "op.process")
+		rejectedOp("a value of the wrong type", map[string]any{"op_id": "a-9", "epoch": 1, "seq": h.next(), "type": "pay",
+			"at": now, "pay": map[string]any{"method": "card", "reference": "T", "items": []any{
+				map[string]any{"violation_id": "V-DECIDED", "fine_fen": "10000", "late_fee_fen": 0}}}},
+			model.ReasonOpMalformed, "op.pay.items.fine_fen")
+		rejectedOp("an unknown field", map[string]any{"op_id": "a-10", "epoch": 1, "seq": h.next(), "type": "pay", "at": now,
+			"verified_by_bank": true}, model.ReasonOpMalformed, "op.verified_by_bank")
+		// After all of that, a correct full payment is judged against real money only.
+		probe("the correct full payment", 200, []string{"kiosks", "ops", "payments", "points_entries", "violations"}, func() answer {
+			a, res := h.ops(pay("a-11", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", LateFeeFen: 10000}))
+			if len(res) == 1 && res[0].Outcome != api.OutcomeApplied {
+				t.Errorf("the payment completing the fine: %+v", res[0])
+			}
+			if v := e.violation("V-DECIDED"); v.Status != model.StatusPaid {
+				t.Errorf("V-DECIDED is %s after its full payment", v.Status)
+			}
+			return a
+		}, nil)
+		h.seq++
+
+		// Operation ids outside the alphabet: rejected, stored under a name of the server's,
+		// answered the same on a resend, and never a payment record's name.
+		for i, id := range []string{"a\x00b", "\x1b[2Jhello", "../../etc/passwd", "payorder:po-1", strings.Repeat("x", 65)} {
+			op := pay(id, h.next(), now, api.PayItem{ViolationID: "V-A-6", FineFen: 100})
+			rejectedOp(fmt.Sprintf("op id %q", id), op, model.ReasonOpMalformed, "op.op_id")
+			probe(fmt.Sprintf("resend of op id %d", i), 200, nil, func() answer {
+				a, res := h.ops(op)
+				if len(res) == 1 && (res[0].OpID != id || res[0].Reasons[0].Path != "op.op_id") {
+					t.Errorf("resend: %+v", res[0])
+				}
+				return a
+			}, nil)
+		}
+		// Both orders of an op id that names an order's payment: the order is paid either way.
+		if r := e.send(processOp("t-8", h.next(), now, 2, "V-A-6")); r[0].Outcome != api.OutcomeApplied {
+			t.Fatalf("process V-A-6: %+v", r[0])
+		}
+		h.seq++
+		if o := e.createOrder(orderReq("po-1", item("V-A-6", 20000, 0))); o.Status != api.PayOrderWaiting {
+			t.Fatalf("order po-1: %+v", o)
+		}
+		if o := e.orderCall(e.client.SimulatePaid, "po-1"); o.Status != api.PayOrderPaid {
+			t.Errorf("order po-1, after an op took its payment's name: %+v", o)
+		}
+		rejectedOp("an op named after a paid order's payments", pay("payorder:po-1/1", h.next(), now,
+			api.PayItem{ViolationID: "V-A-6", FineFen: 1}), model.ReasonOpMalformed, "op.op_id")
+		probe("the kiosk's next batch", 200, []string{"kiosks", "ops", "payments"}, func() answer {
+			a, res := h.ops(pay("ok-1", h.next(), now, api.PayItem{ViolationID: "NO-SUCH", FineFen: 1}))
+			if len(res) == 1 && res[0].Outcome != api.OutcomeWithChanges {
+				t.Errorf("the next batch: %+v", res[0])
+			}
+			return a
+		}, nil)
+		h.seq++
+
+		// Sequence: an older epoch reusing a taken sequence number, and no place at all.
+		probe("an older epoch reusing a taken sequence number", 200, []string{"kiosks", "ops", "payments"}, func() answer {
+			e.send(api.Op{ID: "ep-2", Epoch: 2, Seq: 1, Type: api.OpPay, At: now, Pay: &api.PayOp{Method: "card",
+				Reference: "T", Items: []api.PayItem{{ViolationID: "NO-SUCH", FineFen: 1}}}})
+			older := pay("ep-1", 1, now, api.PayItem{ViolationID: "V-A-6", FineFen: 1})
+			after := api.Op{ID: "ep-3", Epoch: 2, Seq: 2, Type: api.OpPay, At: now, Pay: &api.PayOp{Method: "card",
+				Reference: "T", Items: []api.PayItem{{ViolationID: "NO-SUCH", FineFen: 1}}}}
+			a, res := h.ops(older, after)
+			if len(res) == 2 {
+				if res[0].Outcome != api.OutcomeRejected || res[0].Reasons[0].Code != string(model.ReasonOpIDReused) {
+					t.Errorf("older epoch, taken seq: %+v", res[0])
+				}
+				if res[1].Outcome != api.OutcomeWithChanges {
+					t.Errorf("the operation after it: %+v", res[1])
+				}
+			}
+			return a
+		}, nil)
+		probe("no epoch", 200, nil, func() answer {
+			op := pay("np-1", 3, now, api.PayItem{ViolationID: "V-A-6", FineFen: 1})
+			op.Epoch = 0
+			a, res := h.ops(op)
+			if len(res) == 1 {
+				wantReason(t, "no epoch", res[0], model.ReasonOpMalformed, "op.epoch")
+			}
+			return a
+		}, nil)
+
+		// Bounded work.
+		probe("1.3 million empty operations", 400, nil, func() answer {
+			return h.do("POST", "/v1/ops", []byte(`{"ops":[`+strings.Repeat(`{},`, 1_300_000)+`{}]}`))
+		}, func(a answer) {
+			if !strings.Contains(string(a.body), "more than 500 operations") {
+				t.Errorf("the refusal must say why: %s", a.body)
+			}
+		})
+		probe("a body over 4 MB", 413, nil, func() answer {
+			return h.do("POST", "/v1/ops", bytes.Repeat([]byte(" "), maxBody+1))
+		}, nil)
+	}, simulatedPayments)
+}
