@@ -51,7 +51,7 @@ func at(y int, m time.Month, d, h int) time.Time {
 
 // env is a running server over one store, with an enrolled kiosk and a signing client.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  store.Store
 	srv    *Server
 	http   *httptest.Server
@@ -88,7 +88,7 @@ func forEachStore(t *testing.T, f func(t *testing.T, e *env), opts ...func(*Conf
 // simulatedPayments is the option of a server that simulates the payment channel.
 func simulatedPayments(c *Config) { c.SimulatePayments = true }
 
-func newEnv(t *testing.T, dsn string, opts ...func(*Config)) *env {
+func newEnv(t testing.TB, dsn string, opts ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn)
@@ -99,7 +99,7 @@ func newEnv(t *testing.T, dsn string, opts ...func(*Config)) *env {
 	return newEnvOn(t, st, opts...)
 }
 
-func newEnvOn(t *testing.T, st store.Store, opts ...func(*Config)) *env {
+func newEnvOn(t testing.TB, st store.Store, opts ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	ref, err := model.LoadReference(assets.FS())
@@ -139,7 +139,7 @@ func (e *env) newClient(k Enrollment) *api.Client {
 }
 
 // testData is a small data set with the seed stories the server tests need.
-func testData(t *testing.T) *dataset.Data {
+func testData(t testing.TB) *dataset.Data {
 	t.Helper()
 	mustPlate := func(typ, n string) model.Plate {
 		p, err := model.ParsePlate(typ, n)
@@ -184,7 +184,7 @@ func testData(t *testing.T) *dataset.Data {
 	}
 }
 
-func mustDecision(t *testing.T, seq int64) model.DecisionNumber {
+func mustDecision(t testing.TB, seq int64) model.DecisionNumber {
 	n, err := model.NewDecisionNumber("440304", 2026, seq)
 	if err != nil {
 		t.Fatal(err)

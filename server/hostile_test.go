@@ -25,7 +25,7 @@ import (
 
 // hostile is a signing client that sends raw bodies and reads raw answers.
 type hostile struct {
-	t   *testing.T
+	t   testing.TB
 	e   *env
 	seq int64 // the last sequence number the server stored for the kiosk's epoch 1
 }

@@ -216,7 +216,7 @@ func (d dropResponse) RoundTrip(r *http.Request) (*http.Response, error) {
 	return nil, errDropped
 }
 
-func mustHex(t *testing.T, s string) []byte {
+func mustHex(t testing.TB, s string) []byte {
 	t.Helper()
 	b := make([]byte, len(s)/2)
 	if _, err := fmt.Sscanf(s, "%x", &b); err != nil {
