@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -183,18 +182,13 @@ func validateOp(op api.Op) error {
 	return nil
 }
 
-// checkOpID holds op ids to a UUID-like alphabet: they are stored plain, and this keeps names
-// and plates (non-ASCII, spaces) out. The error never quotes the id.
+// checkOpID holds op ids to the API's alphabet (api.ValidClientID: 1 to 64 letters, digits, '-'
+// and '_'), the same the server holds them to: an id the server would refuse must never be
+// queued, since the person would have been told "recorded". It also keeps names and plates
+// (non-ASCII, spaces) out of the plain-stored ids. The error never quotes the id.
 func checkOpID(id string) error {
-	if len(id) > 128 {
-		return errors.New("op id is longer than 128 bytes")
-	}
-	for _, r := range id {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-			r == '-' || r == '_' || r == '.' || r == ':'
-		if !ok {
-			return errors.New("op id may hold only letters, digits, dash, underscore, dot and colon")
-		}
+	if !api.ValidClientID(id) {
+		return fmt.Errorf("op id must be 1 to %d letters, digits, '-' or '_'", api.MaxClientIDLen)
 	}
 	return nil
 }

@@ -121,6 +121,10 @@ func TestFailedEnqueueWritesNothing(t *testing.T) {
 	}{
 		{"empty id", payOp(""), []byte("r"), ErrInvalidOp},
 		{"personal id", payOp(idNumber + nameZH), []byte("r"), ErrInvalidOp},
+		{"id of 65", payOp(strings.Repeat("a", 65)), []byte("r"), ErrInvalidOp},
+		{"id with a colon (the server's own names)", payOp("payorder:po-1"), []byte("r"), ErrInvalidOp},
+		{"id with a slash", payOp("../x"), []byte("r"), ErrInvalidOp},
+		{"id with ESC", payOp("\x1b[2J"), []byte("r"), ErrInvalidOp},
 		{"no member", noMember, nil, ErrInvalidOp},
 		{"two members", twoMembers, nil, ErrInvalidOp},
 		{"unknown type", unknown, nil, ErrInvalidOp},
