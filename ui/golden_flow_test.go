@@ -573,6 +573,19 @@ func processFlowStates() []flowState {
 			return []string{T(h, txtPayDone), T(h, txtReceiptPay), T(h, txtReceiptPaidQR, "reference", h.payScreen().order.Reference),
 				T(h, txtReceiptPrinted)}
 		}},
+		// A kiosk clock ten minutes ahead: the platform refuses the card payment's time, and the
+		// person reads that, why, and what to do, not "payment complete".
+		{name: "pay_card_time_refused", want: payID, opts: func(o *Options) {
+			o.Now = func() time.Time { return testNow.Add(10 * time.Minute) }
+		}, setup: func(t *testing.T, h *harness) {
+			toMethod(t, h)
+			h.typeText("2")
+			if p := h.payScreen(); p.phase != payDone || p.sub.result == nil || p.sub.result.Outcome != api.OutcomeRejected {
+				t.Fatalf("the card payment was not refused:\n%s", h.view())
+			}
+		}, shows: func(t *testing.T, h *harness) []string {
+			return []string{T(h, txtPayRejected), "2026-11-21 10:40"}
+		}},
 		{name: "pay_done_card", want: payID, setup: func(t *testing.T, h *harness) {
 			toMethod(t, h)
 			h.typeText("2")

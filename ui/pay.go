@@ -662,12 +662,18 @@ func (p *pay) laterView() string {
 func (p *pay) doneView() string {
 	c, st, w := p.c, p.c.Styles, max(p.w, 20)
 	out := []string{p.header(txtPayStepDone)}
-	if p.sub.op.ID != "" && p.sub.result == nil {
+	switch res := p.sub.result; {
+	case p.sub.op.ID != "" && res == nil:
 		out = append(out, st.Value.Render(wrap(c.T(txtSubmitPending, "op", p.sub.op.ID), w)))
-	} else {
+	case res != nil && res.Outcome == api.OutcomeRejected:
+		// The money was taken but the platform refused the record (a kiosk clock it cannot
+		// believe, say): the person must not read "payment complete", and must know what to do.
+		out = append(out, st.Error.Render(wrap(c.T(txtPayRejected), w)))
+		out = append(out, reasonLines(c, api.ModelReasons(res.Reasons), w)...)
+	default:
 		out = append(out, st.Value.Render(c.T(txtPayDone)))
 	}
-	room := max(p.h-5, 3)
+	room := max(p.h-len(out)-3, 3)
 	rl := strings.Split(p.receipt, "\n")
 	if len(rl) > room {
 		rl = rl[:room]

@@ -228,6 +228,7 @@ const (
 	txtPayLaterItem       textKey = "pay.later_item"
 	txtPayLaterRule       textKey = "pay.later_rule"
 	txtPayDone            textKey = "pay.done"
+	txtPayRejected        textKey = "pay.rejected"
 )
 
 const (
