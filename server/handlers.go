@@ -189,12 +189,43 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, sess *s
 		return
 	}
 	now := s.now()
+	if path := checkHeartbeat(&hb, now); path != "" {
+		writeError(w, http.StatusBadRequest, "bad_request", "the heartbeat's "+path+" is out of bounds: see docs/openapi.json")
+		return
+	}
 	if err := s.store.Tx(r.Context(), func(tx store.Tx) error { return tx.TouchKiosk(sess.kiosk.ID, now) }); err != nil {
 		s.internalError(w, "heartbeat", err)
 		return
 	}
 	s.metrics.heartbeat(sess.kiosk.ID, hb.OutboxDepth)
 	writeJSON(w, http.StatusOK, api.HeartbeatReply{ServerTime: now})
+}
+
+// Bounds of a heartbeat: what a kiosk reports about itself is stored and shown to staff.
+const (
+	maxHeartbeatDevices = 32
+	maxOutboxDepth      = 10_000_000
+)
+
+// checkHeartbeat returns the field of a heartbeat that is out of bounds, or "". A kiosk's last
+// sync cannot be later than the server's clock plus the skew a request may have.
+func checkHeartbeat(hb *api.Heartbeat, now time.Time) string {
+	switch {
+	case hb.OutboxDepth < 0 || hb.OutboxDepth > maxOutboxDepth:
+		return "outbox_depth"
+	case hb.LastSync != nil && hb.LastSync.After(now.Add(api.MaxClockSkew)):
+		return "last_sync"
+	case hb.Version != "" && !printableASCII(hb.Version, 64):
+		return "version"
+	case len(hb.Devices) > maxHeartbeatDevices:
+		return "devices"
+	}
+	for name, state := range hb.Devices {
+		if !printableASCII(name, maxFieldLen) || !printableASCII(state, 64) {
+			return "devices"
+		}
+	}
+	return ""
 }
 
 // writeInputError answers a malformed identity with its reason code, so that the kiosk can

@@ -292,6 +292,24 @@ func TestHostileKiosk(t *testing.T) {
 			return a
 		}, nil)
 
+		// What a kiosk reports about itself.
+		future := now.Add(10 * time.Minute)
+		devices := map[string]string{}
+		for i := range 33 {
+			devices[fmt.Sprintf("d%d", i)] = "ok"
+		}
+		for name, hb := range map[string]api.Heartbeat{
+			"a last sync in the future": {OutboxDepth: 1, LastSync: &future, Version: "1"},
+			"a negative outbox depth":   {OutboxDepth: -1, Version: "1"},
+			"33 devices":                {Devices: devices, Version: "1"},
+			"a device named with ESC":   {Devices: map[string]string{"\x1b[2J": "ok"}, Version: "1"},
+		} {
+			probe("heartbeat with "+name, 400, nil, func() answer {
+				b, _ := json.Marshal(hb)
+				return h.do("POST", "/v1/heartbeat", b)
+			}, nil)
+		}
+
 		// Bounded work.
 		probe("1.3 million empty operations", 400, nil, func() answer {
 			return h.do("POST", "/v1/ops", []byte(`{"ops":[`+strings.Repeat(`{},`, 1_300_000)+`{}]}`))
