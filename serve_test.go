@@ -152,7 +152,7 @@ func TestTwoServerProcessesApplyEachOperationOnce(t *testing.T) {
 		if v.Decision != "" && len(ops) < 40 {
 			seq := int64(len(ops) + 1)
 			ops = append(ops, api.Op{ID: fmt.Sprintf("two-%d", seq), Epoch: 1, Seq: seq, Type: api.OpPay, At: time.Now(),
-				Pay: &api.PayOp{Method: "qr", Reference: fmt.Sprint(seq), Items: []api.PayItem{{ViolationID: v.ID, FineFen: int64(v.Fine)}}}})
+				Pay: &api.PayOp{Method: "card", Reference: fmt.Sprint(seq), Items: []api.PayItem{{ViolationID: v.ID, FineFen: int64(v.Fine)}}}})
 		}
 	}
 	if len(ops) < 10 {

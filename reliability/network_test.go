@@ -94,7 +94,7 @@ func (r *faultRig) toxic(json string) func() {
 func (r *faultRig) queue(n int) {
 	for i := 0; i < n; i++ {
 		v := r.data.Violations[len(r.queued)%len(r.data.Violations)]
-		op := api.Op{ID: uplink.NewOpID(), Type: api.OpPay, At: time.Now(), Pay: &api.PayOp{Method: "qr", Reference: "r",
+		op := api.Op{ID: uplink.NewOpID(), Type: api.OpPay, At: time.Now(), Pay: &api.PayOp{Method: "card", Reference: "r",
 			Items: []api.PayItem{{ViolationID: v.ID, FineFen: int64(v.Fine)}}}}
 		start := time.Now()
 		if _, err := r.kiosk.Enqueue(op, []byte("receipt")); err != nil {

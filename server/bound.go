@@ -14,8 +14,11 @@ import (
 const (
 	// defaultMaxInFlight is the default number of signed requests served at once.
 	defaultMaxInFlight = 32
-	// inFlightWait is how long a request waits for a free slot before it is refused.
-	inFlightWait = 250 * time.Millisecond
+	// defaultSlotWait is how long a request waits for a free slot before it is refused: long
+	// enough that a server merely slower than its load answers late rather than not at all (a
+	// waiting request has not read its body, so waiting costs no memory), short enough that a
+	// kiosk hears "busy" before its own request times out.
+	defaultSlotWait = 5 * time.Second
 	// busyRetryAfter is the Retry-After of a refusal, in seconds.
 	busyRetryAfter = 1
 )
@@ -34,7 +37,7 @@ func newInFlight(n int) inFlight {
 // before the body is read, so that a refused request has cost nothing.
 func (s *Server) bounded(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := time.NewTimer(inFlightWait)
+		t := time.NewTimer(s.slotWait)
 		defer t.Stop()
 		select {
 		case s.slots <- struct{}{}:

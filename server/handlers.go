@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
@@ -215,17 +217,31 @@ func checkHeartbeat(hb *api.Heartbeat, now time.Time) string {
 		return "outbox_depth"
 	case hb.LastSync != nil && hb.LastSync.After(now.Add(api.MaxClockSkew)):
 		return "last_sync"
-	case hb.Version != "" && !printableASCII(hb.Version, 64):
+	case hb.Version != "" && !plainLine(hb.Version, 64):
 		return "version"
 	case len(hb.Devices) > maxHeartbeatDevices:
 		return "devices"
 	}
 	for name, state := range hb.Devices {
-		if !printableASCII(name, maxFieldLen) || !printableASCII(state, 64) {
+		if !printableASCII(name, maxFieldLen) || !plainLine(state, 128) {
 			return "devices"
 		}
 	}
 	return ""
+}
+
+// plainLine reports whether s is 1 to max bytes of UTF-8 text without control or format
+// characters (no escape sequences, no bidi overrides): fit to be shown to staff as it is.
+func plainLine(s string, max int) bool {
+	if s == "" || len(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // writeInputError answers a malformed identity with its reason code, so that the kiosk can

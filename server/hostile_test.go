@@ -303,6 +303,7 @@ func TestHostileKiosk(t *testing.T) {
 			"a negative outbox depth":   {OutboxDepth: -1, Version: "1"},
 			"33 devices":                {Devices: devices, Version: "1"},
 			"a device named with ESC":   {Devices: map[string]string{"\x1b[2J": "ok"}, Version: "1"},
+			"a device state reversed":   {Devices: map[string]string{"printer": "\u202eko"}, Version: "1"},
 		} {
 			probe("heartbeat with "+name, 400, nil, func() answer {
 				b, _ := json.Marshal(hb)

@@ -615,6 +615,7 @@ func TestOpenAPIContract(t *testing.T) {
 	}
 
 	// 503 on every signed endpoint while every request slot is taken.
+	e.srv.slotWait = 10 * time.Millisecond
 	for range cap(e.srv.slots) {
 		e.srv.slots <- struct{}{}
 	}

@@ -30,9 +30,10 @@ type Config struct {
 	// plays the payment channel and marks its own QR orders paid: for demos and end-to-end tests
 	// only, never in production. Without it the route does not exist.
 	SimulatePayments bool
-	// MaxInFlight bounds the signed requests served at once (default 32); more wait a moment and
-	// are then answered 503 with Retry-After.
+	// MaxInFlight bounds the signed requests served at once (default 32); more wait up to
+	// SlotWait (default 5 s) for a slot and are then answered 503 with Retry-After.
 	MaxInFlight int
+	SlotWait    time.Duration
 }
 
 // Server serves the API.
@@ -48,6 +49,7 @@ type Server struct {
 	// simulatePayments: see Config.SimulatePayments.
 	simulatePayments bool
 	slots            inFlight
+	slotWait         time.Duration
 }
 
 // New builds a server and brings the reference-data feed up to date with cfg.Reference.
@@ -61,7 +63,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
 		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(),
-		simulatePayments: cfg.SimulatePayments, slots: newInFlight(cfg.MaxInFlight),
+		simulatePayments: cfg.SimulatePayments, slots: newInFlight(cfg.MaxInFlight), slotWait: cfg.SlotWait,
+	}
+	if s.slotWait <= 0 {
+		s.slotWait = defaultSlotWait
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -112,7 +112,7 @@ func TestSubmitUnderTheOfflinePolicy(t *testing.T) {
 	r := newRig(t)
 	r.waitState(t, uplink.Online)
 	pay := func() api.Op {
-		return api.Op{Type: api.OpPay, At: time.Now(), Pay: &api.PayOp{Method: "qr", Reference: "x",
+		return api.Op{Type: api.OpPay, At: time.Now(), Pay: &api.PayOp{Method: "card", Reference: "x",
 			Items: []api.PayItem{{ViolationID: "V", FineFen: 20000}}}}
 	}
 	op, rs, err := r.svc.Submit(pay(), []byte("receipt"), model.Yuan(200))

@@ -85,7 +85,7 @@ func (r *rig) engine() (*Engine, context.CancelFunc) {
 // payOp is a payment of a violation of the demo data.
 func (r *rig) payOp(i int) api.Op {
 	v := r.data.Violations[i%len(r.data.Violations)]
-	return api.Op{ID: NewOpID(), Type: api.OpPay, At: time.Now(), Pay: &api.PayOp{Method: "qr", Reference: "r",
+	return api.Op{ID: NewOpID(), Type: api.OpPay, At: time.Now(), Pay: &api.PayOp{Method: "card", Reference: "r",
 		Items: []api.PayItem{{ViolationID: v.ID, FineFen: int64(v.Fine)}}}}
 }
 
