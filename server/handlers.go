@@ -176,8 +176,16 @@ func writeInputError(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusBadRequest, "bad_request", "invalid input")
 }
 
-// internalError logs what failed (no request content) and answers 500.
+// internalError logs what failed (no request content) and answers 500, or 503 with Retry-After
+// when the store is full or read-only (or short of other resources): that is no bug, the
+// request may be sent again as it is, and /healthz fails for a while after it.
 func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
+	if f, ok := storageFailureOf(err); ok {
+		s.health.sawFailure(f, s.now())
+		s.log.Error("request failed: storage", "what", what, "cause", f.code, "err", err)
+		writeStorageFailure(w, f)
+		return
+	}
 	s.log.Error("request failed", "what", what, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal", "the server could not complete the request; it is safe to retry")
 }

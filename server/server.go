@@ -42,6 +42,7 @@ type Server struct {
 	metrics        *metrics
 	limits         *limiter
 	secrets        *secretCache
+	health         *health
 	// simulatePayments: see Config.SimulatePayments.
 	simulatePayments bool
 }
@@ -56,7 +57,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
-		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(),
+		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(), health: &health{},
 		simulatePayments: cfg.SimulatePayments,
 	}
 	if s.log == nil {
@@ -99,19 +100,4 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: see docs/openapi.json")
 	})))
 	return mux
-}
-
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	err := s.store.Read(ctx, func(rd store.Reader) error {
-		_, _, err := rd.Meta("epoch")
-		return err
-	})
-	if err != nil {
-		s.log.Error("health check failed", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the database does not answer")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "store": s.store.Kind()})
 }
