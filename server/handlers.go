@@ -66,6 +66,13 @@ func (s *Server) identified(sess *session, c credential) {
 	s.limits.identified(sess.kiosk.ID, c.id)
 }
 
+// identifyAborted takes back the count of an identification the server could not complete.
+func (s *Server) identifyAborted(sess *session, c credential) {
+	if !c.card {
+		s.limits.aborted(sess.kiosk.ID, c.id)
+	}
+}
+
 // noMatch answers a failed identification with one neutral message. A typed attempt already
 // counts against the ID number from its admission; here it raises the kiosk's failure level,
 // and the operator is warned when that level is reached. A card without a licence is no
@@ -88,6 +95,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 	}
 	p, err := s.profileOf(&sess.kiosk)
 	if err != nil {
+		s.identifyAborted(sess, cred)
 		s.internalError(w, "profile", err)
 		return
 	}
@@ -96,6 +104,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 	case errors.Is(err, errNoMatch):
 		s.noMatch(w, sess, cred)
 	case err != nil:
+		s.identifyAborted(sess, cred)
 		s.internalError(w, "lookup", err)
 	default:
 		s.identified(sess, cred)
@@ -119,6 +128,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 	case errors.Is(err, errNoMatch):
 		s.noMatch(w, sess, cred)
 	case err != nil:
+		s.identifyAborted(sess, cred)
 		s.internalError(w, "verify", err)
 	default:
 		s.identified(sess, cred)

@@ -91,8 +91,8 @@ const (
 //     without a licence) are not guesses and count nowhere.
 //
 // Every typed attempt the limiter admits counts as a failure at once (it is cleared when it
-// succeeds), so that concurrent attempts cannot slip past the count; a refused attempt counts
-// nowhere. Admissions under a delay restart it, so the delays bound attempts, not only
+// succeeds, and taken back when the server could not answer it), so that concurrent attempts
+// cannot slip past the count; a refused attempt counts nowhere. Admissions under a delay restart it, so the delays bound attempts, not only
 // failures. Failures are forgotten after 15 quiet minutes.
 //
 // The guessing bound: a file number has 12 digits, 10^12 values. Against one ID number, from
@@ -250,6 +250,28 @@ func (l *limiter) identified(kiosk string, id model.IDNumber) {
 	h := l.hash(id)
 	delete(l.pairs, pairKey{kiosk: kiosk, id: h})
 	delete(l.ids, h)
+}
+
+// aborted takes back what an admitted typed attempt counted when it ended in neither success nor
+// failure (the server could not answer it): it told nobody anything, so it is no guess, and the
+// person is not charged for the server's trouble. The delay it restarted stays.
+func (l *limiter) aborted(kiosk string, id model.IDNumber) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	h := l.hash(id)
+	pair := liveEntry(l.pairs, pairKey{kiosk: kiosk, id: h}, now)
+	if pair == nil || pair.n == 0 {
+		return
+	}
+	free := l.limits.FreeFailures
+	// Admission counted it for the ID number too when it was among the kiosk's share, or when
+	// the ID number's delay had started (others' attempts since may blur the second case: this
+	// only ever takes back one).
+	if global := liveEntry(l.ids, h, now); global != nil && global.n > 0 && (pair.n <= free || global.n > 2*free) {
+		global.n--
+	}
+	pair.n--
 }
 
 // failed records a failed typed identification of id at the kiosk (the ID number's counts

@@ -432,3 +432,24 @@ func (e *env) lookupRaw(id api.Identify) (int, http.Header, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
 }
+
+// An attempt the server could not answer (a store failure) is taken back: it told nobody
+// anything, and the person is not charged for the server's trouble.
+func TestLimiterAbortedAttemptsAreNotFailures(t *testing.T) {
+	l, c := testLimiter()
+	for i := 0; i < 10; i++ {
+		if r := l.allowIdentify(kioskK, idX, false); r.scope != "" {
+			t.Fatalf("attempt %d after server errors: %+v", i, r)
+		}
+		l.aborted(kioskK, idX)
+		c.Add(time.Second)
+	}
+	// Real failures still count, here and towards the ID number's count elsewhere.
+	for i := 0; i < 3; i++ {
+		l.try(kioskK, idX)
+		l.try(kioskL, idX)
+	}
+	if r := l.allowIdentify("M", idX, false); r.scope != scopeID {
+		t.Errorf("after six real failures at two kiosks: %+v, want the ID number's delay", r)
+	}
+}
