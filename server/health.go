@@ -38,7 +38,8 @@ func storageFailureOf(err error) (storageFailure, bool) {
 	case store.IsFull(err):
 		return storageFailure{"store_full", "the server's storage is full, so it cannot record anything now" + kept}, true
 	case store.IsReadOnly(err):
-		return storageFailure{"store_read_only", "the server's database is read-only now (a standby, or a file system mounted read-only), so it cannot record anything" + kept}, true
+		return storageFailure{"store_read_only", "the server's database is read-only now (a standby, or a file system " +
+			"mounted read-only), so it cannot record anything" + kept}, true
 	case store.IsOutOfResources(err):
 		return storageFailure{"store_unavailable", "the server's database is out of resources (memory or connections) for now" + kept}, true
 	}

@@ -92,8 +92,9 @@ const (
 //
 // Every typed attempt the limiter admits counts as a failure at once (it is cleared when it
 // succeeds, and taken back when the server could not answer it), so that concurrent attempts
-// cannot slip past the count; a refused attempt counts nowhere. Admissions under a delay restart it, so the delays bound attempts, not only
-// failures. Failures are forgotten after 15 quiet minutes.
+// cannot slip past the count; a refused attempt counts nowhere. An admission under a delay
+// restarts it, so the delays bound attempts, not only failures. Failures are forgotten after
+// 15 quiet minutes.
 //
 // The guessing bound: a file number has 12 digits, 10^12 values. Against one ID number, from
 // one kiosk or many, the delays admit at most one attempt per MaxDelay (a minute) sustained.
@@ -268,7 +269,8 @@ func (l *limiter) aborted(kiosk string, id model.IDNumber) {
 	// Admission counted it for the ID number too when it was among the kiosk's share, or when
 	// the ID number's delay had started (others' attempts since may blur the second case: this
 	// only ever takes back one).
-	if global := liveEntry(l.ids, h, now); global != nil && global.n > 0 && (pair.n <= free || global.n > 2*free) {
+	global := liveEntry(l.ids, h, now)
+	if global != nil && global.n > 0 && (pair.n <= free || global.n > 2*free) {
 		global.n--
 	}
 	pair.n--
@@ -285,7 +287,8 @@ func (l *limiter) failed(kiosk string, id model.IDNumber) (becameSlow bool) {
 	defer l.mu.Unlock()
 	now := l.now()
 	k := l.kioskAt(kiosk, now)
-	if p := liveEntry(l.pairs, pairKey{kiosk: kiosk, id: l.hash(id)}, now); p != nil && p.n > l.limits.FreeFailures {
+	pair := liveEntry(l.pairs, pairKey{kiosk: kiosk, id: l.hash(id)}, now)
+	if pair != nil && pair.n > l.limits.FreeFailures {
 		return false
 	}
 	k.level++
