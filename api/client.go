@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -39,6 +40,9 @@ func NewClientWithClock(base, kioskID string, secret []byte, hc *http.Client, no
 type StatusError struct {
 	Status int
 	Body   Error
+	// RetryAfter is the server's Retry-After header in seconds (a refused identification, a
+	// server that cannot write now), or 0.
+	RetryAfter time.Duration
 }
 
 func (e *StatusError) Error() string {
@@ -104,6 +108,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if resp.StatusCode/100 != 2 {
 		se := &StatusError{Status: resp.StatusCode}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			se.RetryAfter = time.Duration(secs) * time.Second
+		}
 		_ = json.Unmarshal(data, &se.Body)
 		return se
 	}

@@ -91,7 +91,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	// Errors only: a load test's log must not drown its report, but a failure must say why.
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national", Log: log,
-		Limits: server.Limits{IdentifyPerKioskPerMinute: 1 << 20, FailuresPerKioskPerHour: 1 << 20, FailuresPerIDPerQuarter: 1 << 20}})
+		Limits: server.Limits{IdentifyPerKioskPerMinute: 1 << 20}})
 	if err != nil {
 		return rep, err
 	}

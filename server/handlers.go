@@ -48,20 +48,49 @@ func (s *Server) identifyRequest(w http.ResponseWriter, sess *session, allowCard
 			return credential{}, false
 		}
 	}
-	if scope := s.limits.allowIdentify(sess.kiosk.ID, id); scope != "" {
-		s.metrics.limited(scope)
-		s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", scope)
+	if r := s.limits.allowIdentify(sess.kiosk.ID, id, c.card); r.scope != "" {
+		secs := retryAfterSeconds(r.wait)
+		s.metrics.limited(r.scope)
+		s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", r.scope, "wait_s", secs)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeError(w, http.StatusTooManyRequests, "rate_limited",
-			"too many identification attempts: wait a few minutes, or go to a counter")
+			fmt.Sprintf("too many identification attempts: wait %d seconds, or go to a counter", secs))
 		return credential{}, false
 	}
 	return c, true
 }
 
-// noMatch answers a failed identification with one neutral message, and counts the failure
-// against the kiosk and the ID number.
-func (s *Server) noMatch(w http.ResponseWriter, sess *session, id model.IDNumber) {
-	s.limits.failedIdentify(sess.kiosk.ID, id)
+// retryAfterSeconds is a wait in whole seconds, rounded up and at least 1, as Retry-After
+// gives it.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
+}
+
+// identified clears the limits' count of the person's attempts at this kiosk: they proved who
+// they are.
+func (s *Server) identified(sess *session, c credential) {
+	s.limits.identified(sess.kiosk.ID, c.id)
+}
+
+// identifyAborted takes back the count of an identification the server could not complete.
+func (s *Server) identifyAborted(sess *session, c credential) {
+	if !c.card {
+		s.limits.aborted(sess.kiosk.ID, c.id)
+	}
+}
+
+// noMatch answers a failed identification with one neutral message. A typed attempt already
+// counts against the ID number from its admission; here it raises the kiosk's failure level,
+// and the operator is warned when that level is reached. A card without a licence is no
+// guess and counts nowhere.
+func (s *Server) noMatch(w http.ResponseWriter, sess *session, c credential) {
+	if !c.card {
+		s.metrics.identifyFailure(sess.kiosk.ID)
+		if s.limits.failed(sess.kiosk.ID, c.id) {
+			s.log.Warn("many failed identifications at one kiosk: typed identifications there are now spaced out",
+				"kiosk", sess.kiosk.ID, "every_s", int(slowTypedEvery/time.Second))
+		}
+	}
 	writeError(w, http.StatusNotFound, "no_match", "the ID number and file number do not match a licence: check both and try again")
 }
 
@@ -72,16 +101,19 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 	}
 	p, err := s.profileOf(&sess.kiosk)
 	if err != nil {
+		s.identifyAborted(sess, cred)
 		s.internalError(w, "profile", err)
 		return
 	}
 	out, err := s.lookup(r.Context(), p, cred)
 	switch {
 	case errors.Is(err, errNoMatch):
-		s.noMatch(w, sess, cred.id)
+		s.noMatch(w, sess, cred)
 	case err != nil:
+		s.identifyAborted(sess, cred)
 		s.internalError(w, "lookup", err)
 	default:
+		s.identified(sess, cred)
 		writeJSON(w, http.StatusOK, out)
 	}
 }
@@ -100,10 +132,12 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 	})
 	switch {
 	case errors.Is(err, errNoMatch):
-		s.noMatch(w, sess, cred.id)
+		s.noMatch(w, sess, cred)
 	case err != nil:
+		s.identifyAborted(sess, cred)
 		s.internalError(w, "verify", err)
 	default:
+		s.identified(sess, cred)
 		writeJSON(w, http.StatusOK, api.Verified{Registered: d.Registered})
 	}
 }
@@ -255,8 +289,16 @@ func writeInputError(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusBadRequest, "bad_request", "invalid input")
 }
 
-// internalError logs what failed (no request content) and answers 500.
+// internalError logs what failed (no request content) and answers 500, or 503 with Retry-After
+// when the store is full or read-only (or short of other resources): that is no bug, the
+// request may be sent again as it is, and /healthz fails for a while after it.
 func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
+	if f, ok := storageFailureOf(err); ok {
+		s.health.sawFailure(f, s.now())
+		s.log.Error("request failed: storage", "what", what, "cause", f.code, "err", err)
+		writeStorageFailure(w, f)
+		return
+	}
 	s.log.Error("request failed", "what", what, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal", "the server could not complete the request; it is safe to retry")
 }

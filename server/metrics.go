@@ -21,6 +21,7 @@ type metrics struct {
 	ops       map[[2]string]uint64 // type, outcome
 	auth      map[string]uint64
 	limitedBy map[string]uint64
+	failures  map[string]uint64 // kiosk -> failed typed identifications
 	outbox    map[string]int    // kiosk -> outbox depth from its last heartbeat
 	payOrders map[string]uint64 // event: created, paid, expired
 }
@@ -39,7 +40,7 @@ type histogram struct {
 
 func newMetrics() *metrics {
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
-		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, outbox: map[string]int{},
+		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, failures: map[string]uint64{}, outbox: map[string]int{},
 		payOrders: map[string]uint64{}}
 }
 
@@ -75,6 +76,14 @@ func (m *metrics) authFailure(reason string) {
 func (m *metrics) limited(scope string) {
 	m.mu.Lock()
 	m.limitedBy[scope]++
+	m.mu.Unlock()
+}
+
+// identifyFailure counts a failed typed identification at a kiosk: a rising count is what an
+// operator watches for (a person or a script guessing file numbers).
+func (m *metrics) identifyFailure(kiosk string) {
+	m.mu.Lock()
+	m.failures[kiosk]++
 	m.mu.Unlock()
 }
 
@@ -163,6 +172,7 @@ func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
 	}
 	writeCounter(w, "kiosk_auth_failures_total", "Requests refused by authentication, by reason.", "reason", m.auth)
 	writeCounter(w, "kiosk_rate_limited_total", "Identifications refused by a rate limit, by scope.", "scope", m.limitedBy)
+	writeCounter(w, "kiosk_identify_failures_total", "Failed typed identifications (wrong ID number or file number), by kiosk.", "kiosk", m.failures)
 	writeCounter(w, "kiosk_pay_orders_total", "Phone payment orders created, paid and found expired.", "event", m.payOrders)
 	fmt.Fprintln(w, "# HELP kiosk_last_seen_timestamp_seconds When each enrolled kiosk was last heard from (0: never).")
 	fmt.Fprintln(w, "# TYPE kiosk_last_seen_timestamp_seconds gauge")

@@ -34,6 +34,7 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server/store"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func loadOpenAPI(t *testing.T) *openAPIDoc {
@@ -152,24 +153,39 @@ func oaPathParams(documented, path string) (map[string]string, bool) {
 	return values, true
 }
 
-// oaFailingStore fails every Read and Tx while down, to provoke the documented 500 and 503.
+// oaFailingStore fails every Read and Tx while down or full, to provoke the documented 500 and
+// 503.
 type oaFailingStore struct {
 	store.Store
-	down atomic.Bool
+	down, full atomic.Bool
 }
 
-var errOAStoreDown = errors.New("store down (contract test)")
+var (
+	errOAStoreDown = errors.New("store down (contract test)")
+	// errOAStoreFull is what PostgreSQL answers on a full disk.
+	errOAStoreFull = fmt.Errorf("store: contract test: %w", &pgconn.PgError{Code: "53100"})
+)
+
+func (f *oaFailingStore) failure() error {
+	switch {
+	case f.down.Load():
+		return errOAStoreDown
+	case f.full.Load():
+		return errOAStoreFull
+	}
+	return nil
+}
 
 func (f *oaFailingStore) Read(ctx context.Context, fn func(store.Reader) error) error {
-	if f.down.Load() {
-		return errOAStoreDown
+	if err := f.failure(); err != nil {
+		return err
 	}
 	return f.Store.Read(ctx, fn)
 }
 
 func (f *oaFailingStore) Tx(ctx context.Context, fn func(store.Tx) error) error {
-	if f.down.Load() {
-		return errOAStoreDown
+	if err := f.failure(); err != nil {
+		return err
 	}
 	return f.Store.Tx(ctx, fn)
 }
@@ -311,6 +327,11 @@ func (c *oaContract) checkResponse(req *http.Request, resp *http.Response, data 
 	if err != nil {
 		c.t.Fatalf("%s: %v", name, err)
 	}
+	for _, h := range sortedKeys(oaMap(r, "headers")) {
+		if oaMap(r, "headers", h)["required"] == true && resp.Header.Get(h) == "" {
+			c.t.Errorf("%s: the document requires the header %s", name, h)
+		}
+	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	media := oaMap(r, "content", mt)
 	if err != nil || media == nil {
@@ -387,7 +408,7 @@ func (c *oaContract) want(what string, a oaAnswer, status int, code string) {
 	}
 }
 
-func oaJSON(t *testing.T, v any) []byte {
+func oaJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -650,6 +671,22 @@ func TestOpenAPIContract(t *testing.T) {
 	c.want("healthz, database down", c.do("GET", "/healthz", nil, nil, nil), 503, "store_unavailable")
 	c.want("receipt page, database down", c.do("GET", "/r/c-5", nil, nil, nil), 503, "store_unavailable")
 	c.store.down.Store(false)
+
+	// 503: the database's storage is full, on every route that uses it.
+	c.store.full.Store(true)
+	c.want("lookup, storage full", c.do("POST", "/v1/lookup", ident(idB, fileB), k, nil), 503, "store_full")
+	c.want("verify, storage full", c.do("POST", "/v1/verify", ident(idB, fileB), k, nil), 503, "store_full")
+	c.want("ops, storage full", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 503, "store_full")
+	c.want("changes, storage full", c.do("GET", "/v1/changes?since=", nil, k, nil), 503, "store_full")
+	c.want("heartbeat, storage full", c.do("POST", "/v1/heartbeat", hb, k, nil), 503, "store_full")
+	c.want("pay order, storage full", c.do("POST", "/v1/payorders", order("po-8", a1), k, nil), 503, "store_full")
+	for _, r := range [][2]string{{"GET", "/v1/payorders/po-3"}, {"POST", "/v1/payorders/po-3/cancel"},
+		{"POST", "/v1/payorders/po-3/simulate-paid"}} {
+		c.want(r[0]+" "+r[1]+", storage full", c.do(r[0], r[1], nil, k, nil), 503, "store_full")
+	}
+	c.want("metrics, storage full", c.do("GET", "/metrics", nil, nil, nil), 503, "store_full")
+	c.want("healthz, storage full", c.do("GET", "/healthz", nil, nil, nil), 503, "store_full")
+	c.store.full.Store(false)
 
 	// An order read after its time is up (last: the signing checks above use the start time).
 	e.clock.Add(payOrderTTL)

@@ -46,6 +46,7 @@ type Server struct {
 	metrics        *metrics
 	limits         *limiter
 	secrets        *secretCache
+	health         *health
 	// simulatePayments: see Config.SimulatePayments.
 	simulatePayments bool
 	slots            inFlight
@@ -62,7 +63,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
-		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(),
+		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(), health: &health{},
 		simulatePayments: cfg.SimulatePayments, slots: newInFlight(cfg.MaxInFlight), slotWait: cfg.SlotWait,
 	}
 	if s.slotWait <= 0 {
@@ -108,19 +109,4 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: see docs/openapi.json")
 	})))
 	return mux
-}
-
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	err := s.store.Read(ctx, func(rd store.Reader) error {
-		_, _, err := rd.Meta("epoch")
-		return err
-	})
-	if err != nil {
-		s.log.Error("health check failed", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the database does not answer")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "store": s.store.Kind()})
 }

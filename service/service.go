@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -53,6 +54,16 @@ var ErrNoMatch = errors.New("the ID number and file number do not match a licenc
 
 // ErrUnreachable means the server could not be asked and nothing usable was cached.
 var ErrUnreachable = errors.New("the platform cannot be reached and this person was not looked up recently")
+
+// RateLimited is the server's refusal of an identification after too many attempts: the person
+// may try again after Wait (0 when the server did not say how long), or go to a counter.
+type RateLimited struct {
+	Wait time.Duration
+}
+
+func (e *RateLimited) Error() string {
+	return fmt.Sprintf("too many identification attempts: wait %v", e.Wait)
+}
 
 // Looked is a lookup's answer and where it came from.
 type Looked struct {
@@ -98,6 +109,8 @@ func (s *Service) lookup(ctx context.Context, req api.Identify, cache string) (L
 		return Looked{Lookup: l}, nil
 	case errors.As(err, &se) && se.Status == 404:
 		return Looked{}, ErrNoMatch
+	case errors.As(err, &se) && se.Status == http.StatusTooManyRequests:
+		return Looked{}, &RateLimited{Wait: se.RetryAfter} // the cache must not bypass it either
 	case errors.As(err, &se) && se.Status < 500:
 		return Looked{}, err // refused (rate limit, bad input): the cache must not bypass it
 	}

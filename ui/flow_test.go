@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/service"
 )
 
 func TestWelcomeThroughIdentifyToOverview(t *testing.T) {
@@ -171,10 +172,13 @@ func TestLookupFailuresAreExplained(t *testing.T) {
 		setup func(*fakeService)
 		file  string
 		want  textKey
+		args  []string
 	}{
-		{"wrong file number", func(*fakeService) {}, "000000000000", txtIdentifyNoMatch},
-		{"offline, nothing cached", func(f *fakeService) { f.unreachable = true }, string(p.File), txtIdentifyUnreachable},
-		{"anything else", func(f *fakeService) { f.failWith = errors.New("429 rate limited") }, string(p.File), txtIdentifyFailed},
+		{"wrong file number", func(*fakeService) {}, "000000000000", txtIdentifyNoMatch, nil},
+		{"offline, nothing cached", func(f *fakeService) { f.unreachable = true }, string(p.File), txtIdentifyUnreachable, nil},
+		{"too many attempts", func(f *fakeService) { f.failWith = &service.RateLimited{Wait: 14500 * time.Millisecond} },
+			string(p.File), txtIdentifyWait, []string{"s", "15"}},
+		{"anything else", func(f *fakeService) { f.failWith = errors.New("429 rate limited") }, string(p.File), txtIdentifyFailed, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,7 +186,7 @@ func TestLookupFailuresAreExplained(t *testing.T) {
 			tt.setup(h.svc)
 			h.typeText("1" + string(p.ID) + tt.file)
 			h.press(keyEnter)
-			h.mustShow(firstLine(h.text(model.ZH, tt.want)))
+			h.mustShow(firstLine(h.text(model.ZH, tt.want, tt.args...)))
 			h.mustNotShow("429")
 			if h.m.id != identifyID {
 				t.Fatal("left the identify screen")

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -235,6 +236,7 @@ func (s *identify) onLookup(msg lookupDoneMsg) tea.Cmd {
 		return nil // an answer nobody waits for any more
 	}
 	s.pending, s.phase = 0, phaseFile
+	var limited *service.RateLimited
 	switch {
 	case msg.err == nil:
 		sess := newSession(s.c, s.id, s.file, msg.looked)
@@ -246,6 +248,9 @@ func (s *identify) onLookup(msg lookupDoneMsg) tea.Cmd {
 		s.prob = &problem{text: txtIdentifyNoMatch}
 	case errors.Is(msg.err, service.ErrUnreachable):
 		s.prob = &problem{text: txtIdentifyUnreachable}
+	case errors.As(msg.err, &limited) && limited.Wait > 0:
+		secs := int((limited.Wait + time.Second - 1) / time.Second)
+		s.prob = &problem{text: txtIdentifyWait, args: []string{"s", strconv.Itoa(secs)}}
 	default:
 		s.prob = &problem{text: txtIdentifyFailed}
 	}

@@ -68,7 +68,7 @@ func (s *identify) statusBlock() string {
 		r := c.Reason(*s.prob.reason)
 		msg, remedy = r.Message, r.Remedy
 	} else {
-		msg = c.T(s.prob.text)
+		msg = c.T(s.prob.text, s.prob.args...)
 	}
 	w := max(s.w, 20)
 	out := st.Error.Render(wrap("! "+msg, w))

@@ -98,6 +98,7 @@ const (
 	txtIdentifyNoMatch     textKey = "identify.no_match"
 	txtIdentifyUnreachable textKey = "identify.unreachable"
 	txtIdentifyFailed      textKey = "identify.failed"
+	txtIdentifyWait        textKey = "identify.wait"
 
 	txtOverviewLicence        textKey = "overview.licence"
 	txtOverviewNoLicence      textKey = "overview.no_licence"

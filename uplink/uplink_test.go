@@ -14,6 +14,7 @@ import (
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
+	"github.com/hallkiosk/kiosk/server/store"
 	"github.com/hallkiosk/kiosk/storage"
 )
 
@@ -25,6 +26,7 @@ type rig struct {
 	handler http.Handler
 	srv     *http.Server
 	kiosk   server.Enrollment
+	central store.Store // the server's store
 	store   *storage.Store
 	data    *dataset.Data
 	mu      sync.Mutex
@@ -38,7 +40,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { demo.Close() })
-	r := &rig{t: t, handler: demo.Server.Handler(), data: demo.Data, kiosk: demo.Kiosk}
+	r := &rig{t: t, handler: demo.Server.Handler(), data: demo.Data, kiosk: demo.Kiosk, central: demo.Store}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +175,41 @@ func TestRejectedIsSurfacedAndDoesNotBlock(t *testing.T) {
 		t.Fatalf("rejected: %+v", rej)
 	}
 	waitFor(t, "status counts the rejection", 2*time.Second, func() bool { return e.Status().Rejected == 1 })
+}
+
+// A server that cannot write (its database read-only, or its disk full) answers 503: the kiosk
+// keeps the operations queued, shows that the server cannot take them, and sends them once the
+// server can write again.
+func TestServerThatCannotWriteKeepsOperations(t *testing.T) {
+	r := newRig(t)
+	e, _ := r.engine()
+	waitFor(t, "online at start", 5*time.Second, func() bool { return e.Status().State == Online })
+	ctx := context.Background()
+	if err := store.TestingExec(ctx, r.central, "PRAGMA query_only = 1"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if _, err := r.store.Enqueue(r.payOp(i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Wake()
+	waitFor(t, "the server's answer seen", 5*time.Second, func() bool {
+		return e.Status().LastError == "server answered store_read_only"
+	})
+	if st := e.Status(); st.State == Online {
+		t.Errorf("a server that cannot record is not online for the kiosk: %+v", st)
+	}
+	pending, err := r.store.Pending(10)
+	done, _ := r.store.Entries(storage.StateAcked, storage.StateRejected)
+	if err != nil || len(pending) != 5 || len(done) != 0 {
+		t.Fatalf("while the server cannot write: %d pending, %d done, %v", len(pending), len(done), err)
+	}
+	if err := store.TestingExec(ctx, r.central, "PRAGMA query_only = 0"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "drain once the server can write", 10*time.Second, func() bool { d, _ := r.store.Depth(); return d == 0 })
+	if acked, _ := r.store.Entries(storage.StateAcked); len(acked) != 5 {
+		t.Errorf("acked %d of 5", len(acked))
+	}
 }

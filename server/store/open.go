@@ -37,6 +37,7 @@ type db struct {
 	reader *sql.DB // Read; the same pool as writer on PostgreSQL
 	// txOpts and readOpts are the options of read-write and read-only transactions.
 	txOpts, readOpts *sql.TxOptions
+	path             string      // SQLite: the database file
 	lock             *os.File    // SQLite: the flock held on <file>.lock
 	nonces           *nonceCache // SQLite: the nonces, in memory
 	stmtMu           sync.Mutex
@@ -120,6 +121,7 @@ func openSQLite(ctx context.Context, path string) (_ Store, err error) {
 	}
 	s := &db{
 		d:        dialect{kind: kindSQLite},
+		path:     path,
 		txOpts:   &sql.TxOptions{},
 		readOpts: &sql.TxOptions{ReadOnly: true},
 		nonces:   newNonceCache(),

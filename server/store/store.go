@@ -43,6 +43,11 @@ type Store interface {
 	// may on PostgreSQL (nonces are written without waiting for fsync), which leaves the request
 	// timestamp check to bound replays.
 	RememberNonce(ctx context.Context, kioskID, nonce string, now, until time.Time) (fresh bool, err error)
+	// CheckWritable proves that the store can write now, for health checks: it commits a
+	// small write and, on SQLite, checks the room left to grow. A full store answers an error
+	// IsFull recognises, a read-only one an error IsReadOnly recognises. Each call costs a
+	// commit: callers limit how often they make it.
+	CheckWritable(ctx context.Context, now time.Time) error
 	// Kind is "sqlite" or "postgres".
 	Kind() string
 	Close() error
