@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -419,18 +418,8 @@ func TestIdentifyLimitsThroughHTTP(t *testing.T) {
 // lookupRaw sends a signed lookup and returns the status, headers and body.
 func (e *env) lookupRaw(id api.Identify) (int, http.Header, string) {
 	e.t.Helper()
-	body := oaJSON(e.t, id)
-	req, _ := http.NewRequest("POST", e.http.URL+"/v1/lookup", strings.NewReader(string(body)))
-	if err := api.Sign(req, e.kiosk.KioskID, mustHex(e.t, e.kiosk.Secret), body, e.clock.Now()); err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	a := (&hostile{t: e.t, e: e}).do("POST", "/v1/lookup", oaJSON(e.t, id))
+	return a.status, a.header, string(a.body)
 }
 
 // An attempt the server could not answer (a store failure) is taken back: it told nobody
