@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/hallkiosk/kiosk/model"
 )
@@ -162,7 +160,8 @@ func (d *decoder) licensed(o *object, key string, i int, role string) bool {
 	return false
 }
 
-// text reads a free-text key: trimmed, without control characters, at most limit characters.
+// text reads a free-text key: at most limit characters, one line, without characters that a
+// screen or a printer would obey or hide (model.CheckText), naming the character found.
 func (d *decoder) text(o *object, key string, limit int) (string, bool) {
 	s, ok := o.str(key)
 	if !ok {
@@ -172,8 +171,8 @@ func (d *decoder) text(o *object, key string, limit int) (string, bool) {
 		d.c.add(o.at(key), "is %d characters long; at most %d are allowed", n, limit)
 		return "", false
 	}
-	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		d.c.add(o.at(key), "contains a control character (a line break or tab); write it on one line")
+	if p, ok := model.CheckText(s); !ok {
+		d.c.add(o.at(key), "%s", p)
 		return "", false
 	}
 	return s, true
