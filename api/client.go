@@ -52,7 +52,9 @@ func (e *StatusError) Error() string {
 // Lookup identifies a driver and returns what the kiosk shows them.
 func (c *Client) Lookup(ctx context.Context, id Identify) (Lookup, error) {
 	var out Lookup
-	return out, c.do(ctx, http.MethodPost, "/v1/lookup", id, &out)
+	err := c.do(ctx, http.MethodPost, "/v1/lookup", id, &out)
+	out.Clean()
+	return out, err
 }
 
 // Verify checks an owner's ID number and file number.
@@ -64,7 +66,11 @@ func (c *Client) Verify(ctx context.Context, id Identify) (Verified, error) {
 // Ops sends a batch of operations.
 func (c *Client) Ops(ctx context.Context, ops []Op) (OpsResponse, error) {
 	var out OpsResponse
-	return out, c.do(ctx, http.MethodPost, "/v1/ops", OpsRequest{Ops: ops}, &out)
+	err := c.do(ctx, http.MethodPost, "/v1/ops", OpsRequest{Ops: ops}, &out)
+	for i := range out.Results {
+		out.Results[i].Clean()
+	}
+	return out, err
 }
 
 // Changes pulls reference-data changes since a cursor ("" for everything).
@@ -112,6 +118,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			se.RetryAfter = time.Duration(secs) * time.Second
 		}
 		_ = json.Unmarshal(data, &se.Body)
+		clean(&se.Body.Code)
+		clean(&se.Body.Message)
 		return se
 	}
 	return json.Unmarshal(data, out)

@@ -56,26 +56,30 @@ type PayOrder struct {
 
 // CreatePayOrder asks for a payment order (POST /v1/payorders).
 func (c *Client) CreatePayOrder(ctx context.Context, req PayOrderRequest) (PayOrder, error) {
-	var out PayOrder
-	return out, c.do(ctx, http.MethodPost, "/v1/payorders", req, &out)
+	return c.order(ctx, http.MethodPost, "/v1/payorders", req)
 }
 
 // PayOrder reads an order's state (GET /v1/payorders/{id}).
 func (c *Client) PayOrder(ctx context.Context, id string) (PayOrder, error) {
-	var out PayOrder
-	return out, c.do(ctx, http.MethodGet, "/v1/payorders/"+url.PathEscape(id), nil, &out)
+	return c.order(ctx, http.MethodGet, "/v1/payorders/"+url.PathEscape(id), nil)
 }
 
 // CancelPayOrder gives an order up (POST /v1/payorders/{id}/cancel). An order that was paid
 // meanwhile stays paid, and the answer says so.
 func (c *Client) CancelPayOrder(ctx context.Context, id string) (PayOrder, error) {
-	var out PayOrder
-	return out, c.do(ctx, http.MethodPost, "/v1/payorders/"+url.PathEscape(id)+"/cancel", nil, &out)
+	return c.order(ctx, http.MethodPost, "/v1/payorders/"+url.PathEscape(id)+"/cancel", nil)
 }
 
 // SimulatePaid plays the payment channel for a demo or test server (POST
 // /v1/payorders/{id}/simulate-paid); a server without simulated payments answers 404.
 func (c *Client) SimulatePaid(ctx context.Context, id string) (PayOrder, error) {
+	return c.order(ctx, http.MethodPost, "/v1/payorders/"+url.PathEscape(id)+"/simulate-paid", nil)
+}
+
+// order sends a request that answers an order, and cleans the order's texts.
+func (c *Client) order(ctx context.Context, method, path string, in any) (PayOrder, error) {
 	var out PayOrder
-	return out, c.do(ctx, http.MethodPost, "/v1/payorders/"+url.PathEscape(id)+"/simulate-paid", nil, &out)
+	err := c.do(ctx, method, path, in, &out)
+	out.Clean()
+	return out, err
 }

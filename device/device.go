@@ -72,9 +72,13 @@ type Doc struct {
 	QR    string
 }
 
-// Text is the document as plain text, for a file or the screen.
+// Text is the document as plain text, for a file or the screen. Every line is cleaned
+// (model.CleanText): a receipt file is read with tools that obey escape sequences.
 func (d Doc) Text() string {
-	out := append([]string{d.Title}, d.Lines...)
+	out := []string{model.CleanText(d.Title)}
+	for _, l := range d.Lines {
+		out = append(out, model.CleanText(l))
+	}
 	if d.QR != "" {
 		out = append(out, "", d.QR)
 	}

@@ -145,6 +145,11 @@ func (e CatalogueEntry) problems() []string {
 	if strings.TrimSpace(e.ZH) == "" || strings.TrimSpace(e.EN) == "" {
 		p = append(p, "zh/en: both descriptions are required")
 	}
+	for field, s := range map[string]string{"zh": e.ZH, "en": e.EN} {
+		if bad, ok := CheckText(s); !ok {
+			p = append(p, field+": "+bad.String())
+		}
+	}
 	return p
 }
 

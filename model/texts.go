@@ -84,6 +84,9 @@ func ParseTexts(data []byte) (*Texts, error) {
 			if bad := unknownPlaceholder(s); bad != "" {
 				problems = append(problems, fmt.Sprintf("reasons.%s.%s: unknown placeholder {%s}", c, field, bad))
 			}
+			if bad, ok := CheckText(s); !ok {
+				problems = append(problems, fmt.Sprintf("reasons.%s.%s: %s", c, field, bad))
+			}
 		}
 	}
 	for c := range f.Reasons {
@@ -94,6 +97,11 @@ func ParseTexts(data []byte) (*Texts, error) {
 	for k, t := range f.Terms {
 		if t.ZH == "" || t.EN == "" {
 			problems = append(problems, fmt.Sprintf("terms.%s: needs both zh and en", k))
+		}
+		for field, s := range map[string]string{"zh": t.ZH, "en": t.EN} {
+			if bad, ok := CheckText(s); !ok {
+				problems = append(problems, fmt.Sprintf("terms.%s.%s: %s", k, field, bad))
+			}
 		}
 	}
 	if len(problems) > 0 {

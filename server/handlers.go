@@ -243,14 +243,17 @@ const (
 	maxOutboxDepth      = 10_000_000
 )
 
-// checkHeartbeat returns the field of a heartbeat that is out of bounds, or "". A kiosk's last
-// sync cannot be later than the server's clock plus the skew a request may have.
+// checkHeartbeat returns the field of a heartbeat that is out of bounds, or "". A last sync
+// later than the server's clock plus the skew a request may have is not believed and dropped,
+// but the heartbeat is taken: it is how staff learn the kiosk is alive, and a kiosk whose clock
+// is wrong needs them most.
 func checkHeartbeat(hb *api.Heartbeat, now time.Time) string {
+	if hb.LastSync != nil && hb.LastSync.After(now.Add(api.MaxClockSkew)) {
+		hb.LastSync = nil
+	}
 	switch {
 	case hb.OutboxDepth < 0 || hb.OutboxDepth > maxOutboxDepth:
 		return "outbox_depth"
-	case hb.LastSync != nil && hb.LastSync.After(now.Add(api.MaxClockSkew)):
-		return "last_sync"
 	case hb.Version != "" && !plainLine(hb.Version, 64):
 		return "version"
 	case len(hb.Devices) > maxHeartbeatDevices:

@@ -299,17 +299,21 @@ func TestHostileKiosk(t *testing.T) {
 			devices[fmt.Sprintf("d%d", i)] = "ok"
 		}
 		for name, hb := range map[string]api.Heartbeat{
-			"a last sync in the future": {OutboxDepth: 1, LastSync: &future, Version: "1"},
-			"a negative outbox depth":   {OutboxDepth: -1, Version: "1"},
-			"33 devices":                {Devices: devices, Version: "1"},
-			"a device named with ESC":   {Devices: map[string]string{"\x1b[2J": "ok"}, Version: "1"},
-			"a device state reversed":   {Devices: map[string]string{"printer": "\u202eko"}, Version: "1"},
+			"a negative outbox depth": {OutboxDepth: -1, Version: "1"},
+			"33 devices":              {Devices: devices, Version: "1"},
+			"a device named with ESC": {Devices: map[string]string{"\x1b[2J": "ok"}, Version: "1"},
+			"a device state reversed": {Devices: map[string]string{"printer": "\u202eko"}, Version: "1"},
 		} {
 			probe("heartbeat with "+name, 400, nil, func() answer {
 				b, _ := json.Marshal(hb)
 				return h.do("POST", "/v1/heartbeat", b)
 			}, nil)
 		}
+
+		probe("heartbeat with a last sync in the future (taken, the time not believed)", 200, nil, func() answer {
+			b, _ := json.Marshal(api.Heartbeat{OutboxDepth: 1, LastSync: &future, Version: "1"})
+			return h.do("POST", "/v1/heartbeat", b)
+		}, nil)
 
 		// Bounded work.
 		probe("1.3 million empty operations", 400, nil, func() answer {

@@ -69,7 +69,7 @@ func (s *liveStack) startKiosk(t *testing.T, client *api.Client, secret []byte) 
 	s.svc = service.New(service.Config{Store: s.store, Client: client, Engine: s.engine, Profile: s.profile})
 	for start := time.Now(); s.engine.Status().State != uplink.Online; time.Sleep(20 * time.Millisecond) {
 		if time.Since(start) > 5*time.Second {
-			t.Fatal("the kiosk never came online")
+			t.Fatalf("the kiosk never came online: %+v", s.engine.Status())
 		}
 	}
 }
