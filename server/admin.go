@@ -40,6 +40,57 @@ func Enroll(ctx context.Context, st store.Store, ref *model.Reference, name, hal
 	return Enrollment{KioskID: k.ID, Secret: hex.EncodeToString(secret)}, nil
 }
 
+// Revoke refuses a kiosk's requests from now on, in every server process (they read the kiosk
+// on every request). Its operations stay as they were.
+func Revoke(ctx context.Context, st store.Store, kioskID string, now time.Time) error {
+	err := st.Tx(ctx, func(tx store.Tx) error { return tx.RevokeKiosk(kioskID, now) })
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("revoke: no kiosk %q is enrolled", kioskID)
+	} else if err != nil {
+		return fmt.Errorf("revoke: %w", err)
+	}
+	return nil
+}
+
+// Rotate gives a kiosk a new secret and returns it. The old one is refused from the next
+// request on, so the new one must reach the kiosk's configuration at once: rotate when the
+// kiosk is being reconfigured, or when its secret is known to be out (then the kiosk is as good
+// as revoked until it gets the new one).
+func Rotate(ctx context.Context, st store.Store, kioskID string) (Enrollment, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return Enrollment{}, err
+	}
+	err := st.Tx(ctx, func(tx store.Tx) error {
+		k, err := tx.LockKiosk(kioskID)
+		if err != nil {
+			return err
+		}
+		if !k.RevokedAt.IsZero() {
+			return errors.New("the kiosk is revoked: enroll a new one instead")
+		}
+		return tx.SetKioskSecret(kioskID, secret)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Enrollment{}, fmt.Errorf("rotate: no kiosk %q is enrolled", kioskID)
+	} else if err != nil {
+		return Enrollment{}, fmt.Errorf("rotate: %w", err)
+	}
+	return Enrollment{KioskID: kioskID, Secret: hex.EncodeToString(secret)}, nil
+}
+
+// Revoke revokes a kiosk through this server, which forgets what it kept of it.
+func (s *Server) Revoke(ctx context.Context, kioskID string) error {
+	defer s.forgetKiosk(kioskID)
+	return Revoke(ctx, s.store, kioskID, s.now())
+}
+
+// Rotate rotates a kiosk's secret through this server, which forgets what it kept of it.
+func (s *Server) Rotate(ctx context.Context, kioskID string) (Enrollment, error) {
+	defer s.forgetKiosk(kioskID)
+	return Rotate(ctx, s.store, kioskID)
+}
+
 // ImportSummary counts what an import wrote.
 type ImportSummary struct {
 	People, Vehicles, Bindings, Follows, Violations, Decisions, PointsEntries int

@@ -30,6 +30,12 @@ func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, *sessi
 		}
 		now := s.now()
 		sess, reason := s.verify(r, body, now)
+		if reason != nil && authReason(reason) == "error" {
+			// The store failed while checking (a full or read-only disk, a lost database): the
+			// request may be perfectly good, so say so rather than "unauthorized".
+			s.internalError(w, "authenticate", reason)
+			return
+		}
 		if reason != nil {
 			s.metrics.authFailure(authReason(reason))
 			s.log.Warn("request refused", "reason", authReason(reason), "kiosk", safeKioskID(r.Header.Get(api.HeaderKiosk)),
@@ -51,6 +57,9 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 		return nil, api.ErrUnknownKiosk
 	} else if err != nil {
 		return nil, err
+	}
+	if !k.RevokedAt.IsZero() && !now.Before(k.RevokedAt) {
+		return nil, errRevoked
 	}
 	if err := c.Verify(r, k.Secret, body); err != nil {
 		return nil, err
@@ -79,6 +88,8 @@ func authReason(err error) string {
 		return "replayed"
 	case errors.Is(err, api.ErrUnknownKiosk):
 		return "unknown_kiosk"
+	case errors.Is(err, errRevoked):
+		return "revoked"
 	}
 	return "error"
 }
@@ -94,27 +105,20 @@ func safeKioskID(id string) string {
 	return id
 }
 
-// secretCache keeps enrolled kiosks in memory for a minute so that checking a signature does
-// not cost a database read on every request.
-type secretCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedKiosk
-}
+// errRevoked: the kiosk was revoked.
+var errRevoked = errors.New("kiosk revoked")
 
-type cachedKiosk struct {
-	kiosk   store.Kiosk
-	fetched time.Time
-}
-
-func newSecretCache() *secretCache { return &secretCache{entries: map[string]cachedKiosk{}} }
-
+// kiosk reads an enrolled kiosk with its secret and revocation, so that a revocation or a new
+// secret takes effect on the very next request in every server process. On PostgreSQL, where
+// several processes share the database (and staff may change it directly), that is a read per
+// request. The embedded store belongs to this process alone (a file lock keeps every other
+// process out, and enroll, revoke and rotate come through this process's admin socket), so there
+// the kiosks are kept in memory and forgotten whenever this process changes one (forgetKiosk).
 func (s *Server) kiosk(ctx context.Context, id string) (store.Kiosk, error) {
-	now := s.now()
-	s.secrets.mu.Lock()
-	c, ok := s.secrets.entries[id]
-	s.secrets.mu.Unlock()
-	if ok && now.Sub(c.fetched) < time.Minute {
-		return c.kiosk, nil
+	if s.kiosks != nil {
+		if k, ok := s.kiosks.get(id); ok {
+			return k, nil
+		}
 	}
 	var k store.Kiosk
 	err := s.store.Read(ctx, func(r store.Reader) error {
@@ -122,11 +126,42 @@ func (s *Server) kiosk(ctx context.Context, id string) (store.Kiosk, error) {
 		k, err = r.Kiosk(id)
 		return err
 	})
-	if err != nil {
-		return store.Kiosk{}, err
+	if err == nil && s.kiosks != nil {
+		s.kiosks.put(k)
 	}
-	s.secrets.mu.Lock()
-	s.secrets.entries[id] = cachedKiosk{kiosk: k, fetched: now}
-	s.secrets.mu.Unlock()
-	return k, nil
+	return k, err
+}
+
+// forgetKiosk drops a kiosk from memory after this process changed it.
+func (s *Server) forgetKiosk(id string) {
+	if s.kiosks != nil {
+		s.kiosks.drop(id)
+	}
+}
+
+// kioskCache holds the enrolled kiosks of an embedded store in memory.
+type kioskCache struct {
+	mu sync.Mutex
+	m  map[string]store.Kiosk
+}
+
+func newKioskCache() *kioskCache { return &kioskCache{m: map[string]store.Kiosk{}} }
+
+func (c *kioskCache) get(id string) (store.Kiosk, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.m[id]
+	return k, ok
+}
+
+func (c *kioskCache) put(k store.Kiosk) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[k.ID] = k
+}
+
+func (c *kioskCache) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
 }

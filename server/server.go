@@ -45,12 +45,12 @@ type Server struct {
 	now            func() time.Time
 	metrics        *metrics
 	limits         *limiter
-	secrets        *secretCache
 	health         *health
 	// simulatePayments: see Config.SimulatePayments.
 	simulatePayments bool
 	slots            inFlight
 	slotWait         time.Duration
+	kiosks           *kioskCache // nil: read kiosks on every request (a shared database)
 }
 
 // New builds a server and brings the reference-data feed up to date with cfg.Reference.
@@ -63,11 +63,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
-		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), secrets: newSecretCache(), health: &health{},
+		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), health: &health{},
 		simulatePayments: cfg.SimulatePayments, slots: newInFlight(cfg.MaxInFlight), slotWait: cfg.SlotWait,
 	}
 	if s.slotWait <= 0 {
 		s.slotWait = defaultSlotWait
+	}
+	if cfg.Store.Kind() == "sqlite" {
+		s.kiosks = newKioskCache()
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

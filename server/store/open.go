@@ -124,7 +124,6 @@ func openSQLite(ctx context.Context, path string) (_ Store, err error) {
 		path:     path,
 		txOpts:   &sql.TxOptions{},
 		readOpts: &sql.TxOptions{ReadOnly: true},
-		nonces:   newNonceCache(),
 	}
 	defer func() {
 		if err != nil {
@@ -142,6 +141,9 @@ func openSQLite(ctx context.Context, path string) (_ Store, err error) {
 	}
 	// Readers open after the migration, when the file is already in WAL mode.
 	if s.reader, err = openSQLitePool(ctx, path, sqliteReaderParams(), sqliteReaders); err != nil {
+		return nil, err
+	}
+	if s.nonces, err = openNonceCache(ctx, path+".nonces"); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -189,6 +191,8 @@ func (s *db) Close() error {
 		}
 	}
 	var errs []error
+	errs = append(errs, s.nonces.close())
+	s.nonces = nil
 	if s.reader != nil && s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
 	}

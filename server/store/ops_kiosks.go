@@ -68,18 +68,18 @@ func (c *conn) InsertOp(rec OpRecord) (bool, error) {
 	return n == 1, nil
 }
 
-const kioskColumns = `id, name, hall, profile, secret, enrolled_at, last_seen, epoch, last_seq`
+const kioskColumns = `id, name, hall, profile, secret, enrolled_at, last_seen, epoch, last_seq, revoked_at`
 
 func scanKiosk(r scanner) (Kiosk, error) {
 	var (
-		k                  Kiosk
-		enrolled, lastSeen int64
+		k                           Kiosk
+		enrolled, lastSeen, revoked int64
 	)
-	err := r.Scan(&k.ID, &k.Name, &k.Hall, &k.Profile, &k.Secret, &enrolled, &lastSeen, &k.Epoch, &k.LastSeq)
+	err := r.Scan(&k.ID, &k.Name, &k.Hall, &k.Profile, &k.Secret, &enrolled, &lastSeen, &k.Epoch, &k.LastSeq, &revoked)
 	if err != nil {
 		return Kiosk{}, err
 	}
-	k.EnrolledAt, k.LastSeen = fromMillis(enrolled), fromMillis(lastSeen)
+	k.EnrolledAt, k.LastSeen, k.RevokedAt = fromMillis(enrolled), fromMillis(lastSeen), fromMillis(revoked)
 	return k, nil
 }
 
@@ -97,9 +97,9 @@ func (c *conn) Kiosks() ([]Kiosk, error) {
 }
 
 func (c *conn) InsertKiosk(k Kiosk) error {
-	_, err := c.exec(`INSERT INTO kiosks (`+kioskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := c.exec(`INSERT INTO kiosks (`+kioskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		k.ID, k.Name, k.Hall, k.Profile, blob(k.Secret), millis(k.EnrolledAt), millis(k.LastSeen), k.Epoch,
-		k.LastSeq)
+		k.LastSeq, millis(k.RevokedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert kiosk: %w", err)
 	}
@@ -114,4 +114,20 @@ func (c *conn) SetKioskProgress(kioskID string, epoch, lastSeq int64) error {
 func (c *conn) TouchKiosk(kioskID string, at time.Time) error {
 	return c.execOne("touch kiosk", `UPDATE kiosks SET last_seen = $2 WHERE id = $1`,
 		kioskID, millis(at))
+}
+
+// RevokeKiosk keeps the first revocation time of a kiosk that is revoked already.
+func (c *conn) RevokeKiosk(kioskID string, at time.Time) error {
+	if _, err := c.Kiosk(kioskID); err != nil {
+		return err
+	}
+	_, err := c.exec(`UPDATE kiosks SET revoked_at = $2 WHERE id = $1 AND revoked_at = 0`, kioskID, millis(at))
+	if err != nil {
+		return fmt.Errorf("store: revoke kiosk: %w", err)
+	}
+	return nil
+}
+
+func (c *conn) SetKioskSecret(kioskID string, secret []byte) error {
+	return c.execOne("set kiosk secret", `UPDATE kiosks SET secret = $2 WHERE id = $1`, kioskID, blob(secret))
 }

@@ -22,7 +22,7 @@ type migration struct {
 // migrations lists every schema version in order. Released versions are never edited: a change
 // is a new version.
 func migrations() []migration {
-	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}}
+	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 4, ddl: schemaV4}}
 }
 
 // Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is
@@ -209,6 +209,12 @@ CREATE TABLE pay_orders (
 	reference    TEXT NOT NULL,
 	result       {{blob}} NOT NULL
 )
+`
+
+// schemaV4 lets a kiosk be revoked: from revoked_at on (0: never) its requests are refused,
+// whatever they carry. The row stays, since its operations refer to it.
+const schemaV4 = `
+ALTER TABLE kiosks ADD COLUMN revoked_at BIGINT NOT NULL DEFAULT 0
 `
 
 // migrate applies the missing schema versions in one transaction, so a failed migration leaves

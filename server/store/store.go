@@ -124,6 +124,12 @@ type Tx interface {
 	// TouchKiosk records when the kiosk was last heard from.
 	TouchKiosk(kioskID string, at time.Time) error
 	InsertKiosk(k Kiosk) error
+	// RevokeKiosk marks a kiosk revoked from at on: the server refuses its requests from then.
+	// A revoked kiosk stays revoked (its first time is kept). ErrNotFound for an unknown kiosk.
+	RevokeKiosk(kioskID string, at time.Time) error
+	// SetKioskSecret replaces a kiosk's signing secret (a rotation). ErrNotFound for an
+	// unknown kiosk.
+	SetKioskSecret(kioskID string, secret []byte) error
 
 	// NextDecisionSeq returns the next decision sequence number for an office and year: one more
 	// than both the last it returned and the highest decision stored for that office and year
@@ -236,6 +242,7 @@ type Kiosk struct {
 	LastSeen   time.Time // zero until first heard from
 	Epoch      int64     // the kiosk's current epoch (a new local store starts a new epoch)
 	LastSeq    int64     // last applied sequence number in Epoch
+	RevokedAt  time.Time // zero unless revoked: from then on its requests are refused
 }
 
 // RefChange is one change to reference data (a profile, the catalogue, the texts).
