@@ -67,6 +67,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
 	key := fs.String("tls-key", "", "TLS key file (PEM)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	adminSock := fs.String("admin-socket", "", "the admin socket for enroll, import, revoke, rotate and kiosks "+
+		"against this running server (default DATA/admin.sock)")
 	simulate := fs.Bool("simulate-payments", false,
 		"let kiosks mark their own QR payment orders paid (POST /v1/payorders/{id}/simulate-paid): "+
 			"for demos and end-to-end tests only; never in production")
@@ -96,13 +98,20 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sockPath := sf.adminSocketPath(*adminSock)
+	if err := os.MkdirAll(filepath.Dir(sockPath), 0o750); err != nil {
+		return fmt.Errorf("admin socket: %w", err)
+	}
+	adminErr := make(chan error, 1)
+	go func() { adminErr <- server.ServeAdmin(ctx, sockPath, srv.AdminHandler()) }()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
 	if *cert != "" {
 		scheme = "https"
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "store", st.Kind(), "profile", sf.profile)
+	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "store", st.Kind(), "profile", sf.profile,
+		"admin_socket", sockPath)
 	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
 	errc := make(chan error, 1)
 	go func() {
@@ -114,6 +123,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}()
 	select {
 	case err := <-errc:
+		return err
+	case err := <-adminErr:
 		return err
 	case <-ctx.Done():
 	}
@@ -136,64 +147,6 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
-}
-
-// runEnroll registers a kiosk and prints its id and secret.
-func runEnroll(args []string, stdout io.Writer) error {
-	fs := newFlagSet("enroll")
-	var sf storeFlags
-	sf.register(fs)
-	name := fs.String("name", "", "the kiosk's name, e.g. \"福田车管所 1号机\"")
-	hall := fs.String("hall", "", "the hall the kiosk stands in")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *name == "" {
-		return errUsage
-	}
-	ctx := context.Background()
-	st, ref, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	e, err := server.Enroll(ctx, st, ref, *name, *hall, sf.profile, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "kiosk_id=%s\nsecret=%s\n", e.KioskID, e.Secret)
-	fmt.Fprintln(stdout, "# Put both in the kiosk's configuration; the secret is not shown again.")
-	return nil
-}
-
-// runImport loads a data file in one transaction, or reports every problem by path.
-func runImport(args []string, stdout io.Writer) error {
-	fs := newFlagSet("import")
-	var sf storeFlags
-	sf.register(fs)
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		return errUsage
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	data, err := dataset.Decode(f, time.Now())
-	if err != nil {
-		return fmt.Errorf("%s: nothing was imported:\n%w", fs.Arg(0), err)
-	}
-	ctx := context.Background()
-	st, ref, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p, _ := ref.Profile(sf.profile)
-	sum, err := server.Import(ctx, st, p, data)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "imported %d people, %d vehicles, %d violations (%d decisions), %d bindings, %d follows, %d points entries\n",
-		sum.People, sum.Vehicles, sum.Violations, sum.Decisions, sum.Bindings, sum.Follows, sum.PointsEntries)
-	return nil
 }
 
 // runDemoData writes a generated demo data set in the import format.

@@ -45,13 +45,23 @@ Usage:
 
 Central server:
   kiosk serve  [--addr HOST:PORT] [--data DIR | --store postgres://...] [--profile NAME]
-               [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
-                             run the central server (loopback 127.0.0.1:8470 by default)
+               [--tls-cert FILE --tls-key FILE] [--log-level LEVEL] [--admin-socket PATH]
+                             run the central server (loopback 127.0.0.1:8470 by default), with
+                             an admin socket (DATA/admin.sock, mode 0600) for the commands below
   kiosk enroll --name NAME [--hall HALL] [--data DIR | --store URL] [--profile NAME]
                              register a kiosk; prints its id and secret
   kiosk import [--data DIR | --store URL] FILE.json
                              load people, vehicles, bindings, follows and violations
                              (all or nothing; see docs/import-format.md)
+  kiosk revoke [--data DIR | --store URL] KIOSK_ID
+                             refuse a kiosk's requests from its next one on (a stolen kiosk)
+  kiosk rotate [--data DIR | --store URL] KIOSK_ID
+                             give a kiosk a new secret; the old one is refused from now on
+  kiosk kiosks [--data DIR | --store URL]
+                             list the enrolled kiosks (never their secrets)
+                             These five go through a running server's admin socket
+                             (--admin-socket, default DATA/admin.sock) and open the store
+                             themselves only when no server answers there
   kiosk demo-data [--seed N] [--people N] > FILE.json
                              generate a realistic demo data set in the import format
   kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
@@ -91,6 +101,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runEnroll(args, stdout)
 	case "import":
 		err = runImport(args, stdout)
+	case "revoke":
+		err = runRevoke(args, stdout)
+	case "rotate":
+		err = runRotate(args, stdout)
+	case "kiosks":
+		err = runKiosks(args, stdout)
 	case "demo-data":
 		err = runDemoData(args, stdout)
 	case "loadtest":

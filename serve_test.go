@@ -144,7 +144,9 @@ func TestTwoServerProcessesApplyEachOperationOnce(t *testing.T) {
 	bin := buildKiosk(t)
 	data := importDemo(t, bin, "--store", dsn)
 	id, secret := enrollWith(t, bin, "--store", dsn)
-	a, b := startServe(t, bin, "--store", dsn), startServe(t, bin, "--store", dsn)
+	// Two processes on one host: each has its own admin socket.
+	a := startServe(t, bin, "--store", dsn, "--admin-socket", filepath.Join(t.TempDir(), "admin.sock"))
+	b := startServe(t, bin, "--store", dsn, "--admin-socket", filepath.Join(t.TempDir(), "admin.sock"))
 
 	// Payments for every violation with a decision: facts that must each be recorded once.
 	var ops []api.Op

@@ -19,10 +19,16 @@ type Enrollment struct {
 	Secret  string // hex; shown once, stored on the kiosk
 }
 
+// refusedError is an admin command that cannot be done as asked (an unknown kiosk or profile,
+// a revoked kiosk): the operator's mistake, not the server's.
+type refusedError struct{ msg string }
+
+func (e *refusedError) Error() string { return e.msg }
+
 // Enroll registers a kiosk and returns its id and secret.
 func Enroll(ctx context.Context, st store.Store, ref *model.Reference, name, hall, profile string, now time.Time) (Enrollment, error) {
 	if _, err := ref.Profile(profile); err != nil {
-		return Enrollment{}, err
+		return Enrollment{}, &refusedError{err.Error()}
 	}
 	var id [8]byte
 	secret := make([]byte, 32)
@@ -45,7 +51,7 @@ func Enroll(ctx context.Context, st store.Store, ref *model.Reference, name, hal
 func Revoke(ctx context.Context, st store.Store, kioskID string, now time.Time) error {
 	err := st.Tx(ctx, func(tx store.Tx) error { return tx.RevokeKiosk(kioskID, now) })
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("revoke: no kiosk %q is enrolled", kioskID)
+		return &refusedError{fmt.Sprintf("revoke: no kiosk %q is enrolled", kioskID)}
 	} else if err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
@@ -67,12 +73,15 @@ func Rotate(ctx context.Context, st store.Store, kioskID string) (Enrollment, er
 			return err
 		}
 		if !k.RevokedAt.IsZero() {
-			return errors.New("the kiosk is revoked: enroll a new one instead")
+			return &refusedError{"rotate: the kiosk is revoked: enroll a new one instead"}
 		}
 		return tx.SetKioskSecret(kioskID, secret)
 	})
+	var refused *refusedError
 	if errors.Is(err, store.ErrNotFound) {
-		return Enrollment{}, fmt.Errorf("rotate: no kiosk %q is enrolled", kioskID)
+		return Enrollment{}, &refusedError{fmt.Sprintf("rotate: no kiosk %q is enrolled", kioskID)}
+	} else if errors.As(err, &refused) {
+		return Enrollment{}, refused
 	} else if err != nil {
 		return Enrollment{}, fmt.Errorf("rotate: %w", err)
 	}
