@@ -162,16 +162,7 @@ func runKiosks(args []string, stdout io.Writer) error {
 		err = withStore(&sf, func(ctx context.Context, st store.Store, _ *serverParts) error {
 			return st.Read(ctx, func(r store.Reader) error {
 				all, err := r.Kiosks()
-				for _, k := range all {
-					a := server.AdminKiosk{ID: k.ID, Name: k.Name, Hall: k.Hall, Profile: k.Profile, EnrolledAt: k.EnrolledAt}
-					if !k.RevokedAt.IsZero() {
-						a.RevokedAt = &k.RevokedAt
-					}
-					if !k.LastSeen.IsZero() {
-						a.LastSeen = &k.LastSeen
-					}
-					ks = append(ks, a)
-				}
+				ks = server.AdminKiosks(all)
 				return err
 			})
 		})

@@ -37,6 +37,22 @@ type AdminKiosk struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 }
 
+// AdminKiosks lists kiosks as the admin interface shows them.
+func AdminKiosks(ks []store.Kiosk) []AdminKiosk {
+	out := make([]AdminKiosk, 0, len(ks))
+	for _, k := range ks {
+		a := AdminKiosk{ID: k.ID, Name: k.Name, Hall: k.Hall, Profile: k.Profile, EnrolledAt: k.EnrolledAt}
+		if !k.LastSeen.IsZero() {
+			a.LastSeen = &k.LastSeen
+		}
+		if !k.RevokedAt.IsZero() {
+			a.RevokedAt = &k.RevokedAt
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // AdminEnroll is the body of POST /enroll.
 type AdminEnroll struct {
 	Name    string `json:"name"`
@@ -107,18 +123,7 @@ func (s *Server) AdminHandler() http.Handler {
 			s.adminFailed(w, "kiosks", err)
 			return
 		}
-		out := make([]AdminKiosk, 0, len(ks))
-		for _, k := range ks {
-			a := AdminKiosk{ID: k.ID, Name: k.Name, Hall: k.Hall, Profile: k.Profile, EnrolledAt: k.EnrolledAt}
-			if !k.LastSeen.IsZero() {
-				a.LastSeen = &k.LastSeen
-			}
-			if !k.RevokedAt.IsZero() {
-				a.RevokedAt = &k.RevokedAt
-			}
-			out = append(out, a)
-		}
-		writeJSON(w, http.StatusOK, out)
+		writeJSON(w, http.StatusOK, AdminKiosks(ks))
 	})
 	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxImportBody))
