@@ -326,5 +326,38 @@ func TestHostileKiosk(t *testing.T) {
 		probe("a body over 4 MB", 413, nil, func() answer {
 			return h.do("POST", "/v1/ops", bytes.Repeat([]byte(" "), maxBody+1))
 		}, nil)
+
+		// Identification: 30 wrong file numbers for one person at this kiosk lock nobody else
+		// out, here or there, and not that person at another kiosk.
+		lookup := func(id, file string, card bool) answer {
+			b, _ := json.Marshal(api.Identify{IDNumber: id, FileNumber: file, CardRead: card})
+			return h.do("POST", "/v1/lookup", b)
+		}
+		for i := range 30 {
+			a := lookup(idC, fmt.Sprintf("%012d", 900000000000+i), false)
+			if a.status != 404 && a.status != 429 {
+				t.Fatalf("wrong file number %d: %d", i, a.status)
+			}
+		}
+		probe("another person at the same kiosk, after 30 failures there", 200, nil, func() answer {
+			return lookup(idA, fileA, false)
+		}, nil)
+		probe("the same person's ID card at the same kiosk", 200, nil, func() answer { return lookup(idC, "", true) }, nil)
+		other, err := Enroll(context.Background(), e.store, e.ref, "second", "hall", "national", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.newClient(other).Lookup(context.Background(), api.Identify{IDNumber: idC, FileNumber: fileC}); err != nil {
+			t.Errorf("the same person at another kiosk: %v", err)
+		}
+
+		// A revoked kiosk is refused on its next request, and writes nothing.
+		if err := e.srv.Revoke(context.Background(), e.kiosk.KioskID); err != nil {
+			t.Fatal(err)
+		}
+		probe("an operation of a revoked kiosk", 401, nil, func() answer {
+			a, _ := h.ops(pay("rv-1", h.next(), now, api.PayItem{ViolationID: "V-A-6", FineFen: 1}))
+			return a
+		}, nil)
 	}, simulatedPayments)
 }
