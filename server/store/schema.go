@@ -213,7 +213,7 @@ CREATE TABLE pay_orders (
 
 // schemaV3 adds owner checks: the proof that an owner verified at a kiosk (both numbers through
 // POST /v1/verify) to let a driver process violations of the owner's vehicle. The token is the
-// random proof the kiosk sends back with the process op; used_by is the op id that used it (”
+// random proof the kiosk sends back with the process op; used_by is the op id that used it (empty
 // while unused), so that one verification authorises one op and its retries, never another.
 const schemaV3 = `
 CREATE TABLE owner_checks (
