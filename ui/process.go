@@ -34,18 +34,18 @@ type process struct {
 	prob     *problem
 	discard  discardAsk
 
-	owners   []ownerCheck // owners who must verify, in order
-	owner    int          // the one verifying now
-	entry    personEntry
-	faceOf   int // whose face the camera is checking: an index into owners, or -1 for the driver
-	faceOK   bool
+	owners []ownerCheck // owners who must verify, in order
+	owner  int          // the one verifying now
+	entry  personEntry
+	faceOf int // whose face the camera is checking: an index into owners, or -1 for the driver
+	faceOK bool
 	// ownerFaceRefused is set once an owner's face was refused: the owner goes to a counter,
 	// never round the loop again.
 	ownerFaceRefused textKey
-	pending  uint64 // the request waited for
-	outcome  submitted
-	printed  string // where the receipt went
-	printErr error  // the printer failed: the receipt is shown on screen instead
+	pending          uint64 // the request waited for
+	outcome          submitted
+	printed          string // where the receipt went
+	printErr         error  // the printer failed: the receipt is shown on screen instead
 }
 
 type processPhase int
