@@ -72,10 +72,6 @@ const (
 	ReasonOpSeqGap           ReasonCode = "op.sequence_gap"
 	ReasonOpIDReused         ReasonCode = "op.id_reused"
 	ReasonViolationUnknown   ReasonCode = "op.violation_unknown"
-	// ReasonNotVerified is no longer produced: a process op now states each face check
-	// (ReasonNoCamera) and proves the owner's verification (ReasonOwnerNotVerified). Its text
-	// stays for results stored before.
-	ReasonNotVerified ReasonCode = "op.verification_missing"
 	// ReasonOwnerNotVerified: a violation that needs the owner (rule 9) came without a valid
 	// proof that the server verified the owner at this kiosk for this driver and vehicle.
 	ReasonOwnerNotVerified ReasonCode = "op.owner_not_verified"
@@ -182,7 +178,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonPayNotDecided, ReasonPayPaid, ReasonPayDisputed, ReasonPayShort, ReasonPayUnknown,
 		ReasonProcessedElsewhere, ReasonPointsChanged, ReasonDriverUnknown, ReasonVehicleUnknown,
 		ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
-		ReasonOpIDReused, ReasonViolationUnknown, ReasonNotVerified, ReasonOwnerNotVerified,
+		ReasonOpIDReused, ReasonViolationUnknown, ReasonOwnerNotVerified,
 		ReasonNoCamera, ReasonPayOverpaid, ReasonOpTimeFuture, ReasonOpTimeTooOld,
 		ReasonOpTimeBeforeDecision, ReasonOpFailed,
 		ReasonBindDisabled, ReasonBindOwnVehicle, ReasonBindUnitOwned, ReasonBindVehicleType,
