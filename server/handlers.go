@@ -146,25 +146,17 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 		token = newOwnerCheckToken()
 	}
 	now := s.now()
-	err := s.store.Tx(r.Context(), func(tx store.Tx) error {
-		d, err := identify(tx, cred)
-		if err != nil {
+	var err error
+	if cred.forCheck == nil {
+		// Nothing to record: a read is enough, and leaves the embedded store's writer free.
+		err = s.store.Read(r.Context(), func(rd store.Reader) error {
+			d, err := identify(rd, cred)
+			out = api.Verified{Registered: d.Registered}
 			return err
-		}
-		out = api.Verified{Registered: d.Registered}
-		if cred.forCheck == nil {
-			return nil
-		}
-		v, err := tx.Vehicle(cred.forCheck.plate)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && v.Owner != d.ID) {
-			return errNoMatch
-		} else if err != nil {
-			return err
-		}
-		out.Token = token
-		return tx.InsertOwnerCheck(store.OwnerCheck{Token: token, KioskID: sess.kiosk.ID, Owner: d.ID,
-			Driver: cred.forCheck.driver, Plate: v.Plate, IssuedAt: now})
-	})
+		})
+	} else {
+		err = s.store.Tx(r.Context(), func(tx store.Tx) error { return s.recordOwnerCheck(tx, sess, cred, token, now, &out) })
+	}
 	switch {
 	case errors.Is(err, errNoMatch):
 		s.noMatch(w, sess, cred)
@@ -175,6 +167,24 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 		s.identified(sess, cred)
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// recordOwnerCheck identifies an owner verifying for a driver and a vehicle and, when they own
+// it, stores the check under token; anyone else is errNoMatch.
+func (s *Server) recordOwnerCheck(tx store.Tx, sess *session, cred credential, token string, now time.Time, out *api.Verified) error {
+	d, err := identify(tx, cred)
+	if err != nil {
+		return err
+	}
+	v, err := tx.Vehicle(cred.forCheck.plate)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && v.Owner != d.ID) {
+		return errNoMatch
+	} else if err != nil {
+		return err
+	}
+	*out = api.Verified{Registered: d.Registered, Token: token}
+	return tx.InsertOwnerCheck(store.OwnerCheck{Token: token, KioskID: sess.kiosk.ID, Owner: d.ID,
+		Driver: cred.forCheck.driver, Plate: v.Plate, IssuedAt: now})
 }
 
 func (s *Server) handleOps(w http.ResponseWriter, r *http.Request, sess *session) {
