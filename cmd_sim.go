@@ -26,7 +26,8 @@ type SimWork struct {
 	Pay     []SimPay     `json:"pay"`
 }
 
-// SimProcess is one driver's processing of violations.
+// SimProcess is one driver's processing of violations of their own vehicles: the simulated
+// kiosk has no owner at hand to verify for others' vehicles, and no camera.
 type SimProcess struct {
 	DriverID   string   `json:"driver_id"`
 	Violations []string `json:"violations"`
@@ -126,7 +127,7 @@ func simOp(w SimWork, rng *rand.Rand) api.Op {
 	if len(w.Process) > 0 && (len(w.Pay) == 0 || rng.IntN(5) < 2) {
 		p := w.Process[rng.IntN(len(w.Process))]
 		op.Type = api.OpProcess
-		op.Process = &api.ProcessOp{DriverID: p.DriverID, ViolationIDs: p.Violations, DriverVerified: true, OwnerVerified: true}
+		op.Process = &api.ProcessOp{DriverID: p.DriverID, ViolationIDs: p.Violations, DriverFace: api.FaceNoCamera}
 		return op
 	}
 	p := w.Pay[rng.IntN(len(w.Pay))]

@@ -14,13 +14,40 @@ type Identify struct {
 	// (the chip, through the reader's security module): the card stands in for the file number.
 	// Lookups only; /v1/verify always needs both numbers.
 	CardRead bool `json:"card_read,omitempty"`
+	// For is set on /v1/verify when an owner verifies to let a driver process violations of
+	// the owner's vehicle: the server then answers a token that proves the check to
+	// POST /v1/ops. /v1/verify only.
+	For *OwnerCheckFor `json:"for,omitempty"`
+}
+
+// OwnerCheckFor names what an owner authorises when verifying: this driver processing
+// violations of this vehicle.
+type OwnerCheckFor struct {
+	DriverID    string `json:"driver_id"`
+	PlateType   string `json:"plate_type"`
+	PlateNumber string `json:"plate_number"`
 }
 
 // Verified is the answer of POST /v1/verify (an owner verifying at the kiosk to authorise a
-// binding or a follow).
+// binding, a follow, or processing of their vehicle's violations).
 type Verified struct {
 	Registered bool `json:"registered"`
+	// Token is set when the request named a vehicle (Identify.For) that the verified person
+	// owns: the kiosk sends it with the process op as proof that the server checked the owner.
+	// It is good for one op of that kiosk and driver, for OwnerCheckMaxAge.
+	Token string `json:"token,omitempty"`
 }
+
+// OwnerCheckMaxAge is how long before a process op an owner's verification may have happened.
+const OwnerCheckMaxAge = 30 * time.Minute
+
+// What a face check found, for each person a process op needs seen: their face matched the
+// ID card's photo, or the hall has no camera at this kiosk (the profile says for which
+// processing that is acceptable). A face that did not match never reaches an op.
+const (
+	FaceMatch    = "match"
+	FaceNoCamera = "no_camera"
+)
 
 // Lookup is the answer of POST /v1/lookup: everything the kiosk needs to show a driver their
 // licence, points, vehicles and violations, and to judge eligibility with the same rules.
@@ -164,11 +191,19 @@ type Op struct {
 
 // ProcessOp asks to process violations on the driver's licence.
 type ProcessOp struct {
-	DriverID       string   `json:"driver_id"`
-	ViolationIDs   []string `json:"violation_ids"`
-	DriverVerified bool     `json:"driver_verified"` // face verification passed, or the hall has no device
-	OwnerVerified  bool     `json:"owner_verified"`  // the owner verified at the kiosk when the rules ask
-	SeenPoints     int      `json:"seen_points"`     // the cycle total the kiosk showed
+	DriverID     string   `json:"driver_id"`
+	ViolationIDs []string `json:"violation_ids"`
+	DriverFace   string   `json:"driver_face"` // FaceMatch or FaceNoCamera
+	// Owners proves, for violations of other people's vehicles, that each owner verified at
+	// this kiosk: the token /v1/verify answered, and what the owner's face check found.
+	Owners     []OwnerProof `json:"owners,omitempty"`
+	SeenPoints int          `json:"seen_points"` // the cycle total the kiosk showed
+}
+
+// OwnerProof is one owner's verification for a process op.
+type OwnerProof struct {
+	Token string `json:"token"` // from Verified.Token
+	Face  string `json:"face"`  // FaceMatch or FaceNoCamera
 }
 
 // PayOp records money the kiosk took. It is a fact: the server records it whatever happens.

@@ -78,24 +78,39 @@ func (k *kiosk) sendResults(ctx context.Context, op api.Op) ([]api.OpResult, err
 
 func hasRecorded(l *api.Lookup) bool {
 	for _, v := range l.Violations {
-		if v.Status == string(model.StatusRecorded) && v.Source == string(model.SourceCamera) {
+		if processable(l, v) {
 			return true
 		}
 	}
 	return false
 }
 
-// processOf picks one or two unprocessed camera violations the driver can see.
+// processable is an unprocessed camera violation of one of the driver's own vehicles. The
+// simulated driver leaves others' vehicles alone: those need their owner to verify at the kiosk
+// first, which the load test does not play.
+func processable(l *api.Lookup, v api.Violation) bool {
+	if v.Status != string(model.StatusRecorded) || v.Source != string(model.SourceCamera) {
+		return false
+	}
+	for _, veh := range l.Vehicles {
+		if veh.PlateType == v.PlateType && veh.PlateNumber == v.PlateNumber {
+			return veh.Relation == "own"
+		}
+	}
+	return false
+}
+
+// processOf picks one or two processable violations the driver can see.
 func processOf(k *kiosk, l *api.Lookup, rng *rand.Rand) api.Op {
 	want := 1 + rng.IntN(2)
 	var ids []string
 	for _, v := range l.Violations {
-		if v.Status == string(model.StatusRecorded) && v.Source == string(model.SourceCamera) && len(ids) < want {
+		if processable(l, v) && len(ids) < want {
 			ids = append(ids, v.ID)
 		}
 	}
 	op := k.nextOp(api.OpProcess)
-	op.Process = &api.ProcessOp{DriverID: l.Person.IDNumber, ViolationIDs: ids, DriverVerified: true, OwnerVerified: true, SeenPoints: l.Points.Total}
+	op.Process = &api.ProcessOp{DriverID: l.Person.IDNumber, ViolationIDs: ids, DriverFace: api.FaceMatch, SeenPoints: l.Points.Total}
 	return op
 }
 
@@ -185,6 +200,6 @@ func drainOp(k *kiosk, data *dataset.Data, owners map[model.Plate]string, i int)
 	if owner == "" { // a unit's vehicle: someone tries anyway and is refused
 		owner = string(data.People[0].Driver.ID)
 	}
-	op.Process = &api.ProcessOp{DriverID: owner, ViolationIDs: []string{v.ID}, DriverVerified: true, OwnerVerified: true}
+	op.Process = &api.ProcessOp{DriverID: owner, ViolationIDs: []string{v.ID}, DriverFace: api.FaceMatch}
 	return op
 }

@@ -21,6 +21,25 @@ type Profile struct {
 	Follow     FollowRules     `json:"follow"`
 	Payment    PaymentRules    `json:"payment"`
 	Offline    OfflineRules    `json:"offline"`
+	Face       FaceRules       `json:"face"`
+}
+
+// FaceRules say, for each kind of processing, whether a kiosk without a face camera may do it:
+// the people then prove who they are with their numbers alone. Processing the violations of
+// another person's vehicle puts points on a licence on the owner's word, and the rule book sends
+// it to a counter when no camera can check the faces.
+type FaceRules struct {
+	NoCameraOwn    bool `json:"no_camera_own"`    // the driver's own vehicles (and others' needing no owner)
+	NoCameraOthers bool `json:"no_camera_others"` // violations that need the owner's verification (rule 9)
+}
+
+// NoCameraAllowed reports whether processing that needs this verification may be done at a kiosk
+// without a face camera.
+func (p *Profile) NoCameraAllowed(v Verification) bool {
+	if v == VerifyDriverAndOwner {
+		return p.Face.NoCameraOthers
+	}
+	return p.Face.NoCameraOwn
 }
 
 // ProcessingRules decide which violations a driver may process at the kiosk (section 6).

@@ -28,6 +28,12 @@ func TestShippedProfilesCarryTheRuleBookNumbers(t *testing.T) {
 	if c.Processing.LocalProvince != "渝" || !c.Processing.AcceptFollowed {
 		t.Errorf("chongqing processing: %+v", c.Processing)
 	}
+	// Without a camera: one's own vehicles yes, others' needing the owner no (a counter).
+	for _, p := range []*Profile{n, c} {
+		if !p.NoCameraAllowed(VerifyDriver) || p.NoCameraAllowed(VerifyDriverAndOwner) {
+			t.Errorf("%s face: %+v", p.Name, p.Face)
+		}
+	}
 }
 
 // A broken profile is refused with an error that names the field.
@@ -54,6 +60,9 @@ func TestParseProfileNamesTheBrokenField(t *testing.T) {
 		{"not JSON", []byte("{"), "profile"},
 		{"missing key", edit(func(m map[string]any) { delete(section(m, "binding"), "max_distinct_owners") }), "binding.max_distinct_owners: missing"},
 		{"missing section", edit(func(m map[string]any) { delete(m, "payment") }), "payment: missing"},
+		{"no face section", edit(func(m map[string]any) { delete(m, "face") }), "face: missing"},
+		{"face key missing", edit(func(m map[string]any) { delete(section(m, "face"), "no_camera_others") }), "face.no_camera_others: missing"},
+		{"face key not a boolean", edit(func(m map[string]any) { section(m, "face")["no_camera_own"] = "yes" }), "no_camera_own"},
 		{"unknown key", edit(func(m map[string]any) { section(m, "processing")["max_fine_yuan"] = 200 }), `unknown field "max_fine_yuan"`},
 		{"fine limit above the law", edit(func(m map[string]any) { section(m, "processing")["max_fine_fen"] = 30000 }), "processing.max_fine_fen: must be between 1 and 20000"},
 		{"full score above 12", edit(func(m map[string]any) { section(m, "points")["full_score"] = 13 }), "points.full_score"},

@@ -72,8 +72,13 @@ const (
 	ReasonOpSeqGap           ReasonCode = "op.sequence_gap"
 	ReasonOpIDReused         ReasonCode = "op.id_reused"
 	ReasonViolationUnknown   ReasonCode = "op.violation_unknown"
-	ReasonNotVerified        ReasonCode = "op.verification_missing"
-	ReasonPayOverpaid        ReasonCode = "pay.overpaid"
+	// ReasonOwnerNotVerified: a violation that needs the owner (rule 9) came without a valid
+	// proof that the server verified the owner at this kiosk for this driver and vehicle.
+	ReasonOwnerNotVerified ReasonCode = "op.owner_not_verified"
+	// ReasonNoCamera: the processing needs a face check the kiosk could not make (no camera),
+	// and the profile does not accept that for this kind of processing.
+	ReasonNoCamera    ReasonCode = "op.no_camera"
+	ReasonPayOverpaid ReasonCode = "pay.overpaid"
 	// The time a kiosk reported for an operation is outside the window the server accepts: after
 	// the server's clock beyond the allowed skew, older than the profile's acceptance bound, or
 	// (a payment) before the decision it pays.
@@ -156,7 +161,7 @@ func ServerReasonCodes() []ReasonCode {
 	return []ReasonCode{
 		ReasonPayShort, ReasonPayUnknown, ReasonProcessedElsewhere, ReasonPointsChanged,
 		ReasonDriverUnknown, ReasonVehicleUnknown, ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
-		ReasonOpIDReused, ReasonViolationUnknown, ReasonNotVerified, ReasonPayOverpaid,
+		ReasonOpIDReused, ReasonViolationUnknown, ReasonOwnerNotVerified, ReasonNoCamera, ReasonPayOverpaid,
 		ReasonOpTimeFuture, ReasonOpTimeTooOld, ReasonOpTimeBeforeDecision, ReasonOpFailed,
 	}
 }
@@ -173,8 +178,9 @@ func AllReasonCodes() []ReasonCode {
 		ReasonPayNotDecided, ReasonPayPaid, ReasonPayDisputed, ReasonPayShort, ReasonPayUnknown,
 		ReasonProcessedElsewhere, ReasonPointsChanged, ReasonDriverUnknown, ReasonVehicleUnknown,
 		ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
-		ReasonOpIDReused, ReasonViolationUnknown, ReasonNotVerified, ReasonPayOverpaid,
-		ReasonOpTimeFuture, ReasonOpTimeTooOld, ReasonOpTimeBeforeDecision, ReasonOpFailed,
+		ReasonOpIDReused, ReasonViolationUnknown, ReasonOwnerNotVerified,
+		ReasonNoCamera, ReasonPayOverpaid, ReasonOpTimeFuture, ReasonOpTimeTooOld,
+		ReasonOpTimeBeforeDecision, ReasonOpFailed,
 		ReasonBindDisabled, ReasonBindOwnVehicle, ReasonBindUnitOwned, ReasonBindVehicleType,
 		ReasonBindOwnerAbsent, ReasonBindOwnerUnchecked, ReasonBindAlready, ReasonBindVehicleFull,
 		ReasonBindDriverFull, ReasonBindSelfService, ReasonBindOwnerHistory,

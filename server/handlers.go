@@ -35,6 +35,17 @@ func (s *Server) identifyRequest(w http.ResponseWriter, sess *session, allowCard
 		return credential{}, false
 	}
 	c := credential{id: id, card: req.CardRead}
+	if req.For != nil {
+		// Checked before the limits count the attempt: a malformed request guesses nothing.
+		if allowCard {
+			writeError(w, http.StatusBadRequest, "bad_request", "for is for /v1/verify: a lookup authorises nothing")
+			return credential{}, false
+		}
+		if c.forCheck, err = parseOwnerCheckFor(req.For, s.now()); err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+			return credential{}, false
+		}
+	}
 	switch {
 	case req.CardRead && !allowCard:
 		writeError(w, http.StatusBadRequest, "bad_request", "card_read is for /v1/lookup; verifying an owner needs the ID number and the file number")
@@ -118,18 +129,34 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 	}
 }
 
-// handleVerify checks an owner who verifies at the kiosk to authorise a binding or a follow.
+// handleVerify checks an owner who verifies at the kiosk to authorise a binding, a follow or
+// the processing of their vehicle's violations. For the last (the request names the driver and
+// the vehicle), the server records the check and answers its token, which the process op must
+// carry: the server then knows the owner was checked, and by it, rather than taking the kiosk's
+// word. A person who does not own the vehicle named gets the same answer as wrong numbers, so
+// that the endpoint tells nobody who owns what.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *session) {
 	cred, ok := s.identifyRequest(w, sess, false)
 	if !ok {
 		return
 	}
-	var d store.Driver
-	err := s.store.Read(r.Context(), func(rd store.Reader) error {
-		var err error
-		d, err = identify(rd, cred)
-		return err
-	})
+	var out api.Verified
+	var token string
+	if cred.forCheck != nil {
+		token = newOwnerCheckToken()
+	}
+	now := s.now()
+	var err error
+	if cred.forCheck == nil {
+		// Nothing to record: a read is enough, and leaves the embedded store's writer free.
+		err = s.store.Read(r.Context(), func(rd store.Reader) error {
+			d, err := identify(rd, cred)
+			out = api.Verified{Registered: d.Registered}
+			return err
+		})
+	} else {
+		err = s.store.Tx(r.Context(), func(tx store.Tx) error { return s.recordOwnerCheck(tx, sess, cred, token, now, &out) })
+	}
 	switch {
 	case errors.Is(err, errNoMatch):
 		s.noMatch(w, sess, cred)
@@ -138,8 +165,26 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 		s.internalError(w, "verify", err)
 	default:
 		s.identified(sess, cred)
-		writeJSON(w, http.StatusOK, api.Verified{Registered: d.Registered})
+		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// recordOwnerCheck identifies an owner verifying for a driver and a vehicle and, when they own
+// it, stores the check under token; anyone else is errNoMatch.
+func (s *Server) recordOwnerCheck(tx store.Tx, sess *session, cred credential, token string, now time.Time, out *api.Verified) error {
+	d, err := identify(tx, cred)
+	if err != nil {
+		return err
+	}
+	v, err := tx.Vehicle(cred.forCheck.plate)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && v.Owner != d.ID) {
+		return errNoMatch
+	} else if err != nil {
+		return err
+	}
+	*out = api.Verified{Registered: d.Registered, Token: token}
+	return tx.InsertOwnerCheck(store.OwnerCheck{Token: token, KioskID: sess.kiosk.ID, Owner: d.ID,
+		Driver: cred.forCheck.driver, Plate: v.Plate, IssuedAt: now})
 }
 
 func (s *Server) handleOps(w http.ResponseWriter, r *http.Request, sess *session) {

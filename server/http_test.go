@@ -263,7 +263,7 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 	e.client.Lookup(ctx, api.Identify{IDNumber: idA, FileNumber: fileB})
 	e.client.Verify(ctx, api.Identify{IDNumber: idB, FileNumber: fileB})
 	now := e.clock.Now()
-	e.send(processOp("op-1", 1, now, 1, "V-B-AFTER"), payOp("op-2", 2, now, "V-B-AFTER", 10000, 0),
+	e.send(withOwner(processOp("op-1", 1, now, 1, "V-B-AFTER"), e.ownerToken(idA), api.FaceMatch), payOp("op-2", 2, now, "V-B-AFTER", 10000, 0),
 		bindOp("op-3", 3, e, idC, "粤B54321", idA, fileA))
 	e.client.Changes(ctx, "")
 	e.client.Heartbeat(ctx, api.Heartbeat{Version: "t"})

@@ -96,7 +96,8 @@ func TestServerReasonCodesAreProduced(t *testing.T) {
 	unknownDriver := processOp("op-2", 2, now, 1, "V-A-1")
 	unknownDriver.Process.DriverID = "440524188001010014"
 	unverified := processOp("op-4", 4, now, 1, "V-B-AFTER")
-	unverified.Process.OwnerVerified = false
+	noCamera := withOwner(processOp("op-16", 16, now, 1, "V-B-AFTER"), e.ownerToken(idA), api.FaceMatch)
+	noCamera.Process.DriverFace = api.FaceNoCamera
 	badBind := bindOp("op-6", 6, e, idC, "粤B99999", idA, fileA)
 	malformed := api.Op{ID: "op-7", Epoch: 1, Seq: 7, Type: "teleport", At: now}
 	collect(e.send(processOp("op-1", 1, now, 0, "V-A-1"))) // points changed: A had 1
@@ -117,6 +118,8 @@ func TestServerReasonCodesAreProduced(t *testing.T) {
 		t.Fatal(err)
 	}
 	collect(e.send(payOp("op-15", 15, now, "V-A-1", 100, 0)))
+	// The owner proved, but the driver's face was not checked: not acceptable for another's car.
+	collect(e.send(noCamera))
 	for _, code := range model.ServerReasonCodes() {
 		if !seen[string(code)] {
 			t.Errorf("%s was not produced", code)

@@ -36,6 +36,8 @@ type credential struct {
 	id   model.IDNumber
 	file model.FileNumber // "" when card
 	card bool
+	// forCheck is what an owner verifying at /v1/verify authorises, when the request says.
+	forCheck *ownerCheckFor
 }
 
 // related lists the vehicles the driver may act for: their own, those bound to them (in force)

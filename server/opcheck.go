@@ -104,7 +104,7 @@ func checkProcess(p *api.ProcessOp, now time.Time) string {
 		}
 		seen[id] = true
 	}
-	return ""
+	return checkOwnerProofs(p)
 }
 
 // checkPay checks a payment's form: a card payment (the only kind a kiosk records: the server

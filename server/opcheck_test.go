@@ -20,6 +20,7 @@ func goodPay(now time.Time) api.Op {
 func TestCheckOpPaths(t *testing.T) {
 	now := at(2026, time.November, 21, 10)
 	proc := processOp("op-1", 1, now, 0, "V-A-1")
+	const token = "0123456789abcdef0123456789abcdef"
 	many := make([]api.PayItem, maxOpItems+1)
 	for i := range many {
 		many[i] = api.PayItem{ViolationID: fmt.Sprintf("V-%d", i), FineFen: 1}
@@ -64,6 +65,24 @@ func TestCheckOpPaths(t *testing.T) {
 		{"bad driver", func(op *api.Op) { op.Process.DriverID = "x" }, proc, "process.driver_id"},
 		{"seen points negative", func(op *api.Op) { op.Process.SeenPoints = -1 }, proc, "process.seen_points"},
 		{"violation twice", func(op *api.Op) { op.Process.ViolationIDs = []string{"V-A-1", "V-A-1"} }, proc, "process.violation_ids[1]"},
+		{"no driver face", func(op *api.Op) { op.Process.DriverFace = "" }, proc, "process.driver_face"},
+		{"driver face verified", func(op *api.Op) { op.Process.DriverFace = "verified" }, proc, "process.driver_face"},
+		{"sound owner proofs", func(op *api.Op) {
+			op.Process.Owners = []api.OwnerProof{{Token: token, Face: api.FaceMatch}, {Token: strings.Repeat("0", 32), Face: api.FaceNoCamera}}
+		}, proc, ""},
+		{"11 owners", func(op *api.Op) {
+			for i := range maxOwnerProofs + 1 {
+				op.Process.Owners = append(op.Process.Owners, api.OwnerProof{Token: fmt.Sprintf("%032x", i), Face: api.FaceMatch})
+			}
+		}, proc, "process.owners"},
+		{"token short", func(op *api.Op) { op.Process.Owners = []api.OwnerProof{{Token: token[:31], Face: api.FaceMatch}} }, proc, "process.owners[0].token"},
+		{"token in capitals", func(op *api.Op) {
+			op.Process.Owners = []api.OwnerProof{{Token: token, Face: api.FaceMatch}, {Token: strings.ToUpper(token), Face: api.FaceMatch}}
+		}, proc, "process.owners[1].token"},
+		{"token twice", func(op *api.Op) {
+			op.Process.Owners = []api.OwnerProof{{Token: token, Face: api.FaceMatch}, {Token: token, Face: api.FaceMatch}}
+		}, proc, "process.owners[1].token"},
+		{"owner face empty", func(op *api.Op) { op.Process.Owners = []api.OwnerProof{{Token: token}} }, proc, "process.owners[0].face"},
 	} {
 		op := c.base
 		if op.Pay != nil {

@@ -439,6 +439,19 @@ func TestOpenAPIContract(t *testing.T) {
 		c.want("lookup", c.do("POST", "/v1/lookup", ident(who[0], who[1]), k, nil), 200, "")
 		c.want("verify", c.do("POST", "/v1/verify", ident(who[0], who[1]), k, nil), 200, "")
 	}
+	// B verifies to let A process violations of B's car: the answer carries the token c-1 uses.
+	ownerFor := oaJSON(t, api.Identify{IDNumber: idB, FileNumber: fileB,
+		For: &api.OwnerCheckFor{DriverID: idA, PlateType: "02", PlateNumber: "粤B12345"}})
+	check := c.do("POST", "/v1/verify", ownerFor, k, nil)
+	c.want("verify for a vehicle", check, 200, "")
+	var verified api.Verified
+	if err := json.Unmarshal(check.body, &verified); err != nil || verified.Token == "" {
+		t.Fatalf("verify for a vehicle: %s (%v)", check.body, err)
+	}
+	proof := func(op api.Op) api.Op {
+		op.Process.Owners = []api.OwnerProof{{Token: verified.Token, Face: api.FaceMatch}}
+		return op
+	}
 
 	// Operations of every type and outcome.
 	bind := api.Op{ID: "c-7", Epoch: 1, Seq: 7, Type: api.OpBind, At: now, Bind: &api.BindOp{
@@ -446,7 +459,7 @@ func TestOpenAPIContract(t *testing.T) {
 	unbind := api.Op{ID: "c-8", Epoch: 1, Seq: 8, Type: api.OpUnbind, At: now, Unbind: &api.UnbindOp{
 		ActorID: idA, DriverID: idC, PlateType: "02", PlateNumber: "粤B54321"}}
 	first := c.do("POST", "/v1/ops", ops(
-		processOp("c-1", 1, now, 1, "V-B-AFTER"),        // applied: decision, points
+		proof(processOp("c-1", 1, now, 1, "V-B-AFTER")), // applied: decision, points
 		processOp("c-2", 2, now, 4, "V-B-BEFORE"),       // rejected: bound after the violation
 		payOp("c-3", 3, now, "V-DECIDED", 10000, 10000), // applied
 		payOp("c-4", 4, now, "V-DECIDED", 10000, 10000), // a refund record
@@ -458,10 +471,10 @@ func TestOpenAPIContract(t *testing.T) {
 	c.want("ops", first, 200, "")
 	c.want("ops, unknown violation paid", c.do("POST", "/v1/ops", ops(payOp("c-10", 10, now, "NO-SUCH", 100, 0)), k, nil), 200, "")
 	again := c.do("POST", "/v1/ops", ops(
-		processOp("c-1", 1, now, 1, "V-B-AFTER"), // a retry: the stored result
-		processOp("c-2", 2, now, 4, "V-A-6"),     // the same id, other content
-		processOp("c-20", 20, now, 4, "V-A-6"),   // a gap: deferred
-		processOp("c-21", 21, now, 4, "V-A-300"), // deferred behind it
+		proof(processOp("c-1", 1, now, 1, "V-B-AFTER")), // a retry: the stored result
+		processOp("c-2", 2, now, 4, "V-A-6"),            // the same id, other content
+		processOp("c-20", 20, now, 4, "V-A-6"),          // a gap: deferred
+		processOp("c-21", 21, now, 4, "V-A-300"),        // deferred behind it
 	), k, nil)
 	c.want("ops again", again, 200, "")
 	r1, r2 := results(first), results(again)
@@ -813,7 +826,8 @@ var oaWireTypes = map[string]reflect.Type{
 	"Changes": reflect.TypeFor[api.Changes](), "RefChange": reflect.TypeFor[api.RefChange](),
 	"Heartbeat": reflect.TypeFor[api.Heartbeat](), "HeartbeatReply": reflect.TypeFor[api.HeartbeatReply](),
 	"PayOrderRequest": reflect.TypeFor[api.PayOrderRequest](), "PayOrder": reflect.TypeFor[api.PayOrder](),
-	"Error": reflect.TypeFor[api.Error](),
+	"Error": reflect.TypeFor[api.Error](), "OwnerCheckFor": reflect.TypeFor[api.OwnerCheckFor](),
+	"OwnerProof": reflect.TypeFor[api.OwnerProof](),
 }
 
 // oaWireFiles are the files of package api that declare wire types.

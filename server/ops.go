@@ -235,7 +235,7 @@ func (s *Server) apply(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time) (a
 	op.At = at // from here on, the time the server accepted
 	switch op.Type {
 	case api.OpProcess:
-		return s.applyProcess(tx, p, op, now)
+		return s.applyProcess(tx, p, k.ID, op, now)
 	case api.OpPay:
 		return s.applyPay(tx, p, op, now)
 	case api.OpBind:

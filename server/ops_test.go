@@ -17,7 +17,25 @@ import (
 
 func processOp(id string, seq int64, at time.Time, seen int, violations ...string) api.Op {
 	return api.Op{ID: id, Epoch: 1, Seq: seq, Type: api.OpProcess, At: at, Process: &api.ProcessOp{
-		DriverID: idA, ViolationIDs: violations, DriverVerified: true, OwnerVerified: true, SeenPoints: seen}}
+		DriverID: idA, ViolationIDs: violations, DriverFace: api.FaceMatch, SeenPoints: seen}}
+}
+
+// withOwner adds an owner's proof to a process op.
+func withOwner(op api.Op, token, face string) api.Op {
+	op.Process.Owners = append(op.Process.Owners, api.OwnerProof{Token: token, Face: face})
+	return op
+}
+
+// ownerToken has B, the owner of carB, verify at the kiosk to let driver process its violations,
+// and returns the token the server answers.
+func (e *env) ownerToken(driver string) string {
+	e.t.Helper()
+	v, err := e.client.Verify(context.Background(), api.Identify{IDNumber: idB, FileNumber: fileB,
+		For: &api.OwnerCheckFor{DriverID: driver, PlateType: "02", PlateNumber: "粤B12345"}})
+	if err != nil || v.Token == "" {
+		e.t.Fatalf("owner verification: %+v, %v", v, err)
+	}
+	return v.Token
 }
 
 func payOp(id string, seq int64, at time.Time, violation string, fine, late int64) api.Op {
@@ -73,7 +91,8 @@ func (e *env) violation(id string) model.Violation {
 func TestProcessSeedStory(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		now := e.clock.Now()
-		res := e.send(processOp("op-1", 1, now, 1, "V-B-BEFORE"), processOp("op-2", 2, now, 1, "V-B-AFTER"))
+		res := e.send(withOwner(processOp("op-1", 1, now, 1, "V-B-BEFORE"), e.ownerToken(idA), api.FaceMatch),
+			withOwner(processOp("op-2", 2, now, 1, "V-B-AFTER"), e.ownerToken(idA), api.FaceMatch))
 		if res[0].Outcome != api.OutcomeRejected || res[0].Reasons[0].Code != string(model.ReasonBoundAfterViolation) {
 			t.Errorf("before the binding: %+v", res[0])
 		}
@@ -237,7 +256,7 @@ func TestServerRefusesReachingFullScore(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := e.clock.Now()
-		r := e.send(processOp("op-1", 1, now, 9, "V-B-AFTER"))[0]
+		r := e.send(withOwner(processOp("op-1", 1, now, 9, "V-B-AFTER"), e.ownerToken(idA), api.FaceMatch))[0]
 		if r.Outcome != api.OutcomeRejected || r.Reasons[0].Code != string(model.ReasonWouldReachFull) || r.Reasons[0].N != 12 {
 			t.Fatalf("9 + 3: %+v", r)
 		}

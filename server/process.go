@@ -14,7 +14,7 @@ import (
 // licence. Violations that were processed elsewhere in the meantime are skipped and said so;
 // any other failing rule rejects the whole selection, because the driver accepted the points of
 // the selection as a whole.
-func (s *Server) applyProcess(tx store.Tx, p *model.Profile, op api.Op, now time.Time) (api.OpResult, error) {
+func (s *Server) applyProcess(tx store.Tx, p *model.Profile, kioskID string, op api.Op, now time.Time) (api.OpResult, error) {
 	req := op.Process
 	id, err := model.ParseIDNumber(req.DriverID, now)
 	if err != nil || len(req.ViolationIDs) == 0 {
@@ -31,6 +31,10 @@ func (s *Server) applyProcess(tx store.Tx, p *model.Profile, op api.Op, now time
 		return api.OpResult{}, err
 	}
 	e := model.NewEvaluator(c)
+	proofs, err := newOwnerProofs(tx, p, kioskID, op, id)
+	if err != nil {
+		return api.OpResult{}, err
+	}
 
 	var res api.OpResult
 	var todo []model.Violation
@@ -52,8 +56,14 @@ func (s *Server) applyProcess(tx store.Tx, p *model.Profile, op api.Op, now time
 		for _, r := range el.Reasons {
 			failures = append(failures, api.FromReason(r, vid))
 		}
-		if el.Eligible && !verified(el.Verify, req) {
-			failures = append(failures, api.Reason{Code: string(model.ReasonNotVerified), ViolationID: vid})
+		if el.Eligible {
+			code, err := proofs.judge(v, el.Verify)
+			if err != nil {
+				return api.OpResult{}, err
+			}
+			if code != "" {
+				failures = append(failures, api.Reason{Code: string(code), ViolationID: vid})
+			}
 		}
 		todo = append(todo, v)
 	}
@@ -69,14 +79,10 @@ func (s *Server) applyProcess(tx store.Tx, p *model.Profile, op api.Op, now time
 		res.Skipped = nil
 		return res, nil
 	}
-	return s.issueDecisions(tx, p, d, c.CyclePoints, todo, req.SeenPoints, now, res)
-}
-
-func verified(need model.Verification, req *api.ProcessOp) bool {
-	if !req.DriverVerified {
-		return false
+	if err := proofs.markUsed(); err != nil {
+		return api.OpResult{}, err
 	}
-	return need != model.VerifyDriverAndOwner || req.OwnerVerified
+	return s.issueDecisions(tx, p, d, c.CyclePoints, todo, req.SeenPoints, now, res)
 }
 
 // issueDecisions writes the decisions, the violations' new status and the points entries.

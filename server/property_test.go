@@ -24,6 +24,27 @@ type opGen struct {
 	seq   int64 // a guess of the kiosk's progress: the generator aims near it
 	plan  int64 // the sequence number the next operation of a batch takes
 	ids   []string
+	// tokens are owner checks the server issued (for driver A and car B), some used, some
+	// aged, beside ones it never issued.
+	tokens []string
+}
+
+// face is a face result: mostly a match, sometimes no camera or something else.
+func (g *opGen) face() string {
+	return []string{api.FaceMatch, api.FaceMatch, api.FaceMatch, api.FaceMatch, api.FaceNoCamera, "", "smile"}[g.r.IntN(7)]
+}
+
+// owners are the owner proofs of a process op: none, issued tokens, or tokens never issued.
+func (g *opGen) owners() []api.OwnerProof {
+	var out []api.OwnerProof
+	for range g.r.IntN(3) {
+		token := []string{"0123456789abcdef0123456789abcdef", "XYZ", ""}[g.r.IntN(3)]
+		if len(g.tokens) > 0 && g.r.IntN(4) > 0 {
+			token = g.tokens[g.r.IntN(len(g.tokens))]
+		}
+		out = append(out, api.OwnerProof{Token: token, Face: g.face()})
+	}
+	return out
 }
 
 func (g *opGen) id() string {
@@ -101,7 +122,7 @@ func (g *opGen) op() any {
 		if g.r.IntN(3) == 0 {
 			ids = append(ids, g.violation())
 		}
-		op.Process = &api.ProcessOp{DriverID: idA, ViolationIDs: ids, DriverVerified: g.r.IntN(5) > 0, OwnerVerified: g.r.IntN(2) == 0}
+		op.Process = &api.ProcessOp{DriverID: idA, ViolationIDs: ids, DriverFace: g.face(), Owners: g.owners()}
 	case api.OpPay:
 		op.Pay = &api.PayOp{Method: []string{"card", "card", "card", "card", "card", "card", "card", "card", "qr", "cash"}[g.r.IntN(10)], Reference: "T-1"}
 		for range g.r.IntN(3) + 1 {
@@ -140,6 +161,9 @@ func TestOpsProperty(t *testing.T) {
 		for batch := range 60 {
 			var ops []any
 			g.plan = g.seq
+			if g.r.IntN(3) == 0 {
+				g.tokens = append(g.tokens, e.ownerToken(idA))
+			}
 			for range g.r.IntN(12) + 1 {
 				ops = append(ops, g.op())
 			}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
@@ -50,6 +51,25 @@ func (s *Service) Verify(ctx context.Context, id model.IDNumber, file model.File
 		return false, ErrNoMatch
 	}
 	return false, reachable(err)
+}
+
+// VerifyOwner checks an owner's ID number and file number with the server to let driver process
+// violations of the owner's vehicle (rule 9). The server records the check and answers its
+// token, which the process op carries as proof (the server takes no kiosk's word for it). A
+// person who does not own the vehicle gets ErrNoMatch, as wrong numbers do.
+func (s *Service) VerifyOwner(ctx context.Context, id model.IDNumber, file model.FileNumber, driver model.IDNumber, plate model.Plate) (string, error) {
+	v, err := s.cfg.Client.Verify(ctx, api.Identify{IDNumber: string(id), FileNumber: string(file),
+		For: &api.OwnerCheckFor{DriverID: string(driver), PlateType: string(plate.Type), PlateNumber: string(plate.Number)}})
+	var se *api.StatusError
+	switch {
+	case err == nil && v.Token == "":
+		return "", fmt.Errorf("service: verify owner: the server answered no token")
+	case err == nil:
+		return v.Token, nil
+	case errors.As(err, &se) && se.Status == 404:
+		return "", ErrNoMatch
+	}
+	return "", reachable(err)
 }
 
 // reachable turns a transport failure or a server error into ErrUnreachable; a 4xx answer is

@@ -87,7 +87,7 @@ func opsOfEveryType(prefix string) []api.Op {
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	return []api.Op{
 		{ID: prefix + "-process", Type: api.OpProcess, At: at, Process: &api.ProcessOp{
-			DriverID: idNumber, ViolationIDs: []string{"V1-" + plateZH}, DriverVerified: true, SeenPoints: 3}},
+			DriverID: idNumber, ViolationIDs: []string{"V1-" + plateZH}, DriverFace: api.FaceMatch, SeenPoints: 3}},
 		payOp(prefix + "-pay"),
 		{ID: prefix + "-bind", Type: api.OpBind, At: at, Bind: &api.BindOp{DriverID: idNumberX,
 			PlateType: "02", PlateNumber: plateZH2, OwnerID: idNumber, OwnerFile: fileNumber}},

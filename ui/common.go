@@ -27,6 +27,9 @@ type Services interface {
 	LookupCard(ctx context.Context, id model.IDNumber) (service.Looked, error)
 	// Verify checks an owner's (or any person's) ID number and file number with the server.
 	Verify(ctx context.Context, id model.IDNumber, file model.FileNumber) (bool, error)
+	// VerifyOwner checks an owner's numbers to let driver process violations of the owner's
+	// vehicle, and returns the server's token that proves the check to the process op.
+	VerifyOwner(ctx context.Context, id model.IDNumber, file model.FileNumber, driver model.IDNumber, plate model.Plate) (string, error)
 	// Submit queues an operation durably (the offline policy may refuse it: reasons, nothing
 	// queued). When it returns the op, it is on disk and the receipt may say so.
 	Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, []model.Reason, error)

@@ -96,6 +96,22 @@ type unansweredService struct{ *service.Service }
 
 func (unansweredService) Await(context.Context, int64) (*api.OpResult, error) { return nil, nil }
 
+// forgingService is a kiosk that claims an owner's verification it never got from the server:
+// it sends a token of its own making in place of the server's.
+type forgingService struct{ *service.Service }
+
+func (f forgingService) Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, []model.Reason, error) {
+	if op.Process != nil {
+		p := *op.Process
+		p.Owners = append([]api.OwnerProof(nil), p.Owners...)
+		for i := range p.Owners {
+			p.Owners[i].Token = "00000000000000000000000000000000"
+		}
+		op.Process = &p
+	}
+	return f.Service.Submit(op, receipt, amount)
+}
+
 // failingFace is a camera that does not match the person.
 type failingFace struct{}
 
@@ -468,6 +484,38 @@ func processFlowStates() []flowState {
 		}, shows: func(t *testing.T, h *harness) []string {
 			return []string{T(h, txtOwnerNotOwner)}
 		}},
+		{name: "process_no_camera_others", want: processID, opts: func(o *Options) { o.Devices.Face = nil },
+			setup: func(t *testing.T, h *harness) {
+				openProcess(t, h, "borrower-early")
+				h.tickPoints(3)
+				h.press(keyEnter) // refused at once: nobody types their numbers for nothing
+				if p := h.processScreen(); p.phase != procSelect {
+					t.Fatalf("phase %d, want the selection\n%s", p.phase, h.view())
+				}
+			}, shows: func(t *testing.T, h *harness) []string {
+				return []string{"! " + problemText(t, h, model.ReasonNoCamera)}
+			}},
+		{name: "process_owner_not_verified", want: processID,
+			svc: func(s *liveStack) Services { return forgingService{s.svc} },
+			setup: func(t *testing.T, h *harness) {
+				toOwner(t, h)
+				owner := persona(t, "owner-lent")
+				h.enterOwner(owner.ID, owner.File)
+				if p := h.processScreen(); p.phase != procConfirm {
+					t.Fatalf("not on the review: phase %d\n%s", p.phase, h.view())
+				}
+				h.typeText("1")
+				if p := h.processScreen(); p.phase != procResult {
+					t.Fatalf("no result: phase %d\n%s", p.phase, h.view())
+				}
+			}, shows: func(t *testing.T, h *harness) []string {
+				r := h.processScreen().outcome.result
+				if r == nil || r.Outcome != api.OutcomeRejected || len(r.Reasons) == 0 || r.Reasons[0].Code != string(model.ReasonOwnerNotVerified) {
+					t.Fatalf("result %+v, want rejected with %s", r, model.ReasonOwnerNotVerified)
+				}
+				text := h.m.c.Reason(model.Reason{Code: model.ReasonOwnerNotVerified})
+				return []string{T(h, txtProcessRejected), text.Message}
+			}},
 		{name: "process_face", want: processID, setup: func(t *testing.T, h *harness) {
 			openProcess(t, h, "nine-points")
 			h.tickPoints(1)

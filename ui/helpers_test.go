@@ -290,6 +290,14 @@ func (f *fakeService) Verify(_ context.Context, id model.IDNumber, file model.Fi
 	return true, nil
 }
 
+// VerifyOwner is Verify answering a token, as the server does for a vehicle's owner.
+func (f *fakeService) VerifyOwner(ctx context.Context, id model.IDNumber, file model.FileNumber, _ model.IDNumber, _ model.Plate) (string, error) {
+	if _, err := f.Verify(ctx, id, file); err != nil {
+		return "", err
+	}
+	return "0123456789abcdef0123456789abcdef", nil
+}
+
 func (f *fakeService) Submit(op api.Op, _ []byte, _ model.Fen) (api.Op, []model.Reason, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

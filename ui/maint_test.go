@@ -265,7 +265,7 @@ func TestMaintOnTheRealStack(t *testing.T) {
 		t.Fatalf("lookup: %v", err)
 	}
 	op, reasons, err := s.svc.Submit(api.Op{Type: api.OpProcess, At: time.Now(), Process: &api.ProcessOp{
-		DriverID: string(p.ID), ViolationIDs: []string{looked.Violations[0].ID}, DriverVerified: true}}, []byte("receipt "+p.Name), 0)
+		DriverID: string(p.ID), ViolationIDs: []string{looked.Violations[0].ID}, DriverFace: api.FaceMatch}}, []byte("receipt "+p.Name), 0)
 	if err != nil || len(reasons) > 0 {
 		t.Fatalf("submit: %v %v", reasons, err)
 	}

@@ -34,14 +34,18 @@ type process struct {
 	prob     *problem
 	discard  discardAsk
 
-	owners   []ownerCheck // owners who must verify, in order
-	owner    int          // the one verifying now
-	entry    personEntry
-	faceOK   bool
-	pending  uint64 // the request waited for
-	outcome  submitted
-	printed  string // where the receipt went
-	printErr error  // the printer failed: the receipt is shown on screen instead
+	owners []ownerCheck // owners who must verify, in order
+	owner  int          // the one verifying now
+	entry  personEntry
+	faceOf int // whose face the camera is checking: an index into owners, or -1 for the driver
+	faceOK bool
+	// ownerFaceRefused is set once an owner's face was refused: the owner goes to a counter,
+	// never round the loop again.
+	ownerFaceRefused textKey
+	pending          uint64 // the request waited for
+	outcome          submitted
+	printed          string // where the receipt went
+	printErr         error  // the printer failed: the receipt is shown on screen instead
 }
 
 type processPhase int
@@ -56,11 +60,14 @@ const (
 )
 
 // ownerCheck is a vehicle owner who must verify at the kiosk before its violations are
-// processed on someone else's licence (rule 9).
+// processed on someone else's licence (rule 9): their numbers with the server, which answers a
+// token the process op carries as proof, then their face where the kiosk has a camera.
 type ownerCheck struct {
 	id       model.IDNumber
 	plate    model.Plate
 	verified bool
+	token    string
+	face     string // api.FaceMatch or api.FaceNoCamera once checked; "" before
 }
 
 // submitted is what came of queuing an operation: refused by the offline policy (reasons),
@@ -80,9 +87,9 @@ type (
 		err    error
 	}
 	ownerVerifiedMsg struct {
-		req uint64
-		ok  bool
-		err error
+		req   uint64
+		token string
+		err   error
 	}
 	submittedMsg struct {
 		req uint64
@@ -200,18 +207,27 @@ func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if !answered(&p.pending, msg.req) {
 			return p, nil
 		}
+		var refused textKey
 		switch {
 		case msg.err != nil:
-			p.s.faceRefused = txtFaceError
+			refused = txtFaceError
 		case msg.result == device.FaceNoMatch:
-			p.s.faceRefused = txtFaceFailed
+			refused = txtFaceFailed
 		case msg.result != device.FaceMatch:
-			p.s.faceRefused = txtFaceUncertain
+			refused = txtFaceUncertain
+		case p.faceOf >= 0:
+			p.owners[p.faceOf].face = api.FaceMatch
+			return p, p.nextVerification()
 		default:
 			p.faceOK, p.phase = true, procConfirm
 			return p, nil
 		}
-		p.prob = &problem{text: p.s.faceRefused}
+		if p.faceOf >= 0 {
+			p.ownerFaceRefused = refused
+		} else {
+			p.s.faceRefused = refused
+		}
+		p.prob = &problem{text: refused}
 	case submittedMsg:
 		if answered(&p.pending, msg.req) {
 			return p, p.onSubmitted(msg.sub)
@@ -301,6 +317,11 @@ func (p *process) next() tea.Cmd {
 		p.prob = reasonProblem(p.sel.Reasons)
 		return nil
 	}
+	if p.c.Devices.Face == nil && p.c.Profile != nil && !p.c.Profile.NoCameraAllowed(p.sel.Verify) {
+		// The platform would refuse it: say so before anyone types their numbers.
+		p.prob = reasonProblem([]model.Reason{{Code: model.ReasonNoCamera}})
+		return nil
+	}
 	p.prob = nil
 	p.owners = p.ownersToVerify()
 	return p.nextVerification()
@@ -328,25 +349,39 @@ func (p *process) ownersToVerify() []ownerCheck {
 	return out
 }
 
-// nextVerification goes to the next owner who must verify, then to the face, then to review.
+// nextVerification goes to the next owner who must verify (numbers, then face), then to the
+// driver's face, then to review.
 func (p *process) nextVerification() tea.Cmd {
 	for i := range p.owners {
-		if !p.owners[i].verified {
+		switch o := &p.owners[i]; {
+		case !o.verified:
 			p.owner, p.phase = i, procOwner
 			p.entry = newPersonEntry(p.c)
 			return nil
+		case o.face == "" && p.c.Devices.Face == nil:
+			o.face = api.FaceNoCamera
+		case o.face == "":
+			return p.startFace(i)
 		}
 	}
 	if p.driverVerified() {
 		p.phase = procConfirm
 		return nil
 	}
-	return p.startFace()
+	return p.startFace(-1)
 }
 
-// driverVerified: the face check matched, or the hall has no face device (the API contract
-// lets a kiosk without one say so).
+// driverVerified: the face check matched, or the hall has no face device (the op says so, and
+// the platform judges whether the profile accepts that).
 func (p *process) driverVerified() bool { return p.faceOK || p.c.Devices.Face == nil }
+
+// driverFace is what the op says of the driver's face check.
+func (p *process) driverFace() string {
+	if p.faceOK {
+		return api.FaceMatch
+	}
+	return api.FaceNoCamera
+}
 
 func (p *process) verifyOwner() tea.Cmd {
 	id, file := p.entry.Values()
@@ -357,34 +392,39 @@ func (p *process) verifyOwner() tea.Cmd {
 		return nil
 	}
 	p.pending = p.c.newRequest()
-	req, svc := p.pending, p.c.Services
+	req, svc, driver := p.pending, p.c.Services, p.s.id
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 		defer cancel()
-		ok, err := svc.Verify(ctx, id, file)
-		return ownerVerifiedMsg{req: req, ok: ok, err: err}
+		token, err := svc.VerifyOwner(ctx, id, file, driver, want.plate)
+		return ownerVerifiedMsg{req: req, token: token, err: err}
 	}
 }
 
 func (p *process) onOwnerVerified(msg ownerVerifiedMsg) tea.Cmd {
-	if msg.err != nil || !msg.ok {
+	if msg.err != nil || msg.token == "" {
 		p.entry.Wipe()
 		p.entry.SetProblem(txtOwnerNoMatch)
 		return nil
 	}
-	p.owners[p.owner].verified = true
+	p.owners[p.owner].verified, p.owners[p.owner].token = true, msg.token
 	p.entry.Wipe()
 	return p.nextVerification()
 }
 
-func (p *process) startFace() tea.Cmd {
-	p.phase, p.prob = procFace, nil
-	if p.s.faceRefused != "" {
-		p.prob = &problem{text: p.s.faceRefused} // once refused, the counter: never a loop
+// startFace checks a face with the camera: the owner's at index who, or the driver's (-1).
+func (p *process) startFace(who int) tea.Cmd {
+	p.phase, p.prob, p.faceOf = procFace, nil, who
+	refused, id := p.s.faceRefused, p.s.id
+	if who >= 0 {
+		refused, id = p.ownerFaceRefused, p.owners[who].id
+	}
+	if refused != "" {
+		p.prob = &problem{text: refused} // once refused, the counter: never a loop
 		return nil
 	}
 	p.pending = p.c.newRequest()
-	req, face, id := p.pending, p.c.Devices.Face, p.s.id
+	req, face := p.pending, p.c.Devices.Face
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -405,13 +445,12 @@ func (p *process) submit() tea.Cmd {
 		rec.Items = append(rec.Items, ReceiptItem{ViolationID: it.wire.ID, Plate: it.v.Plate, Code: it.v.Code,
 			Points: it.v.Points, Fine: it.v.Fine})
 	}
-	ownerOK := len(p.owners) > 0
+	var owners []api.OwnerProof
 	for _, o := range p.owners {
-		ownerOK = ownerOK && o.verified
+		owners = append(owners, api.OwnerProof{Token: o.token, Face: o.face})
 	}
 	op := api.Op{Type: api.OpProcess, At: p.c.Now(), Process: &api.ProcessOp{DriverID: string(p.s.id),
-		ViolationIDs: ids, DriverVerified: p.driverVerified(), OwnerVerified: ownerOK,
-		SeenPoints: p.s.lookup.Points.Total}}
+		ViolationIDs: ids, DriverFace: p.driverFace(), Owners: owners, SeenPoints: p.s.lookup.Points.Total}}
 	p.pending = p.c.newRequest()
 	return submitCmd(p.c, p.pending, op, rec, 0)
 }
@@ -577,7 +616,10 @@ func (p *process) faceView() string {
 	if f := c.Devices.Face; f != nil && f.Info().Simulated {
 		out = append(out, st.Demo.Render(" "+c.T(txtSimulatedDevice)+" "))
 	}
-	if p.pending != 0 {
+	if p.pending != 0 && p.faceOf >= 0 {
+		looking := c.T(txtFaceOwnerLooking, "plate", string(p.owners[p.faceOf].plate.Number))
+		out = append(out, st.Value.Render(wrap(looking, w)))
+	} else if p.pending != 0 {
 		out = append(out, st.Value.Render(wrap(c.T(txtFaceLooking), w)))
 	} else if p.prob != nil {
 		out = append(out, atMost(problemLines(c, p.prob, w), 3)...)

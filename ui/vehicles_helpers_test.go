@@ -34,6 +34,13 @@ func (f *linkFake) Verify(context.Context, model.IDNumber, model.FileNumber) (bo
 	return !f.unregistered, f.verifyErr
 }
 
+func (f *linkFake) VerifyOwner(ctx context.Context, id model.IDNumber, file model.FileNumber, _ model.IDNumber, _ model.Plate) (string, error) {
+	if _, err := f.Verify(ctx, id, file); err != nil {
+		return "", err
+	}
+	return "0123456789abcdef0123456789abcdef", nil
+}
+
 func (f *linkFake) Submit(op api.Op, receipt []byte, _ model.Fen) (api.Op, []model.Reason, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

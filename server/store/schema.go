@@ -22,7 +22,8 @@ type migration struct {
 // migrations lists every schema version in order. Released versions are never edited: a change
 // is a new version.
 func migrations() []migration {
-	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 4, ddl: schemaV4}}
+	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 3, ddl: schemaV3},
+		{version: 4, ddl: schemaV4}}
 }
 
 // Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is
@@ -208,6 +209,23 @@ CREATE TABLE pay_orders (
 	paid_at      BIGINT NOT NULL,
 	reference    TEXT NOT NULL,
 	result       {{blob}} NOT NULL
+)
+`
+
+// schemaV3 adds owner checks: the proof that an owner verified at a kiosk (both numbers through
+// POST /v1/verify) to let a driver process violations of the owner's vehicle. The token is the
+// random proof the kiosk sends back with the process op; used_by is the op id that used it (empty
+// while unused), so that one verification authorises one op and its retries, never another.
+const schemaV3 = `
+CREATE TABLE owner_checks (
+	token        TEXT PRIMARY KEY,
+	kiosk_id     TEXT NOT NULL,
+	owner_id     TEXT NOT NULL,
+	driver_id    TEXT NOT NULL,
+	plate_type   TEXT NOT NULL,
+	plate_number TEXT NOT NULL,
+	issued_at    BIGINT NOT NULL,
+	used_by      TEXT NOT NULL DEFAULT ''
 )
 `
 

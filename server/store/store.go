@@ -113,6 +113,9 @@ type Tx interface {
 	// LockPayOrder reads a payment order and holds it: an order's state changes one
 	// transaction at a time.
 	LockPayOrder(id string) (PayOrder, error)
+	// LockOwnerCheck reads an owner check by its token and holds it: two ops citing the same
+	// token are judged one after the other, so only one of them can use it.
+	LockOwnerCheck(token string) (OwnerCheck, error)
 
 	// InsertOp stores an operation's record. It reports false, and stores nothing, when an
 	// operation with the same OpID or the same kiosk, epoch and sequence already exists (a
@@ -154,6 +157,11 @@ type Tx interface {
 	// UpdatePayOrder writes an order's Status, PaidAt, Reference and Result (found by ID;
 	// ErrNotFound if there is none). The other fields never change.
 	UpdatePayOrder(o PayOrder) error
+
+	// InsertOwnerCheck stores a new owner check; a token already stored is an error.
+	InsertOwnerCheck(o OwnerCheck) error
+	// UseOwnerCheck records the op that used an owner check (ErrNotFound for an unknown token).
+	UseOwnerCheck(token, opID string) error
 
 	// InsertBinding stores a binding and returns its ID.
 	InsertBinding(b model.Binding) (int64, error)
