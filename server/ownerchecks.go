@@ -136,11 +136,14 @@ func (o *ownerProofs) judge(v model.Violation, need model.Verification) (model.R
 	return model.ReasonOwnerNotVerified, nil
 }
 
+// valid judges one owner check for a vehicle. The check was issued at the server's time and the
+// op is dated by the kiosk's clock, which may be behind the server's by the skew a request may
+// have: an op dated that much before its check is still after it.
 func (o *ownerProofs) valid(c store.OwnerCheck, veh store.Vehicle) bool {
 	age := o.op.At.Sub(c.IssuedAt)
 	return c.KioskID == o.kiosk && c.Driver == o.driver && c.Plate == veh.Plate &&
 		veh.Owner != "" && c.Owner == veh.Owner &&
-		age >= 0 && age <= api.OwnerCheckMaxAge &&
+		age >= -api.MaxClockSkew && age <= api.OwnerCheckMaxAge &&
 		(c.UsedBy == "" || c.UsedBy == o.op.ID)
 }
 
