@@ -264,6 +264,15 @@ func TestHostileKiosk(t *testing.T) {
 		}, nil)
 		h.seq++
 
+		// Another person's car without the owner's check the server recorded: a forged token,
+		// and a process op that claims a face check of nobody.
+		rejectedOp("another's car with a token the server never issued",
+			withOwner(processOp("ow-1", h.next(), now, 2, "V-B-AFTER"), "0123456789abcdef0123456789abcdef", api.FaceMatch),
+			model.ReasonOwnerNotVerified, "")
+		noFace := processOp("ow-2", h.next(), now, 2, "V-B-AFTER")
+		noFace.Process.DriverFace = "trust me"
+		rejectedOp("a face result that is neither a match nor no camera", noFace, model.ReasonOpMalformed, "op.process.driver_face")
+
 		// Sequence: an older epoch reusing a taken sequence number, and no place at all.
 		probe("an older epoch reusing a taken sequence number", 200, []string{"kiosks", "ops", "payments"}, func() answer {
 			e.send(api.Op{ID: "ep-2", Epoch: 2, Seq: 1, Type: api.OpPay, At: now, Pay: &api.PayOp{Method: "card",

@@ -45,7 +45,18 @@ func (c *conn) LockOwnerCheck(token string) (OwnerCheck, error) {
 		`SELECT `+ownerCheckColumns+` FROM owner_checks WHERE token = $1`+c.d.forUpdate(), token)
 }
 
+// ownerCheckRetention is how long an owner check is kept: longer than any operation that cites
+// it can take to arrive (an op is at most 30 minutes younger than its check, and the server takes
+// ops up to the profiles' acceptance bound, at most 30 days old).
+const ownerCheckRetention = 31 * 24 * time.Hour
+
+// InsertOwnerCheck also deletes the checks older than ownerCheckRetention (an index range, empty
+// nearly always), so that the table holds about a month of verifications.
 func (c *conn) InsertOwnerCheck(o OwnerCheck) error {
+	if _, err := c.exec(`DELETE FROM owner_checks WHERE issued_at < $1`,
+		millis(o.IssuedAt.Add(-ownerCheckRetention))); err != nil {
+		return fmt.Errorf("store: prune owner checks: %w", err)
+	}
 	_, err := c.exec(`INSERT INTO owner_checks (`+ownerCheckColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		o.Token, o.KioskID, string(o.Owner), string(o.Driver), string(o.Plate.Type), string(o.Plate.Number),
 		millis(o.IssuedAt), o.UsedBy)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func ownerCheck(token string) OwnerCheck {
@@ -107,6 +108,31 @@ func TestMigrationToOwnerChecks(t *testing.T) {
 				return err
 			}
 			return tx.InsertOwnerCheck(ownerCheck("TOKEN"))
+		})
+	})
+}
+
+// Owner checks are kept for a month: inserting one deletes those issued more than
+// ownerCheckRetention before it, and keeps the younger.
+func TestOwnerChecksArePruned(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		old, young, fresh := ownerCheck("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), ownerCheck("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+			ownerCheck("cccccccccccccccccccccccccccccccc")
+		young.IssuedAt = old.IssuedAt.Add(time.Hour)
+		fresh.IssuedAt = old.IssuedAt.Add(ownerCheckRetention + time.Minute)
+		for _, o := range []OwnerCheck{old, young, fresh} {
+			mustTx(t, s, func(tx Tx) error { return tx.InsertOwnerCheck(o) })
+		}
+		mustTx(t, s, func(tx Tx) error {
+			if _, err := tx.LockOwnerCheck(old.Token); !errors.Is(err, ErrNotFound) {
+				t.Errorf("the check older than the retention: %v, want it gone", err)
+			}
+			for _, o := range []OwnerCheck{young, fresh} {
+				if _, err := tx.LockOwnerCheck(o.Token); err != nil {
+					t.Errorf("a check within the retention: %v", err)
+				}
+			}
+			return nil
 		})
 	})
 }

@@ -226,7 +226,8 @@ CREATE TABLE owner_checks (
 	plate_number TEXT NOT NULL,
 	issued_at    BIGINT NOT NULL,
 	used_by      TEXT NOT NULL DEFAULT ''
-)
+);
+CREATE INDEX owner_checks_issued ON owner_checks (issued_at)
 `
 
 // schemaV4 lets a kiosk be revoked: from revoked_at on (0: never) its requests are refused,
