@@ -183,7 +183,7 @@ func (s *Server) recordOwnerCheck(tx store.Tx, sess *session, cred credential, t
 		return err
 	}
 	*out = api.Verified{Registered: d.Registered, Token: token}
-	return tx.InsertOwnerCheck(store.OwnerCheck{Token: token, KioskID: sess.kiosk.ID, Owner: d.ID,
+	return tx.InsertOwnerCheck(store.OwnerCheck{Token: ownerCheckKey(token), KioskID: sess.kiosk.ID, Owner: d.ID,
 		Driver: cred.forCheck.driver, Plate: v.Plate, IssuedAt: now})
 }
 

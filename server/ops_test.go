@@ -35,6 +35,16 @@ func (e *env) ownerToken(driver string) string {
 	if err != nil || v.Token == "" {
 		e.t.Fatalf("owner verification: %+v, %v", v, err)
 	}
+	// The store keeps the token's hash, never the token a kiosk could present.
+	if err := e.store.Tx(context.Background(), func(tx store.Tx) error {
+		if _, err := tx.LockOwnerCheck(v.Token); !errors.Is(err, store.ErrNotFound) {
+			e.t.Errorf("the store holds the token itself (%v)", err)
+		}
+		_, err := tx.LockOwnerCheck(ownerCheckKey(v.Token))
+		return err
+	}); err != nil {
+		e.t.Fatal(err)
+	}
 	return v.Token
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,6 +41,13 @@ func newOwnerCheckToken() string {
 	b := make([]byte, ownerCheckTokenLen/2)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
+}
+
+// ownerCheckKey is what the store keeps of a token: its SHA-256, so that someone who reads the
+// database (a backup, a replica) learns no token a kiosk could present.
+func ownerCheckKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 func validOwnerCheckToken(s string) bool {
@@ -96,7 +104,7 @@ func newOwnerProofs(tx store.Tx, p *model.Profile, kiosk string, op api.Op, driv
 	o := &ownerProofs{tx: tx, kiosk: kiosk, op: op, driver: driver, p: p,
 		checks: map[string]store.OwnerCheck{}, used: map[string]bool{}}
 	for _, proof := range op.Process.Owners {
-		c, err := tx.LockOwnerCheck(proof.Token)
+		c, err := tx.LockOwnerCheck(ownerCheckKey(proof.Token))
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		} else if err != nil {
@@ -154,7 +162,7 @@ func (o *ownerProofs) markUsed() error {
 		if o.checks[token].UsedBy == o.op.ID {
 			continue
 		}
-		if err := o.tx.UseOwnerCheck(token, o.op.ID); err != nil {
+		if err := o.tx.UseOwnerCheck(ownerCheckKey(token), o.op.ID); err != nil {
 			return err
 		}
 	}

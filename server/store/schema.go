@@ -213,9 +213,10 @@ CREATE TABLE pay_orders (
 `
 
 // schemaV3 adds owner checks: the proof that an owner verified at a kiosk (both numbers through
-// POST /v1/verify) to let a driver process violations of the owner's vehicle. The token is the
-// random proof the kiosk sends back with the process op; used_by is the op id that used it (empty
-// while unused), so that one verification authorises one op and its retries, never another.
+// POST /v1/verify) to let a driver process violations of the owner's vehicle. The token column
+// holds the SHA-256 of the random proof the kiosk sends back with the process op (the server
+// hashes what it issues and what it is shown); used_by is the op id that used it (empty while
+// unused), so that one verification authorises one op and its retries, never another.
 const schemaV3 = `
 CREATE TABLE owner_checks (
 	token        TEXT PRIMARY KEY,
