@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -358,6 +360,49 @@ func TestServeSimulatePayments(t *testing.T) {
 		}
 		if warned() != simulate {
 			t.Errorf("simulate %v: warning in the log is %v:\n%s", simulate, warned(), s.logText())
+		}
+	}
+}
+
+// A request answered just before the embedded server is killed (SIGKILL: no shutdown, no
+// flush) cannot be replayed to the server started again on the same data directory: its nonce
+// reached the disk before the answer did.
+func TestReplayAfterKillIsRefused(t *testing.T) {
+	bin := buildKiosk(t)
+	dir := t.TempDir()
+	id, secret := enrollWith(t, bin, "--data", dir)
+	s := startServe(t, bin, "--data", dir)
+	for round := range 3 {
+		body := []byte(`{"outbox_depth":0,"version":"1"}`)
+		signed, _ := http.NewRequest("POST", s.base+"/v1/heartbeat", nil)
+		if err := api.Sign(signed, id, secret, body, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		send := func(base string) int {
+			r, _ := http.NewRequest("POST", base+"/v1/heartbeat", bytes.NewReader(body))
+			r.Header = signed.Header.Clone()
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if st := send(s.base); st != http.StatusOK {
+			t.Fatalf("round %d: the first sending: %d\n%s", round, st, s.logText())
+		}
+		s.cmd.Process.Kill() // at once, as the answer arrives
+		<-s.done
+		s.done <- nil // for the cleanup
+		s = startServe(t, bin, "--data", dir)
+		if st := send(s.base); st != http.StatusUnauthorized {
+			t.Fatalf("round %d: the replay after SIGKILL and a restart: %d, want 401", round, st)
+		}
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(s.logText(), `"reason":"replayed"`); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: no replay in the log:\n%s", round, s.logText())
+			}
 		}
 	}
 }

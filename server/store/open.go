@@ -37,9 +37,9 @@ type db struct {
 	reader *sql.DB // Read; the same pool as writer on PostgreSQL
 	// txOpts and readOpts are the options of read-write and read-only transactions.
 	txOpts, readOpts *sql.TxOptions
-	path             string      // SQLite: the database file
-	lock             *os.File    // SQLite: the flock held on <file>.lock
-	nonces           *nonceCache // SQLite: the nonces, in memory
+	path             string    // SQLite: the database file
+	lock             *os.File  // SQLite: the flock held on <file>.lock
+	nonces           *nonceLog // SQLite: the nonces, in memory and in a log of their own
 	stmtMu           sync.Mutex
 	// Prepared statements per pool (the writer's and the reader's; one on PostgreSQL).
 	writerStmts, readerStmts *stmtCache
@@ -143,7 +143,8 @@ func openSQLite(ctx context.Context, path string) (_ Store, err error) {
 	if s.reader, err = openSQLitePool(ctx, path, sqliteReaderParams(), sqliteReaders); err != nil {
 		return nil, err
 	}
-	if s.nonces, err = openNonceCache(ctx, path+".nonces"); err != nil {
+	// The nonce log is covered by the database's lock: the process that owns one owns both.
+	if s.nonces, err = openNonceLog(nonceLogDir(path)); err != nil {
 		return nil, err
 	}
 	return s, nil

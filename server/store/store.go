@@ -38,10 +38,11 @@ type Store interface {
 	// RememberNonce records a request nonce of a kiosk until the given time and reports whether
 	// it was fresh at now (never seen, or seen only with an expiry before now). now is the
 	// caller's clock, the same one that judged the request's timestamp. Across server processes
-	// sharing one PostgreSQL database, a nonce is fresh for exactly one of them. The embedded
-	// store, which one process owns, keeps nonces in memory: a restart forgets them, as a crash
-	// may on PostgreSQL (nonces are written without waiting for fsync), which leaves the request
-	// timestamp check to bound replays.
+	// sharing one PostgreSQL database, a nonce is fresh for exactly one of them. Nonces survive
+	// a restart and the server process being killed: the embedded store appends each one to a
+	// log of its own beside the database (server.db-nonces/) before reporting it fresh. Neither
+	// store waits for fsync, so a power loss (of the database machine) may forget the last
+	// ones, which leaves the request timestamp check to bound those replays.
 	RememberNonce(ctx context.Context, kioskID, nonce string, now, until time.Time) (fresh bool, err error)
 	// CheckWritable proves that the store can write now, for health checks: it commits a
 	// small write and, on SQLite, checks the room left to grow. A full store answers an error
