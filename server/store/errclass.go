@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -35,9 +36,10 @@ const (
 )
 
 // IsFull reports whether err says the database's storage is full: SQLite's SQLITE_FULL (the
-// disk, or the database's page limit) or PostgreSQL's disk_full (53100), or ErrFull.
+// disk, or the database's page limit), PostgreSQL's disk_full (53100), ErrFull, or a file the
+// store writes itself (the embedded store's nonce log) meeting a full disk or quota.
 func IsFull(err error) bool {
-	if errors.Is(err, ErrFull) {
+	if errors.Is(err, ErrFull) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		return true
 	}
 	if code, ok := sqliteCode(err); ok {
@@ -53,6 +55,9 @@ func IsFull(err error) bool {
 // SQLITE_READONLY family (a read-only file or directory, query_only) or PostgreSQL's
 // read_only_sql_transaction (25006: a read-only database or session, or a hot standby).
 func IsReadOnly(err error) bool {
+	if errors.Is(err, syscall.EROFS) {
+		return true
+	}
 	if code, ok := sqliteCode(err); ok {
 		return code == sqliteReadOnly
 	}

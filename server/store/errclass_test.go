@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,5 +136,22 @@ func TestClassifyPostgresCodes(t *testing.T) {
 		if IsFull(err) != c.full || IsReadOnly(err) != c.readOnly || IsOutOfResources(err) != c.resources || IsConstraint(err) != c.cons {
 			t.Errorf("%s: full %v, read-only %v, resources %v, constraint %v", c.code, IsFull(err), IsReadOnly(err), IsOutOfResources(err), IsConstraint(err))
 		}
+	}
+}
+
+// A file the store writes itself meeting a full disk, a quota or a read-only mount is classified
+// like the database saying so.
+func TestClassifyFileErrors(t *testing.T) {
+	wrap := func(errno syscall.Errno) error {
+		return fmt.Errorf("store: nonce log: %w", &os.PathError{Op: "write", Path: "x", Err: errno})
+	}
+	if !IsFull(wrap(syscall.ENOSPC)) || !IsFull(wrap(syscall.EDQUOT)) {
+		t.Error("ENOSPC and EDQUOT must read as a full store")
+	}
+	if !IsReadOnly(wrap(syscall.EROFS)) || IsFull(wrap(syscall.EROFS)) {
+		t.Error("EROFS must read as a read-only store, and only that")
+	}
+	if IsFull(wrap(syscall.EIO)) || IsReadOnly(wrap(syscall.EIO)) {
+		t.Error("EIO is neither")
 	}
 }
