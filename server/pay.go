@@ -15,32 +15,58 @@ import (
 // have) is refused whole: that kiosk's clock cannot be trusted, and staff settle the money at a
 // counter with the person's receipt.
 func (s *Server) applyPay(tx store.Tx, p *model.Profile, op api.Op, _ time.Time) (api.OpResult, error) {
-	for _, item := range op.Pay.Items {
-		v, err := tx.LockViolation(item.ViolationID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // recorded as a refund below
-		} else if err != nil {
-			return api.OpResult{}, err
-		}
-		if !v.DecidedAt.IsZero() && op.At.Before(v.DecidedAt.Add(-api.MaxClockSkew)) {
+	paid, err := lockPaid(tx, op.Pay.Items)
+	if err != nil {
+		return api.OpResult{}, err
+	}
+	for _, v := range paid {
+		if v != nil && !v.DecidedAt.IsZero() && op.At.Before(v.DecidedAt.Add(-api.MaxClockSkew)) {
 			return rejected(model.Reason{Code: model.ReasonOpTimeBeforeDecision, Args: model.Args{At: op.At}}), nil
 		}
 	}
-	return s.recordPayment(tx, p, op)
+	return s.recordPayment(tx, p, op, paid)
+}
+
+// lockPaid locks the violations a payment's items name, each read once; an unknown violation
+// maps to nil (its money is recorded as a refund).
+func lockPaid(tx store.Tx, items []api.PayItem) (map[string]*model.Violation, error) {
+	out := make(map[string]*model.Violation, len(items))
+	for _, it := range items {
+		if _, done := out[it.ViolationID]; done {
+			continue
+		}
+		v, err := tx.LockViolation(it.ViolationID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			out[it.ViolationID] = nil
+		case err != nil:
+			return nil, err
+		default:
+			out[it.ViolationID] = &v
+		}
+	}
+	return out, nil
 }
 
 // recordPayment records a payment (a kiosk's card payment, or a phone order the channel paid)
 // at op.At. A payment is a fact: it is always recorded. Money for a violation that is not
 // payable (paid already, not decided, under objection, unknown) and money beyond what is due
 // become refund records, and the outcome says so. A payment is never dated before the decision
-// it pays (a clock a little behind the server's would otherwise make it so).
-func (s *Server) recordPayment(tx store.Tx, p *model.Profile, op api.Op) (api.OpResult, error) {
+// it pays (a clock a little behind the server's would otherwise make it so). paid holds the
+// items' violations as lockPaid read them, or is nil to have them read here.
+func (s *Server) recordPayment(tx store.Tx, p *model.Profile, op api.Op, paid map[string]*model.Violation) (api.OpResult, error) {
+	if paid == nil {
+		var err error
+		if paid, err = lockPaid(tx, op.Pay.Items); err != nil {
+			return api.OpResult{}, err
+		}
+	}
 	paidAt := op.At
 	res := api.OpResult{Outcome: api.OutcomeApplied}
 	for i, item := range op.Pay.Items {
 		pay := model.Payment{ID: fmt.Sprintf("%s/%d", op.ID, i+1), Fine: model.Fen(item.FineFen),
 			LateFee: model.Fen(item.LateFeeFen), PaidAt: paidAt, Method: model.PaymentMethod(op.Pay.Method)}
-		reasons, records, err := s.settle(tx, p, item.ViolationID, pay)
+		reasons, records, err := s.settle(tx, p, paid[item.ViolationID], pay)
 		if err != nil {
 			return api.OpResult{}, err
 		}
@@ -61,17 +87,17 @@ func (s *Server) recordPayment(tx store.Tx, p *model.Profile, op api.Op) (api.Op
 }
 
 // settle decides how one item's money is recorded and updates the violation when it is paid.
-func (s *Server) settle(tx store.Tx, p *model.Profile, violationID string, pay model.Payment) ([]model.Reason, []model.Payment, error) {
+// vp is the item's violation, locked (nil: unknown). It is updated in place, so that a later
+// item of the same payment sees what this one did.
+func (s *Server) settle(tx store.Tx, p *model.Profile, vp *model.Violation, pay model.Payment) ([]model.Reason, []model.Payment, error) {
 	refund := func(code model.ReasonCode, a model.Args) ([]model.Reason, []model.Payment, error) {
 		pay.Refund = true
 		return []model.Reason{{Code: code, Args: a}}, []model.Payment{pay}, nil
 	}
-	v, err := tx.LockViolation(violationID)
-	if errors.Is(err, store.ErrNotFound) {
+	if vp == nil {
 		return refund(model.ReasonPayUnknown, model.Args{})
-	} else if err != nil {
-		return nil, nil, err
 	}
+	v := *vp
 	pay.Decision = v.Decision
 	if pay.PaidAt.Before(v.DecidedAt) {
 		pay.PaidAt = v.DecidedAt
@@ -98,6 +124,7 @@ func (s *Server) settle(tx store.Tx, p *model.Profile, violationID string, pay m
 	if err := tx.UpdateViolation(v); err != nil {
 		return nil, nil, err
 	}
+	*vp = v
 	if err := tx.MarkPointsPaid(v.Decision, pay.PaidAt); err != nil {
 		return nil, nil, err
 	}

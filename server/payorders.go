@@ -322,7 +322,7 @@ func (s *Server) markOrderPaid(ctx context.Context, orderID, reference string, p
 		if err := prelock(tx, []incoming{{op: op}}, now); err != nil {
 			return fmt.Errorf("lock violations: %w", err)
 		}
-		res, err := s.recordPayment(tx, p, op)
+		res, err := s.recordPayment(tx, p, op, nil)
 		if err != nil {
 			return fmt.Errorf("record payment of pay order: %w", err)
 		}
