@@ -39,7 +39,7 @@ func (d *decoder) decodeViolations(items []json.RawMessage) {
 func (d *decoder) decodeViolation(o *object) model.Violation {
 	var v model.Violation
 	if id, ok := o.str("id"); ok {
-		if validRecordID(id) {
+		if model.ValidRecordID(id) {
 			v.ID = id
 		} else {
 			d.c.add(o.at("id"), "use 1 to 40 letters, digits, hyphens or underscores")
@@ -259,21 +259,6 @@ func (d *decoder) entryMatchesViolation(o *object, e PointsEntry, pointsOK bool)
 	case v.Status == model.StatusProcessed && o.present("paid_at"):
 		d.c.add(o.at("paid_at"), "%s is not paid yet; remove paid_at", at)
 	}
-}
-
-// validRecordID accepts 1 to 40 ASCII letters, digits, hyphens and underscores: platform
-// violation numbers are digits, and nothing else needs to be typed or quoted.
-func validRecordID(s string) bool {
-	if len(s) == 0 || len(s) > 40 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isASCIILetter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '_' {
-			return false
-		}
-	}
-	return true
 }
 
 func digitsOnly(s string) bool {

@@ -99,7 +99,7 @@ func checkProcess(p *api.ProcessOp, now time.Time) string {
 	}
 	seen := make(map[string]bool, len(p.ViolationIDs))
 	for i, id := range p.ViolationIDs {
-		if !api.ValidRecordID(id) || seen[id] {
+		if !model.ValidRecordID(id) || seen[id] {
 			return fmt.Sprintf("violation_ids[%d]", i)
 		}
 		seen[id] = true
@@ -129,7 +129,7 @@ func checkPay(p *api.PayOp, now time.Time) string {
 	for i, it := range p.Items {
 		at := fmt.Sprintf("items[%d]", i)
 		switch {
-		case !api.ValidRecordID(it.ViolationID) || seen[it.ViolationID]:
+		case !model.ValidRecordID(it.ViolationID) || seen[it.ViolationID]:
 			return at + ".violation_id"
 		case it.FineFen < 0 || it.FineFen > maxItemFen:
 			return at + ".fine_fen"
