@@ -53,6 +53,13 @@ func (l *Lookup) Clean() {
 			}
 		}
 	}
+	for i := range l.Rejections {
+		rj := &l.Rejections[i]
+		for _, s := range []*string{&rj.OpID, &rj.OpType, &rj.Kiosk} {
+			clean(s)
+		}
+		cleanReasons(rj.Reasons)
+	}
 }
 
 // Clean cleans every text of an operation's result.

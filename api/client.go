@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,6 +44,22 @@ type StatusError struct {
 	// RetryAfter is the server's Retry-After header in seconds (a refused identification, a
 	// server that cannot write now), or 0.
 	RetryAfter time.Duration
+	// Nonce is the nonce the refused request was signed with: what a stale refusal's proof
+	// covers (see VerifyStaleProof).
+	Nonce string
+	// Sent is the timestamp the refused request was signed with.
+	Sent time.Time
+}
+
+// StaleClock returns the server's clock reading from a refusal of a stale timestamp, when the
+// refusal proves it with this kiosk's secret; ok is false for every other error.
+func (c *Client) StaleClock(err error) (serverTime time.Time, ok bool) {
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status != http.StatusUnauthorized || se.Body.Code != CodeStaleTimestamp ||
+		se.Body.ServerTime == nil || !VerifyStaleProof(c.secret, se.Nonce, *se.Body.ServerTime, se.Body.Proof) {
+		return time.Time{}, false
+	}
+	return *se.Body.ServerTime, true
 }
 
 func (e *StatusError) Error() string {
@@ -73,6 +90,12 @@ func (c *Client) Ops(ctx context.Context, ops []Op) (OpsResponse, error) {
 	return out, err
 }
 
+// AckRejections marks rejections of the identified person as read.
+func (c *Client) AckRejections(ctx context.Context, ack RejectionAck) (RejectionAckReply, error) {
+	var out RejectionAckReply
+	return out, c.do(ctx, http.MethodPost, "/v1/rejections/ack", ack, &out)
+}
+
 // Changes pulls reference-data changes since a cursor ("" for everything).
 func (c *Client) Changes(ctx context.Context, since string) (Changes, error) {
 	var out Changes
@@ -100,7 +123,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if err := Sign(req, c.kioskID, c.secret, body, c.now()); err != nil {
+	sent := c.now()
+	if err := Sign(req, c.kioskID, c.secret, body, sent); err != nil {
 		return err
 	}
 	resp, err := c.http.Do(req)
@@ -113,7 +137,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		se := &StatusError{Status: resp.StatusCode}
+		se := &StatusError{Status: resp.StatusCode, Nonce: req.Header.Get(HeaderNonce), Sent: sent}
 		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
 			se.RetryAfter = time.Duration(secs) * time.Second
 		}

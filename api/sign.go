@@ -104,3 +104,17 @@ func (c Credentials) Verify(r *http.Request, secret, body []byte) error {
 	}
 	return nil
 }
+
+// StaleProof is the server's proof, on a refusal of a stale timestamp, that serverTime is its
+// clock's reading: an HMAC under the kiosk's secret over the refused request's nonce and the
+// time in Unix milliseconds. Only the server (and the kiosk) know the secret, and the nonce is
+// the kiosk's fresh random value, so a proof can neither be forged nor replayed.
+func StaleProof(secret []byte, nonce string, serverTime time.Time) string {
+	return Signature(secret, "stale\n"+nonce+"\n"+strconv.FormatInt(serverTime.UnixMilli(), 10))
+}
+
+// VerifyStaleProof checks a stale refusal's proof for the nonce the kiosk sent.
+func VerifyStaleProof(secret []byte, nonce string, serverTime time.Time, proof string) bool {
+	want := StaleProof(secret, nonce, serverTime)
+	return hmac.Equal([]byte(want), []byte(proof))
+}

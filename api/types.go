@@ -66,6 +66,37 @@ type Lookup struct {
 	// MyBindings and MyFollows include ended ones: the limits count history.
 	MyBindings []Binding `json:"my_bindings"`
 	MyFollows  []Follow  `json:"my_follows"`
+	// Rejections lists this person's operations the platform did not accept and the person has
+	// not yet acknowledged (POST /v1/rejections/ack), newest first, at most MaxRejections: a
+	// driver told "recorded, pending confirmation" at a kiosk learns at the next identification,
+	// at any kiosk, that it did not go through and why.
+	Rejections []Rejection `json:"rejections,omitempty"`
+}
+
+// MaxRejections is how many unacknowledged rejections a lookup carries at most.
+const MaxRejections = 20
+
+// Rejection is an operation of the person that the platform rejected.
+type Rejection struct {
+	OpID       string    `json:"op_id"`
+	OpType     string    `json:"op_type"`
+	At         time.Time `json:"at"`          // when the person confirmed it, as the server accepted that time
+	Kiosk      string    `json:"kiosk"`       // where: the kiosk's hall and name
+	RejectedAt time.Time `json:"rejected_at"` // when the platform rejected it
+	Reasons    []Reason  `json:"reasons"`
+}
+
+// RejectionAck is the body of POST /v1/rejections/ack: the person (identified at the kiosk
+// in this session) has read these rejections; they are no longer shown. Op ids that are not
+// this person's rejections are ignored.
+type RejectionAck struct {
+	IDNumber string   `json:"id_number"`
+	OpIDs    []string `json:"op_ids"`
+}
+
+// RejectionAckReply says how many rejections were marked read.
+type RejectionAckReply struct {
+	Acked int `json:"acked"`
 }
 
 // Person is a person's identity.
@@ -342,15 +373,62 @@ type RefChange struct {
 	Body json.RawMessage `json:"body"` // the document itself
 }
 
-// Heartbeat is the body of POST /v1/heartbeat: how the kiosk is doing.
+// Heartbeat is the body of POST /v1/heartbeat: how the kiosk is doing. Staff see it on the
+// server; none of it is personal data.
 type Heartbeat struct {
 	OutboxDepth int               `json:"outbox_depth"`
 	LastSync    *time.Time        `json:"last_sync,omitempty"`
 	Devices     map[string]string `json:"devices,omitempty"` // device name -> state
 	Version     string            `json:"version"`
+	// OldestPending is when the oldest operation still waiting to be delivered was queued.
+	OldestPending *time.Time `json:"oldest_pending,omitempty"`
+	// Rejected counts operations the platform rejected that staff at the kiosk have not yet
+	// dealt with.
+	Rejected int `json:"rejected,omitempty"`
+	// FailedAttempts counts exchanges that failed since the last one that worked (the current
+	// outage's attempts; 0 when the last exchange worked).
+	FailedAttempts int `json:"failed_attempts,omitempty"`
+	// ClockSkewMS is the kiosk's own clock minus the server's, in milliseconds, as last
+	// measured; absent when not measured since the kiosk started. The kiosk signs and dates
+	// with its clock corrected by it.
+	ClockSkewMS *int64 `json:"clock_skew_ms,omitempty"`
+	// Store is the fill of the kiosk's local store.
+	Store *StoreStatus `json:"store,omitempty"`
+	// Journal is the kiosk's journal checkpoint: what it trimmed, and its head.
+	Journal *JournalCheckpoint `json:"journal,omitempty"`
 }
 
-// HeartbeatReply carries the server's clock, so that a kiosk can warn about skew.
+// Store fill levels, in order: below the high watermark; above it (the kiosk prunes and
+// compacts early); at the stop watermark (the kiosk takes no new offline operation and drains
+// what it holds).
+const (
+	StoreOK   = "ok"
+	StoreHigh = "high"
+	StoreStop = "stop"
+)
+
+// StoreStatus is the fill of a kiosk's local store.
+type StoreStatus struct {
+	FileBytes     int64  `json:"file_bytes"`      // the file's size
+	UsedBytes     int64  `json:"used_bytes"`      // the file less its free pages
+	MaxBytes      int64  `json:"max_bytes"`       // the size the store may grow to
+	DiskFreeBytes int64  `json:"disk_free_bytes"` // free space on the store's file system
+	Level         string `json:"level"`           // StoreOK, StoreHigh or StoreStop
+}
+
+// JournalCheckpoint is what is left in a kiosk's file of the journal entries it trimmed: the
+// hash of the last trimmed entry (which, the journal being a hash chain, commits to every entry
+// before it), its sequence number and when the trim happened; and the journal's head. The kept
+// entries verify from the checkpoint on.
+type JournalCheckpoint struct {
+	Seq      int64     `json:"seq"`  // entries 1 to Seq were trimmed; 0: none yet
+	Hash     string    `json:"hash"` // hex SHA-256 of entry Seq; "" when Seq is 0
+	At       time.Time `json:"at,omitzero"`
+	HeadSeq  int64     `json:"head_seq"`
+	HeadHash string    `json:"head_hash"`
+}
+
+// HeartbeatReply carries the server's clock, so that a kiosk can measure its clock's skew.
 type HeartbeatReply struct {
 	ServerTime time.Time `json:"server_time"`
 }
@@ -359,4 +437,14 @@ type HeartbeatReply struct {
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// ServerTime and Proof are set on a 401 with code CodeStaleTimestamp: the request was
+	// signed correctly, but its timestamp is outside the window. Proof is the HMAC of the
+	// kiosk's secret over the request's nonce and ServerTime (StaleProof), so the kiosk can
+	// trust the time and correct its clock.
+	ServerTime *time.Time `json:"server_time,omitempty"`
+	Proof      string     `json:"proof,omitempty"`
 }
+
+// CodeStaleTimestamp is the error code of a correctly signed request whose timestamp is
+// outside MaxClockSkew of the server's clock.
+const CodeStaleTimestamp = "stale_timestamp"
