@@ -33,9 +33,6 @@ func TestRejectedCarriesNoPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkSent([]int64{op.Seq}); err != nil {
-		t.Fatal(err)
-	}
 	reason := api.Reason{Code: string(model.ReasonVehicleNotLocal), Want: "粤", Got: plate}
 	if err := st.Complete([]api.OpResult{{OpID: op.ID, Seq: op.Seq, Outcome: api.OutcomeRejected,
 		Reasons: []api.Reason{reason, {Code: string(model.ReasonWouldReachFull), N: 9, Limit: 12}}}}); err != nil {

@@ -27,9 +27,6 @@ func fillThenPrune(t *testing.T, s *Store, c *clock) []byte {
 			results = append(results, api.OpResult{OpID: op.ID, Seq: op.Seq, Outcome: api.OutcomeApplied})
 		}
 	}
-	if err := s.MarkSent(seqs); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.Complete(results); err != nil {
 		t.Fatal(err)
 	}

@@ -18,14 +18,19 @@ const (
 	EventCreated     = "created"
 	EventQuarantined = "quarantined"
 	EventQueued      = "queued"
-	EventSent        = "sent"
 	EventAcked       = "acked"
 	EventRejected    = "rejected"
-	EventDeferred    = "deferred"
 	EventDismissed   = "dismissed"
 	EventPruned      = "pruned"
 	EventCompacted   = "compacted"
 	EventTrimmed     = "journal_trimmed"
+	// EventOutageBegan and EventOutageEnded bound an outage: the sync engine writes one when
+	// the server has been out of reach for a while and one when it answers again (with the
+	// number of failed attempts), and nothing per attempt in between.
+	EventOutageBegan = "outage_began"
+	EventOutageEnded = "outage_ended"
+	// EventStoreLevel records the store's fill crossing a watermark (see Fill).
+	EventStoreLevel = "store_level"
 )
 
 // JournalEntry is one link of the hash chain. It is stored as plain JSON, so it must hold no

@@ -169,11 +169,11 @@ func encodeJournalEntry(t *testing.T, e JournalEntry) []byte {
 	return v
 }
 
-// TestQueuedIsJournaledAtFirstSend: Enqueue writes no journal event; MarkSent writes an op's
-// queued event (at its QueuedAt) right before its first sent event, JournalQueued writes those
-// of ops still waiting, and every op ends up with exactly one queued event, in seq order, no
-// later than its first send.
-func TestQueuedIsJournaledAtFirstSend(t *testing.T) {
+// TestQueuedIsJournaledWithFirstOutcome: Enqueue writes no journal event; Complete writes an
+// op's queued event (at its QueuedAt) right before the first outcome at or after it,
+// JournalQueued writes those of ops still waiting, and every op ends up with exactly one queued
+// event, in seq order, before its outcome. Deferrals write nothing.
+func TestQueuedIsJournaledWithFirstOutcome(t *testing.T) {
 	s, c, path := newStore(t)
 	queuedAt := map[int64]time.Time{}
 	enqueue := func(n int) {
@@ -184,33 +184,34 @@ func TestQueuedIsJournaledAtFirstSend(t *testing.T) {
 			queuedAt[op.Seq] = c.Now()
 		}
 	}
-	enqueue(5)
-	wantNewEvents(t, s, 1) // created only
-	c.Advance(time.Hour)
-	markSent := func(seqs ...int64) {
+	complete := func(outcome string, seqs ...int64) {
 		t.Helper()
-		if err := s.MarkSent(seqs); err != nil {
+		var rs []api.OpResult
+		for _, seq := range seqs {
+			rs = append(rs, api.OpResult{OpID: fmt.Sprintf("op-%d", seq), Seq: seq, Outcome: outcome})
+		}
+		if err := s.Complete(rs); err != nil {
 			t.Fatal(err)
 		}
 	}
+	enqueue(5)
+	wantNewEvents(t, s, 1) // created only
+	c.Advance(time.Hour)
 
-	markSent(1, 2)
-	wantNewEvents(t, s, 2, "queued 1", "sent 1 attempt 1", "queued 2", "sent 2 attempt 1")
-	markSent(1) // a resend: no second queued event
-	wantNewEvents(t, s, 6, "sent 1 attempt 2")
-	if err := s.Complete([]api.OpResult{{OpID: "op-2", Seq: 2, Outcome: api.OutcomeDeferred}}); err != nil {
-		t.Fatal(err)
-	}
-	markSent(2) // deferred, back to queued, sent again: still one queued event
-	wantNewEvents(t, s, 7, "deferred 2", "sent 2 attempt 2")
-	markSent(4) // op-3 was skipped: its queued event comes first, to keep seq order
-	wantNewEvents(t, s, 9, "queued 3", "queued 4", "sent 4 attempt 1")
+	complete(api.OutcomeDeferred, 1, 2)
+	wantNewEvents(t, s, 1) // deferrals: nothing
+	complete(api.OutcomeApplied, 1)
+	wantNewEvents(t, s, 2, "queued 1", "acked 1")
+	complete(api.OutcomeApplied, 1) // a retry's stored answer: nothing new
+	wantNewEvents(t, s, 2, "queued 1", "acked 1")
+	complete(api.OutcomeRejected, 3) // op-2 had no outcome yet: its queued event comes first
+	wantNewEvents(t, s, 4, "queued 2", "queued 3", "rejected 3")
 
 	head := journalHead(t, s)
-	if err := s.JournalQueued(); err != nil { // op-5 waits
+	if err := s.JournalQueued(); err != nil { // op-4 and op-5 wait
 		t.Fatal(err)
 	}
-	wantNewEvents(t, s, head+1, "queued 5")
+	wantNewEvents(t, s, head+1, "queued 4", "queued 5")
 	head = journalHead(t, s)
 	if err := s.JournalQueued(); err != nil { // nothing waits unrecorded
 		t.Fatal(err)
@@ -218,21 +219,18 @@ func TestQueuedIsJournaledAtFirstSend(t *testing.T) {
 	if journalHead(t, s) != head {
 		t.Fatal("a second JournalQueued added events")
 	}
-	markSent(3, 5) // recorded already: sent events only
-	wantNewEvents(t, s, head+1, "sent 3 attempt 1", "sent 5 attempt 1")
+	complete(api.OutcomeApplied, 2, 4, 5) // recorded already: outcomes only
+	wantNewEvents(t, s, head+1, "acked 2", "acked 4", "acked 5")
 
 	// The mark survives reopening; new ops are recorded after it.
 	_ = s.Close()
 	s, _ = openAt(t, path, testSecret(), Options{Now: c.Now})
 	enqueue(2)
 	head = journalHead(t, s)
-	if err := s.JournalQueued(); err != nil {
-		t.Fatal(err)
-	}
-	markSent(6, 7)
-	wantNewEvents(t, s, head+1, "queued 6", "queued 7", "sent 6 attempt 1", "sent 7 attempt 1")
+	complete(api.OutcomeApplied, 6, 7)
+	wantNewEvents(t, s, head+1, "queued 6", "queued 7", "acked 6", "acked 7")
 
-	// Exactly one queued event per op, in seq order, each at its QueuedAt, before its first send.
+	// Exactly one queued event per op, in seq order, each at its QueuedAt, before its outcome.
 	entries, err := s.Journal(0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -252,9 +250,9 @@ func TestQueuedIsJournaledAtFirstSend(t *testing.T) {
 			}
 			queuedSeq[e.OpID] = seq
 			order = append(order, seq)
-		case EventSent:
+		case EventAcked, EventRejected:
 			if _, ok := queuedSeq[e.OpID]; !ok {
-				t.Fatalf("%s sent before its queued event", e.OpID)
+				t.Fatalf("%s answered before its queued event", e.OpID)
 			}
 		}
 	}
@@ -276,7 +274,7 @@ func journalHead(t *testing.T, s *Store) int64 {
 }
 
 // wantNewEvents compares the journal from entry from on with short descriptions: "queued N",
-// "sent N attempt K", "deferred N" (N the outbox seq, read from the event's detail).
+// "acked N", "rejected N" (N the outbox seq, read from the event's detail).
 func wantNewEvents(t *testing.T, s *Store, from int64, want ...string) {
 	t.Helper()
 	entries, err := s.Journal(from, 0)

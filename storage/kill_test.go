@@ -19,6 +19,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hallkiosk/kiosk/api"
 )
 
 // The kill test re-runs this test binary as a child that enqueues in a loop; these variables
@@ -46,7 +48,7 @@ func TestKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	path := filepath.Join(t.TempDir(), "kiosk.db")
 	acked := map[string]int64{} // op id → seq, for every id a child printed
-	sent := map[int64]bool{}    // seqs a child printed as marked sent
+	done := map[int64]bool{}    // seqs a child printed as completed
 	for round := range killRounds {
 		// Every fifth round kills without waiting for Open, so that Open itself is hit too.
 		waitReady := round%5 != 4
@@ -58,21 +60,21 @@ func TestKill9(t *testing.T) {
 			}
 			acked[id] = seq
 		}
-		for seq := range got.sent {
-			sent[seq] = true
+		for seq := range got.done {
+			done[seq] = true
 		}
-		verifyAfterKill(t, path, acked, got.acked, sent)
+		verifyAfterKill(t, path, acked, got.acked, done)
 	}
-	t.Logf("%d rounds, %d acknowledged operations, %d marked sent", killRounds, len(acked), len(sent))
+	t.Logf("%d rounds, %d acknowledged operations, %d completed", killRounds, len(acked), len(done))
 	if len(acked) == 0 {
 		t.Fatal("no child ever acknowledged an operation: the test tested nothing")
 	}
 }
 
 // runKillChild is the child: open, say ready, enqueue forever, printing each op after Enqueue
-// returned (the moment the kiosk would tell the user "recorded"). After every fourth op it marks
-// the last two sent (which journals their queued events, and those of any unsent op before
-// them) and prints their seqs once MarkSent returned.
+// returned (the moment the kiosk would tell the user "recorded"). After every fourth op it
+// records the server's answer for the last two (which journals their queued events, and those
+// of any op before them without one) and prints their seqs once Complete returned.
 func runKillChild(path, prefix string) {
 	s, _, err := Open(path, testSecret(), Options{})
 	if err != nil {
@@ -89,11 +91,13 @@ func runKillChild(path, prefix string) {
 		}
 		fmt.Printf("ACK %s %d\n", op.ID, op.Seq)
 		if i%4 == 3 {
-			if err := s.MarkSent([]int64{op.Seq - 1, op.Seq}); err != nil {
-				fmt.Fprintln(os.Stderr, "child mark sent:", err)
+			err := s.Complete([]api.OpResult{{OpID: fmt.Sprintf("%s-%06d", prefix, i-1), Seq: op.Seq - 1, Outcome: api.OutcomeApplied},
+				{OpID: op.ID, Seq: op.Seq, Outcome: api.OutcomeApplied}})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "child complete:", err)
 				os.Exit(3)
 			}
-			fmt.Printf("SENT %d %d\n", op.Seq-1, op.Seq)
+			fmt.Printf("DONE %d %d\n", op.Seq-1, op.Seq)
 		}
 	}
 }
@@ -106,7 +110,7 @@ func killReceipt(id string) []byte {
 // killOutput is what a child printed before it died.
 type killOutput struct {
 	acked map[string]int64 // op id → seq
-	sent  map[int64]bool
+	done  map[int64]bool
 }
 
 // killRound starts a child, SIGKILLs it after delay and returns what it acknowledged.
@@ -135,18 +139,18 @@ func killRound(t *testing.T, path string, round int, waitReady bool, delay time.
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("round %d: kill: %v", round, err)
 	}
-	got := killOutput{acked: map[string]int64{}, sent: map[int64]bool{}}
+	got := killOutput{acked: map[string]int64{}, done: map[int64]bool{}}
 	for line := range lines {
 		if id, seq, ok := parseAck(line); ok {
 			got.acked[id] = seq
 		}
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "SENT" {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "DONE" {
 			for _, v := range f[1:] {
 				seq, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
 					t.Fatalf("round %d: bad line %q", round, line)
 				}
-				got.sent[seq] = true
+				got.done[seq] = true
 			}
 		}
 	}
@@ -215,11 +219,11 @@ func parseAck(line string) (string, int64, bool) {
 
 // verifyAfterKill reopens the file and checks the invariants: a clean file; every acknowledged
 // op in the outbox exactly once, under its printed seq, with its receipt; gap-free numbering;
-// every printed send recorded; a journal whose queued events cover seqs 1 to some mark, each
-// once and in order, with every sent entry's queued event before its sent events; after
+// every printed completion recorded; a journal whose queued events cover seqs 1 to some mark,
+// each once and in order, with every answered entry's queued event before its outcome; after
 // JournalQueued (what maintenance or shutdown would call) a queued event for every op; and a
 // chain that verifies.
-func verifyAfterKill(t *testing.T, path string, acked, ackedThisRound map[string]int64, sent map[int64]bool) {
+func verifyAfterKill(t *testing.T, path string, acked, ackedThisRound map[string]int64, done map[int64]bool) {
 	t.Helper()
 	s, rep, err := Open(path, testSecret(), Options{})
 	if err != nil {
@@ -245,8 +249,8 @@ func verifyAfterKill(t *testing.T, path string, acked, ackedThisRound map[string
 		if !bytes.Equal(r.receipt, killReceipt(r.Op.ID)) {
 			t.Fatalf("op %s has receipt %q", r.Op.ID, r.receipt)
 		}
-		if r.Attempts > 1 || sent[r.Seq] && (r.State != StateSent || r.Attempts != 1) {
-			t.Fatalf("entry %d: state %s, %d attempts (printed as sent: %v)", r.Seq, r.State, r.Attempts, sent[r.Seq])
+		if r.State != StateQueued && r.State != StateAcked || done[r.Seq] && r.State != StateAcked {
+			t.Fatalf("entry %d: state %s (printed as completed: %v)", r.Seq, r.State, done[r.Seq])
 		}
 	}
 	for id, seq := range acked {
@@ -262,8 +266,8 @@ func verifyAfterKill(t *testing.T, path string, acked, ackedThisRound map[string
 	}
 	mark := checkKillJournal(t, s, records, false)
 	for _, r := range records {
-		if r.Attempts > 0 && r.Seq > mark {
-			t.Fatalf("entry %d was sent but has no queued event (journaled through %d)", r.Seq, mark)
+		if r.State == StateAcked && r.Seq > mark {
+			t.Fatalf("entry %d was answered but has no queued event (journaled through %d)", r.Seq, mark)
 		}
 	}
 	if err := s.JournalQueued(); err != nil {
@@ -292,10 +296,11 @@ func outboxRecords(t *testing.T, s *Store) []record {
 	return out
 }
 
-// checkKillJournal checks the journal's queued and sent events against the outbox and returns
+// checkKillJournal checks the journal's queued and acked events against the outbox and returns
 // the highest seq with a queued event: queued events cover 1 to it, each once, in seq order, and
-// name the op stored there; every sent event follows its op's queued event, and an entry has
-// one sent event per attempt. With all, every entry must have its queued event.
+// name the op stored there; every acked event follows its op's queued event, and an entry has
+// one acked event if it is acked and none otherwise. With all, every entry must have its queued
+// event.
 func checkKillJournal(t *testing.T, s *Store, records []record, all bool) int64 {
 	t.Helper()
 	entries, err := s.Journal(0, 0)
@@ -303,7 +308,7 @@ func checkKillJournal(t *testing.T, s *Store, records []record, all bool) int64 
 		t.Fatal(err)
 	}
 	var mark int64
-	sentEvents := map[int64]int{}
+	ackedEvents := map[int64]int{}
 	for _, e := range entries {
 		var seq int64
 		switch e.Event {
@@ -315,16 +320,16 @@ func checkKillJournal(t *testing.T, s *Store, records []record, all bool) int64 
 				t.Fatalf("queued event %+v does not match the outbox entry", e)
 			}
 			mark = seq
-		case EventSent:
+		case EventAcked:
 			if _, err := fmt.Sscanf(e.Detail, "seq %d", &seq); err != nil || seq > mark {
-				t.Fatalf("sent event %+v before its queued event (queued through %d)", e, mark)
+				t.Fatalf("acked event %+v before its queued event (queued through %d)", e, mark)
 			}
-			sentEvents[seq]++
+			ackedEvents[seq]++
 		}
 	}
 	for _, r := range records {
-		if sentEvents[r.Seq] != r.Attempts {
-			t.Fatalf("entry %d: %d attempts, %d sent events", r.Seq, r.Attempts, sentEvents[r.Seq])
+		if want := map[bool]int{true: 1}[r.State == StateAcked]; ackedEvents[r.Seq] != want {
+			t.Fatalf("entry %d (%s): %d acked events", r.Seq, r.State, ackedEvents[r.Seq])
 		}
 	}
 	if all && mark != int64(len(records)) {

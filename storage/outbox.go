@@ -15,8 +15,9 @@ import (
 // State is where an outbox entry stands.
 type State string
 
-// Outbox states: queued → sent → acked or rejected; a deferred result puts a sent entry back
-// to queued.
+// Outbox states: queued → acked or rejected. Sending writes nothing (see Complete); "sent" was
+// written before each attempt by earlier versions of the store, and an entry found in it is
+// pending like a queued one.
 const (
 	StateQueued   State = "queued"
 	StateSent     State = "sent"
@@ -64,9 +65,7 @@ type Entry struct {
 	State    State         `json:"state"`
 	Result   *api.OpResult `json:"result,omitempty"`
 	QueuedAt time.Time     `json:"queued_at"`
-	SentAt   time.Time     `json:"sent_at,omitzero"`
 	DoneAt   time.Time     `json:"done_at,omitzero"`
-	Attempts int           `json:"attempts"`
 }
 
 func (e Entry) done() bool { return e.State == StateAcked || e.State == StateRejected }
@@ -126,9 +125,10 @@ func (s *Store) decodeEntry(key, v []byte) (Entry, error) {
 //
 // Enqueue writes one value into one bucket and nothing else: each further bucket touched in the
 // commit adds its pages to every fsync. So it writes no journal event (the "queued" event is
-// written by MarkSent at the op's first send, or by JournalQueued), and it keeps no op-id index:
+// written later, see below), and it keeps no op-id index:
 // it does not check that op.ID is unique. Op ids are random UUIDs, and the server refuses an id
-// reused with other contents; entries are told apart by seq.
+// reused with other contents; entries are told apart by seq. The event is written by Complete
+// with the op's outcome, or by JournalQueued.
 func (s *Store) Enqueue(op api.Op, receipt []byte) (api.Op, error) {
 	if err := validateOp(op); err != nil {
 		return api.Op{}, err
@@ -156,6 +156,7 @@ func (s *Store) Enqueue(op api.Op, receipt []byte) (api.Op, error) {
 	if err != nil {
 		return api.Op{}, fmt.Errorf("storage: enqueue: %w", err)
 	}
+	s.outboxChanged()
 	return op, nil
 }
 

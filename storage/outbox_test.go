@@ -177,9 +177,6 @@ func TestReusedOpIDIsStoredTwiceAndToldApartBySeq(t *testing.T) {
 	if got, ok, err := s.Receipt("same"); err != nil || !ok || string(got) != "second receipt" {
 		t.Fatalf("Receipt = %q %v %v, want the newer entry's", got, ok, err)
 	}
-	if err := s.MarkSent([]int64{1, 2}); err != nil {
-		t.Fatal(err)
-	}
 	// As the server answers a reused id: the second one refused.
 	err := s.Complete([]api.OpResult{{OpID: "same", Seq: 1, Outcome: api.OutcomeApplied},
 		{OpID: "same", Seq: 2, Outcome: api.OutcomeRejected, Reasons: []api.Reason{{Code: "op.id_reused"}}}})
@@ -195,14 +192,15 @@ func TestStateMachine(t *testing.T) {
 		mustEnqueue(t, s, payOp(fmt.Sprintf("op-%d", i)), nil)
 	}
 	wantStates(t, s, "qqqq")
-	c.Advance(time.Minute)
-	if err := s.MarkSent([]int64{1, 2, 3}); err != nil {
+	// Sending writes nothing: a batch answered only with deferrals changes neither the file nor
+	// the journal.
+	before := fileDigest(t, s)
+	if err := s.Complete([]api.OpResult{{OpID: "op-1", Seq: 1, Outcome: api.OutcomeDeferred},
+		{OpID: "op-2", Seq: 2, Outcome: api.OutcomeDeferred}}); err != nil {
 		t.Fatal(err)
 	}
-	wantStates(t, s, "sssq")
-	pending, _ := s.Pending(0)
-	if pending[0].Attempts != 1 || !pending[0].SentAt.Equal(c.Now()) {
-		t.Errorf("after MarkSent: attempts %d sent at %v", pending[0].Attempts, pending[0].SentAt)
+	if fileDigest(t, s) != before {
+		t.Error("a batch of deferrals changed the file")
 	}
 	c.Advance(time.Minute)
 	err := s.Complete([]api.OpResult{
@@ -218,9 +216,9 @@ func TestStateMachine(t *testing.T) {
 	if d, _ := s.Depth(); d != 2 {
 		t.Errorf("Depth = %d, want 2", d)
 	}
-	pending, _ = s.Pending(1)
-	if len(pending) != 1 || pending[0].Seq != 3 || pending[0].Attempts != 1 {
-		t.Errorf("Pending(1) = %+v, want seq 3 with one attempt", pending)
+	pending, _ := s.Pending(1)
+	if len(pending) != 1 || pending[0].Seq != 3 {
+		t.Errorf("Pending(1) = %+v, want seq 3", pending)
 	}
 	done, _ := s.Entries(StateAcked, StateRejected)
 	if len(done) != 2 || done[0].Result == nil || done[0].Result.Outcome != api.OutcomeApplied ||
@@ -231,14 +229,14 @@ func TestStateMachine(t *testing.T) {
 	refusedTransitions(t, s)
 	wantStates(t, s, "arqq")
 
-	// Each op's queued event comes with its first send; op-4, never sent, has none yet.
+	// Queued events come with the first outcome, for every op up to it; op-3 (deferred) and
+	// op-4, after the last outcome, have none yet.
 	events := journalEvents(t, s)
-	wantEvents := []string{EventCreated, EventQueued, EventSent, EventQueued, EventSent,
-		EventQueued, EventSent, EventAcked, EventRejected, EventDeferred}
+	wantEvents := []string{EventCreated, EventQueued, EventQueued, EventAcked, EventRejected}
 	if !slices.Equal(events, wantEvents) {
 		t.Fatalf("journal events = %v\nwant %v", events, wantEvents)
 	}
-	entries, _ := s.Journal(9, 1)
+	entries, _ := s.Journal(5, 1)
 	if e := entries[0]; e.OpID != "op-2" || e.Outcome != api.OutcomeRejected ||
 		!slices.Equal(e.Reasons, []string{"already_paid"}) {
 		t.Errorf("rejected event = %+v", e)
@@ -250,8 +248,6 @@ func TestStateMachine(t *testing.T) {
 func refusedTransitions(t *testing.T, s *Store) {
 	t.Helper()
 	before := fileDigest(t, s)
-	wantErr(t, s.MarkSent([]int64{4, 1}), ErrState)
-	wantErr(t, s.MarkSent([]int64{99}), ErrNotFound)
 	// Results find their entry by seq: none there, none given, or another op there.
 	wantErr(t, s.Complete([]api.OpResult{{OpID: "op-4", Seq: 4, Outcome: api.OutcomeApplied},
 		{OpID: "nobody", Seq: 99, Outcome: api.OutcomeApplied}}), ErrNotFound)
@@ -291,9 +287,6 @@ func TestPruneAndDismiss(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		mustEnqueue(t, s, payOp(fmt.Sprintf("op-%d", i)), []byte(fmt.Sprintf("receipt %d", i)))
 	}
-	if err := s.MarkSent([]int64{1, 2, 3}); err != nil {
-		t.Fatal(err)
-	}
 	complete := func(seq int64, outcome string) {
 		t.Helper()
 		err := s.Complete([]api.OpResult{{OpID: fmt.Sprintf("op-%d", seq), Seq: seq, Outcome: outcome}})
@@ -315,7 +308,7 @@ func TestPruneAndDismiss(t *testing.T) {
 	if _, ok, _ := s.Receipt("op-1"); ok {
 		t.Error("pruned entry's receipt is still there")
 	}
-	// Receipts stay with their entries through MarkSent and Complete (acked, rejected, queued).
+	// Receipts stay with their entries through Complete (acked, rejected, queued).
 	for i := 2; i <= 4; i++ {
 		id := fmt.Sprintf("op-%d", i)
 		if got, ok, err := s.Receipt(id); !ok || err != nil || string(got) != fmt.Sprintf("receipt %d", i) {
@@ -370,16 +363,13 @@ func TestReceiptBytesRoundTrip(t *testing.T) {
 		}
 	}
 	check("queued")
-	if err := s.MarkSent([]int64{1, 2, 3, 4, 5}); err != nil {
-		t.Fatal(err)
-	}
 	err := s.Complete([]api.OpResult{{OpID: "none", Seq: 1, Outcome: api.OutcomeApplied},
 		{OpID: "empty", Seq: 2, Outcome: api.OutcomeRejected}, {OpID: "nul", Seq: 3, Outcome: api.OutcomeDeferred}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("after MarkSent and Complete")
-	wantStates(t, s, "arqss")
+	check("after Complete")
+	wantStates(t, s, "arqqq")
 }
 
 func TestEntryAt(t *testing.T) {

@@ -19,9 +19,6 @@ func fillWithPersonalData(t *testing.T, s *Store) {
 	for _, op := range ops {
 		seqs = append(seqs, mustEnqueue(t, s, op, receiptFor(op.ID)).Seq)
 	}
-	if err := s.MarkSent(seqs); err != nil {
-		t.Fatal(err)
-	}
 	before, after := 12, 9
 	err := s.Complete([]api.OpResult{
 		{OpID: ops[0].ID, Seq: seqs[0], Outcome: api.OutcomeWithChanges, PointsBefore: &before, PointsAfter: &after,

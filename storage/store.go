@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -118,7 +119,16 @@ type Store struct {
 	// journalMu keeps VerifyJournal (which reads in chunks) and TrimJournal apart, so that a
 	// trim cannot look like a gap to a verification in progress.
 	journalMu sync.Mutex
+	// outboxVersion counts committed changes of the outbox in this process (the file lock makes
+	// this process its only writer), so that the sync engine can tell, without reading the
+	// file, that nothing changed since its last failed attempt.
+	outboxVersion atomic.Int64
 }
+
+// OutboxVersion changes whenever an entry is queued, completed, pruned or dismissed.
+func (s *Store) OutboxVersion() int64 { return s.outboxVersion.Load() }
+
+func (s *Store) outboxChanged() { s.outboxVersion.Add(1) }
 
 // Epoch returns the store's epoch: unix milliseconds of its creation.
 func (s *Store) Epoch() int64 { return s.epoch }

@@ -27,58 +27,9 @@ func (s *Store) putRecord(outbox *bolt.Bucket, r record) error {
 	return outbox.Put(itob(r.Seq), v)
 }
 
-// MarkSent records that entries are on their way to the server: state sent, SentAt now,
-// Attempts+1, a "sent" journal event each. Sending a sent entry again is a retry; a done one is
-// an error and nothing is marked.
-//
-// Enqueue writes no journal event, so MarkSent writes the "queued" event of an entry sent for
-// the first time (At = its QueuedAt) just before its "sent" event, in the same transaction as
-// the state change. To keep "queued" events in seq order, it first writes those of entries
-// with lower seqs that have none yet (never sent, and not recorded by JournalQueued).
-func (s *Store) MarkSent(seqs []int64) error {
-	now := s.now()
-	err := s.update(func(tx *bolt.Tx) error {
-		outbox, err := bucket(tx, bucketOutbox)
-		if err != nil {
-			return err
-		}
-		meta, err := bucket(tx, bucketMeta)
-		if err != nil {
-			return err
-		}
-		journaled := queuedJournaled(meta)
-		for _, seq := range seqs {
-			r, err := s.getRecord(outbox, seq)
-			if err != nil {
-				return err
-			}
-			if r.done() {
-				return fmt.Errorf("outbox entry %d is %s: %w", seq, r.State, ErrState)
-			}
-			if seq > journaled {
-				if err := s.journalQueuedThrough(tx, outbox, meta, seq); err != nil {
-					return err
-				}
-				journaled = seq
-			}
-			r.State, r.SentAt = StateSent, now
-			r.Attempts++
-			if err := s.putRecord(outbox, r); err != nil {
-				return err
-			}
-			if err := appendJournal(tx, JournalEntry{At: now, Event: EventSent, OpID: r.Op.ID,
-				OpType: r.Op.Type, Detail: fmt.Sprintf("seq %d attempt %d", seq, r.Attempts)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return wrapIf(err, "storage: mark sent")
-}
-
-// JournalQueued writes the "queued" journal events of entries that have none yet: those never
-// sent (MarkSent writes an entry's event at its first send). Maintenance and shutdown may call
-// it so that the journal also records operations still waiting to be sent. Each entry gets its
+// JournalQueued writes the "queued" journal events of entries that have none yet: those the
+// server has not answered (Complete writes an entry's event with its outcome's). Maintenance
+// and shutdown may call it so that the journal also records operations still waiting. Each entry gets its
 // event once, in seq order: calling it again adds nothing until new entries are enqueued.
 func (s *Store) JournalQueued() error {
 	// A read transaction first, so that the common case (nothing waiting) costs no commit.
@@ -140,16 +91,45 @@ func (s *Store) journalQueuedThrough(tx *bolt.Tx, outbox, meta *bolt.Bucket, seq
 }
 
 // Complete records the server's results in one transaction: applied and applied_with_changes
-// make an entry acked, rejected makes it rejected, deferred puts it back to queued. A result
-// for an entry already done is a retry's stored answer and changes nothing. Each result finds
-// its entry by its Seq: no entry there is ErrNotFound, an entry of another op id is ErrState,
-// and either way nothing of the batch is recorded.
+// make an entry acked, rejected makes it rejected, deferred leaves it queued. A result for an
+// entry already done is a retry's stored answer and changes nothing. Each result finds its
+// entry by its Seq: no entry there is ErrNotFound, an entry of another op id is ErrState, and
+// either way nothing of the batch is recorded.
+//
+// The store records outcomes, not attempts: sending writes nothing, so an outage of any length
+// adds nothing to the file per try. Before the first outcome of an entry, Complete writes the
+// "queued" events of every entry up to it that has none (Enqueue writes no journal event), so
+// the journal shows each operation queued before its outcome, in seq order. A batch of deferred
+// results only (the server waits for an earlier operation) writes nothing at all.
 func (s *Store) Complete(results []api.OpResult) error {
+	var through int64
+	for _, r := range results {
+		if r.Outcome != api.OutcomeDeferred {
+			through = max(through, r.Seq)
+		}
+	}
+	if through == 0 {
+		return s.checkResults(results)
+	}
 	now := s.now()
 	err := s.update(func(tx *bolt.Tx) error {
 		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
+		}
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		for _, r := range results {
+			if err := s.checkResult(outbox, r); err != nil {
+				return err
+			}
+		}
+		if through > queuedJournaled(meta) {
+			if err := s.journalQueuedThrough(tx, outbox, meta, through); err != nil {
+				return err
+			}
 		}
 		for _, r := range results {
 			if err := s.applyResult(tx, outbox, r, now); err != nil {
@@ -158,10 +138,32 @@ func (s *Store) Complete(results []api.OpResult) error {
 		}
 		return nil
 	})
+	if err == nil {
+		s.outboxChanged()
+	}
 	return wrapIf(err, "storage: complete")
 }
 
-func (s *Store) applyResult(tx *bolt.Tx, outbox *bolt.Bucket, res api.OpResult, now time.Time) error {
+// checkResults checks results against their entries in a read transaction: what Complete does
+// for a batch that changes nothing.
+func (s *Store) checkResults(results []api.OpResult) error {
+	err := s.view(func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		for _, r := range results {
+			if err := s.checkResult(outbox, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrapIf(err, "storage: complete")
+}
+
+// checkResult finds the entry a result is for and checks that it names the same op.
+func (s *Store) checkResult(outbox *bolt.Bucket, res api.OpResult) error {
 	if res.Seq <= 0 {
 		return fmt.Errorf("result without a seq: %w", ErrNotFound)
 	}
@@ -173,24 +175,31 @@ func (s *Store) applyResult(tx *bolt.Tx, outbox *bolt.Bucket, res api.OpResult, 
 		// The result's op id is the server's echo and is not quoted: only stored ids are checked.
 		return fmt.Errorf("result for seq %d names another op than op %s stored there: %w", res.Seq, r.Op.ID, ErrState)
 	}
-	if r.done() {
+	switch res.Outcome {
+	case api.OutcomeApplied, api.OutcomeWithChanges, api.OutcomeRejected, api.OutcomeDeferred:
 		return nil
 	}
-	var event string
-	switch res.Outcome {
-	case api.OutcomeApplied, api.OutcomeWithChanges:
-		r.State, event = StateAcked, EventAcked
-	case api.OutcomeRejected:
+	return fmt.Errorf("result for op %s has an unknown outcome: %w", r.Op.ID, ErrState)
+}
+
+// applyResult records one checked result (see checkResult).
+func (s *Store) applyResult(tx *bolt.Tx, outbox *bolt.Bucket, res api.OpResult, now time.Time) error {
+	r, err := s.getRecord(outbox, res.Seq)
+	if err != nil {
+		return fmt.Errorf("result for seq %d: %w", res.Seq, err)
+	}
+	if r.done() || res.Outcome == api.OutcomeDeferred {
+		// Done: a retry's stored answer. Deferred: the entry simply stays pending (an entry
+		// marked sent by an earlier version of the store is pending too).
+		return nil
+	}
+	event := EventAcked
+	r.State = StateAcked
+	if res.Outcome == api.OutcomeRejected {
 		r.State, event = StateRejected, EventRejected
-	case api.OutcomeDeferred:
-		r.State, event = StateQueued, EventDeferred
-	default:
-		return fmt.Errorf("result for op %s has an unknown outcome: %w", r.Op.ID, ErrState)
 	}
-	if r.State != StateQueued {
-		kept := res
-		r.Result, r.DoneAt = &kept, now
-	}
+	kept := res
+	r.Result, r.DoneAt = &kept, now
 	if err := s.putRecord(outbox, r); err != nil {
 		return err
 	}
@@ -253,6 +262,9 @@ func (s *Store) Prune(retention time.Duration) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("storage: prune: %w", err)
 	}
+	if n > 0 {
+		s.outboxChanged()
+	}
 	return n, nil
 }
 
@@ -279,5 +291,8 @@ func (s *Store) DismissRejected(seq int64) error {
 		return appendJournal(tx, JournalEntry{At: now, Event: EventDismissed, OpID: e.Op.ID,
 			OpType: e.Op.Type, Detail: fmt.Sprintf("seq %d", seq)})
 	})
+	if err == nil {
+		s.outboxChanged()
+	}
 	return wrapIf(err, "storage: dismiss rejected")
 }

@@ -16,11 +16,24 @@ func (e *Engine) tried() {
 	e.mu.Unlock()
 }
 
+func (e *Engine) countSent(n int) {
+	e.mu.Lock()
+	e.status.OpsSent += n
+	e.mu.Unlock()
+}
+
+func (e *Engine) countDone(n int) {
+	e.mu.Lock()
+	e.status.OpsDone += n
+	e.mu.Unlock()
+}
+
 // succeeded records a working exchange: the server is online and backoff resets.
 func (e *Engine) succeeded() {
 	now := e.cfg.Now()
 	e.mu.Lock()
 	e.failures = 0
+	e.status.FailedAttempts = 0
 	e.status.LastSuccess = now
 	e.status.LastError = ""
 	changed := e.setState(Online, now)
@@ -38,6 +51,7 @@ func (e *Engine) failed(err error) time.Duration {
 	now := e.cfg.Now()
 	e.mu.Lock()
 	e.failures++
+	e.status.FailedAttempts = e.failures
 	e.status.LastError = category(err)
 	next := Offline
 	if !e.status.LastSuccess.IsZero() && now.Sub(e.status.LastSuccess) < e.cfg.DegradedFor {

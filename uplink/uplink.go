@@ -47,6 +47,13 @@ type Status struct {
 	OutboxDepth int
 	Rejected    int    // operations the server rejected, waiting for staff
 	LastError   string // a category, never request content
+	// FailedAttempts counts exchanges that failed since the last one that worked.
+	FailedAttempts int
+	// OpsSent counts operations put into requests since the engine started, resends included;
+	// OpsDone counts those the server answered (applied or rejected). Their difference is what
+	// an outage cost in resending. Both live in memory only: the store records outcomes, not
+	// attempts.
+	OpsSent, OpsDone int
 }
 
 // Config sets up an Engine. Zero durations take the defaults in brackets.
@@ -75,6 +82,14 @@ type Engine struct {
 	cfg  Config
 	wake chan struct{}
 	rng  *mrand.Rand
+
+	// batch is the last batch read from the outbox, good while the outbox's version is the
+	// same; only the engine's goroutine uses it.
+	batch struct {
+		ops     []api.Op
+		version int64
+		valid   bool
+	}
 
 	mu       sync.Mutex
 	status   Status

@@ -13,24 +13,21 @@ import (
 
 // drain sends one batch of pending operations, oldest first, and records the results. It
 // reports whether it sent anything.
+//
+// Sending writes nothing to the store: only the server's answers are recorded (Complete), so
+// an outage of any length leaves the file as it was. The batch read from the outbox is kept
+// while the outbox does not change, so a long outage does not decrypt it again on every try.
 func (e *Engine) drain(ctx context.Context) (bool, error) {
-	pending, err := e.cfg.Store.Pending(e.cfg.BatchSize)
+	ops, err := e.pendingBatch()
 	if err != nil {
 		return false, fmt.Errorf("read outbox: %w", err)
 	}
-	if len(pending) == 0 {
+	if len(ops) == 0 {
 		return false, nil
-	}
-	ops := make([]api.Op, len(pending))
-	seqs := make([]int64, len(pending))
-	for i, p := range pending {
-		ops[i], seqs[i] = p.Op, p.Seq
-	}
-	if err := e.cfg.Store.MarkSent(seqs); err != nil {
-		return false, fmt.Errorf("mark sent: %w", err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
 	defer cancel()
+	e.countSent(len(ops))
 	resp, err := e.cfg.Client.Ops(rctx, ops)
 	e.tried()
 	if err != nil {
@@ -48,6 +45,7 @@ func (e *Engine) drain(ctx context.Context) (bool, error) {
 			deferred++
 		}
 	}
+	e.countDone(len(resp.Results) - deferred)
 	e.succeeded()
 	if deferred == len(resp.Results) {
 		// The server waits for an operation this kiosk no longer has; the next attempts resend
@@ -55,6 +53,25 @@ func (e *Engine) drain(ctx context.Context) (bool, error) {
 		return false, errors.New("operations deferred by the server")
 	}
 	return true, nil
+}
+
+// pendingBatch returns the oldest pending operations, at most a batch, from memory when the
+// outbox has not changed since they were read.
+func (e *Engine) pendingBatch() ([]api.Op, error) {
+	version := e.cfg.Store.OutboxVersion()
+	if e.batch.valid && e.batch.version == version {
+		return e.batch.ops, nil
+	}
+	pending, err := e.cfg.Store.Pending(e.cfg.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]api.Op, len(pending))
+	for i, p := range pending {
+		ops[i] = p.Op
+	}
+	e.batch.ops, e.batch.version, e.batch.valid = ops, version, true
+	return ops, nil
 }
 
 // pullReference fetches reference-data changes and stores them with the new cursor, after
