@@ -60,23 +60,35 @@ func (e *ChainError) Error() string {
 
 // chainPoint is a sequence number with the hash of its entry: the head (last entry) and the
 // base (last trimmed entry) are kept in meta, so that removing entries at either end shows.
+// The base also keeps when it was trimmed (at; zero for the head, and for a base written by an
+// earlier version of the store).
 type chainPoint struct {
 	seq  int64
 	hash [sha256.Size]byte
+	at   time.Time
 }
 
 func readPoint(meta *bolt.Bucket, key string) chainPoint {
 	v := meta.Get([]byte(key))
-	if len(v) != 8+sha256.Size {
+	if len(v) != 8+sha256.Size && len(v) != 8+sha256.Size+8 {
 		return chainPoint{}
 	}
 	var p chainPoint
 	p.seq = btoi(v[:8])
-	copy(p.hash[:], v[8:])
+	copy(p.hash[:], v[8:8+sha256.Size])
+	if len(v) > 8+sha256.Size {
+		p.at = time.Unix(0, btoi(v[8+sha256.Size:])).UTC()
+	}
 	return p
 }
 
-func (p chainPoint) encode() []byte { return append(itob(p.seq), p.hash[:]...) }
+func (p chainPoint) encode() []byte {
+	b := append(itob(p.seq), p.hash[:]...)
+	if !p.at.IsZero() {
+		b = append(b, itob(p.at.UnixNano())...)
+	}
+	return b
+}
 
 // entryHash computes SHA-256(prev || canonical encoding): fixed-order, length-prefixed fields,
 // so that no two different entries encode alike and JSON formatting does not matter.
@@ -135,7 +147,7 @@ func (s *Store) AppendJournal(e JournalEntry) error {
 	if e.Event == "" {
 		return errors.New("storage: journal entry needs an event")
 	}
-	if err := checkOpID(e.OpID); err != nil {
+	if err := checkOpID(e.OpID); e.OpID != "" && err != nil {
 		return fmt.Errorf("storage: journal field op_id: %w: %w", ErrPersonalData, err)
 	}
 	fields := [][2]string{{"event", e.Event}, {"op_type", e.OpType}, {"outcome", e.Outcome},

@@ -292,3 +292,52 @@ func wantNewEvents(t *testing.T, s *Store, from int64, want ...string) {
 		t.Fatalf("journal from %d = %q\nwant %q", from, got, want)
 	}
 }
+
+// Trimming by age keeps a checkpoint: the last trimmed entry's hash, seq and the trim's time,
+// which survives reopening; the kept entries verify from it; a cap on the number kept trims
+// more of the oldest.
+func TestTrimJournalOlderKeepsACheckpoint(t *testing.T) {
+	s, c, path := newStore(t)
+	for i := range 30 {
+		c.Advance(time.Hour)
+		if err := s.AppendJournal(JournalEntry{Event: "test", Detail: fmt.Sprintf("entry %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp, err := s.Checkpoint()
+	if err != nil || cp.Seq != 0 || cp.Hash != "" || cp.HeadSeq != 31 || len(cp.HeadHash) != 64 {
+		t.Fatalf("checkpoint before any trim = %+v %v", cp, err)
+	}
+	// Entry 1 is "created" at the start, entries 2..31 an hour apart: those written more than
+	// ten hours before now are entries 1 to 21.
+	c.Advance(time.Minute)
+	cutoff := c.Now().Add(-10 * time.Hour)
+	n, err := s.TrimJournalOlder(cutoff, 0)
+	if err != nil || n != 21 {
+		t.Fatalf("TrimJournalOlder = %d %v, want 21", n, err)
+	}
+	want, _ := s.Journal(0, 0)
+	_ = s.Close()
+	s, _ = openAt(t, path, testSecret(), Options{Now: c.Now})
+	cp, err = s.Checkpoint()
+	if err != nil || cp.Seq != 21 || len(cp.Hash) != 64 || !cp.At.Equal(c.Now()) || cp.HeadSeq != 32 {
+		t.Fatalf("checkpoint after the trim = %+v %v", cp, err)
+	}
+	if got, _ := s.Journal(0, 0); len(got) != len(want) || got[0].Seq != 22 || got[0].Prev != cp.Hash {
+		t.Fatalf("kept entries start at %d with prev %s, checkpoint %s", got[0].Seq, got[0].Prev, cp.Hash)
+	}
+	if n, err := s.VerifyJournal(); err != nil || n != 11 {
+		t.Fatalf("VerifyJournal after the trim = %d %v, want 11", n, err)
+	}
+	// Nothing more is old enough; the cap of 5 trims the oldest of the rest.
+	if n, err := s.TrimJournalOlder(cutoff, 0); err != nil || n != 0 {
+		t.Fatalf("second TrimJournalOlder = %d %v", n, err)
+	}
+	if n, err := s.TrimJournalOlder(cutoff, 5); err != nil || n != 6 {
+		t.Fatalf("TrimJournalOlder with a cap of 5 = %d %v, want 6 (11 entries, 5 kept)", n, err)
+	}
+	// The 5 kept and the trim's own event.
+	if n, err := s.VerifyJournal(); err != nil || n != 6 {
+		t.Fatalf("VerifyJournal after the capped trim = %d %v", n, err)
+	}
+}

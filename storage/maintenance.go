@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -164,7 +165,7 @@ func (s *Store) TrimJournal(keep int64) (int, error) {
 		return 0, fmt.Errorf("storage: trim journal: refused, the chain does not verify: %w", err)
 	}
 	n := 0
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.updateReserved(func(tx *bolt.Tx) error {
 		meta, err := bucket(tx, bucketMeta)
 		if err != nil {
 			return err
@@ -182,6 +183,7 @@ func (s *Store) TrimJournal(keep int64) (int, error) {
 		if err != nil {
 			return err
 		}
+		newBase.at = s.now()
 		for seq := base.seq + 1; seq < keep; seq++ {
 			if err := jb.Delete(itob(seq)); err != nil {
 				return err
@@ -217,4 +219,64 @@ func pointOf(jb *bolt.Bucket, seq int64) (chainPoint, error) {
 	p := chainPoint{seq: seq}
 	copy(p.hash[:], h)
 	return p, nil
+}
+
+// Checkpoint is what the file keeps of the journal entries it trimmed: the hash of the last
+// trimmed entry, which (the journal being a hash chain) commits to every entry before it, its
+// sequence number and when it was trimmed; and the journal's head. The kept entries verify from
+// it on, and the kiosk reports it to the server in heartbeats, so that the trimmed prefix stays
+// pinned outside the kiosk as well.
+type Checkpoint struct {
+	Seq      int64 // entries 1 to Seq were trimmed; 0: none
+	Hash     string
+	At       time.Time
+	HeadSeq  int64
+	HeadHash string
+}
+
+// Checkpoint reads the journal's checkpoint and head; it needs no secret.
+func (s *Store) Checkpoint() (Checkpoint, error) {
+	base, head, err := s.journalEnds()
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("storage: checkpoint: %w", err)
+	}
+	c := Checkpoint{Seq: base.seq, At: base.at, HeadSeq: head.seq, HeadHash: hex.EncodeToString(head.hash[:])}
+	if base.seq > 0 {
+		c.Hash = hex.EncodeToString(base.hash[:])
+	}
+	return c, nil
+}
+
+// TrimJournalOlder trims the journal entries written before cutoff, and more of the oldest if
+// more than keepMax would be kept; the last entry always stays. Entries are in time order
+// except that an op's queued event carries the time it was queued, so the trim stops at the
+// first entry not older than cutoff. It returns how many entries it deleted.
+func (s *Store) TrimJournalOlder(cutoff time.Time, keepMax int) (int, error) {
+	base, head, err := s.journalEnds()
+	if err != nil {
+		return 0, fmt.Errorf("storage: trim journal: %w", err)
+	}
+	keep := base.seq + 1
+	for keep <= head.seq {
+		raw, err := s.journalRaw(keep, verifyChunk)
+		if err != nil {
+			return 0, fmt.Errorf("storage: trim journal: %w", err)
+		}
+		stop := len(raw) == 0
+		for _, kv := range raw {
+			var e JournalEntry
+			if err := json.Unmarshal(kv.v, &e); err != nil || !e.At.Before(cutoff) {
+				stop = true
+				break
+			}
+			keep = btoi(kv.k) + 1
+		}
+		if stop {
+			break
+		}
+	}
+	if keepMax > 0 {
+		keep = max(keep, head.seq-int64(keepMax)+1)
+	}
+	return s.TrimJournal(keep)
 }

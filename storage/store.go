@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +76,11 @@ type Options struct {
 	Timeout time.Duration    // bbolt open timeout; 0 means 1 s
 	MaxSize int64            // bbolt MaxSize; 0 means 256 MiB
 	Now     func() time.Time // clock; nil means time.Now
+	// Reserve is the size of the reserve file kept beside the store for writes on a full disk
+	// (see fill.go); 0 means 8 MiB, negative means none.
+	Reserve int64
+	// DiskFree measures the free space of the file system holding dir; nil means statfs.
+	DiskFree func(dir string) (int64, error)
 }
 
 func (o Options) withDefaults() Options {
@@ -86,6 +92,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Reserve == 0 {
+		o.Reserve = defaultReserve
+	}
+	if o.DiskFree == nil {
+		o.DiskFree = statfsFree
 	}
 	return o
 }
@@ -172,6 +184,21 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	}
 	return s.db.Update(fn)
 }
+
+// updateReserved is update for the writes a drain and the store's upkeep need (recording the
+// server's answers, pruning, dismissing, trimming): one that finds the file system full gives
+// up the reserve file and is tried once more (fill.go). A failed commit leaves the file as it
+// was, so the retry starts clean. New operations do not reach the reserve: it is for giving
+// back what the kiosk holds.
+func (s *Store) updateReserved(fn func(tx *bolt.Tx) error) error {
+	err := s.update(fn)
+	if diskFull(err) && s.releaseReserve() {
+		err = s.update(fn)
+	}
+	return err
+}
+
+func (s *Store) dir() string { return filepath.Dir(s.path) }
 
 // bucket returns a top-level bucket; a missing one means the file was altered outside the store.
 func bucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {

@@ -101,7 +101,22 @@ func (s *Store) journalQueuedThrough(tx *bolt.Tx, outbox, meta *bolt.Bucket, seq
 // "queued" events of every entry up to it that has none (Enqueue writes no journal event), so
 // the journal shows each operation queued before its outcome, in seq order. A batch of deferred
 // results only (the server waits for an earlier operation) writes nothing at all.
+//
+// A batch that does not fit (the store at its MaxSize, or a full disk after the reserve) is
+// recorded in halves, down to single results: each result is independent of the others, and a
+// smaller transaction needs fewer new pages before it frees the old ones.
 func (s *Store) Complete(results []api.OpResult) error {
+	err := s.complete(results)
+	if len(results) > 1 && (storeFull(err) || diskFull(err)) {
+		half := len(results) / 2
+		if err = s.Complete(results[:half]); err == nil {
+			err = s.Complete(results[half:])
+		}
+	}
+	return err
+}
+
+func (s *Store) complete(results []api.OpResult) error {
 	var through int64
 	for _, r := range results {
 		if r.Outcome != api.OutcomeDeferred {
@@ -112,7 +127,7 @@ func (s *Store) Complete(results []api.OpResult) error {
 		return s.checkResults(results)
 	}
 	now := s.now()
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.updateReserved(func(tx *bolt.Tx) error {
 		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
@@ -227,7 +242,7 @@ func (s *Store) Prune(retention time.Duration) (int, error) {
 	now := s.now()
 	cutoff := now.Add(-retention)
 	n := 0
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.updateReserved(func(tx *bolt.Tx) error {
 		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
@@ -272,7 +287,7 @@ func (s *Store) Prune(retention time.Duration) (int, error) {
 // journal keeps the record.
 func (s *Store) DismissRejected(seq int64) error {
 	now := s.now()
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.updateReserved(func(tx *bolt.Tx) error {
 		outbox, err := bucket(tx, bucketOutbox)
 		if err != nil {
 			return err
