@@ -259,6 +259,15 @@ func (s *Store) Depth() (int, error) {
 	return counts[StateQueued] + counts[StateSent], nil
 }
 
+// Counts counts outbox entries by state; it needs no secret.
+func (s *Store) Counts() (map[State]int, error) {
+	counts, err := s.countStates()
+	if err != nil {
+		return nil, fmt.Errorf("storage: counts: %w", err)
+	}
+	return counts, nil
+}
+
 func (s *Store) countStates() (map[State]int, error) {
 	counts := map[State]int{}
 	err := s.view(func(tx *bolt.Tx) error {

@@ -20,7 +20,7 @@ import (
 func (e *Engine) drain(ctx context.Context) (bool, error) {
 	ops, err := e.pendingBatch()
 	if err != nil {
-		return false, fmt.Errorf("read outbox: %w", err)
+		return false, local("read outbox", err)
 	}
 	if len(ops) == 0 {
 		return false, nil
@@ -28,16 +28,17 @@ func (e *Engine) drain(ctx context.Context) (bool, error) {
 	rctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
 	defer cancel()
 	e.countSent(len(ops))
+	sent := e.cfg.Clock.Local()
 	resp, err := e.cfg.Client.Ops(rctx, ops)
 	e.tried()
 	if err != nil {
-		return false, err
+		return false, e.clockRefused(err, sent)
 	}
 	if len(resp.Results) != len(ops) {
 		return false, errors.New("server answered a different number of results")
 	}
 	if err := e.cfg.Store.Complete(resp.Results); err != nil {
-		return false, fmt.Errorf("record results: %w", err)
+		return false, local("record results", err)
 	}
 	deferred := 0
 	for _, r := range resp.Results {
@@ -80,14 +81,15 @@ func (e *Engine) pendingBatch() ([]api.Op, error) {
 func (e *Engine) pullReference(ctx context.Context) error {
 	cursor, _, err := e.cfg.Store.Reference()
 	if err != nil {
-		return fmt.Errorf("read reference: %w", err)
+		return local("read reference", err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
 	defer cancel()
+	sent := e.cfg.Clock.Local()
 	ch, err := e.cfg.Client.Changes(rctx, cursor)
 	e.tried()
 	if err != nil {
-		return err
+		return e.clockRefused(err, sent)
 	}
 	docs := make([]storage.RefDoc, 0, len(ch.Changes))
 	for _, c := range ch.Changes {
@@ -98,7 +100,7 @@ func (e *Engine) pullReference(ctx context.Context) error {
 		docs = append(docs, storage.RefDoc{Kind: c.Kind, Key: c.Key, Body: c.Body})
 	}
 	if err := e.cfg.Store.PutReference(ch.Cursor, ch.Full, docs); err != nil {
-		return fmt.Errorf("store reference: %w", err)
+		return local("store reference", err)
 	}
 	e.succeeded()
 	return nil
@@ -119,22 +121,90 @@ func validDoc(c api.RefChange) error {
 	return err
 }
 
+// heartbeat tells the server how the kiosk is doing, and measures the clock on its answer.
 func (e *Engine) heartbeat(ctx context.Context) error {
+	hb := e.report()
+	rctx, cancel := context.WithTimeout(ctx, min(e.cfg.RequestTimeout, 3*time.Second))
+	defer cancel()
+	sent := e.cfg.Clock.Local()
+	reply, err := e.cfg.Client.Heartbeat(rctx, hb)
+	received := e.cfg.Clock.Local()
+	e.tried()
+	if err != nil {
+		return e.clockRefused(err, sent)
+	}
+	if !reply.ServerTime.IsZero() {
+		e.cfg.Clock.Observe(reply.ServerTime, sent, received)
+		e.noteSkew()
+	}
+	e.succeeded()
+	return nil
+}
+
+// report is the heartbeat's body: the engine's status, without personal data.
+func (e *Engine) report() api.Heartbeat {
 	st := e.Status()
-	hb := api.Heartbeat{OutboxDepth: st.OutboxDepth, Version: e.cfg.Version}
+	hb := api.Heartbeat{OutboxDepth: st.OutboxDepth, Version: e.cfg.Version, Rejected: st.Rejected,
+		FailedAttempts: st.LastOutage}
 	if !st.LastSuccess.IsZero() {
 		hb.LastSync = &st.LastSuccess
+	}
+	if !st.OldestPending.IsZero() {
+		hb.OldestPending = &st.OldestPending
+	}
+	if st.ClockKnown {
+		ms := st.ClockSkew.Milliseconds()
+		hb.ClockSkewMS = &ms
+	}
+	if f := st.Fill; f.Level != "" {
+		hb.Store = &api.StoreStatus{FileBytes: f.FileBytes, UsedBytes: f.UsedBytes, MaxBytes: f.MaxBytes,
+			DiskFreeBytes: max(f.DiskFreeBytes, 0), Level: f.Level}
+	}
+	if cp := st.Checkpoint; cp.HeadSeq > 0 {
+		hb.Journal = &api.JournalCheckpoint{Seq: cp.Seq, Hash: cp.Hash, At: cp.At, HeadSeq: cp.HeadSeq, HeadHash: cp.HeadHash}
 	}
 	if e.cfg.Devices != nil {
 		hb.Devices = e.cfg.Devices()
 	}
-	rctx, cancel := context.WithTimeout(ctx, min(e.cfg.RequestTimeout, 3*time.Second))
-	defer cancel()
-	_, err := e.cfg.Client.Heartbeat(rctx, hb)
-	e.tried()
-	if err != nil {
+	return hb
+}
+
+// clockRefused reads a refusal of a stale timestamp: when it proves the server's time, the
+// clock is corrected and the error marked, so that the next attempt comes at once, signed
+// with the corrected time. Any other error comes back as it was.
+func (e *Engine) clockRefused(err error, sent time.Time) error {
+	server, ok := e.cfg.Client.StaleClock(err)
+	if !ok {
 		return err
 	}
-	e.succeeded()
-	return nil
+	before, known := e.cfg.Clock.Skew()
+	e.cfg.Clock.Observe(server, sent, e.cfg.Clock.Local())
+	after, _ := e.cfg.Clock.Skew()
+	e.noteSkew()
+	if known && after == before || e.corrected {
+		// Measured already and still refused, or refused again right after a correction: the
+		// server's clock is moving. Back off like any failure.
+		return err
+	}
+	e.corrected = true
+	e.cfg.Log.Warn("kiosk clock corrected from the server's refusal", "skew_ms", after.Milliseconds())
+	return &clockCorrected{err: err}
+}
+
+// clockCorrected is a refusal after which the clock was corrected: try again at once.
+type clockCorrected struct{ err error }
+
+func (e *clockCorrected) Error() string { return "clock corrected: " + e.err.Error() }
+func (e *clockCorrected) Unwrap() error { return e.err }
+
+// noteSkew copies the clock's measured skew into the status.
+func (e *Engine) noteSkew() {
+	skew, known := e.cfg.Clock.Skew()
+	e.mu.Lock()
+	changed := e.status.ClockKnown != known || (e.status.ClockSkew-skew).Abs() >= time.Second
+	e.status.ClockSkew, e.status.ClockKnown = skew, known
+	e.mu.Unlock()
+	if changed {
+		e.notify()
+	}
 }
