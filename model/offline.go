@@ -47,14 +47,38 @@ type Queued struct {
 	Amount map[string]Fen
 }
 
+// KioskCondition is what a kiosk knows about itself that bears on taking work offline.
+type KioskCondition struct {
+	// StoreFull: the kiosk's store is at its stop watermark; what room is left is for draining.
+	StoreFull bool
+	// ClockKnown: the kiosk has measured its clock against the server's since it started;
+	// ClockSkew is then its own clock minus the server's.
+	ClockKnown bool
+	ClockSkew  time.Duration
+}
+
+// MaxOfflineClockSkew is the largest error of a kiosk's own clock with which it still takes
+// money offline. The kiosk dates and signs with its clock corrected by the server's, so a
+// larger error does no harm while the correction holds; but a clock that far off means its time
+// service is broken, and a restart during the outage would lose the correction and date money
+// wrongly, which decides late fees.
+const MaxOfflineClockSkew = time.Minute
+
 // OfflineCheck says whether an operation of type op (moving amount) may be queued now although
-// the server cannot be reached, given what already waits and when the kiosk last synced.
-func (r OfflineRules) OfflineCheck(op string, amount Fen, q Queued, lastSync, now time.Time) []Reason {
+// the server cannot be reached, given what already waits, when the kiosk last synced, and the
+// kiosk's condition.
+func (r OfflineRules) OfflineCheck(op string, amount Fen, q Queued, lastSync, now time.Time, k KioskCondition) []Reason {
 	rule, ok := r.Ops[op]
 	if !ok || !rule.Allowed {
 		return []Reason{{Code: ReasonOfflineNotAllowed, Args: Args{Term: "op_type." + op}}}
 	}
 	var rs []Reason
+	if k.StoreFull {
+		rs = append(rs, Reason{Code: ReasonOfflineStoreFull})
+	}
+	if op == "pay" && (!k.ClockKnown || k.ClockSkew > MaxOfflineClockSkew || k.ClockSkew < -MaxOfflineClockSkew) {
+		rs = append(rs, Reason{Code: ReasonOfflineClock, Args: Args{Limit: int(MaxOfflineClockSkew.Seconds())}})
+	}
 	if n := q.Count[op]; n >= rule.MaxCount {
 		rs = append(rs, Reason{Code: ReasonOfflineCount, Args: Args{N: n, Limit: rule.MaxCount}})
 	}

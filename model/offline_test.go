@@ -17,16 +17,32 @@ func TestOfflinePolicy(t *testing.T) {
 		q      Queued
 		last   time.Time
 		want   []ReasonCode
+		kiosk  *KioskCondition // nil: goodKiosk()
 	}{
-		{"a payment offline within bounds", "pay", Yuan(200), Queued{Count: map[string]int{"pay": 29}, Amount: map[string]Fen{"pay": Yuan(2800)}}, synced, nil},
-		{"the 31st payment", "pay", Yuan(1), Queued{Count: map[string]int{"pay": 30}}, synced, []ReasonCode{ReasonOfflineCount}},
-		{"payments above 3,000 yuan in all", "pay", Yuan(201), Queued{Amount: map[string]Fen{"pay": Yuan(2800)}}, synced, []ReasonCode{ReasonOfflineAmount}},
-		{"offline for a day and an hour", "process", 0, Queued{}, now.Add(-25 * time.Hour), []ReasonCode{ReasonOfflineTooLong}},
-		{"a kiosk that never synced", "process", 0, Queued{}, time.Time{}, []ReasonCode{ReasonOfflineTooLong}},
-		{"binding needs the network", "bind", 0, Queued{}, synced, []ReasonCode{ReasonOfflineNotAllowed}},
-		{"an unknown operation", "teleport", 0, Queued{}, synced, []ReasonCode{ReasonOfflineNotAllowed}},
+		{"a payment offline within bounds", "pay", Yuan(200), Queued{Count: map[string]int{"pay": 29}, Amount: map[string]Fen{"pay": Yuan(2800)}}, synced, nil, nil},
+		{"the 31st payment", "pay", Yuan(1), Queued{Count: map[string]int{"pay": 30}}, synced, []ReasonCode{ReasonOfflineCount}, nil},
+		{"payments above 3,000 yuan in all", "pay", Yuan(201), Queued{Amount: map[string]Fen{"pay": Yuan(2800)}}, synced, []ReasonCode{ReasonOfflineAmount}, nil},
+		{"offline for a day and an hour", "process", 0, Queued{}, now.Add(-25 * time.Hour), []ReasonCode{ReasonOfflineTooLong}, nil},
+		{"a kiosk that never synced", "process", 0, Queued{}, time.Time{}, []ReasonCode{ReasonOfflineTooLong}, nil},
+		{"binding needs the network", "bind", 0, Queued{}, synced, []ReasonCode{ReasonOfflineNotAllowed}, nil},
+		{"an unknown operation", "teleport", 0, Queued{}, synced, []ReasonCode{ReasonOfflineNotAllowed}, nil},
+		{"a full store takes nothing", "process", 0, Queued{}, synced, []ReasonCode{ReasonOfflineStoreFull},
+			&KioskCondition{StoreFull: true, ClockKnown: true}},
+		{"a clock never measured takes no money", "pay", Yuan(1), Queued{}, synced, []ReasonCode{ReasonOfflineClock},
+			&KioskCondition{}},
+		{"a clock never measured still processes", "process", 0, Queued{}, synced, nil, &KioskCondition{}},
+		{"a clock 61 s fast takes no money", "pay", Yuan(1), Queued{}, synced, []ReasonCode{ReasonOfflineClock},
+			&KioskCondition{ClockKnown: true, ClockSkew: 61 * time.Second}},
+		{"a clock 61 s slow takes no money", "pay", Yuan(1), Queued{}, synced, []ReasonCode{ReasonOfflineClock},
+			&KioskCondition{ClockKnown: true, ClockSkew: -61 * time.Second}},
+		{"a clock a minute off still takes money", "pay", Yuan(1), Queued{}, synced, nil,
+			&KioskCondition{ClockKnown: true, ClockSkew: time.Minute}},
 	} {
-		if got := off.OfflineCheck(r.op, r.amount, r.q, r.last, now); !sameCodes(codes(got), r.want) {
+		k := goodKiosk()
+		if r.kiosk != nil {
+			k = *r.kiosk
+		}
+		if got := off.OfflineCheck(r.op, r.amount, r.q, r.last, now, k); !sameCodes(codes(got), r.want) {
 			t.Errorf("%s: %v, want %v", r.name, codes(got), r.want)
 		}
 	}
@@ -62,3 +78,6 @@ func TestOfflineRulesValidation(t *testing.T) {
 		}
 	}
 }
+
+// goodKiosk is a kiosk whose store has room and whose clock was measured and is right.
+func goodKiosk() KioskCondition { return KioskCondition{ClockKnown: true} }

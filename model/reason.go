@@ -128,6 +128,8 @@ const (
 	ReasonOfflineCount      ReasonCode = "offline.count_limit"
 	ReasonOfflineAmount     ReasonCode = "offline.amount_limit"
 	ReasonOfflineTooLong    ReasonCode = "offline.too_long"
+	ReasonOfflineStoreFull  ReasonCode = "offline.store_full"
+	ReasonOfflineClock      ReasonCode = "offline.clock_unknown"
 )
 
 // Reasons of input validation: what is wrong with something a person typed or a file held.
@@ -190,6 +192,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonUnfollowNotFound, ReasonUnfollowNotParty, ReasonFollowUnitOwned,
 		ReasonFollowVehicleType,
 		ReasonOfflineNotAllowed, ReasonOfflineCount, ReasonOfflineAmount, ReasonOfflineTooLong,
+		ReasonOfflineStoreFull, ReasonOfflineClock,
 		InputIDLength, InputIDChar, InputIDRegion, InputIDBirthInvalid, InputIDBirthFuture,
 		InputIDCheck, InputFileLength, InputFileChar, InputPlateLength, InputPlateProvince,
 		InputPlateOffice, InputPlateIO, InputPlateChar, InputPlateForm, InputPlateType,

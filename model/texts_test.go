@@ -190,16 +190,22 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 			return CheckFollow(chongqing, r, FollowHistory{})
 		},
 		ReasonOfflineNotAllowed: func() []Reason {
-			return national.Offline.OfflineCheck("bind", 0, Queued{}, testNow(), testNow())
+			return national.Offline.OfflineCheck("bind", 0, Queued{}, testNow(), testNow(), goodKiosk())
 		},
 		ReasonOfflineCount: func() []Reason {
-			return national.Offline.OfflineCheck("process", 0, Queued{Count: map[string]int{"process": 10}}, testNow(), testNow())
+			return national.Offline.OfflineCheck("process", 0, Queued{Count: map[string]int{"process": 10}}, testNow(), testNow(), goodKiosk())
 		},
 		ReasonOfflineAmount: func() []Reason {
-			return national.Offline.OfflineCheck("pay", Yuan(200), Queued{Amount: map[string]Fen{"pay": Yuan(2900)}}, testNow(), testNow())
+			return national.Offline.OfflineCheck("pay", Yuan(200), Queued{Amount: map[string]Fen{"pay": Yuan(2900)}}, testNow(), testNow(), goodKiosk())
+		},
+		ReasonOfflineStoreFull: func() []Reason {
+			return national.Offline.OfflineCheck("process", 0, Queued{}, testNow(), testNow(), KioskCondition{StoreFull: true})
+		},
+		ReasonOfflineClock: func() []Reason {
+			return national.Offline.OfflineCheck("pay", Yuan(200), Queued{}, testNow(), testNow(), KioskCondition{})
 		},
 		ReasonOfflineTooLong: func() []Reason {
-			return national.Offline.OfflineCheck("pay", Yuan(200), Queued{}, testNow().Add(-25*time.Hour), testNow())
+			return national.Offline.OfflineCheck("pay", Yuan(200), Queued{}, testNow().Add(-25*time.Hour), testNow(), goodKiosk())
 		},
 		InputIDLength:       func() []Reason { return parseID("4403081999011015") },
 		InputIDChar:         func() []Reason { return parseID("44030819990110151A") },

@@ -27,6 +27,9 @@ type Online interface {
 	PayOrder(ctx context.Context, id string) (api.PayOrder, error)
 	CancelPayOrder(ctx context.Context, id string) (api.PayOrder, error)
 	SimulatePaid(ctx context.Context, id string) (api.PayOrder, error)
+	AckRejections(ctx context.Context, ack api.RejectionAck) (api.RejectionAckReply, error)
+	// StaleClock reads the server's proven time from a refusal of a stale timestamp.
+	StaleClock(err error) (time.Time, bool)
 }
 
 // Config sets up a Service.
@@ -70,6 +73,12 @@ type Looked struct {
 	api.Lookup
 	FromCache bool // the server could not be reached: this is what it said at CachedAt
 	CachedAt  time.Time
+	// Pending names the violations that operations waiting at this kiosk change: the Lookup
+	// above already shows them as those operations will leave them (see overlay).
+	Pending map[string]Pending
+	// Rejections are the person's operations the platform rejected and the person has not
+	// acknowledged (see Rejections).
+	Rejections []Rejection
 }
 
 type cached struct {
@@ -95,7 +104,23 @@ func (s *Service) LookupCard(ctx context.Context, id model.IDNumber) (Looked, er
 }
 
 func (s *Service) lookup(ctx context.Context, req api.Identify, cache string) (Looked, error) {
-	l, err := s.cfg.Client.Lookup(ctx, req)
+	got, err := s.lookupRaw(ctx, req, cache)
+	if err != nil {
+		return got, err
+	}
+	if got.Pending, err = s.overlay(&got.Lookup); err != nil {
+		return Looked{}, err
+	}
+	if got.Rejections, err = s.Rejections(got.Lookup); err != nil {
+		return Looked{}, err
+	}
+	return got, nil
+}
+
+// lookupRaw asks the server, or the cache when the server cannot be reached.
+func (s *Service) lookupRaw(ctx context.Context, req api.Identify, cache string) (Looked, error) {
+	var l api.Lookup
+	err := s.online(func() (err error) { l, err = s.cfg.Client.Lookup(ctx, req); return err })
 	var se *api.StatusError
 	switch {
 	case err == nil:
@@ -150,7 +175,8 @@ func (s *Service) Check(opType string, amount model.Fen) ([]model.Reason, error)
 	if err != nil {
 		return nil, err
 	}
-	return s.cfg.Profile.Offline.OfflineCheck(opType, amount, q, st.LastSuccess, s.cfg.Now()), nil
+	k := model.KioskCondition{StoreFull: st.Fill.Level == storage.LevelStop, ClockKnown: st.ClockKnown, ClockSkew: st.ClockSkew}
+	return s.cfg.Profile.Offline.OfflineCheck(opType, amount, q, st.LastSuccess, s.cfg.Now(), k), nil
 }
 
 // Record queues an operation without the policy: for a fact that has happened (a card was
@@ -214,3 +240,21 @@ func (s *Service) EndSession() error {
 	_, err := s.cfg.Store.WipeCache()
 	return err
 }
+
+// online makes a call to the server; when the server refuses it as stale and proves its time,
+// the kiosk's clock is corrected (as the sync engine would on its next exchange) and the call
+// made once more, so that a person is not refused for the kiosk's clock.
+func (s *Service) online(call func() error) error {
+	if s.cfg.Engine == nil {
+		return call()
+	}
+	clock := s.cfg.Engine.Clock()
+	sent := clock.Local()
+	err := call()
+	if server, ok := s.cfg.Client.StaleClock(err); ok {
+		clock.Observe(server, sent, clock.Local())
+		err = call()
+	}
+	return err
+}
+

@@ -66,6 +66,9 @@ type Entry struct {
 	Result   *api.OpResult `json:"result,omitempty"`
 	QueuedAt time.Time     `json:"queued_at"`
 	DoneAt   time.Time     `json:"done_at,omitzero"`
+	// SeenAt is when the person acknowledged a rejected entry at this kiosk (MarkSeen); staff
+	// still see the entry until they dismiss it.
+	SeenAt time.Time `json:"seen_at,omitzero"`
 }
 
 func (e Entry) done() bool { return e.State == StateAcked || e.State == StateRejected }

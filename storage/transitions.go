@@ -311,3 +311,47 @@ func (s *Store) DismissRejected(seq int64) error {
 	}
 	return wrapIf(err, "storage: dismiss rejected")
 }
+
+// MarkSeen records that the person has read the rejection of these ops (by op id). Only
+// rejected entries not yet seen are changed; other ids are ignored.
+func (s *Store) MarkSeen(opIDs []string) error {
+	want := map[string]bool{}
+	for _, id := range opIDs {
+		want[id] = true
+	}
+	now := s.now()
+	changed := false
+	err := s.update(func(tx *bolt.Tx) error {
+		outbox, err := bucket(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		var seen []record
+		c := outbox.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if headerState(v) != StateRejected {
+				continue
+			}
+			r, err := s.decodeRecord(k, v)
+			if err != nil {
+				return err
+			}
+			if want[r.Op.ID] && r.SeenAt.IsZero() {
+				r.SeenAt = now
+				seen = append(seen, r)
+			}
+		}
+		for _, r := range seen {
+			if err := s.putRecord(outbox, r); err != nil {
+				return err
+			}
+		}
+		changed = len(seen) > 0
+		return nil
+	})
+	if changed {
+		s.outboxChanged()
+	}
+	return wrapIf(err, "storage: mark seen")
+}
+
