@@ -183,7 +183,7 @@ func startTerminal(c terminalConfig, stdout io.Writer) error {
 	}
 	narrowAmbiguousWidth()
 	status := make(chan uplink.Status, 1)
-	b := &backend{}
+	b := &backend{clock: uplink.NewClock(nil)}
 	defer b.close()
 	opts, err := terminalOptions(c, b, status)
 	if err != nil {
@@ -261,7 +261,7 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	if err != nil {
 		return ui.Options{}, err
 	}
-	opts := ui.Options{Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall, Offline: &prof.Offline,
+	opts := ui.Options{Now: b.clock.Now, Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall, Offline: &prof.Offline,
 		Demo: c.demo(), SimulatedPayments: c.demo() || c.simulatePayments, Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
 		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession, MaintPINHash: c.maintPINHash,
 		Profile: prof, KioskID: c.kioskID, VerifyURL: c.verifyURL}
@@ -343,6 +343,9 @@ func (b *backend) devices(c terminalConfig) (device.Set, error) {
 // central server with demo data on loopback. It is built in a tea.Cmd (Connect) and torn down
 // after the UI has stopped.
 type backend struct {
+	// clock is the kiosk's clock corrected by the server's: the UI dates operations with it, the
+	// client signs with it, and the sync engine keeps it measured.
+	clock   *uplink.Clock
 	mu      sync.Mutex
 	closers []func() // run in reverse order
 	demoDir string   // demo mode's temporary directory, removed by close
@@ -439,7 +442,7 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 		return nil, err
 	}
 	b.onClose(func() { _ = st.Close() })
-	client := api.NewClient(c.server, c.kioskID, secret, nil)
+	client := api.NewClientWithClock(c.server, c.kioskID, secret, nil, b.clock.Now)
 	b.mu.Lock()
 	devs := b.devs
 	b.mu.Unlock()
@@ -448,8 +451,10 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 		return nil, err
 	}
 	log.Info("kiosk started", "kiosk_id", c.kioskID, "version", version, "server", c.server, "profile", c.profile)
+	var svc *service.Service
 	eng := uplink.New(uplink.Config{Store: st, Client: client, OnStatus: latestStatus(status), Version: version,
-		Devices: devs.States, Log: log})
+		Devices: devs.States, Log: log, Clock: b.clock, Idle: func() bool { return svc.Idle() }})
+	svc = service.New(service.Config{Store: st, Client: client, Engine: eng, Profile: p, Now: b.clock.Now})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = eng.Run(runCtx); close(done) }()
@@ -465,7 +470,7 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 		case <-runCtx.Done():
 		}
 	}()
-	return service.New(service.Config{Store: st, Client: client, Engine: eng, Profile: p}), nil
+	return svc, nil
 }
 
 // openLog opens DIR/kiosk.log (JSON lines, appended, owner-only): the screen belongs to the

@@ -83,9 +83,9 @@ type hall struct {
 }
 
 type hallOptions struct {
-	skew     time.Duration  // the kiosk clock's error
+	skew     time.Duration   // the kiosk clock's error
 	storage  storage.Options // Now is set by the hall
-	engine   uplink.Config  // Store, Client, Clock, Now and After are set by the hall
+	engine   uplink.Config   // Store, Client, Clock, Now and After are set by the hall
 	people   int
 	startsAt time.Time
 }

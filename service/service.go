@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -42,7 +43,15 @@ type Config struct {
 }
 
 // Service serves one kiosk.
-type Service struct{ cfg Config }
+type Service struct {
+	cfg Config
+	// inSession is set by an identification and cleared by EndSession: the sync engine's
+	// upkeep compacts the store only while nobody is being served.
+	inSession atomic.Bool
+}
+
+// Idle reports that nobody is being served.
+func (s *Service) Idle() bool { return !s.inSession.Load() }
 
 // New builds a service.
 func New(cfg Config) *Service {
@@ -104,6 +113,7 @@ func (s *Service) LookupCard(ctx context.Context, id model.IDNumber) (Looked, er
 }
 
 func (s *Service) lookup(ctx context.Context, req api.Identify, cache string) (Looked, error) {
+	s.inSession.Store(true)
 	got, err := s.lookupRaw(ctx, req, cache)
 	if err != nil {
 		return got, err
@@ -233,6 +243,7 @@ func (s *Service) Await(ctx context.Context, seq int64) (*api.OpResult, error) {
 // EndSession wipes the looked-up records at the end of a session, unless the kiosk is offline
 // and the profile keeps them so that people who looked up before an outage can still be served.
 func (s *Service) EndSession() error {
+	s.inSession.Store(false)
 	if s.cfg.Engine.Status().State != uplink.Online && s.cfg.Profile.Offline.KeepCacheOffline {
 		_, err := s.cfg.Store.WipeExpiredCache()
 		return err
@@ -257,4 +268,3 @@ func (s *Service) online(call func() error) error {
 	}
 	return err
 }
-

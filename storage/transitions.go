@@ -354,4 +354,3 @@ func (s *Store) MarkSeen(opIDs []string) error {
 	}
 	return wrapIf(err, "storage: mark seen")
 }
-
