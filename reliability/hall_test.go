@@ -19,6 +19,7 @@ import (
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/server/store"
+	"github.com/hallkiosk/kiosk/service"
 	"github.com/hallkiosk/kiosk/storage"
 	"github.com/hallkiosk/kiosk/uplink"
 )
@@ -65,6 +66,7 @@ const (
 
 type hall struct {
 	t       *testing.T
+	profile *model.Profile
 	time    *fakeTime
 	central store.Store
 	server  *server.Server
@@ -109,6 +111,7 @@ func newHall(t *testing.T, o hallOptions) *hall {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.profile = p
 	if h.central, err = store.Open(ctx, filepath.Join(t.TempDir(), "server.db")); err != nil {
 		t.Fatal(err)
 	}
@@ -230,3 +233,10 @@ func fileSize(t *testing.T, s *storage.Store) int64 {
 	}
 	return f.FileBytes
 }
+
+// service is the kiosk's service over the hall's store, client and engine, as the terminal
+// builds it.
+func (h *hall) service() *service.Service {
+	return service.New(service.Config{Store: h.kiosk, Client: h.client, Engine: h.engine, Profile: h.profile, Now: h.clock.Now})
+}
+

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/storage"
 	"github.com/hallkiosk/kiosk/uplink"
 )
@@ -114,4 +115,87 @@ func journalHead(t *testing.T, s *storage.Store) int64 {
 		t.Fatal(err)
 	}
 	return cp.HeadSeq
+}
+
+// The store fills while the server answers but fails (500 to everything): the kiosk queues
+// payments until its store reaches the stop watermark, then refuses new offline work with the
+// store-full reason (and the status says so); when the server recovers it drains everything it
+// holds, exactly once, prunes early under the tighter retention, and takes work again.
+func TestStoreFillsWhileTheServerFails(t *testing.T) {
+	h := newHall(t, hallOptions{storage: storage.Options{MaxSize: 256 << 10, Reserve: -1}})
+	svc := h.service()
+	receipt := make([]byte, 8<<10)
+	var queued []string
+	var refused []model.Reason
+	var sawStop, drained, acceptedAgain bool
+	var failingSince time.Time
+	h.hook = func(now time.Time) bool {
+		st := h.engine.Status()
+		switch {
+		case st.LastSuccess.IsZero():
+			return true // first the kiosk syncs (and measures its clock)
+		case failingSince.IsZero():
+			failingSince = now
+			h.link.Store(link500)
+		case st.State == uplink.Online && h.link.Load() == link500:
+			return true // not yet noticed
+		case refused == nil && h.link.Load() == link500:
+			op := h.payOp(len(queued))
+			op.Pay.Items[0].FineFen = 5000
+			got, rs, err := svc.Submit(op, receipt, 5000)
+			if err != nil {
+				t.Errorf("submit %d: %v", len(queued), err)
+				return false
+			}
+			if len(rs) > 0 {
+				refused = rs
+				sawStop = st.Fill.Level == storage.LevelStop
+				h.link.Store(linkUp)
+				return true
+			}
+			queued = append(queued, got.ID)
+		case !drained:
+			drained = st.OutboxDepth == 0 && st.State == uplink.Online
+		case !acceptedAgain:
+			if st.Fill.Level != storage.LevelOK {
+				return now.Before(failingSince.Add(6 * time.Hour))
+			}
+			rs, err := svc.Check(api.OpPay, 5000)
+			if err != nil {
+				t.Error(err)
+			}
+			acceptedAgain = len(rs) == 0
+			return !acceptedAgain && now.Before(failingSince.Add(6*time.Hour))
+		default:
+			return false
+		}
+		return true
+	}
+	h.run(2 * time.Minute)
+	t.Logf("%d payments queued before the store was full; refused with %v", len(queued), codesOf(refused))
+	if len(queued) < 5 || len(codesOf(refused)) != 1 || refused[0].Code != model.ReasonOfflineStoreFull || !sawStop {
+		t.Fatalf("queued %d, refused with %v (status at stop: %v); want the store-full reason alone", len(queued), codesOf(refused), sawStop)
+	}
+	if !drained {
+		t.Fatal("the kiosk did not drain after the server recovered")
+	}
+	for _, id := range queued {
+		if got := h.serverOutcome(id); got != api.OutcomeApplied && got != api.OutcomeWithChanges {
+			t.Errorf("op %s: server outcome %q", id, got)
+		}
+	}
+	// Offline again: the policy takes work once more (the store was pruned back below its
+	// watermarks).
+	if !acceptedAgain {
+		f, _ := h.kiosk.Fill()
+		t.Fatalf("the kiosk did not take work again after draining: fill %+v", f)
+	}
+}
+
+func codesOf(rs []model.Reason) []model.ReasonCode {
+	var out []model.ReasonCode
+	for _, r := range rs {
+		out = append(out, r.Code)
+	}
+	return out
 }

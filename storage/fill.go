@@ -73,13 +73,29 @@ func (s *Store) Fill() (Fill, error) {
 
 func (f Fill) level() string {
 	disk := func(limit int64) bool { return f.DiskFreeBytes >= 0 && f.DiskFreeBytes < limit }
+	capacity := growthCeiling(f.MaxBytes)
 	switch {
-	case f.UsedBytes*100 >= f.MaxBytes*stopPercent || disk(stopDiskFree):
+	case f.UsedBytes*100 >= capacity*stopPercent || disk(stopDiskFree):
 		return LevelStop
-	case f.UsedBytes*100 >= f.MaxBytes*highPercent || disk(highDiskFree):
+	case f.UsedBytes*100 >= capacity*highPercent || disk(highDiskFree):
 		return LevelHigh
 	}
 	return LevelOK
+}
+
+// growthCeiling is the largest file bbolt can grow to under maxSize: it maps the file in sizes
+// that double from 32 KiB up to 1 GiB and then grow by whole GiB, and refuses a growth beyond
+// maxSize, so a store whose MaxSize is not one of those sizes fills at the one below.
+func growthCeiling(maxSize int64) int64 {
+	const gib = 1 << 30
+	if maxSize >= gib {
+		return maxSize / gib * gib
+	}
+	c := int64(32 << 10)
+	for c*2 <= maxSize {
+		c *= 2
+	}
+	return c
 }
 
 // viewDB runs fn in a read transaction with the open database.
