@@ -239,4 +239,3 @@ func fileSize(t *testing.T, s *storage.Store) int64 {
 func (h *hall) service() *service.Service {
 	return service.New(service.Config{Store: h.kiosk, Client: h.client, Engine: h.engine, Profile: h.profile, Now: h.clock.Now})
 }
-
