@@ -19,8 +19,9 @@ type session struct {
 }
 
 // authenticated checks a request's signature, timestamp and nonce before calling h. Every
-// refusal is a 401 with the same body; the log line names the kiosk id and the reason, never
-// anything from the request's content.
+// refusal is a 401 with the same body, except one whose only fault is its timestamp (see
+// staleRefusal); the log line names the kiosk id and the reason, never anything from the
+// request's content.
 func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(r)
@@ -40,6 +41,11 @@ func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, *sessi
 			s.metrics.authFailure(authReason(reason))
 			s.log.Warn("request refused", "reason", authReason(reason), "kiosk", safeKioskID(r.Header.Get(api.HeaderKiosk)),
 				"method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			var stale *staleRefusal
+			if errors.As(reason, &stale) {
+				writeStale(w, stale, now)
+				return
+			}
 			writeError(w, http.StatusUnauthorized, "unauthorized", "the request is not signed by an enrolled kiosk, or it is stale or replayed")
 			return
 		}
@@ -47,9 +53,13 @@ func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, *sessi
 	})
 }
 
+// verify authenticates a request. A timestamp outside the window does not end the checks at
+// once: the kiosk, its standing and the signature are checked first, so that only a request
+// that is wrong in nothing else is told the server's time (staleRefusal).
 func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, error) {
 	c, err := api.ReadCredentials(r, now)
-	if err != nil {
+	stale := errors.Is(err, api.ErrStale)
+	if err != nil && !stale {
 		return nil, err
 	}
 	k, err := s.kiosk(r.Context(), c.KioskID)
@@ -64,6 +74,11 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 	if err := c.Verify(r, k.Secret, body); err != nil {
 		return nil, err
 	}
+	if stale {
+		// Not remembered: the request is refused, so its nonce opens nothing, and a stale
+		// timestamp must not let a flood of signed requests fill the nonce table.
+		return nil, &staleRefusal{secret: k.Secret, nonce: c.Nonce}
+	}
 	// The nonce is remembered only after the signature holds, so that unsigned junk cannot
 	// fill the table; it is kept for as long as its timestamp could still be accepted.
 	fresh, err := s.store.RememberNonce(r.Context(), k.ID, c.Nonce, now, c.Timestamp.Add(api.MaxClockSkew+time.Minute))
@@ -74,6 +89,28 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 		return nil, api.ErrReplayed
 	}
 	return &session{kiosk: k, body: body}, nil
+}
+
+// staleRefusal is a request whose only fault is its timestamp: the kiosk is enrolled and not
+// revoked, and the signature holds. Its answer carries the server's clock with a proof under the
+// kiosk's secret (api.StaleProof over the request's nonce), so that a kiosk whose clock is off
+// can correct it instead of being refused for ever; a forger, who lacks the secret, learns
+// nothing it could not read from any clock, and cannot make a kiosk believe a wrong time.
+type staleRefusal struct {
+	secret []byte
+	nonce  string
+}
+
+func (e *staleRefusal) Error() string { return api.ErrStale.Error() }
+func (e *staleRefusal) Unwrap() error { return api.ErrStale }
+
+// writeStale answers a staleRefusal: 401 with the server's time to the millisecond (what the
+// proof covers) and the proof.
+func writeStale(w http.ResponseWriter, stale *staleRefusal, now time.Time) {
+	at := time.UnixMilli(now.UnixMilli()).UTC()
+	writeJSON(w, http.StatusUnauthorized, api.Error{Code: api.CodeStaleTimestamp,
+		Message:    "终端时钟与平台时间相差超过 5 分钟，终端将按本应答自动校正 / the kiosk's clock is more than 5 minutes off the server's; the kiosk corrects itself from this answer",
+		ServerTime: &at, Proof: api.StaleProof(stale.secret, stale.nonce, at)})
 }
 
 func authReason(err error) string {
