@@ -66,6 +66,7 @@ const (
 
 type hall struct {
 	t       *testing.T
+	start   time.Time // true time at the start
 	profile *model.Profile
 	time    *fakeTime
 	central store.Store
@@ -101,7 +102,7 @@ func newHall(t *testing.T, o hallOptions) *hall {
 		o.startsAt = time.Date(2026, 3, 2, 0, 30, 0, 0, time.UTC) // 08:30 in China, a Monday
 	}
 	ft := &fakeTime{now: o.startsAt, skew: o.skew}
-	h := &hall{t: t, time: ft, done: make(chan struct{})}
+	h := &hall{t: t, time: ft, start: o.startsAt, done: make(chan struct{})}
 	ctx := context.Background()
 	ref, err := model.LoadReference(assets.FS())
 	if err != nil {

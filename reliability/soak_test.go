@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -198,4 +199,52 @@ func codesOf(rs []model.Reason) []model.ReasonCode {
 		out = append(out, r.Code)
 	}
 	return out
+}
+
+// A kiosk whose clock is 10 minutes off (fast or slow) is refused as stale on its first
+// request; the refusal proves the server's time, the engine corrects its clock and signs with
+// it, and operations queued before and after reach the server and are applied (dated by the
+// corrected clock, so the server's time checks pass). The skew is measured and reported in the
+// heartbeat.
+func TestClockTenMinutesOff(t *testing.T) {
+	for _, skew := range []time.Duration{10 * time.Minute, -10 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			h := newHall(t, hallOptions{skew: skew})
+			before := h.enqueue(h.payOp(0)) // dated by the uncorrected clock: nothing was measured yet
+			var after api.Op
+			var beats []api.Heartbeat
+			h.hook = func(now time.Time) bool {
+				st := h.engine.Status()
+				if after.ID == "" && st.ClockKnown {
+					after = h.enqueue(h.payOp(1))
+				}
+				if st.State == uplink.Online && after.ID != "" && st.OutboxDepth == 0 {
+					beats = append(beats, h.engine.Report())
+					return false
+				}
+				return now.Before(h.start.Add(10 * time.Minute))
+			}
+			h.run(time.Minute)
+			st := h.engine.Status()
+			if !st.ClockKnown || (st.ClockSkew-skew).Abs() > time.Second {
+				t.Fatalf("measured skew %v (known %v), want %v", st.ClockSkew, st.ClockKnown, skew)
+			}
+			if got := h.serverOutcome(after.ID); got != api.OutcomeApplied && got != api.OutcomeWithChanges {
+				t.Errorf("op queued after the correction: server outcome %q", got)
+			}
+			// The op queued before any measurement was dated by the wrong clock: ten minutes slow
+			// is inside the server's window (it is simply older); ten minutes fast is in the
+			// future, and the server says so rather than guessing.
+			want := []string{api.OutcomeApplied, api.OutcomeWithChanges}
+			if skew > 0 {
+				want = []string{api.OutcomeRejected}
+			}
+			if got := h.serverOutcome(before.ID); !slices.Contains(want, got) {
+				t.Errorf("op queued before the correction: server outcome %q, want one of %v", got, want)
+			}
+			if len(beats) != 1 || beats[0].ClockSkewMS == nil || (time.Duration(*beats[0].ClockSkewMS)*time.Millisecond-skew).Abs() > time.Second {
+				t.Errorf("heartbeat reports skew %v", beats)
+			}
+		})
+	}
 }

@@ -123,7 +123,7 @@ func validDoc(c api.RefChange) error {
 
 // heartbeat tells the server how the kiosk is doing, and measures the clock on its answer.
 func (e *Engine) heartbeat(ctx context.Context) error {
-	hb := e.report()
+	hb := e.Report()
 	rctx, cancel := context.WithTimeout(ctx, min(e.cfg.RequestTimeout, 3*time.Second))
 	defer cancel()
 	sent := e.cfg.Clock.Local()
@@ -141,8 +141,8 @@ func (e *Engine) heartbeat(ctx context.Context) error {
 	return nil
 }
 
-// report is the heartbeat's body: the engine's status, without personal data.
-func (e *Engine) report() api.Heartbeat {
+// Report is the heartbeat's body: the engine's status, without personal data.
+func (e *Engine) Report() api.Heartbeat {
 	st := e.Status()
 	hb := api.Heartbeat{OutboxDepth: st.OutboxDepth, Version: e.cfg.Version, Rejected: st.Rejected,
 		FailedAttempts: st.LastOutage}
