@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -246,5 +247,67 @@ func TestClockTenMinutesOff(t *testing.T) {
 				t.Errorf("heartbeat reports skew %v", beats)
 			}
 		})
+	}
+}
+
+// The long soak runs only when asked (KIOSK_SOAK_DAYS=90): days of normal traffic in compressed
+// time, about 150 sessions a day during opening hours (each a payment with its receipt), with
+// outages of 10 minutes to 8 hours a few times a week, and the engine's default retention and
+// upkeep. It prints the file size at the end of each week; docs/RELIABILITY.md records a run.
+// The engine probes and beats every minute here rather than every 2 s: the server's answers are
+// the slow part in process, and the file's growth does not depend on them.
+func TestSoakLong(t *testing.T) {
+	days := envInt("KIOSK_SOAK_DAYS", 0)
+	if days == 0 {
+		t.Skip("set KIOSK_SOAK_DAYS (for example 90) to run the long soak")
+	}
+	h := newHall(t, hallOptions{people: 400, engine: uplink.Config{Probe: time.Minute, HeartbeatEvery: 5 * time.Minute}})
+	rng := rand.New(rand.NewPCG(uint64(days), 12))
+	end := h.start.Add(time.Duration(days) * 24 * time.Hour)
+	nextOp := h.start
+	var outageEnd time.Time
+	nextOutage := h.start.Add(time.Duration(rng.IntN(48)) * time.Hour)
+	week, ops, outages := 0, 0, 0
+	var offline time.Duration
+	var maxSize int64
+	h.hook = func(now time.Time) bool {
+		if size := fileSize(t, h.kiosk); size > maxSize {
+			maxSize = size
+		}
+		if w := int(now.Sub(h.start) / (7 * 24 * time.Hour)); w > week {
+			week = w
+			f, _ := h.kiosk.Fill()
+			cp, _ := h.kiosk.Checkpoint()
+			st := h.engine.Status()
+			t.Logf("week %2d: file %7d bytes, used %7d, journal %5d entries after checkpoint %6d, outbox %d waiting; %d ops, %d outages (%s offline)",
+				w, f.FileBytes, f.UsedBytes, cp.HeadSeq-cp.Seq, cp.Seq, st.OutboxDepth, ops, outages, offline.Round(time.Minute))
+		}
+		switch {
+		case h.link.Load() == linkDown && !now.Before(outageEnd):
+			h.link.Store(linkUp)
+		case h.link.Load() == linkUp && !now.Before(nextOutage):
+			d := time.Duration(10+rng.IntN(470)) * time.Minute
+			outageEnd, offline = now.Add(d), offline+d
+			nextOutage = outageEnd.Add(time.Duration(24+rng.IntN(72)) * time.Hour)
+			outages++
+			h.link.Store(linkDown)
+		}
+		for !now.Before(nextOp) {
+			if hour := nextOp.In(model.ChinaZone()).Hour(); hour >= 9 && hour < 17 {
+				h.enqueue(h.payOp(ops))
+				ops++
+			}
+			nextOp = nextOp.Add(time.Duration(3+rng.IntN(3)) * time.Minute) // about 150 in 8 hours
+		}
+		return now.Before(end)
+	}
+	h.run(4 * time.Hour)
+	if n, err := h.kiosk.VerifyJournal(); err != nil {
+		t.Fatalf("journal after %d entries: %v", n, err)
+	}
+	f, _ := h.kiosk.Fill()
+	t.Logf("%d days: %d ops, %d outages; largest file %d bytes, last %d", days, ops, outages, maxSize, f.FileBytes)
+	if maxSize > 16<<20 {
+		t.Errorf("the file reached %d bytes", maxSize)
 	}
 }
