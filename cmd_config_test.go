@@ -224,7 +224,7 @@ func TestPinHashCommand(t *testing.T) {
 // takes the configured hash and prints to files under its data directory.
 func TestTerminalOptionsMaintenance(t *testing.T) {
 	c, _ := parseTerminalConfig(nil, noEnv)
-	b := &backend{}
+	b := newBackend()
 	defer b.close()
 	opts, err := terminalOptions(c, b, make(chan uplink.Status, 1))
 	if err != nil {
@@ -240,7 +240,7 @@ func TestTerminalOptionsMaintenance(t *testing.T) {
 	hash := cheapHash(t)
 	deployed := c
 	deployed.server, deployed.kioskID, deployed.secret, deployed.maintPINHash, deployed.data = "http://127.0.0.1:1", "k-1", testSecretHex, hash, t.TempDir()
-	opts, err = terminalOptions(deployed, &backend{}, nil)
+	opts, err = terminalOptions(deployed, newBackend(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -183,7 +183,7 @@ func startTerminal(c terminalConfig, stdout io.Writer) error {
 	}
 	narrowAmbiguousWidth()
 	status := make(chan uplink.Status, 1)
-	b := &backend{clock: uplink.NewClock(nil)}
+	b := newBackend()
 	defer b.close()
 	opts, err := terminalOptions(c, b, status)
 	if err != nil {
@@ -342,6 +342,9 @@ func (b *backend) devices(c terminalConfig) (device.Set, error) {
 // backend is the world behind the UI: the kiosk's store and sync engine, and in demo mode a
 // central server with demo data on loopback. It is built in a tea.Cmd (Connect) and torn down
 // after the UI has stopped.
+// newBackend returns a backend with the kiosk's own clock, not yet measured.
+func newBackend() *backend { return &backend{clock: uplink.NewClock(nil)} }
+
 type backend struct {
 	// clock is the kiosk's clock corrected by the server's: the UI dates operations with it, the
 	// client signs with it, and the sync engine keeps it measured.

@@ -26,7 +26,7 @@ func TestDemoModeIdentifiesAPersonaEndToEnd(t *testing.T) {
 	if err != nil || !c.demo() {
 		t.Fatalf("no flags: %+v %v", c, err)
 	}
-	b := &backend{}
+	b := newBackend()
 	status := make(chan uplink.Status, 1)
 	opts, err := terminalOptions(c, b, status)
 	if err != nil {
@@ -116,7 +116,7 @@ func TestTerminalNeedsATerminal(t *testing.T) {
 
 // The connect step runs with a deadline; a demo start that cannot finish in it fails cleanly.
 func TestDemoConnectHonoursItsContext(t *testing.T) {
-	b := &backend{}
+	b := newBackend()
 	defer b.close()
 	c, _ := parseTerminalFlags(nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -134,7 +134,7 @@ func TestConfiguredDevices(t *testing.T) {
 	dir := t.TempDir()
 	c := defaultTerminalConfig()
 	c.server, c.data = "https://kiosk.example.gov.cn", dir
-	b := &backend{}
+	b := newBackend()
 	defer b.close()
 	set, err := b.devices(c)
 	if err != nil {
