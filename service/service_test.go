@@ -143,3 +143,111 @@ func TestSubmitUnderTheOfflinePolicy(t *testing.T) {
 		t.Errorf("offline payments above the amount bound: %v", rs)
 	}
 }
+
+// Offline, an operation waiting in the outbox counts in every judgement of its person: after a
+// processing is queued, the cached lookup shows its violations processed by the driver with the
+// points added to the cycle total, so they cannot be picked again and the forecast starts from
+// the right total; a queued payment shows its violation paid. Online (the operation delivered
+// and the server's answer in the lookup) nothing is counted twice.
+func TestQueuedOperationsCountOffline(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	first, err := r.svc.Lookup(ctx, r.persona.ID, r.persona.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.svc.cfg.Profile
+	var pick []api.Violation
+	for _, v := range first.Violations {
+		if v.Status == string(model.StatusRecorded) && v.Points > 0 {
+			pick = append(pick, v)
+		}
+	}
+	if len(pick) == 0 {
+		t.Fatal("the persona has no recorded violation with points")
+	}
+	v := pick[0]
+	r.waitState(t, uplink.Online)
+	r.http.Close()
+	r.waitState(t, uplink.Offline)
+	op := api.Op{Type: api.OpProcess, At: time.Now(), Process: &api.ProcessOp{DriverID: string(r.persona.ID),
+		ViolationIDs: []string{v.ID}, DriverFace: api.FaceMatch, SeenPoints: first.Points.Total}}
+	if _, rs, err := r.svc.Submit(op, []byte("receipt"), 0); err != nil || len(rs) > 0 {
+		t.Fatalf("offline processing: %v %v", rs, err)
+	}
+	again, err := r.svc.Lookup(ctx, r.persona.ID, r.persona.File)
+	if err != nil || !again.FromCache {
+		t.Fatalf("offline lookup: %v (from cache %v)", err, again.FromCache)
+	}
+	if again.Points.Total != first.Points.Total+v.Points {
+		t.Errorf("cycle total %d, want %d + the queued %d points", again.Points.Total, first.Points.Total, v.Points)
+	}
+	if pend, ok := again.Pending[v.ID]; !ok || pend.OpType != api.OpProcess {
+		t.Errorf("pending of %s = %+v %v", v.ID, pend, ok)
+	}
+	c, vs, err := again.Case(p, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := model.NewEvaluator(c)
+	for _, mv := range vs {
+		if el := eval.Evaluate(mv); mv.ID == v.ID && el.Action == model.ActionProcess {
+			t.Errorf("the queued violation can be processed again: %+v", el)
+		}
+	}
+	// The first lookup, untouched, still shows it recorded: the overlay works on a copy.
+	for _, w := range first.Violations {
+		if w.ID == v.ID && w.Status != string(model.StatusRecorded) {
+			t.Errorf("the earlier lookup changed: %+v", w)
+		}
+	}
+}
+
+// A queued operation the platform rejects reaches its person: Rejections lists it (with its
+// reasons) beside the server's notices from other kiosks, newest first and each once; once the
+// person acknowledges it here it is no longer listed, even when the server could not be told.
+func TestRejectionsReachThePerson(t *testing.T) {
+	r := newRig(t)
+	r.waitState(t, uplink.Online)
+	r.http.Close()
+	r.waitState(t, uplink.Offline)
+	id := string(r.persona.ID)
+	op, err := r.store.Enqueue(api.Op{ID: "op-local", Type: api.OpProcess, At: time.Now().Add(-time.Hour),
+		Process: &api.ProcessOp{DriverID: id, ViolationIDs: []string{"V1"}, DriverFace: api.FaceMatch}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := r.store.Enqueue(api.Op{ID: "op-other", Type: api.OpProcess, At: time.Now(),
+		Process: &api.ProcessOp{DriverID: "110101199003074578", ViolationIDs: []string{"V2"}, DriverFace: api.FaceMatch}}, nil)
+	err = r.store.Complete([]api.OpResult{
+		{OpID: op.ID, Seq: op.Seq, Outcome: api.OutcomeRejected, Reasons: []api.Reason{{Code: string(model.ReasonWouldReachFull), N: 13, Limit: 12}}},
+		{OpID: other.ID, Seq: other.Seq, Outcome: api.OutcomeRejected}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := api.Lookup{Person: api.Person{IDNumber: id}, Rejections: []api.Rejection{
+		{OpID: "op-elsewhere", OpType: api.OpPay, At: time.Now().Add(-48 * time.Hour), Kiosk: "hall 2 kiosk 3",
+			RejectedAt: time.Now().Add(-47 * time.Hour), Reasons: []api.Reason{{Code: string(model.ReasonOpTimeTooOld)}}},
+		{OpID: "op-local", OpType: api.OpProcess, RejectedAt: time.Now()}, // the same, as the server has it
+	}}
+	got, err := r.svc.Rejections(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].OpID != "op-local" || !got[0].Here || got[0].Reasons[0].Code != model.ReasonWouldReachFull ||
+		got[1].OpID != "op-elsewhere" || got[1].Here || got[1].Kiosk != "hall 2 kiosk 3" {
+		t.Fatalf("rejections = %+v", got)
+	}
+	err = r.svc.AckRejections(context.Background(), r.persona.ID, []string{"op-local"})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Errorf("acknowledging while the server is down: %v, want ErrUnreachable", err)
+	}
+	l.Rejections = l.Rejections[:1]
+	if got, _ := r.svc.Rejections(l); len(got) != 1 || got[0].OpID != "op-elsewhere" {
+		t.Errorf("after acknowledging here: %+v", got)
+	}
+	// Staff still see it until they dismiss it.
+	if rej, _ := r.svc.Rejected(); len(rej) != 2 {
+		t.Errorf("staff see %d rejected operations, want 2", len(rej))
+	}
+}
