@@ -72,7 +72,8 @@ func runSim(args []string, stdout io.Writer) error {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *limit)
 	defer cancel()
-	eng := uplink.New(uplink.Config{Store: st, Client: api.NewClient(*base, *id, secret, nil),
+	clock := uplink.NewClock(nil)
+	eng := uplink.New(uplink.Config{Store: st, Client: api.NewClientWithClock(*base, *id, secret, nil, clock.Now), Clock: clock,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second, Probe: 200 * time.Millisecond,
 		RefEvery: time.Hour, HeartbeatEvery: time.Hour, Version: version})
 	go eng.Run(ctx)
@@ -90,7 +91,7 @@ func runSim(args []string, stdout io.Writer) error {
 	}
 	rng := rand.New(rand.NewPCG(*seed, uint64(time.Now().UnixNano())))
 	for ctx.Err() == nil {
-		op := simOp(work, rng)
+		op := simOp(work, rng, clock.Now())
 		if _, err := st.Enqueue(op, []byte("receipt of "+op.ID)); err != nil {
 			return err
 		}
@@ -122,8 +123,8 @@ func simDrain(ctx context.Context, st *storage.Store, eng *uplink.Engine, out *b
 }
 
 // simOp builds the user's next operation: processing (two in five) or a payment.
-func simOp(w SimWork, rng *rand.Rand) api.Op {
-	op := api.Op{ID: uplink.NewOpID(), At: time.Now()}
+func simOp(w SimWork, rng *rand.Rand, now time.Time) api.Op {
+	op := api.Op{ID: uplink.NewOpID(), At: now}
 	if len(w.Process) > 0 && (len(w.Pay) == 0 || rng.IntN(5) < 2) {
 		p := w.Process[rng.IntN(len(w.Process))]
 		op.Type = api.OpProcess
