@@ -385,8 +385,8 @@ type Heartbeat struct {
 	// Rejected counts operations the platform rejected that staff at the kiosk have not yet
 	// dealt with.
 	Rejected int `json:"rejected,omitempty"`
-	// FailedAttempts counts exchanges that failed since the last one that worked (the current
-	// outage's attempts; 0 when the last exchange worked).
+	// FailedAttempts counts the failed exchanges of the kiosk's last outage (a heartbeat only
+	// gets through once an outage is over); 0 when there was none since the kiosk started.
 	FailedAttempts int `json:"failed_attempts,omitempty"`
 	// ClockSkewMS is the kiosk's own clock minus the server's, in milliseconds, as last
 	// measured; absent when not measured since the kiosk started. The kiosk signs and dates
