@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/server"
 )
 
 // heartbeatStatus sends a signed heartbeat and returns the HTTP status (200 on success).
@@ -56,6 +57,8 @@ func TestAdminSocketAgainstRunningServer(t *testing.T) {
 	importDemo(t, bin, "--data", dir)
 	if out := runBin(t, bin, "kiosks", "--data", dir); !strings.Contains(out, id) || strings.Contains(out, "secret") {
 		t.Errorf("kiosks: %s", out)
+	} else if line := out[strings.Index(out, id):]; !strings.Contains(strings.SplitN(line, "\n", 2)[0], "  0  ") {
+		t.Errorf("kiosks: the heartbeat's outbox depth (0) is not shown: %s", out)
 	}
 
 	out := runBin(t, bin, "rotate", "--data", dir, id)
@@ -105,4 +108,39 @@ func mustHexBytes(t *testing.T, s string) []byte {
 		t.Fatalf("secret %q: %v", s, err)
 	}
 	return b
+}
+
+// `kiosk kiosks` shows what each kiosk last reported: outbox, age of the oldest waiting
+// operation, rejected operations, failed attempts, clock skew, store fill and journal
+// checkpoint; "-" for what a kiosk has not reported.
+func TestPrintKiosks(t *testing.T) {
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	oldest, skew := now.Add(-(7*24*time.Hour + 2*time.Hour)), int64(-600_250)
+	ks := []server.AdminKiosk{
+		{ID: "k-1", Name: "1号机", Hall: "福田", Profile: "national", LastSeen: &now, Status: &server.AdminKioskStatus{
+			ReceivedAt: now, OutboxDepth: 40, OldestPending: &oldest, Rejected: 2, FailedAttempts: 608, ClockSkewMS: &skew,
+			Store: &api.StoreStatus{UsedBytes: 12 << 20, MaxBytes: 256 << 20, Level: api.StoreHigh},
+			Journal: &api.JournalCheckpoint{Seq: 30000, Hash: strings.Repeat("ab", 32), At: now.Add(-time.Hour),
+				HeadSeq: 32126, HeadHash: strings.Repeat("cd", 32)}}},
+		{ID: "k-2", Name: "2号机", Hall: "罗湖", Profile: "national"},
+	}
+	var b strings.Builder
+	if err := printKiosks(&b, ks, now); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, want := range []string{"OUTBOX", "OLDEST", "REJECTED", "FAILED", "SKEW", "STORE", "JOURNAL"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("the header lacks %s: %s", want, lines[0])
+		}
+	}
+	checkpoint := "30000 abababababab " + now.Add(-time.Hour).Local().Format("01-02 15:04")
+	for _, want := range []string{" 40 ", " 7d02h ", " 2 ", " 608 ", " -10m0s ", " high 12.0MiB/256.0MiB ", checkpoint} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("the first kiosk's line lacks %q: %s", want, lines[1])
+		}
+	}
+	if f := strings.Fields(lines[2]); len(f) != 13 || strings.Join(f[4:], " ") != "- - - - - - - - -" {
+		t.Errorf("a kiosk that never reported: %q", lines[2])
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -147,7 +148,7 @@ func runRotate(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// runKiosks lists the enrolled kiosks, never their secrets.
+// runKiosks lists the enrolled kiosks, never their secrets, with what each last reported.
 func runKiosks(args []string, stdout io.Writer) error {
 	fs := newFlagSet("kiosks")
 	var sf storeFlags
@@ -160,18 +161,23 @@ func runKiosks(args []string, stdout io.Writer) error {
 	err := adminCall(sf.adminSocketPath(*sock), "GET", "/kiosks", nil, &ks)
 	if errors.Is(err, errNoServer) {
 		err = withStore(&sf, func(ctx context.Context, st store.Store, _ *serverParts) error {
-			return st.Read(ctx, func(r store.Reader) error {
-				all, err := r.Kiosks()
-				ks = server.AdminKiosks(all)
-				return err
-			})
+			ks, err = server.ReadAdminKiosks(ctx, st)
+			return err
 		})
 	}
 	if err != nil {
 		return err
 	}
+	return printKiosks(stdout, ks, time.Now())
+}
+
+// printKiosks writes one line per kiosk: who it is, when it was last seen, and from its last
+// heartbeat its outbox (depth, age of the oldest waiting operation, rejected operations, failed
+// attempts of the current outage), its clock's skew, its store's fill and its journal
+// checkpoint. "-" is what a kiosk has not reported.
+func printKiosks(stdout io.Writer, ks []server.AdminKiosk, now time.Time) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIOSK\tNAME\tHALL\tPROFILE\tLAST SEEN\tREVOKED")
+	fmt.Fprintln(tw, "KIOSK\tNAME\tHALL\tPROFILE\tLAST SEEN\tOUTBOX\tOLDEST\tREJECTED\tFAILED\tSKEW\tSTORE\tJOURNAL\tREVOKED")
 	when := func(t *time.Time) string {
 		if t == nil {
 			return "-"
@@ -179,9 +185,74 @@ func runKiosks(args []string, stdout io.Writer) error {
 		return t.Local().Format("2006-01-02 15:04")
 	}
 	for _, k := range ks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hall, k.Profile, when(k.LastSeen), when(k.RevokedAt))
+		outbox, oldest, rejected, failed, skew, fill, journal := "-", "-", "-", "-", "-", "-", "-"
+		if st := k.Status; st != nil {
+			outbox, rejected, failed = strconv.FormatInt(st.OutboxDepth, 10), strconv.FormatInt(st.Rejected, 10),
+				strconv.FormatInt(st.FailedAttempts, 10)
+			if st.OldestPending != nil {
+				oldest = shortAge(now.Sub(*st.OldestPending))
+			}
+			if st.ClockSkewMS != nil {
+				skew = skewText(*st.ClockSkewMS)
+			}
+			if s := st.Store; s != nil {
+				fill = fmt.Sprintf("%s %s/%s", s.Level, mib(s.UsedBytes), mib(s.MaxBytes))
+			}
+			if j := st.Journal; j != nil {
+				journal = checkpointText(j)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hall, k.Profile,
+			when(k.LastSeen), outbox, oldest, rejected, failed, skew, fill, journal, when(k.RevokedAt))
 	}
 	return tw.Flush()
+}
+
+// shortAge writes an age in its two largest units: 42s, 12m, 5h03m, 7d02h.
+func shortAge(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}
+
+// skewText writes a clock skew with its sign: +250ms, -10m0s.
+func skewText(ms int64) string {
+	d := time.Duration(ms) * time.Millisecond
+	if d >= time.Second || d <= -time.Second {
+		d = d.Round(time.Second)
+	}
+	if d >= 0 {
+		return "+" + d.String()
+	}
+	return d.String()
+}
+
+// mib writes a byte count in MiB with one decimal.
+func mib(n int64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + "MiB" }
+
+// checkpointText writes a journal checkpoint: its sequence number, the first 12 hex digits of its
+// hash and when it was made.
+func checkpointText(j *api.JournalCheckpoint) string {
+	if j.Seq == 0 {
+		return "0"
+	}
+	h := j.Hash
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	out := strconv.FormatInt(j.Seq, 10) + " " + h
+	if !j.At.IsZero() {
+		out += " " + j.At.Local().Format("01-02 15:04")
+	}
+	return out
 }
 
 // runImport loads a data file in one transaction, or reports every problem by path.

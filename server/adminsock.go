@@ -19,6 +19,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/server/store"
 )
@@ -35,10 +36,33 @@ type AdminKiosk struct {
 	EnrolledAt time.Time  `json:"enrolled_at"`
 	LastSeen   *time.Time `json:"last_seen,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Status is the kiosk's last heartbeat; absent before its first.
+	Status *AdminKioskStatus `json:"status,omitempty"`
 }
 
-// AdminKiosks lists kiosks as the admin interface shows them.
-func AdminKiosks(ks []store.Kiosk) []AdminKiosk {
+// AdminKioskStatus is what a kiosk last reported about itself (api.Heartbeat, as the server
+// checked and kept it) and when.
+type AdminKioskStatus struct {
+	ReceivedAt     time.Time              `json:"received_at"`
+	Version        string                 `json:"version"`
+	OutboxDepth    int64                  `json:"outbox_depth"`
+	OldestPending  *time.Time             `json:"oldest_pending,omitempty"`
+	LastSync       *time.Time             `json:"last_sync,omitempty"`
+	Rejected       int64                  `json:"rejected"`
+	FailedAttempts int64                  `json:"failed_attempts"`
+	ClockSkewMS    *int64                 `json:"clock_skew_ms,omitempty"`
+	Store          *api.StoreStatus       `json:"store,omitempty"`
+	Journal        *api.JournalCheckpoint `json:"journal,omitempty"`
+	Devices        map[string]string      `json:"devices,omitempty"`
+}
+
+// AdminKiosks lists kiosks as the admin interface shows them, each with its last heartbeat
+// from statuses.
+func AdminKiosks(ks []store.Kiosk, statuses []store.KioskStatus) []AdminKiosk {
+	byKiosk := make(map[string]store.KioskStatus, len(statuses))
+	for _, st := range statuses {
+		byKiosk[st.KioskID] = st
+	}
 	out := make([]AdminKiosk, 0, len(ks))
 	for _, k := range ks {
 		a := AdminKiosk{ID: k.ID, Name: k.Name, Hall: k.Hall, Profile: k.Profile, EnrolledAt: k.EnrolledAt}
@@ -48,9 +72,51 @@ func AdminKiosks(ks []store.Kiosk) []AdminKiosk {
 		if !k.RevokedAt.IsZero() {
 			a.RevokedAt = &k.RevokedAt
 		}
+		if st, ok := byKiosk[k.ID]; ok {
+			a.Status = adminStatus(st)
+		}
 		out = append(out, a)
 	}
 	return out
+}
+
+func adminStatus(st store.KioskStatus) *AdminKioskStatus {
+	a := &AdminKioskStatus{ReceivedAt: st.ReceivedAt, Version: st.Version, OutboxDepth: st.OutboxDepth,
+		Rejected: st.Rejected, FailedAttempts: st.FailedAttempts, Devices: st.Devices}
+	if !st.OldestPending.IsZero() {
+		a.OldestPending = &st.OldestPending
+	}
+	if !st.LastSync.IsZero() {
+		a.LastSync = &st.LastSync
+	}
+	if st.ClockSkewKnown {
+		a.ClockSkewMS = &st.ClockSkewMS
+	}
+	if st.StoreKnown {
+		a.Store = &api.StoreStatus{FileBytes: st.Store.FileBytes, UsedBytes: st.Store.UsedBytes, MaxBytes: st.Store.MaxBytes,
+			DiskFreeBytes: st.Store.DiskFreeBytes, Level: st.Store.Level}
+	}
+	if st.JournalKnown {
+		j := st.Journal
+		a.Journal = &api.JournalCheckpoint{Seq: j.CheckpointSeq, Hash: j.CheckpointHash, At: j.CheckpointAt,
+			HeadSeq: j.HeadSeq, HeadHash: j.HeadHash}
+	}
+	return a
+}
+
+// ReadAdminKiosks reads every kiosk with its last heartbeat, in one snapshot.
+func ReadAdminKiosks(ctx context.Context, st store.Store) ([]AdminKiosk, error) {
+	var out []AdminKiosk
+	err := st.Read(ctx, func(r store.Reader) error {
+		ks, err := r.Kiosks()
+		if err != nil {
+			return err
+		}
+		statuses, err := r.KioskStatuses()
+		out = AdminKiosks(ks, statuses)
+		return err
+	})
+	return out, err
 }
 
 // AdminEnroll is the body of POST /enroll.
@@ -114,16 +180,12 @@ func (s *Server) AdminHandler() http.Handler {
 		writeJSON(w, http.StatusOK, e)
 	})
 	mux.HandleFunc("GET /kiosks", func(w http.ResponseWriter, r *http.Request) {
-		var ks []store.Kiosk
-		if err := s.store.Read(r.Context(), func(rd store.Reader) error {
-			var err error
-			ks, err = rd.Kiosks()
-			return err
-		}); err != nil {
+		ks, err := ReadAdminKiosks(r.Context(), s.store)
+		if err != nil {
 			s.adminFailed(w, "kiosks", err)
 			return
 		}
-		writeJSON(w, http.StatusOK, AdminKiosks(ks))
+		writeJSON(w, http.StatusOK, ks)
 	})
 	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxImportBody))

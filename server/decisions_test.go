@@ -146,6 +146,11 @@ func TestDecisionNumberCollisions(t *testing.T) {
 		if again[0].Outcome != api.OutcomeRejected || again[0].Reasons[0].Code != string(model.ReasonOpFailed) {
 			t.Errorf("resend of the failed operation: %+v", again[0])
 		}
+		// The driver is told, once (the resend left no second notice).
+		if rs := e.lookupRejections(e.client, idA, fileA); len(rs) != 1 || rs[0].OpID != "c-2" ||
+			rs[0].Reasons[0].Code != string(model.ReasonOpFailed) {
+			t.Errorf("the driver's notices: %+v, want one of c-2 with op.failed", rs)
+		}
 		if !strings.Contains(e.logs.String(), "operation cannot be applied") {
 			t.Error("the failed operation was not logged for staff")
 		}

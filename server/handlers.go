@@ -224,17 +224,13 @@ func decodeOps(body []byte, now time.Time) ([]incoming, error) {
 		var op api.Op
 		if err := decodeBody(raw, &op); err != nil {
 			// Keep what places the operation in the kiosk's sequence, so that its rejection
-			// can be stored and the queue behind it go on. Unmarshal fills what it can.
-			var place struct {
-				ID    string `json:"op_id"`
-				Epoch int64  `json:"epoch"`
-				Seq   int64  `json:"seq"`
-				Type  string `json:"type"`
-			}
-			_ = json.Unmarshal(raw, &place)
+			// can be stored and the queue behind it go on, and the person it names, who is to be
+			// told. Unmarshal, unlike decodeBody, skips unknown fields and fills what it can.
+			var partial api.Op
+			_ = json.Unmarshal(raw, &partial)
 			sum := sha256.Sum256(raw)
-			ins[i] = incoming{op: api.Op{ID: place.ID, Epoch: place.Epoch, Seq: place.Seq, Type: place.Type},
-				hash: hex.EncodeToString(sum[:]), malformed: true, path: jsonErrorPath(err)}
+			ins[i] = incoming{op: api.Op{ID: partial.ID, Epoch: partial.Epoch, Seq: partial.Seq, Type: partial.Type},
+				hash: hex.EncodeToString(sum[:]), malformed: true, path: jsonErrorPath(err), person: personOf(partial, now)}
 			continue
 		}
 		hash, err := requestHash(op)
@@ -242,7 +238,7 @@ func decodeOps(body []byte, now time.Time) ([]incoming, error) {
 			return nil, err
 		}
 		path := checkOp(&op, now)
-		ins[i] = incoming{op: op, hash: hash, malformed: path != "", path: path}
+		ins[i] = incoming{op: op, hash: hash, malformed: path != "", path: path, person: personOf(op, now)}
 	}
 	return ins, nil
 }
@@ -258,55 +254,6 @@ func jsonErrorPath(err error) string {
 	if msg := err.Error(); strings.HasPrefix(msg, unknown) {
 		if name, uerr := strconv.Unquote(strings.TrimPrefix(msg, unknown)); uerr == nil && printableASCII(name, maxFieldLen) {
 			return name
-		}
-	}
-	return ""
-}
-
-func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, sess *session) {
-	var hb api.Heartbeat
-	if err := decodeBody(sess.body, &hb); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "the body must be a heartbeat: "+err.Error())
-		return
-	}
-	now := s.now()
-	if path := checkHeartbeat(&hb, now); path != "" {
-		writeError(w, http.StatusBadRequest, "bad_request", "the heartbeat's "+path+" is out of bounds: see docs/openapi.json")
-		return
-	}
-	if err := s.store.Tx(r.Context(), func(tx store.Tx) error { return tx.TouchKiosk(sess.kiosk.ID, now) }); err != nil {
-		s.internalError(w, "heartbeat", err)
-		return
-	}
-	s.metrics.heartbeat(sess.kiosk.ID, hb.OutboxDepth)
-	writeJSON(w, http.StatusOK, api.HeartbeatReply{ServerTime: now})
-}
-
-// Bounds of a heartbeat: what a kiosk reports about itself is stored and shown to staff.
-const (
-	maxHeartbeatDevices = 32
-	maxOutboxDepth      = 10_000_000
-)
-
-// checkHeartbeat returns the field of a heartbeat that is out of bounds, or "". A last sync
-// later than the server's clock plus the skew a request may have is not believed and dropped,
-// but the heartbeat is taken: it is how staff learn the kiosk is alive, and a kiosk whose clock
-// is wrong needs them most.
-func checkHeartbeat(hb *api.Heartbeat, now time.Time) string {
-	if hb.LastSync != nil && hb.LastSync.After(now.Add(api.MaxClockSkew)) {
-		hb.LastSync = nil
-	}
-	switch {
-	case hb.OutboxDepth < 0 || hb.OutboxDepth > maxOutboxDepth:
-		return "outbox_depth"
-	case hb.Version != "" && !plainLine(hb.Version, 64):
-		return "version"
-	case len(hb.Devices) > maxHeartbeatDevices:
-		return "devices"
-	}
-	for name, state := range hb.Devices {
-		if !printableASCII(name, maxFieldLen) || !plainLine(state, 128) {
-			return "devices"
 		}
 	}
 	return ""

@@ -94,8 +94,12 @@ func changed(before, after map[string]store.TableDigest) []string {
 	return out
 }
 
-// Tables that a stored rejection writes: the operation's record and the kiosk's progress.
-var rejectionTables = []string{"kiosks", "ops"}
+// Tables that a stored rejection writes: the operation's record and the kiosk's progress, and
+// the person's notice when the operation names one in a readable ID number.
+var (
+	rejectionTables = []string{"kiosks", "ops"}
+	noticedTables   = []string{"kiosks", "ops", "rejection_notices"}
+)
 
 func wantReason(t *testing.T, what string, r api.OpResult, code model.ReasonCode, path string) {
 	t.Helper()
@@ -129,9 +133,9 @@ func TestHostileKiosk(t *testing.T) {
 			}
 		}
 		// rejectedOp sends one operation that must be rejected and stored.
-		rejectedOp := func(name string, op any, code model.ReasonCode, path string) {
+		rejectedOp := func(name string, tables []string, op any, code model.ReasonCode, path string) {
 			t.Helper()
-			probe(name, 200, rejectionTables, func() answer {
+			probe(name, 200, tables, func() answer {
 				a, res := h.ops(op)
 				if len(res) == 1 {
 					wantReason(t, name, res[0], code, path)
@@ -142,13 +146,13 @@ func TestHostileKiosk(t *testing.T) {
 		}
 
 		// Time: a kiosk's clock is believed only inside the window.
-		rejectedOp("pay 57 days late, dated the day after the decision",
+		rejectedOp("pay 57 days late, dated the day after the decision", noticedTables,
 			pay("t-1", h.next(), at(2026, time.September, 11, 9), api.PayItem{ViolationID: "V-DECIDED", FineFen: 10000}),
 			model.ReasonOpTimeTooOld, "")
-		rejectedOp("pay dated six years before the decision",
+		rejectedOp("pay dated six years before the decision", noticedTables,
 			pay("t-2", h.next(), at(2020, time.September, 10, 9), api.PayItem{ViolationID: "V-DECIDED", FineFen: 10000}),
 			model.ReasonOpTimeTooOld, "")
-		rejectedOp("pay dated an hour ahead",
+		rejectedOp("pay dated an hour ahead", noticedTables,
 			pay("t-3", h.next(), now.Add(time.Hour), api.PayItem{ViolationID: "V-DECIDED", FineFen: 10000}),
 			model.ReasonOpTimeFuture, "")
 		probe("the fine alone, paid now: the late fee is judged at the server's time", 200,
@@ -167,7 +171,7 @@ func TestHostileKiosk(t *testing.T) {
 			t.Fatalf("process V-A-1: %+v", r[0])
 		}
 		h.seq++
-		rejectedOp("pay dated an hour before its decision",
+		rejectedOp("pay dated an hour before its decision", noticedTables,
 			pay("t-6", h.next(), now.Add(-time.Hour), api.PayItem{ViolationID: "V-A-1", FineFen: 5000}),
 			model.ReasonOpTimeBeforeDecision, "")
 		probe("pay dated 2 minutes before its decision", 200, []string{"kiosks", "ops", "payments", "points_entries", "violations"},
@@ -181,18 +185,18 @@ func TestHostileKiosk(t *testing.T) {
 		h.seq++
 
 		// Amounts and shapes.
-		rejectedOp("a payment of -1,000 yuan", pay("a-1", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: -100000}),
+		rejectedOp("a payment of -1,000 yuan", noticedTables, pay("a-1", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: -100000}),
 			model.ReasonOpMalformed, "op.pay.items[0].fine_fen")
-		rejectedOp("two amounts of the largest int64",
+		rejectedOp("two amounts of the largest int64", noticedTables,
 			pay("a-2", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: math.MaxInt64},
 				api.PayItem{ViolationID: "V-A-6", FineFen: math.MaxInt64}),
 			model.ReasonOpMalformed, "op.pay.items[0].fine_fen")
-		rejectedOp("a payment without items", pay("a-3", h.next(), now), model.ReasonOpMalformed, "op.pay.items")
+		rejectedOp("a payment without items", noticedTables, pay("a-3", h.next(), now), model.ReasonOpMalformed, "op.pay.items")
 		fiftyOne := make([]api.PayItem, 51)
 		for i := range fiftyOne {
 			fiftyOne[i] = api.PayItem{ViolationID: fmt.Sprintf("V-%d", i), FineFen: 1}
 		}
-		rejectedOp("a payment of 51 items", pay("a-4", h.next(), now, fiftyOne...), model.ReasonOpMalformed, "op.pay.items")
+		rejectedOp("a payment of 51 items", noticedTables, pay("a-4", h.next(), now, fiftyOne...), model.ReasonOpMalformed, "op.pay.items")
 		sixtyThousand := make([]api.PayItem, 60000)
 		for i := range sixtyThousand {
 			sixtyThousand[i] = api.PayItem{ViolationID: "V-DECIDED", FineFen: 1}
@@ -203,18 +207,22 @@ func TestHostileKiosk(t *testing.T) {
 		}, nil)
 		freeMethod := pay("a-6", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: 100})
 		freeMethod.Pay.Method = "gift voucher"
-		rejectedOp("any method string", freeMethod, model.ReasonOpMalformed, "op.pay.method")
+		rejectedOp("any method string", noticedTables, freeMethod, model.ReasonOpMalformed, "op.pay.method")
 		qr := pay("a-7", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: 100})
 		qr.Pay.Method = "qr"
-		rejectedOp("a phone payment claimed by a kiosk", qr, model.ReasonOpMalformed, "op.pay.method")
+		rejectedOp("a phone payment claimed by a kiosk", noticedTables, qr, model.ReasonOpMalformed, "op.pay.method")
 		both := pay("a-8", h.next(), now, api.PayItem{ViolationID: "V-DECIDED", FineFen: 100})
 		both.Process = processOp("x", 1, now, 0, "V-A-6").Process
-		rejectedOp("an operation carrying pay and process", both, model.ReasonOpMalformed, "op.process")
-		rejectedOp("a value of the wrong type", map[string]any{"op_id": "a-9", "epoch": 1, "seq": h.next(), "type": "pay",
+		rejectedOp("an operation carrying pay and process", noticedTables, both, model.ReasonOpMalformed, "op.process")
+		rejectedOp("a value of the wrong type", rejectionTables, map[string]any{"op_id": "a-9", "epoch": 1, "seq": h.next(), "type": "pay",
 			"at": now, "pay": map[string]any{"method": "card", "reference": "T", "items": []any{
 				map[string]any{"violation_id": "V-DECIDED", "fine_fen": "10000", "late_fee_fen": 0}}}},
 			model.ReasonOpMalformed, "op.pay.items.fine_fen")
-		rejectedOp("an unknown field", map[string]any{"op_id": "a-10", "epoch": 1, "seq": h.next(), "type": "pay", "at": now,
+		rejectedOp("a value of the wrong type in an op naming its driver", noticedTables, map[string]any{"op_id": "a-9b", "epoch": 1,
+			"seq": h.next(), "type": "process", "at": now, "process": map[string]any{"driver_id": idA, "violation_ids": []string{"V-A-6"},
+				"driver_face": "match", "seen_points": "seven"}},
+			model.ReasonOpMalformed, "op.process.seen_points")
+		rejectedOp("an unknown field", rejectionTables, map[string]any{"op_id": "a-10", "epoch": 1, "seq": h.next(), "type": "pay", "at": now,
 			"verified_by_bank": true}, model.ReasonOpMalformed, "op.verified_by_bank")
 		// After all of that, a correct full payment is judged against real money only.
 		probe("the correct full payment", 200, []string{"kiosks", "ops", "payments", "points_entries", "violations"}, func() answer {
@@ -233,7 +241,7 @@ func TestHostileKiosk(t *testing.T) {
 		// answered the same on a resend, and never a payment record's name.
 		for i, id := range []string{"a\x00b", "\x1b[2Jhello", "../../etc/passwd", "payorder:po-1", strings.Repeat("x", 65)} {
 			op := pay(id, h.next(), now, api.PayItem{ViolationID: "V-A-6", FineFen: 100})
-			rejectedOp(fmt.Sprintf("op id %q", id), op, model.ReasonOpMalformed, "op.op_id")
+			rejectedOp(fmt.Sprintf("op id %q", id), rejectionTables, op, model.ReasonOpMalformed, "op.op_id")
 			probe(fmt.Sprintf("resend of op id %d", i), 200, nil, func() answer {
 				a, res := h.ops(op)
 				if len(res) == 1 && (res[0].OpID != id || res[0].Reasons[0].Path != "op.op_id") {
@@ -253,7 +261,7 @@ func TestHostileKiosk(t *testing.T) {
 		if o := e.orderCall(e.client.SimulatePaid, "po-1"); o.Status != api.PayOrderPaid {
 			t.Errorf("order po-1, after an op took its payment's name: %+v", o)
 		}
-		rejectedOp("an op named after a paid order's payments", pay("payorder:po-1/1", h.next(), now,
+		rejectedOp("an op named after a paid order's payments", rejectionTables, pay("payorder:po-1/1", h.next(), now,
 			api.PayItem{ViolationID: "V-A-6", FineFen: 1}), model.ReasonOpMalformed, "op.op_id")
 		probe("the kiosk's next batch", 200, []string{"kiosks", "ops", "payments"}, func() answer {
 			a, res := h.ops(pay("ok-1", h.next(), now, api.PayItem{ViolationID: "NO-SUCH", FineFen: 1}))
@@ -266,12 +274,12 @@ func TestHostileKiosk(t *testing.T) {
 
 		// Another person's car without the owner's check the server recorded: a forged token,
 		// and a process op that claims a face check of nobody.
-		rejectedOp("another's car with a token the server never issued",
+		rejectedOp("another's car with a token the server never issued", noticedTables,
 			withOwner(processOp("ow-1", h.next(), now, 2, "V-B-AFTER"), "0123456789abcdef0123456789abcdef", api.FaceMatch),
 			model.ReasonOwnerNotVerified, "")
 		noFace := processOp("ow-2", h.next(), now, 2, "V-B-AFTER")
 		noFace.Process.DriverFace = "trust me"
-		rejectedOp("a face result that is neither a match nor no camera", noFace, model.ReasonOpMalformed, "op.process.driver_face")
+		rejectedOp("a face result that is neither a match nor no camera", noticedTables, noFace, model.ReasonOpMalformed, "op.process.driver_face")
 
 		// Sequence: an older epoch reusing a taken sequence number, and no place at all.
 		probe("an older epoch reusing a taken sequence number", 200, []string{"kiosks", "ops", "payments"}, func() answer {
@@ -301,28 +309,116 @@ func TestHostileKiosk(t *testing.T) {
 			return a
 		}, nil)
 
-		// What a kiosk reports about itself.
+		// What a kiosk reports about itself: every field bounded, a bad one named.
 		future := now.Add(10 * time.Minute)
 		devices := map[string]string{}
 		for i := range 33 {
 			devices[fmt.Sprintf("d%d", i)] = "ok"
 		}
-		for name, hb := range map[string]api.Heartbeat{
-			"a negative outbox depth": {OutboxDepth: -1, Version: "1"},
-			"33 devices":              {Devices: devices, Version: "1"},
-			"a device named with ESC": {Devices: map[string]string{"\x1b[2J": "ok"}, Version: "1"},
-			"a device state reversed": {Devices: map[string]string{"printer": "\u202eko"}, Version: "1"},
+		skew := func(ms int64) *int64 { return &ms }
+		fill := func(f func(*api.StoreStatus)) *api.StoreStatus {
+			st := &api.StoreStatus{FileBytes: 1 << 20, UsedBytes: 1 << 19, MaxBytes: 256 << 20, DiskFreeBytes: 1 << 30, Level: api.StoreOK}
+			f(st)
+			return st
+		}
+		hash := strings.Repeat("0f", 32)
+		journal := func(f func(*api.JournalCheckpoint)) *api.JournalCheckpoint {
+			j := &api.JournalCheckpoint{Seq: 10, Hash: hash, At: now, HeadSeq: 20, HeadHash: hash}
+			f(j)
+			return j
+		}
+		for _, c := range []struct {
+			name, field string
+			hb          api.Heartbeat
+		}{
+			{"a negative outbox depth", "outbox_depth", api.Heartbeat{OutboxDepth: -1, Version: "1"}},
+			{"33 devices", "devices", api.Heartbeat{Devices: devices, Version: "1"}},
+			{"a device named with ESC", "devices", api.Heartbeat{Devices: map[string]string{"\x1b[2J": "ok"}, Version: "1"}},
+			{"a device state reversed", "devices", api.Heartbeat{Devices: map[string]string{"printer": "\u202eko"}, Version: "1"}},
+			{"a negative rejected count", "rejected", api.Heartbeat{Rejected: -1, Version: "1"}},
+			{"ten million and one failed attempts", "failed_attempts", api.Heartbeat{FailedAttempts: 10_000_001, Version: "1"}},
+			{"a clock eleven years fast", "clock_skew_ms", api.Heartbeat{ClockSkewMS: skew(11 * 366 * 24 * 3600 * 1000), Version: "1"}},
+			{"a clock eleven years slow", "clock_skew_ms", api.Heartbeat{ClockSkewMS: skew(-11 * 366 * 24 * 3600 * 1000), Version: "1"}},
+			{"a store of 2^50+1 bytes", "store.used_bytes", api.Heartbeat{Version: "1",
+				Store: fill(func(s *api.StoreStatus) { s.UsedBytes = 1<<50 + 1 })}},
+			{"a negative free space", "store.disk_free_bytes", api.Heartbeat{Version: "1",
+				Store: fill(func(s *api.StoreStatus) { s.DiskFreeBytes = -1 })}},
+			{"a store level of our own", "store.level", api.Heartbeat{Version: "1",
+				Store: fill(func(s *api.StoreStatus) { s.Level = "\x1b[31mfull" })}},
+			{"a store without a level", "store.level", api.Heartbeat{Version: "1", Store: fill(func(s *api.StoreStatus) { s.Level = "" })}},
+			{"a checkpoint hash in capitals", "journal.hash", api.Heartbeat{Version: "1",
+				Journal: journal(func(j *api.JournalCheckpoint) { j.Hash = strings.ToUpper(hash) })}},
+			{"a checkpoint without its hash", "journal.hash", api.Heartbeat{Version: "1",
+				Journal: journal(func(j *api.JournalCheckpoint) { j.Hash = "" })}},
+			{"a hash for checkpoint 0", "journal.hash", api.Heartbeat{Version: "1",
+				Journal: journal(func(j *api.JournalCheckpoint) { j.Seq = 0 })}},
+			{"a checkpoint beyond 2^53", "journal.seq", api.Heartbeat{Version: "1",
+				Journal: journal(func(j *api.JournalCheckpoint) { j.Seq, j.HeadSeq = 1<<53+1, 1<<53+2 })}},
+			{"a head before the checkpoint", "journal.head_seq", api.Heartbeat{Version: "1",
+				Journal: journal(func(j *api.JournalCheckpoint) { j.HeadSeq = 9 })}},
+			{"a head hash of 63 digits", "journal.head_hash", api.Heartbeat{Version: "1",
+				Journal: journal(func(j *api.JournalCheckpoint) { j.HeadHash = hash[:63] })}},
 		} {
-			probe("heartbeat with "+name, 400, nil, func() answer {
-				b, _ := json.Marshal(hb)
+			probe("heartbeat with "+c.name, 400, nil, func() answer {
+				b, _ := json.Marshal(c.hb)
 				return h.do("POST", "/v1/heartbeat", b)
-			}, nil)
+			}, func(a answer) {
+				if !strings.Contains(string(a.body), "heartbeat's "+c.field+" is out of bounds") {
+					t.Errorf("heartbeat with %s: the refusal must name %s: %s", c.name, c.field, a.body)
+				}
+			})
 		}
 
-		probe("heartbeat with a last sync in the future (taken, the time not believed)", 200, nil, func() answer {
-			b, _ := json.Marshal(api.Heartbeat{OutboxDepth: 1, LastSync: &future, Version: "1"})
+		probe("heartbeat with times in the future (taken, the times not believed)", 200, []string{"kiosk_status"}, func() answer {
+			hb := api.Heartbeat{OutboxDepth: 1, LastSync: &future, OldestPending: &future, Version: "1",
+				Journal: journal(func(j *api.JournalCheckpoint) { j.At = future })}
+			b, _ := json.Marshal(hb)
 			return h.do("POST", "/v1/heartbeat", b)
-		}, nil)
+		}, func(answer) {
+			st := e.adminKiosk(e.kiosk.KioskID).Status
+			if st == nil || st.LastSync != nil || st.OldestPending != nil || st.Journal == nil || !st.Journal.At.IsZero() {
+				t.Errorf("future times were believed: %+v", st)
+			}
+		})
+
+		// Acknowledging rejections: bounded, and only by a valid ID number and op ids.
+		ack := func(body any) answer {
+			b, _ := json.Marshal(body)
+			return h.do("POST", "/v1/rejections/ack", b)
+		}
+		tooMany := make([]string, 101)
+		for i := range tooMany {
+			tooMany[i] = fmt.Sprintf("op-%d", i)
+		}
+		for _, c := range []struct {
+			name string
+			body any
+		}{
+			{"101 op ids", api.RejectionAck{IDNumber: idA, OpIDs: tooMany}},
+			{"no op ids", api.RejectionAck{IDNumber: idA}},
+			{"an op id outside the alphabet", api.RejectionAck{IDNumber: idA, OpIDs: []string{"t-1", "bad-id:0123"}}},
+			{"an op id of 65 characters", api.RejectionAck{IDNumber: idA, OpIDs: []string{strings.Repeat("x", 65)}}},
+			{"an ID number with a wrong check character", api.RejectionAck{IDNumber: "440308199901101513", OpIDs: []string{"t-1"}}},
+			{"no ID number", api.RejectionAck{OpIDs: []string{"t-1"}}},
+			{"an unknown field", map[string]any{"id_number": idA, "op_ids": []string{"t-1"}, "all": true}},
+			{"op ids of the wrong type", map[string]any{"id_number": idA, "op_ids": "t-1"}},
+		} {
+			probe("acknowledgement with "+c.name, 400, nil, func() answer { return ack(c.body) }, nil)
+		}
+		probe("acknowledging another person's notice", 200, nil, func() answer {
+			return ack(api.RejectionAck{IDNumber: idB, OpIDs: []string{"t-1", "t-2", "no-such-op"}})
+		}, func(a answer) {
+			if !strings.Contains(string(a.body), `"acked":0`) {
+				t.Errorf("another person's notices were acknowledged: %s", a.body)
+			}
+		})
+		probe("acknowledging the person's own notice", 200, []string{"rejection_notices"}, func() answer {
+			return ack(api.RejectionAck{IDNumber: idA, OpIDs: []string{"t-1", "t-1"}})
+		}, func(a answer) {
+			if !strings.Contains(string(a.body), `"acked":1`) {
+				t.Errorf("the person's own notice, named twice: %s", a.body)
+			}
+		})
 
 		// Bounded work.
 		probe("1.3 million empty operations", 400, nil, func() answer {

@@ -137,7 +137,8 @@ func TestAuthenticationRefusals(t *testing.T) {
 				r.Body = io.NopCloser(strings.NewReader(`{"id_number":"` + idB + `","file_number":"` + fileB + `"}`))
 				r.ContentLength = -1
 			},
-			"stale timestamp": func(r *http.Request) {
+			// The signature covers the timestamp: moved after signing, it is a bad signature.
+			"timestamp moved after signing": func(r *http.Request) {
 				old := strconv.FormatInt(e.clock.Now().Add(-10*time.Minute).Unix(), 10)
 				r.Header.Set(api.HeaderTimestamp, old)
 			},
@@ -153,6 +154,10 @@ func TestAuthenticationRefusals(t *testing.T) {
 		e.raw("POST", "/v1/lookup", body, func(r *http.Request) { saved = r.Header.Clone() })
 		if s := e.raw("POST", "/v1/lookup", body, func(r *http.Request) { r.Header = saved }); s != http.StatusUnauthorized {
 			t.Errorf("replayed: %d, want 401", s)
+		}
+		// Signed 10 minutes ago: stale (stale_test.go checks its answer).
+		if s, _ := e.signedAt(e.kiosk.KioskID, mustHex(t, e.kiosk.Secret), e.clock.Now().Add(-10*time.Minute), strings.Repeat("5", 32)); s != http.StatusUnauthorized {
+			t.Errorf("stale: %d, want 401", s)
 		}
 		logs := e.logs.String()
 		for _, reason := range []string{"unsigned", "bad_signature", "stale", "replayed", "unknown_kiosk"} {

@@ -137,6 +137,9 @@ func (s *Server) lookup(ctx context.Context, p *model.Profile, c credential) (ap
 		if err := s.addVehiclesAndViolations(r, p, d, rel, vehicles, now, &out); err != nil {
 			return err
 		}
+		if out.Rejections, err = unreadRejections(r, d.ID); err != nil {
+			return err
+		}
 		return s.addLinks(r, d, &out)
 	})
 	return out, err

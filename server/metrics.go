@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
@@ -22,8 +24,8 @@ type metrics struct {
 	auth      map[string]uint64
 	limitedBy map[string]uint64
 	failures  map[string]uint64 // kiosk -> failed typed identifications
-	outbox    map[string]int    // kiosk -> outbox depth from its last heartbeat
 	payOrders map[string]uint64 // event: created, paid, expired
+	regressed map[string]uint64 // kiosk -> heartbeats whose journal checkpoint went backwards
 }
 
 // latencyBuckets are upper bounds in seconds.
@@ -40,8 +42,8 @@ type histogram struct {
 
 func newMetrics() *metrics {
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
-		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, failures: map[string]uint64{}, outbox: map[string]int{},
-		payOrders: map[string]uint64{}}
+		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, failures: map[string]uint64{},
+		payOrders: map[string]uint64{}, regressed: map[string]uint64{}}
 }
 
 func (m *metrics) request(route string, status int, d time.Duration) {
@@ -94,9 +96,10 @@ func (m *metrics) payOrder(event string) {
 	m.mu.Unlock()
 }
 
-func (m *metrics) heartbeat(kiosk string, depth int) {
+// checkpointRegressed counts a heartbeat whose journal checkpoint was below the kiosk's last.
+func (m *metrics) checkpointRegressed(kiosk string) {
 	m.mu.Lock()
-	m.outbox[kiosk] = depth
+	m.regressed[kiosk]++
 	m.mu.Unlock()
 }
 
@@ -124,11 +127,17 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 	})
 }
 
+// handleMetrics writes the counters this process keeps and, from the store, what every kiosk
+// last reported (so that every server process shows the same, also after a restart).
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	var kiosks []store.Kiosk
+	var statuses []store.KioskStatus
 	err := s.store.Read(r.Context(), func(rd store.Reader) error {
 		var err error
-		kiosks, err = rd.Kiosks()
+		if kiosks, err = rd.Kiosks(); err != nil {
+			return err
+		}
+		statuses, err = rd.KioskStatuses()
 		return err
 	})
 	if err != nil {
@@ -137,6 +146,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w, kiosks)
+	writeKioskStatuses(w, statuses, s.now())
 }
 
 func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
@@ -174,6 +184,9 @@ func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
 	writeCounter(w, "kiosk_rate_limited_total", "Identifications refused by a rate limit, by scope.", "scope", m.limitedBy)
 	writeCounter(w, "kiosk_identify_failures_total", "Failed typed identifications (wrong ID number or file number), by kiosk.", "kiosk", m.failures)
 	writeCounter(w, "kiosk_pay_orders_total", "Phone payment orders created, paid and found expired.", "event", m.payOrders)
+	writeCounter(w, "kiosk_journal_checkpoint_regressions_total",
+		"Heartbeats whose journal checkpoint was below the kiosk's previous one (a replaced store restarts at 0), by kiosk.",
+		"kiosk", m.regressed)
 	fmt.Fprintln(w, "# HELP kiosk_last_seen_timestamp_seconds When each enrolled kiosk was last heard from (0: never).")
 	fmt.Fprintln(w, "# TYPE kiosk_last_seen_timestamp_seconds gauge")
 	for _, k := range kiosks {
@@ -183,11 +196,52 @@ func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
 		}
 		fmt.Fprintf(w, "kiosk_last_seen_timestamp_seconds{kiosk=%q} %d\n", k.ID, seen)
 	}
-	fmt.Fprintln(w, "# HELP kiosk_outbox_depth Operations waiting in each kiosk's outbox, from its last heartbeat.")
-	fmt.Fprintln(w, "# TYPE kiosk_outbox_depth gauge")
-	for _, k := range sortedKeys(m.outbox) {
-		fmt.Fprintf(w, "kiosk_outbox_depth{kiosk=%q} %d\n", k, m.outbox[k])
+}
+
+// writeKioskStatuses writes per-kiosk gauges from each kiosk's last heartbeat. A kiosk that did
+// not report a part (its clock's skew before it measured it, its store, its journal) has no
+// sample of those gauges.
+func writeKioskStatuses(w io.Writer, statuses []store.KioskStatus, now time.Time) {
+	gauge := func(name, help string, value func(store.KioskStatus) (float64, bool)) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+		for _, st := range statuses {
+			if v, ok := value(st); ok {
+				fmt.Fprintf(w, "%s{kiosk=%q} %s\n", name, st.KioskID, strconv.FormatFloat(v, 'f', -1, 64))
+			}
+		}
 	}
+	gauge("kiosk_outbox_depth", "Operations waiting in each kiosk's outbox, from its last heartbeat.",
+		func(st store.KioskStatus) (float64, bool) { return float64(st.OutboxDepth), true })
+	gauge("kiosk_oldest_pending_age_seconds", "Age of the oldest operation waiting in each kiosk's outbox (0: none waits).",
+		func(st store.KioskStatus) (float64, bool) {
+			if st.OldestPending.IsZero() || !now.After(st.OldestPending) {
+				return 0, true
+			}
+			return now.Sub(st.OldestPending).Truncate(time.Second).Seconds(), true
+		})
+	gauge("kiosk_rejected_operations", "Operations the platform rejected that staff at each kiosk have not yet dealt with.",
+		func(st store.KioskStatus) (float64, bool) { return float64(st.Rejected), true })
+	gauge("kiosk_clock_skew_seconds", "Each kiosk's clock minus the server's, as the kiosk last measured it.",
+		func(st store.KioskStatus) (float64, bool) { return float64(st.ClockSkewMS) / 1000, st.ClockSkewKnown })
+	gauge("kiosk_store_used_bytes", "Bytes in use in each kiosk's local store.",
+		func(st store.KioskStatus) (float64, bool) { return float64(st.Store.UsedBytes), st.StoreKnown })
+	gauge("kiosk_store_level", "Fill level of each kiosk's local store: 0 ok, 1 high (pruning early), 2 stop (no new offline operations).",
+		func(st store.KioskStatus) (float64, bool) {
+			return float64(storeLevelValue(st.Store.Level)), st.StoreKnown
+		})
+	gauge("kiosk_journal_checkpoint_seq", "Sequence number of each kiosk's journal checkpoint (entries trimmed so far).",
+		func(st store.KioskStatus) (float64, bool) { return float64(st.Journal.CheckpointSeq), st.JournalKnown })
+}
+
+// storeLevelValue is a store level as a gauge's value.
+func storeLevelValue(level string) int {
+	switch level {
+	case api.StoreHigh:
+		return 1
+	case api.StoreStop:
+		return 2
+	}
+	return 0
 }
 
 func writeCounter(w io.Writer, name, help, label string, values map[string]uint64) {

@@ -543,6 +543,23 @@ func TestOpenAPIContract(t *testing.T) {
 	synced := now.Add(-time.Minute)
 	hb := oaJSON(t, api.Heartbeat{OutboxDepth: 2, LastSync: &synced, Devices: map[string]string{"printer": "ok"}, Version: "1.0"})
 	c.want("heartbeat", c.do("POST", "/v1/heartbeat", hb, k, nil), 200, "")
+	c.want("heartbeat with every field", c.do("POST", "/v1/heartbeat", oaJSON(t, fullHeartbeat(now)), k, nil), 200, "")
+
+	// Rejection notices: c-2 (A's processing, rejected) is one; the lookups above carried it.
+	ack := func(id string, ops ...string) []byte { return oaJSON(t, api.RejectionAck{IDNumber: id, OpIDs: ops}) }
+	acked := c.do("POST", "/v1/rejections/ack", ack(idA, "c-2", "c-1"), k, nil)
+	c.want("ack rejections", acked, 200, "")
+	if !strings.Contains(string(acked.body), `"acked":1`) {
+		t.Errorf("ack of c-2 (a notice) and c-1 (applied): %s", acked.body)
+	}
+	for what, body := range map[string][]byte{
+		"no op ids": ack(idA), "101 op ids": ack(idA, slices.Repeat([]string{"c-2"}, 101)...),
+		"an op id outside the alphabet": ack(idA, "c/2"), "unknown field": []byte(`{"id_number":"` + idA + `","op_ids":["c-2"],"all":true}`),
+		"not JSON": []byte(`{`),
+	} {
+		c.want("ack: "+what, c.do("POST", "/v1/rejections/ack", body, k, nil), 400, "bad_request")
+	}
+	c.want("ack: bad ID", c.do("POST", "/v1/rejections/ack", ack("440308199901101513", "c-2"), k, nil), 400, string(model.InputIDCheck))
 	c.want("healthz", c.do("GET", "/healthz", nil, nil, nil), 200, "")
 	c.want("metrics", c.do("GET", "/metrics", nil, nil, nil), 200, "")
 	c.want("receipt page", c.do("GET", "/r/c-5", nil, nil, nil), 200, "")
@@ -563,8 +580,17 @@ func TestOpenAPIContract(t *testing.T) {
 	changes("nonce of 65", c.byTheBook(e.kiosk, now, nonce(65)), 401)
 	changes("4 minutes slow", c.byTheBook(e.kiosk, now.Add(-4*time.Minute), nonce(32)), 200)
 	changes("4 minutes fast", c.byTheBook(e.kiosk, now.Add(4*time.Minute), nonce(32)), 200)
-	changes("6 minutes slow", c.byTheBook(e.kiosk, now.Add(-6*time.Minute), nonce(32)), 401)
-	changes("6 minutes fast", c.byTheBook(e.kiosk, now.Add(6*time.Minute), nonce(32)), 401)
+	// Correctly signed, only stale: the answer carries the server's time and its proof.
+	for _, off := range []time.Duration{-6 * time.Minute, 6 * time.Minute} {
+		n := nonce(32)
+		a := c.do("GET", "/v1/changes?since="+url.QueryEscape(ch.Cursor), nil, c.byTheBook(e.kiosk, now.Add(off), n), nil)
+		c.want(fmt.Sprintf("%v off", off), a, 401, api.CodeStaleTimestamp)
+		var body api.Error
+		if err := json.Unmarshal(a.body, &body); err != nil || body.ServerTime == nil ||
+			!body.ServerTime.Equal(time.UnixMilli(now.UnixMilli())) || !api.VerifyStaleProof(mustHex(t, e.kiosk.Secret), n, *body.ServerTime, body.Proof) {
+			t.Errorf("%v off: the stale refusal %s does not prove the server's time", off, a.body)
+		}
+	}
 	// A replay must be refused while its timestamp is acceptable; the nonce's expiry is the
 	// request's timestamp plus the window, on the server's clock.
 	reused := nonce(32)
@@ -675,6 +701,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.want("ops, database down", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 500, "internal")
 	c.want("changes, database down", c.do("GET", "/v1/changes?since=", nil, k, nil), 500, "internal")
 	c.want("heartbeat, database down", c.do("POST", "/v1/heartbeat", hb, k, nil), 500, "internal")
+	c.want("ack, database down", c.do("POST", "/v1/rejections/ack", ack(idA, "c-2"), k, nil), 500, "internal")
 	c.want("pay order, database down", c.do("POST", "/v1/payorders", order("po-8", a1), k, nil), 500, "internal")
 	for _, r := range [][2]string{{"GET", "/v1/payorders/po-3"}, {"POST", "/v1/payorders/po-3/cancel"},
 		{"POST", "/v1/payorders/po-3/simulate-paid"}} {
@@ -692,6 +719,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.want("ops, storage full", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 503, "store_full")
 	c.want("changes, storage full", c.do("GET", "/v1/changes?since=", nil, k, nil), 503, "store_full")
 	c.want("heartbeat, storage full", c.do("POST", "/v1/heartbeat", hb, k, nil), 503, "store_full")
+	c.want("ack, storage full", c.do("POST", "/v1/rejections/ack", ack(idA, "c-2"), k, nil), 503, "store_full")
 	c.want("pay order, storage full", c.do("POST", "/v1/payorders", order("po-8", a1), k, nil), 503, "store_full")
 	for _, r := range [][2]string{{"GET", "/v1/payorders/po-3"}, {"POST", "/v1/payorders/po-3/cancel"},
 		{"POST", "/v1/payorders/po-3/simulate-paid"}} {
@@ -828,6 +856,9 @@ var oaWireTypes = map[string]reflect.Type{
 	"PayOrderRequest": reflect.TypeFor[api.PayOrderRequest](), "PayOrder": reflect.TypeFor[api.PayOrder](),
 	"Error": reflect.TypeFor[api.Error](), "OwnerCheckFor": reflect.TypeFor[api.OwnerCheckFor](),
 	"OwnerProof": reflect.TypeFor[api.OwnerProof](),
+	"Rejection":  reflect.TypeFor[api.Rejection](), "RejectionAck": reflect.TypeFor[api.RejectionAck](),
+	"RejectionAckReply": reflect.TypeFor[api.RejectionAckReply](), "StoreStatus": reflect.TypeFor[api.StoreStatus](),
+	"JournalCheckpoint": reflect.TypeFor[api.JournalCheckpoint](),
 }
 
 // oaWireFiles are the files of package api that declare wire types.

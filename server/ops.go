@@ -23,6 +23,9 @@ type incoming struct {
 	hash      string // fingerprint of the content: the same op id must always carry it
 	malformed bool
 	path      string // below the operation, when malformed ("" for the operation as a whole)
+	// person is whom the operation names as acting (personOf), "" when it names nobody in a
+	// valid ID number: the one told when it is rejected.
+	person model.IDNumber
 }
 
 // applyBatch applies a kiosk's operations in one database transaction: for each operation it
@@ -210,6 +213,11 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Tim
 		// Another transaction stored this operation between our check and our insert; the
 		// kiosk lock makes that impossible for one kiosk, so this is a bug worth a retry.
 		return api.OpResult{}, false, errors.New("operation stored concurrently")
+	}
+	if res.Outcome == api.OutcomeRejected && in.person != "" && storeID == op.ID {
+		if err := insertNotice(tx, k.ID, in.person, op, res, now); err != nil {
+			return api.OpResult{}, false, err
+		}
 	}
 	if advance {
 		k.LastSeq = op.Seq

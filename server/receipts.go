@@ -30,7 +30,7 @@ func (s *Server) handleReceipt(w http.ResponseWriter, r *http.Request) {
 	err := s.store.Read(r.Context(), func(rd store.Reader) error {
 		op, err := rd.Op(id)
 		if err == nil {
-			lines, err = opReceiptLines(op)
+			lines, err = s.opReceiptLines(op)
 			return err
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -69,16 +69,16 @@ func writeReceiptPage(w http.ResponseWriter, lines []string) {
 	fmt.Fprintln(w, strings.Join(lines, "\n"))
 }
 
-// opReceiptLines describe an operation's recorded result.
-func opReceiptLines(op store.OpRecord) ([]string, error) {
+// opReceiptLines describe an operation's recorded result; a rejection says why (rejectionLines).
+func (s *Server) opReceiptLines(op store.OpRecord) ([]string, error) {
 	var res api.OpResult
 	if err := json.Unmarshal(op.Result, &res); err != nil {
 		return nil, fmt.Errorf("operation %s: stored result: %w", op.OpID, err)
 	}
 	at := op.AppliedAt.In(model.ChinaZone()).Format("2006-01-02 15:04")
 	if op.Outcome == api.OutcomeRejected {
-		return []string{"凭证 " + op.OpID + "：平台未受理这笔业务（" + at + "）。",
-			"Receipt " + op.OpID + ": the platform refused this operation (" + at + ")."}, nil
+		return append([]string{"凭证 " + op.OpID + "：平台未受理这笔业务（" + at + "）。",
+			"Receipt " + op.OpID + ": the platform refused this operation (" + at + ")."}, s.rejectionLines(res.Reasons)...), nil
 	}
 	out := []string{"凭证 " + op.OpID + "：有效，平台已于 " + at + " 记录。",
 		"Receipt " + op.OpID + ": valid, recorded by the platform at " + at + "."}

@@ -23,7 +23,7 @@ type migration struct {
 // is a new version.
 func migrations() []migration {
 	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 3, ddl: schemaV3},
-		{version: 4, ddl: schemaV4}}
+		{version: 4, ddl: schemaV4}, {version: 5, ddl: schemaV5}}
 }
 
 // Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is
@@ -235,6 +235,58 @@ CREATE INDEX owner_checks_issued ON owner_checks (issued_at)
 // whatever they carry. The row stays, since its operations refer to it.
 const schemaV4 = `
 ALTER TABLE kiosks ADD COLUMN revoked_at BIGINT NOT NULL DEFAULT 0
+`
+
+// schemaV5 keeps what kiosks report and what people must be told.
+//
+// kiosk_status holds each kiosk's last heartbeat, checked and bounded by the server, one row
+// per kiosk replaced on every heartbeat, so that staff see a kiosk's outbox, store fill, clock
+// skew and journal checkpoint in any server process and after a restart. A value the kiosk did
+// not report is 0 or ” like every absent value here, with a known flag where 0 is a real
+// value (a clock skew of 0 ms, a store or journal not reported). devices is the JSON object
+// of device states.
+//
+// rejection_notices holds, for each stored rejection of an operation that names a person, what
+// the person is shown at their next identification until they acknowledge it (acked_at, 0
+// while unread). reasons is the JSON list of the rejection's reasons, as in the op's result.
+// The notice belongs to its operation; it is found by person and read state.
+const schemaV5 = `
+CREATE TABLE kiosk_status (
+	kiosk_id         TEXT PRIMARY KEY REFERENCES kiosks (id) DEFERRABLE INITIALLY DEFERRED,
+	received_at      BIGINT NOT NULL,
+	version          TEXT NOT NULL,
+	outbox_depth     BIGINT NOT NULL,
+	oldest_pending   BIGINT NOT NULL,
+	last_sync        BIGINT NOT NULL,
+	rejected         BIGINT NOT NULL,
+	failed_attempts  BIGINT NOT NULL,
+	clock_skew_known BOOLEAN NOT NULL,
+	clock_skew_ms    BIGINT NOT NULL,
+	store_known      BOOLEAN NOT NULL,
+	store_file_bytes BIGINT NOT NULL,
+	store_used_bytes BIGINT NOT NULL,
+	store_max_bytes  BIGINT NOT NULL,
+	store_disk_free  BIGINT NOT NULL,
+	store_level      TEXT NOT NULL,
+	journal_known    BOOLEAN NOT NULL,
+	checkpoint_seq   BIGINT NOT NULL,
+	checkpoint_hash  TEXT NOT NULL,
+	checkpoint_at    BIGINT NOT NULL,
+	head_seq         BIGINT NOT NULL,
+	head_hash        TEXT NOT NULL,
+	devices          TEXT NOT NULL
+);
+CREATE TABLE rejection_notices (
+	op_id       TEXT PRIMARY KEY REFERENCES ops (op_id) DEFERRABLE INITIALLY DEFERRED,
+	person_id   TEXT NOT NULL,
+	kiosk_id    TEXT NOT NULL REFERENCES kiosks (id) DEFERRABLE INITIALLY DEFERRED,
+	op_type     TEXT NOT NULL,
+	op_at       BIGINT NOT NULL,
+	rejected_at BIGINT NOT NULL,
+	reasons     TEXT NOT NULL,
+	acked_at    BIGINT NOT NULL
+);
+CREATE INDEX rejection_notices_person ON rejection_notices (person_id, acked_at, rejected_at)
 `
 
 // migrate applies the missing schema versions in one transaction, so a failed migration leaves

@@ -92,6 +92,14 @@ type Reader interface {
 	Kiosk(id string) (Kiosk, error)
 	// Kiosks lists enrolled kiosks by ID.
 	Kiosks() ([]Kiosk, error)
+	// KioskStatus returns a kiosk's last heartbeat (ErrNotFound before its first).
+	KioskStatus(kioskID string) (KioskStatus, error)
+	// KioskStatuses lists the last heartbeat of every kiosk that sent one, by kiosk ID.
+	KioskStatuses() ([]KioskStatus, error)
+
+	// UnreadRejections lists a person's rejection notices not yet acknowledged, newest
+	// rejection first, at most limit, with the name and hall of the kiosk of each.
+	UnreadRejections(person model.IDNumber, limit int) ([]RejectionNotice, error)
 
 	// PayOrder returns a phone payment order by its id.
 	PayOrder(id string) (PayOrder, error)
@@ -127,6 +135,8 @@ type Tx interface {
 	SetKioskProgress(kioskID string, epoch, lastSeq int64) error
 	// TouchKiosk records when the kiosk was last heard from.
 	TouchKiosk(kioskID string, at time.Time) error
+	// PutKioskStatus records a kiosk's heartbeat, replacing the one before.
+	PutKioskStatus(k KioskStatus) error
 	InsertKiosk(k Kiosk) error
 	// RevokeKiosk marks a kiosk revoked from at on: the server refuses its requests from then.
 	// A revoked kiosk stays revoked (its first time is kept). ErrNotFound for an unknown kiosk.
@@ -163,6 +173,13 @@ type Tx interface {
 	InsertOwnerCheck(o OwnerCheck) error
 	// UseOwnerCheck records the op that used an owner check (ErrNotFound for an unknown token).
 	UseOwnerCheck(token, opID string) error
+
+	// InsertRejectionNotice stores the notice of a rejected operation (whose record must be
+	// stored in the same transaction); a second notice of the same op is an error.
+	InsertRejectionNotice(n RejectionNotice) error
+	// AckRejection marks the notice of opID read at at, if it is this person's and unread, and
+	// reports whether it did.
+	AckRejection(person model.IDNumber, opID string, at time.Time) (bool, error)
 
 	// InsertBinding stores a binding and returns its ID.
 	InsertBinding(b model.Binding) (int64, error)
