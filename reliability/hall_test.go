@@ -67,6 +67,7 @@ const (
 type hall struct {
 	t       *testing.T
 	start   time.Time // true time at the start
+	kioskID string
 	profile *model.Profile
 	time    *fakeTime
 	central store.Store
@@ -128,6 +129,7 @@ func newHall(t *testing.T, o hallOptions) *hall {
 	if h.server, err = server.New(ctx, server.Config{Store: h.central, Reference: ref, DefaultProfile: "national", Now: ft.Now}); err != nil {
 		t.Fatal(err)
 	}
+	h.kioskID = enr.KioskID
 	secret, _ := hex.DecodeString(enr.Secret)
 	o.storage.Now = ft.KioskNow
 	if h.kiosk, _, err = storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), secret, o.storage); err != nil {
@@ -239,4 +241,19 @@ func fileSize(t *testing.T, s *storage.Store) int64 {
 // builds it.
 func (h *hall) service() *service.Service {
 	return service.New(service.Config{Store: h.kiosk, Client: h.client, Engine: h.engine, Profile: h.profile, Now: h.clock.Now})
+}
+
+// kioskStatus reads the kiosk's last heartbeat as the server stored it.
+func (h *hall) kioskStatus() store.KioskStatus {
+	h.t.Helper()
+	var ks store.KioskStatus
+	err := h.central.Read(context.Background(), func(r store.Reader) error {
+		var err error
+		ks, err = r.KioskStatus(h.kioskID)
+		return err
+	})
+	if err != nil {
+		h.t.Fatalf("kiosk status on the server: %v", err)
+	}
+	return ks
 }

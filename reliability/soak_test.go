@@ -3,6 +3,7 @@ package reliability
 import (
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,14 +123,20 @@ func journalHead(t *testing.T, s *storage.Store) int64 {
 // The store fills while the server answers but fails (500 to everything): the kiosk queues
 // payments until its store reaches the stop watermark, then refuses new offline work with the
 // store-full reason (and the status says so); when the server recovers it drains everything it
-// holds, exactly once, prunes early under the tighter retention, and takes work again.
+// holds, exactly once, prunes early under the tighter retention, and takes work again. Then the
+// disk under the store runs low while the server answers, and the server learns of it from the
+// heartbeats.
 func TestStoreFillsWhileTheServerFails(t *testing.T) {
-	h := newHall(t, hallOptions{storage: storage.Options{MaxSize: 256 << 10, Reserve: -1}})
+	var diskFree atomic.Int64
+	diskFree.Store(1 << 40)
+	h := newHall(t, hallOptions{storage: storage.Options{MaxSize: 256 << 10, Reserve: -1,
+		DiskFree: func(string) (int64, error) { return diskFree.Load(), nil }}})
 	svc := h.service()
 	receipt := make([]byte, 8<<10)
 	var queued []string
 	var refused []model.Reason
-	var sawStop, drained, acceptedAgain bool
+	var sawStop, drained, acceptedAgain, diskSeen bool
+	var diskLowAt time.Time
 	var failingSince time.Time
 	h.hook = func(now time.Time) bool {
 		st := h.engine.Status()
@@ -167,9 +174,16 @@ func TestStoreFillsWhileTheServerFails(t *testing.T) {
 				t.Error(err)
 			}
 			acceptedAgain = len(rs) == 0
-			return !acceptedAgain && now.Before(failingSince.Add(6*time.Hour))
+			return acceptedAgain || now.Before(failingSince.Add(6*time.Hour))
+		case diskLowAt.IsZero():
+			// Now the disk under the store runs low while the server answers: the heartbeats
+			// tell the server, which shows staff the level and the free space.
+			diskLowAt = now
+			diskFree.Store(20 << 20)
 		default:
-			return false
+			ks := h.kioskStatus()
+			diskSeen = ks.Store.Level == storage.LevelStop && ks.Store.DiskFreeBytes == 20<<20
+			return !diskSeen && now.Before(diskLowAt.Add(10*time.Minute))
 		}
 		return true
 	}
@@ -181,6 +195,7 @@ func TestStoreFillsWhileTheServerFails(t *testing.T) {
 	if !drained {
 		t.Fatal("the kiosk did not drain after the server recovered")
 	}
+
 	for _, id := range queued {
 		if got := h.serverOutcome(id); got != api.OutcomeApplied && got != api.OutcomeWithChanges {
 			t.Errorf("op %s: server outcome %q", id, got)
@@ -191,6 +206,9 @@ func TestStoreFillsWhileTheServerFails(t *testing.T) {
 	if !acceptedAgain {
 		f, _ := h.kiosk.Fill()
 		t.Fatalf("the kiosk did not take work again after draining: fill %+v", f)
+	}
+	if ks := h.kioskStatus(); !diskSeen || ks.Store.MaxBytes != 256<<10 {
+		t.Errorf("the server's view of the store when the disk ran low: %+v", ks.Store)
 	}
 }
 
@@ -245,6 +263,10 @@ func TestClockTenMinutesOff(t *testing.T) {
 			}
 			if len(beats) != 1 || beats[0].ClockSkewMS == nil || (time.Duration(*beats[0].ClockSkewMS)*time.Millisecond-skew).Abs() > time.Second {
 				t.Errorf("heartbeat reports skew %v", beats)
+			}
+			// The server stored what a heartbeat reported: staff see the skew there.
+			if ks := h.kioskStatus(); !ks.ClockSkewKnown || (time.Duration(ks.ClockSkewMS)*time.Millisecond-skew).Abs() > time.Second {
+				t.Errorf("the server has skew %d ms (known %v), want %v", ks.ClockSkewMS, ks.ClockSkewKnown, skew)
 			}
 		})
 	}
@@ -307,6 +329,13 @@ func TestSoakLong(t *testing.T) {
 	}
 	f, _ := h.kiosk.Fill()
 	t.Logf("%d days: %d ops, %d outages; largest file %d bytes, last %d", days, ops, outages, maxSize, f.FileBytes)
+	// The server keeps the kiosk's last reported checkpoint: the trimmed prefix stays pinned.
+	cp, _ := h.kiosk.Checkpoint()
+	ks := h.kioskStatus()
+	if days > 31 && (!ks.JournalKnown || ks.Journal.CheckpointSeq == 0 || ks.Journal.CheckpointSeq > cp.Seq ||
+		ks.Journal.CheckpointSeq == cp.Seq && ks.Journal.CheckpointHash != cp.Hash) {
+		t.Errorf("the server's checkpoint %+v, the kiosk's %+v", ks.Journal, cp)
+	}
 	if maxSize > 16<<20 {
 		t.Errorf("the file reached %d bytes", maxSize)
 	}
