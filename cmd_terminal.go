@@ -445,6 +445,10 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 		return nil, err
 	}
 	b.onClose(func() { _ = st.Close() })
+	// Each person gets a fresh process: the clock's last measurement is kept beside the store.
+	if _, err := b.clock.Persist(uplink.ClockFile(c.data)); err != nil {
+		return nil, err
+	}
 	client := api.NewClientWithClock(c.server, c.kioskID, secret, nil, b.clock.Now)
 	b.mu.Lock()
 	devs := b.devs

@@ -23,6 +23,11 @@ type Clock struct {
 	measured bool
 	serverAt time.Time // the server's reading
 	localAt  time.Time // the local reading at the same moment
+	// saveTo, when set, is where the measurement is kept across restarts (Persist); saved is
+	// when it was last written.
+	saveTo string
+	boot   func() (bootInfo, error)
+	saved  time.Time
 }
 
 // reanchor is the change of offset below which a new measurement is ignored: the network's
@@ -64,10 +69,14 @@ func (c *Clock) Observe(server, sent, received time.Time) {
 	if c.measured {
 		predicted := c.serverAt.Add(mid.Sub(c.localAt))
 		if d := server.Sub(predicted); d < reanchor && d > -reanchor {
+			if c.saveTo != "" && mid.Sub(c.saved) >= resaveEvery {
+				c.saveLocked(mid) // confirmed: the kept measurement is fresh again
+			}
 			return
 		}
 	}
 	c.measured, c.serverAt, c.localAt = true, server, mid
+	c.saveLocked(mid)
 }
 
 // Skew returns the local clock minus the server's, and whether it was measured at all.

@@ -258,6 +258,7 @@ func (e *Engine) Status() Status {
 func (e *Engine) Run(ctx context.Context) error {
 	e.refreshCounts()
 	e.measureStore()
+	e.noteSkew() // a measurement kept by an earlier process (Clock.Persist)
 	for {
 		wait := e.step(ctx)
 		select {

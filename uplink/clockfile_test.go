@@ -1,0 +1,73 @@
+package uplink
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// A measurement survives into the next process of the same boot, and only there: not after a
+// reboot, not after the wall clock was stepped, not after a week.
+func TestClockMeasurementIsKeptAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clock.json")
+	wall := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	boot := bootInfo{ID: "boot-1", Uptime: 10 * time.Hour}
+	bootFn := func() (bootInfo, error) { return boot, nil }
+	local := func() time.Time { return wall }
+	const skew = 10 * time.Minute // the kiosk is fast
+
+	first := NewClock(local)
+	if ok, err := first.persist(path, bootFn); ok || err != nil {
+		t.Fatalf("persist with no file = %v %v", ok, err)
+	}
+	first.Observe(wall.Add(-skew), wall, wall)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the measurement was not kept: %v", err)
+	}
+
+	// The next process, five minutes later on the same boot.
+	next := func(dWall, dUp time.Duration, id string) (*Clock, bool) {
+		t.Helper()
+		w, b := wall.Add(dWall), bootInfo{ID: id, Uptime: boot.Uptime + dUp}
+		c := NewClock(func() time.Time { return w })
+		ok, err := c.persist(path, func() (bootInfo, error) { return b, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, ok
+	}
+	c, ok := next(5*time.Minute, 5*time.Minute, "boot-1")
+	if !ok {
+		t.Fatal("a measurement of this boot was not restored")
+	}
+	if got, known := c.Skew(); !known || (got-skew).Abs() > time.Millisecond {
+		t.Errorf("restored skew %v (known %v), want %v", got, known, skew)
+	}
+	if got, want := c.Now(), wall.Add(5*time.Minute-skew); !got.Equal(want) {
+		t.Errorf("restored clock reads %v, want %v", got, want)
+	}
+	for _, tc := range []struct {
+		name       string
+		dWall, dUp time.Duration
+		id         string
+	}{
+		{"after a reboot", 5 * time.Minute, -9 * time.Hour, "boot-2"},
+		{"after the wall clock was stepped an hour", time.Hour + 5*time.Minute, 5 * time.Minute, "boot-1"},
+		{"after eight days", 8 * 24 * time.Hour, 8 * 24 * time.Hour, "boot-1"},
+	} {
+		if c, ok := next(tc.dWall, tc.dUp, tc.id); ok {
+			skew, known := c.Skew()
+			t.Errorf("%s: restored (skew %v, known %v)", tc.name, skew, known)
+		}
+	}
+	// A confirmation (a heartbeat answer that agrees) an hour or more later writes the kept
+	// measurement again, so that the next process finds it fresh.
+	before, _ := os.ReadFile(path)
+	wall = wall.Add(2 * time.Hour)
+	first.Observe(wall.Add(-skew), wall, wall)
+	after, _ := os.ReadFile(path)
+	if string(before) == string(after) {
+		t.Error("a confirmed measurement two hours later was not written again")
+	}
+}
