@@ -60,18 +60,25 @@ func (c *Clock) persist(path string, boot func() (bootInfo, error)) (bool, error
 	} else if err != nil {
 		return false, fmt.Errorf("clock file: %w", err)
 	}
+	bi, err := boot()
+	if err != nil {
+		return false, nil
+	}
+	return c.restoreLocked(b, bi), nil
+}
+
+// restoreLocked takes the measurement kept in b when it is believable on this boot; the caller
+// holds mu.
+func (c *Clock) restoreLocked(b []byte, bi bootInfo) bool {
 	var rec clockRecord
-	if json.Unmarshal(b, &rec) != nil || rec.MeasuredAt.IsZero() {
-		return false, nil
+	if json.Unmarshal(b, &rec) != nil || rec.MeasuredAt.IsZero() || bi.ID != rec.BootID {
+		return false
 	}
-	now, bi, err := c.local(), bootInfo{}, error(nil)
-	if bi, err = boot(); err != nil || bi.ID != rec.BootID {
-		return false, nil
-	}
+	now := c.local()
 	sinceBoot := bi.Uptime - time.Duration(rec.UptimeNS)
 	sinceWall := now.Sub(rec.MeasuredAt)
 	if sinceBoot < 0 || sinceBoot > keptFor || (sinceWall-sinceBoot).Abs() > stepTolerate {
-		return false, nil
+		return false
 	}
 	// Anchored on the wall clock (no monotonic reading survives a process): checked above not
 	// to have been stepped.
@@ -79,7 +86,7 @@ func (c *Clock) persist(path string, boot func() (bootInfo, error)) (bool, error
 	c.localAt = rec.MeasuredAt
 	c.serverAt = rec.MeasuredAt.Add(time.Duration(rec.OffsetNS))
 	c.saved = now
-	return true, nil
+	return true
 }
 
 // saveLocked writes the current measurement, taken at the local time at; the caller holds mu.

@@ -71,3 +71,28 @@ func TestClockMeasurementIsKeptAcrossProcesses(t *testing.T) {
 		t.Error("a confirmed measurement two hours later was not written again")
 	}
 }
+
+// FuzzClockFile: whatever the clock file holds (damaged, edited, from another machine), a new
+// process either ignores it or restores a measurement of this boot whose skew is what the file
+// says; it never fails to start.
+func FuzzClockFile(f *testing.F) {
+	f.Add([]byte(`{"offset_ns":600000000000,"measured_at":"2026-03-02T08:00:00Z","boot_id":"boot-1","uptime_ns":36000000000000}`))
+	f.Add([]byte(`{"offset_ns":-1,"measured_at":"0001-01-01T00:00:00Z"}`))
+	f.Add([]byte(`not json`))
+	wall := time.Date(2026, 3, 2, 8, 5, 0, 0, time.UTC)
+	boot := bootInfo{ID: "boot-1", Uptime: 10*time.Hour + 5*time.Minute}
+	f.Fuzz(func(t *testing.T, content []byte) {
+		c := NewClock(func() time.Time { return wall })
+		c.mu.Lock()
+		ok := c.restoreLocked(content, boot)
+		c.mu.Unlock()
+		skew, known := c.Skew()
+		if ok != known {
+			t.Fatalf("restored %v but known %v", ok, known)
+		}
+		if !ok && !c.Now().Equal(wall) {
+			t.Fatal("an ignored file changed the clock")
+		}
+		_ = skew
+	})
+}
