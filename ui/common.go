@@ -160,7 +160,11 @@ type Common struct {
 	Reasons       *model.Texts
 	Now           func() time.Time
 	// Services is nil until Connect has returned.
-	Services    Services
+	Services Services
+	// Net is the sync engine's last status, NetKnown whether one has arrived: screens word a
+	// refusal of online-only work after the link's actual condition (see linkCondition).
+	Net         uplink.Status
+	NetKnown    bool
 	IdleTimeout time.Duration
 	Demo        bool
 	DemoIDs     []DemoIdentity

@@ -654,7 +654,7 @@ func (p *process) resultView() string {
 	case sub.err != nil:
 		out = append(out, st.Error.Render(wrap(c.T(txtSubmitFailed), w)))
 	case len(sub.refused) > 0:
-		out = append(out, st.Error.Render(wrap(c.T(txtSubmitRefusedOffline), w)))
+		out = append(out, st.Error.Render(wrap(c.T(txtSubmitRefusedOffline, "state", c.linkState()), w)))
 		out = append(out, reasonLines(c, sub.refused, w)...)
 	case sub.result == nil:
 		out = append(out, st.Value.Render(wrap(c.T(txtSubmitPending, "op", sub.op.ID), w)))
