@@ -8,7 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-
 )
 
 // The frame around every screen, top to bottom: header bar, rule, body, notice line, rule, the
