@@ -324,6 +324,16 @@ func verdictLines(c *Common, it judged, prefix string, w int) []string {
 		}
 		return out
 	}
+	if it.waiting != "" {
+		// Submitted here and not confirmed: the record shows it processed or paid, and saying
+		// "already processed" would hide that the platform has not yet agreed.
+		out := say(st.Value.Render, c.T(txtVerdictWaiting))
+		if it.payable {
+			it.waiting = ""
+			out = append(out, verdictLines(c, it, prefix, w)...)
+		}
+		return out
+	}
 	switch {
 	case it.v.Status == model.StatusPaid:
 		return say(st.Text.Render, c.T(txtVerdictPaid))

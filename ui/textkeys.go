@@ -144,6 +144,7 @@ const (
 	txtViolationFacts textKey = "violation.facts"
 
 	txtVerdictPaid         textKey = "verdict.paid"
+	txtVerdictWaiting      textKey = "verdict.waiting"
 	txtVerdictPay          textKey = "verdict.pay"
 	txtVerdictPayLate      textKey = "verdict.pay_late"
 	txtVerdictProcess      textKey = "verdict.process"
