@@ -180,6 +180,9 @@ func (o *overview) header() []string {
 			out = append(out, st.Error.Render(line))
 		}
 	}
+	if n := len(o.s.rejected); n > 0 {
+		out = append(out, styledLines(st.Error.Render, wrap(c.T(txtOverviewRejected, "n", strconv.Itoa(n)), w))...)
+	}
 	if o.s.judged.noCase != nil && o.s.lookup.Licence == nil {
 		out = append(out, st.Error.Render(c.T(txtOverviewNoLicence)))
 	}
