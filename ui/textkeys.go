@@ -143,8 +143,9 @@ const (
 	txtViolationCode  textKey = "violation.code"
 	txtViolationFacts textKey = "violation.facts"
 
-	txtVerdictPaid    textKey = "verdict.paid"
-	txtVerdictWaiting textKey = "verdict.waiting"
+	txtVerdictPaid        textKey = "verdict.paid"
+	txtVerdictWaiting     textKey = "verdict.waiting"
+	txtResultAnsweredLate textKey = "result.answered_late"
 
 	txtPendingNoneWaiting  textKey = "pending.none_waiting"
 	txtRejectedTitle       textKey = "rejected.title"
