@@ -135,7 +135,7 @@ func (r *linkRun) lines(w int) []string {
 	case r.failed:
 		return say(st.Error.Render, "! "+c.T(txtLinkFailed))
 	case len(r.refused) > 0:
-		return append(say(st.Title.Render, c.T(txtLinkOfflineRefused)), reasonLines(c, r.refused, w)...)
+		return append(say(st.Title.Render, c.T(txtLinkOfflineRefused, "state", c.linkState())), reasonLines(c, r.refused, w)...)
 	case r.result == nil:
 		return say(st.Value.Render, c.T(txtLinkPending, "op", r.op.ID))
 	case r.result.Outcome == api.OutcomeRejected:

@@ -128,7 +128,7 @@ func TestBindOutcomes(t *testing.T) {
 				case strings.HasPrefix(s, "reason:"):
 					want = h.reasonText(model.ZH, model.ReasonCode(s[len("reason:"):]), model.Args{N: 3, Limit: 3, Term: "op_type.bind"})
 				default:
-					want = h.text(model.ZH, textKey(s), "time", "|", "op", "|")
+					want = h.text(model.ZH, textKey(s), "time", "|", "op", "|", "state", "网络离线")
 					want = strings.Split(want, "|")[0]
 				}
 				h.mustShow(want)

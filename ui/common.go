@@ -41,6 +41,10 @@ type Services interface {
 	Await(ctx context.Context, seq int64) (*api.OpResult, error)
 	// Unconfirmed lists one person's operations the server has not answered yet.
 	Unconfirmed(person model.IDNumber) ([]storage.Entry, error)
+	// AckRejections records that the person saw these rejected operations, at the kiosk and
+	// then at the platform; an error after the kiosk recorded it is service.ErrUnreachable or
+	// the platform's refusal.
+	AckRejections(ctx context.Context, person model.IDNumber, opIDs []string) error
 	// Phone payment orders (online only).
 	CreatePayOrder(ctx context.Context, req api.PayOrderRequest) (api.PayOrder, error)
 	PayOrder(ctx context.Context, id string) (api.PayOrder, error)
@@ -160,7 +164,11 @@ type Common struct {
 	Reasons       *model.Texts
 	Now           func() time.Time
 	// Services is nil until Connect has returned.
-	Services    Services
+	Services Services
+	// Net is the sync engine's last status, NetKnown whether one has arrived: screens word a
+	// refusal of online-only work after the link's actual condition (see linkCondition).
+	Net         uplink.Status
+	NetKnown    bool
 	IdleTimeout time.Duration
 	Demo        bool
 	DemoIDs     []DemoIdentity

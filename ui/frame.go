@@ -8,9 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/hallkiosk/kiosk/model"
-	"github.com/hallkiosk/kiosk/uplink"
 )
 
 // The frame around every screen, top to bottom: header bar, rule, body, notice line, rule, the
@@ -57,8 +54,10 @@ func (m *Model) render() string {
 	switch {
 	case m.notice != "":
 		notice = s.Notice.Render(" " + m.c.T(m.notice) + " ")
-	case m.offline():
-		notice = s.NetOffline.Render(" " + m.offlineBanner() + " ")
+	default:
+		if b := m.noticeBanner(); b != "" {
+			notice = s.NetOffline.Render(" " + b + " ")
+		}
 	}
 	out = append(out, fit(pad+notice, w), s.Rule.Render(strings.Repeat("-", w)),
 		fit(pad+m.keyLine(m.screenHelp()), w), fit(pad+m.keyLine(m.c.Keys.globalHelp()), w))
@@ -82,18 +81,21 @@ func (m *Model) headerView() string {
 	return spread(left, right, m.termW)
 }
 
-// netView names the network state in words and colour: the words alone must suffice.
+// netView names the link's condition in words and colour: the words alone must suffice, and
+// they agree with the notice line (see linkCondition).
 func (m *Model) netView() string {
 	s, c := m.c.Styles, m.c
-	switch {
-	case c.Services == nil || !m.netKnown:
-		return s.NetStarting.Render(" " + c.T(txtNetStarting) + " ")
-	case m.net.State == uplink.Online:
-		return s.NetOnline.Render(" " + c.T(txtNetOnline) + " ")
-	case m.net.State == uplink.Degraded:
-		return s.NetDegraded.Render(" " + c.T(txtNetDegraded) + " ")
+	l := conditionOf(m.net, m.netKnown && c.Services != nil)
+	style := s.NetOffline
+	switch l {
+	case linkStarting:
+		style = s.NetStarting
+	case linkOnline:
+		style = s.NetOnline
+	case linkUnstable:
+		style = s.NetDegraded
 	}
-	return s.NetOffline.Render(" " + c.T(txtNetOffline) + " ")
+	return style.Render(" " + c.T(l.headerText()) + " ")
 }
 
 // screenHelp is the first key line: the help's own keys while it is open, else the screen's.
@@ -177,24 +179,4 @@ func (m *Model) screenHelpText() textKey {
 		return txtHelpOverview
 	}
 	return txtHelpWelcome
-}
-
-// offline reports whether the kiosk knows it cannot reach the server right now.
-func (m *Model) offline() bool {
-	return m.opts.Offline != nil && m.c.Services != nil && m.netKnown && m.net.State != uplink.Online
-}
-
-// offlineBanner says, from the profile's offline policy, what still works while the server is
-// out of reach (queued and confirmed later); everything else needs the network. It fits one
-// line at 80 columns in both languages.
-func (m *Model) offlineBanner() string {
-	names := map[string]textKey{"process": txtOpProcess, "pay": txtOpPay, "bind": txtOpBind,
-		"unbind": txtOpUnbind, "follow": txtOpFollow, "unfollow": txtOpUnfollow}
-	var works []string
-	for _, op := range model.OpTypes() {
-		if m.opts.Offline.Ops[op].Allowed {
-			works = append(works, m.c.T(names[op]))
-		}
-	}
-	return m.c.T(txtNetBanner, "works", strings.Join(works, m.c.T(txtListSep)))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,11 @@ type fakeService struct {
 	ended       int
 	seq         int64
 	results     map[int64]*api.OpResult
+	// rejections are what every lookup reports as not accepted; acknowledging them records the
+	// ids and, unless ackErr is another failure than an unreachable platform, drops them.
+	rejections []service.Rejection
+	acks       [][]string
+	ackErr     error
 }
 
 func newFakeService(t *testing.T) *fakeService {
@@ -70,7 +76,7 @@ func (f *fakeService) Lookup(_ context.Context, id model.IDNumber, file model.Fi
 	if !ok || p.File != file {
 		return service.Looked{}, service.ErrNoMatch
 	}
-	return service.Looked{FromCache: f.cached, CachedAt: map[bool]time.Time{true: testNow.Add(-20 * time.Minute)}[f.cached], Lookup: api.Lookup{
+	return service.Looked{Rejections: append([]service.Rejection(nil), f.rejections...), FromCache: f.cached, CachedAt: map[bool]time.Time{true: testNow.Add(-20 * time.Minute)}[f.cached], Lookup: api.Lookup{
 		ServerTime: testNow,
 		Person:     api.Person{IDNumber: string(p.ID), Name: p.Name},
 		Licence:    &api.Licence{FileNumber: string(p.File), Classes: "C1", Status: "A", Issuer: "粤B", FirstIssued: "2015-06-15"},
@@ -337,6 +343,16 @@ func (f *fakeService) Await(_ context.Context, seq int64) (*api.OpResult, error)
 }
 
 func (f *fakeService) Unconfirmed(model.IDNumber) ([]storage.Entry, error) { return nil, nil }
+
+func (f *fakeService) AckRejections(_ context.Context, _ model.IDNumber, ids []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.acks = append(f.acks, ids)
+	if f.ackErr == nil || errors.Is(f.ackErr, service.ErrUnreachable) {
+		f.rejections = nil
+	}
+	return f.ackErr
+}
 
 func (f *fakeService) CreatePayOrder(_ context.Context, req api.PayOrderRequest) (api.PayOrder, error) {
 	var amount int64

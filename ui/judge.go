@@ -30,6 +30,9 @@ type judged struct {
 	// pay is what paying it costs now, for a decided, unpaid one; payable says it can be paid.
 	payable bool
 	due     model.AmountDue
+	// waiting is the type of the operation waiting at this kiosk that changes it (the record
+	// already shows it as the operation will leave it), "" when none.
+	waiting string
 }
 
 // vehicleGroup is the violations of one plate and the driver's relation to the vehicle.

@@ -180,6 +180,9 @@ func (o *overview) header() []string {
 			out = append(out, st.Error.Render(line))
 		}
 	}
+	if n := len(o.s.rejected); n > 0 {
+		out = append(out, styledLines(st.Error.Render, wrap(c.T(txtOverviewRejected, "n", strconv.Itoa(n)), w))...)
+	}
 	if o.s.judged.noCase != nil && o.s.lookup.Licence == nil {
 		out = append(out, st.Error.Render(c.T(txtOverviewNoLicence)))
 	}
@@ -321,6 +324,16 @@ func verdictLines(c *Common, it judged, prefix string, w int) []string {
 		var out []string
 		for _, l := range strings.Split(wrap(text, inner), "\n") {
 			out = append(out, prefix+style(l))
+		}
+		return out
+	}
+	if it.waiting != "" {
+		// Submitted here and not confirmed: the record shows it processed or paid, and saying
+		// "already processed" would hide that the platform has not yet agreed.
+		out := say(st.Value.Render, c.T(txtVerdictWaiting))
+		if it.payable {
+			it.waiting = ""
+			out = append(out, verdictLines(c, it, prefix, w)...)
 		}
 		return out
 	}

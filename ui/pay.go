@@ -382,7 +382,7 @@ func (p *pay) onOrder(msg orderMsg) tea.Cmd {
 			return p.c.After(pollEvery, pollMsg{req: p.pending})
 		}
 		p.phase = payMethod
-		p.prob = &problem{text: txtPayQRNeedsNetwork}
+		p.prob = &problem{text: txtPayQRNeedsNetwork, args: []string{"state", p.c.linkState()}}
 		if !errors.Is(msg.err, service.ErrUnreachable) {
 			p.prob = &problem{text: txtPayQRFailed}
 		}

@@ -44,8 +44,9 @@ type process struct {
 	ownerFaceRefused textKey
 	pending          uint64 // the request waited for
 	outcome          submitted
-	printed          string // where the receipt went
-	printErr         error  // the printer failed: the receipt is shown on screen instead
+	late             lateWaiter // the answer after "pending confirmation"
+	printed          string     // where the receipt went
+	printErr         error      // the printer failed: the receipt is shown on screen instead
 }
 
 type processPhase int
@@ -232,6 +233,12 @@ func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if answered(&p.pending, msg.req) {
 			return p, p.onSubmitted(msg.sub)
 		}
+	case lateAnswerMsg, lateRetryMsg:
+		r, cmd := p.late.update(p.c, msg)
+		if r != nil && p.phase == procResult {
+			p.outcome.result, p.outcome.receipt.Result = r, r
+		}
+		return p, cmd
 	case printedMsg:
 		if answered(&p.pending, msg.req) {
 			p.printed, p.printErr = msg.where, msg.err
@@ -493,6 +500,9 @@ func (p *process) onSubmitted(sub submitted) tea.Cmd {
 	}
 	p.s.stale = true
 	p.pending = p.c.newRequest()
+	if sub.result == nil {
+		return tea.Batch(printCmd(p.c, p.pending, sub.receipt), p.late.start(p.c, sub.op.Seq))
+	}
 	return printCmd(p.c, p.pending, sub.receipt)
 }
 
@@ -654,7 +664,7 @@ func (p *process) resultView() string {
 	case sub.err != nil:
 		out = append(out, st.Error.Render(wrap(c.T(txtSubmitFailed), w)))
 	case len(sub.refused) > 0:
-		out = append(out, st.Error.Render(wrap(c.T(txtSubmitRefusedOffline), w)))
+		out = append(out, st.Error.Render(wrap(c.T(txtSubmitRefusedOffline, "state", c.linkState()), w)))
 		out = append(out, reasonLines(c, sub.refused, w)...)
 	case sub.result == nil:
 		out = append(out, st.Value.Render(wrap(c.T(txtSubmitPending, "op", sub.op.ID), w)))
@@ -672,6 +682,9 @@ func (p *process) resultView() string {
 		}
 		// Applied with changes: what was left out, and why.
 		out = append(out, reasonLines(c, api.ModelReasons(sub.result.Reasons), w)...)
+	}
+	if p.late.answered {
+		out = append(out, st.Text.Render(wrap(c.T(txtResultAnsweredLate), w)))
 	}
 	switch {
 	case p.printErr != nil:

@@ -129,6 +129,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case netStatusMsg:
 		m.net, m.netKnown = msg.status, true
+		m.c.Net, m.c.NetKnown = msg.status, true
 		return m, m.waitStatus()
 	case idleCheckMsg:
 		return m, m.onIdleCheck(msg)

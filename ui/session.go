@@ -25,6 +25,11 @@ type session struct {
 	stale bool
 	// judged is the record judged with the model, rebuilt whenever the lookup is.
 	judged *judgement
+	// waiting names the violations that operations waiting at this kiosk change (the lookup
+	// already shows them as those operations will leave them); rejected are the person's
+	// operations the platform rejected and the person has not acknowledged.
+	waiting  map[string]service.Pending
+	rejected []service.Rejection
 	// faceRefused is why the face check did not pass (a text key), "" while it has not failed.
 	// The kiosk never checks again in the session: the person goes to a counter.
 	faceRefused textKey
@@ -42,7 +47,13 @@ func newSession(c *Common, id model.IDNumber, file model.FileNumber, l service.L
 func (s *session) update(c *Common, l service.Looked) {
 	s.lookup, s.fromCache, s.cachedAt = l.Lookup, l.FromCache, l.CachedAt
 	s.stale = s.stale && l.FromCache
+	s.waiting, s.rejected = l.Pending, l.Rejections
 	s.judged = judge(l.Lookup, c.Profile, c.Now())
+	for i := range s.judged.items {
+		if w, ok := l.Pending[s.judged.items[i].wire.ID]; ok {
+			s.judged.items[i].waiting = w.OpType
+		}
+	}
 }
 
 // errNoProfile: the UI was started without the rules (a configuration defect); every
