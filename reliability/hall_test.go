@@ -69,6 +69,7 @@ type hall struct {
 	start   time.Time // true time at the start
 	kioskID string
 	profile *model.Profile
+	ref     *model.Reference
 	time    *fakeTime
 	central store.Store
 	server  *server.Server
@@ -113,7 +114,7 @@ func newHall(t *testing.T, o hallOptions) *hall {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.profile = p
+	h.profile, h.ref = p, ref
 	if h.central, err = store.Open(ctx, filepath.Join(t.TempDir(), "server.db")); err != nil {
 		t.Fatal(err)
 	}
@@ -257,3 +258,32 @@ func (h *hall) kioskStatus() store.KioskStatus {
 	}
 	return ks
 }
+
+// otherKiosk enrols a second kiosk of the hall and returns its client, talking to the same
+// server in process.
+func (h *hall) otherKiosk() *api.Client {
+	h.t.Helper()
+	enr, err := server.Enroll(context.Background(), h.central, h.ref, "second kiosk", "soak hall", "national", h.time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	secret, _ := hex.DecodeString(enr.Secret)
+	return api.NewClientWithClock("http://hall", enr.KioskID, secret, &http.Client{Transport: serverOnly{h}}, h.time.Now)
+}
+
+// serverOnly is the hall's server without the first kiosk's link conditions.
+type serverOnly struct{ h *hall }
+
+func (s serverOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	s.h.server.Handler().ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// reasonText is a reason's Chinese text as the server's catalogue words it (without its
+// placeholders).
+func (h *hall) reasonText(code model.ReasonCode) string {
+	h.t.Helper()
+	return h.ref.Texts.Reason(model.Reason{Code: code}, model.ZH).Message
+}
+

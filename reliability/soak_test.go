@@ -1,7 +1,11 @@
 package reliability
 
 import (
+	"context"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -338,5 +342,85 @@ func TestSoakLong(t *testing.T) {
 	}
 	if maxSize > 16<<20 {
 		t.Errorf("the file reached %d bytes", maxSize)
+	}
+}
+
+// A processing queued offline that the platform rejects reaches its person everywhere: the
+// kiosk that queued it lists it (with the reason) at the person's next identification, the
+// receipt's verification page says why, and another kiosk's lookup carries it with where it
+// happened, until the person acknowledges it; then no kiosk shows it again.
+func TestRejectedQueuedOperationReachesThePerson(t *testing.T) {
+	h := newHall(t, hallOptions{})
+	svc := h.service()
+	var person model.Licence
+	for _, p := range h.data.People {
+		if p.Licence != nil {
+			person = *p.Licence
+			break
+		}
+	}
+	var queued api.Op
+	h.hook = func(now time.Time) bool {
+		st := h.engine.Status()
+		switch {
+		case st.LastSuccess.IsZero():
+		case queued.ID == "" && h.link.Load() == linkUp:
+			h.link.Store(linkDown)
+		case queued.ID == "" && st.State == uplink.Online:
+		case queued.ID == "":
+			op := api.Op{Type: api.OpProcess, At: h.clock.Now(), Process: &api.ProcessOp{DriverID: string(person.ID),
+				ViolationIDs: []string{"V-NOT-ON-RECORD"}, DriverFace: api.FaceMatch}}
+			got, rs, err := svc.Submit(op, []byte("receipt"), 0)
+			if err != nil || len(rs) > 0 {
+				t.Errorf("offline processing: %v %v", rs, err)
+				return false
+			}
+			queued = got
+			h.link.Store(linkUp)
+		default:
+			return st.OutboxDepth > 0
+		}
+		return true
+	}
+	h.run(time.Minute)
+	if got := h.serverOutcome(queued.ID); got != api.OutcomeRejected {
+		t.Fatalf("server outcome %q, want rejected", got)
+	}
+	ctx := context.Background()
+	// At this kiosk: the next identification lists it once (the outbox and the server's notice
+	// name the same operation), with the server's reason.
+	looked, err := svc.Lookup(ctx, person.ID, person.FileNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(looked.Rejections) != 1 || looked.Rejections[0].OpID != queued.ID || !looked.Rejections[0].Here ||
+		len(looked.Rejections[0].Reasons) == 0 || looked.Rejections[0].Reasons[0].Code != model.ReasonViolationUnknown {
+		t.Fatalf("rejections at the kiosk that queued it: %+v", looked.Rejections)
+	}
+	// The receipt's verification page says why.
+	rec := httptest.NewRecorder()
+	h.server.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/r/"+queued.ID, nil))
+	page := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(page, "未受理") || !strings.Contains(page, h.reasonText(model.ReasonViolationUnknown)) {
+		t.Errorf("receipt page %d:\n%s", rec.Code, page)
+	}
+	// Another kiosk of the province: the lookup carries it, with where it happened.
+	other := h.otherKiosk()
+	l, err := other.Lookup(ctx, api.Identify{IDNumber: string(person.ID), FileNumber: string(person.FileNumber)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Rejections) != 1 || l.Rejections[0].OpID != queued.ID || !strings.Contains(l.Rejections[0].Kiosk, "soak kiosk") {
+		t.Fatalf("rejections at another kiosk: %+v", l.Rejections)
+	}
+	// Acknowledged at the first kiosk: gone everywhere.
+	if err := svc.AckRejections(ctx, person.ID, []string{queued.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err = other.Lookup(ctx, api.Identify{IDNumber: string(person.ID), FileNumber: string(person.FileNumber)}); err != nil || len(l.Rejections) != 0 {
+		t.Errorf("after the acknowledgement another kiosk still shows %+v (%v)", l.Rejections, err)
+	}
+	if looked, err = svc.Lookup(ctx, person.ID, person.FileNumber); err != nil || len(looked.Rejections) != 0 {
+		t.Errorf("after the acknowledgement this kiosk still shows %+v (%v)", looked.Rejections, err)
 	}
 }
