@@ -286,4 +286,3 @@ func (h *hall) reasonText(code model.ReasonCode) string {
 	h.t.Helper()
 	return h.ref.Texts.Reason(model.Reason{Code: code}, model.ZH).Message
 }
-
