@@ -24,6 +24,7 @@ type linkRun struct {
 	result  *api.OpResult  // the server's answer; nil while it has not come
 	failed  bool           // the kiosk could not record it: nothing was queued
 	pending uint64
+	late    lateWaiter // the answer after the screen said "pending confirmation"
 }
 
 type runStage int
@@ -101,6 +102,17 @@ func (r *linkRun) update(msg tea.Msg) tea.Cmd {
 		}
 		// An error leaves the result nil: the operation is queued and its answer comes later.
 		r.result, r.stage, r.pending = msg.result, runDone, 0
+		if msg.result == nil && msg.err == nil {
+			// The screen says "pending confirmation" and goes on waiting for the answer while
+			// the person is on it (a store that failed to answer is not asked again).
+			return r.late.start(r.c, r.op.Seq)
+		}
+	case lateAnswerMsg, lateRetryMsg:
+		res, cmd := r.late.update(r.c, msg)
+		if res != nil && r.stage == runDone && r.result == nil {
+			r.result = res // the outcome replaces "pending confirmation" on the screen
+		}
+		return cmd
 	}
 	return nil
 }

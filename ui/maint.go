@@ -54,6 +54,7 @@ type maint struct {
 	until  time.Time // the PIN lock's end as last read; zero when not locked
 
 	sync     *service.SyncState
+	scroll   int // the sync page's first line shown
 	rejected []service.RejectedOp
 	loaded   bool // rejected holds an answer
 	sel      int  // the highlighted rejected op
@@ -199,6 +200,9 @@ func (s *maint) Help() []key.Binding {
 	case maintMenu:
 		return []key.Binding{maintChooseKey(), k.Back}
 	case maintSync:
+		if s.syncScrollMax() > 0 {
+			return []key.Binding{k.Up, k.Down, withHelp(k.Confirm, txtMaintKeyRefresh), k.Back}
+		}
 		return []key.Binding{withHelp(k.Confirm, txtMaintKeyRefresh), k.Back}
 	case maintRejected:
 		if len(s.rejected) > 0 {
@@ -255,8 +259,15 @@ func (s *maint) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case maintSync:
-		if key.Matches(msg, k.Confirm) {
+		switch {
+		case key.Matches(msg, k.Confirm):
 			return s.loadSync()
+		case key.Matches(msg, k.Up):
+			s.scroll = max(min(s.scroll, s.syncScrollMax())-1, 0)
+			return nil
+		case key.Matches(msg, k.Down):
+			s.scroll = min(s.scroll+1, s.syncScrollMax())
+			return nil
 		}
 	case maintExit:
 		if key.Matches(msg, k.Confirm) {
@@ -393,7 +404,7 @@ func (s *maint) open(d byte) tea.Cmd {
 	s.note, s.pending = nil, 0
 	switch d {
 	case '1':
-		s.phase, s.sync = maintSync, nil
+		s.phase, s.sync, s.scroll = maintSync, nil, 0
 		return s.loadSync()
 	case '2':
 		s.phase, s.sel = maintRejected, 0
@@ -558,7 +569,8 @@ func (s *maint) onResult(msg tea.Msg) tea.Cmd {
 			if msg.err != nil {
 				s.note = badNote(txtMaintFailed, "error", errText(msg.err))
 			} else {
-				s.note = note(txtMaintCompactDone, "before", byteSize(msg.before), "after", byteSize(msg.after))
+				s.note = note(txtMaintCompactDone, "before", byteSize(msg.before), "after", byteSize(msg.after),
+					"freed", shortSize(max(msg.before-msg.after, 0)))
 			}
 		}
 	case maintVerifiedMsg:

@@ -294,8 +294,7 @@ func TestMaintOnTheRealStack(t *testing.T) {
 	look()
 
 	h.typeText("1")
-	h.mustShow(h.text(model.ZH, txtNetOffline), h.text(model.ZH, txtMaintSyncOutbox, "queued", "1", "sent", "0", "acked", "0"),
-		h.text(model.ZH, txtMaintSyncRejected, "n", "1"), "KiB")
+	h.mustShow(h.text(model.ZH, txtNetOffline), "1 笔等待平台确认", h.text(model.ZH, txtMaintSyncRejected, "n", "1"), "KiB")
 	look()
 	h.press(keyEsc)
 

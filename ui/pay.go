@@ -42,9 +42,11 @@ type pay struct {
 	order         api.PayOrder // the phone payment's order
 	qr            string       // its code, drawn once
 	polling       bool
-	cardOp        api.Op    // the card payment's operation, made before the card is charged
-	sub           submitted // the card payment's operation as queued
-	receipt       string    // the receipt as shown and printed
+	cardOp        api.Op     // the card payment's operation, made before the card is charged
+	sub           submitted  // the card payment's operation as queued
+	late          lateWaiter // the card payment's answer after "pending confirmation"
+	rec           Receipt    // the receipt as recorded
+	receipt       string     // the receipt as shown (and printed, until a late answer)
 	printed       string
 	printErr      error // the printer failed: the receipt is shown on screen
 	confirmCancel bool  // Esc was pressed on the QR screen once: a second Esc gives the order up
@@ -219,6 +221,12 @@ func (p *pay) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if answered(&p.pending, msg.req) {
 			return p, p.onRecorded(msg.sub)
 		}
+	case lateAnswerMsg, lateRetryMsg:
+		r, cmd := p.late.update(p.c, msg)
+		if r != nil && p.phase == payDone {
+			p.onLateAnswer(r)
+		}
+		return p, cmd
 	case printedMsg:
 		if answered(&p.pending, msg.req) {
 			p.printed, p.printErr = msg.where, msg.err
@@ -496,7 +504,21 @@ func (p *pay) onRecorded(sub submitted) tea.Cmd {
 		return nil
 	}
 	p.s.stale = true
+	if sub.result == nil {
+		// Pending confirmation: the screen goes on waiting for the platform's answer while
+		// the person is on it.
+		return tea.Batch(p.finish(sub.receipt), p.late.start(p.c, sub.op.Seq))
+	}
 	return p.finish(sub.receipt)
+}
+
+// onLateAnswer shows the platform's answer to a card payment that said "pending
+// confirmation": the screen's status and its copy of the receipt say the answer; the receipt
+// on paper is not printed again, and the screen says so.
+func (p *pay) onLateAnswer(r *api.OpResult) {
+	p.sub.result = r
+	p.rec.Result = r
+	p.receipt = p.c.RenderReceipt(p.rec)
 }
 
 func (p *pay) baseReceipt() Receipt {
@@ -511,7 +533,7 @@ func (p *pay) baseReceipt() Receipt {
 // finish shows the receipt and prints it.
 func (p *pay) finish(rec Receipt) tea.Cmd {
 	p.phase, p.prob = payDone, nil
-	p.receipt = p.c.RenderReceipt(rec)
+	p.rec, p.receipt = rec, p.c.RenderReceipt(rec)
 	p.pending = p.c.newRequest()
 	return printCmd(p.c, p.pending, rec)
 }
@@ -673,7 +695,21 @@ func (p *pay) doneView() string {
 	default:
 		out = append(out, st.Value.Render(c.T(txtPayDone)))
 	}
-	room := max(p.h-len(out)-3, 3)
+	if p.late.answered {
+		out = append(out, st.Text.Render(wrap(c.T(txtResultAnsweredLate), w)))
+	}
+	var tail []string
+	switch {
+	case p.printErr != nil:
+		tail = append(tail, printFailedLines(c, p.printErr, w)...)
+	case p.printed != "":
+		tail = append(tail, st.Text.Render(c.T(txtReceiptPrinted)))
+	}
+	tail = append(tail, strings.Join([]string{st.Option.Render("[2]") + " " + st.Text.Render(c.T(txtBackToRecords)),
+		st.Option.Render("[0]") + " " + st.Text.Render(c.T(txtMenuFinish))}, "  "))
+	// The receipt on screen gets the room the status above and the ways on below leave, counted
+	// in screen lines (a status with reasons, or the late answer's note, wraps), and a line spare.
+	room := max(p.h-screenLines(out)-screenLines(tail)-1, 0)
 	rl := strings.Split(p.receipt, "\n")
 	if len(rl) > room {
 		rl = rl[:room]
@@ -681,13 +717,14 @@ func (p *pay) doneView() string {
 	for _, l := range rl {
 		out = append(out, "  "+st.Text.Render(ansi.Truncate(l, w-2, "")))
 	}
-	switch {
-	case p.printErr != nil:
-		out = append(out, printFailedLines(c, p.printErr, w)...)
-	case p.printed != "":
-		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
+	return strings.Join(append(out, tail...), "\n")
+}
+
+// screenLines counts the lines of blocks that may each hold several.
+func screenLines(blocks []string) int {
+	n := 0
+	for _, b := range blocks {
+		n += strings.Count(b, "\n") + 1
 	}
-	out = append(out, strings.Join([]string{st.Option.Render("[2]") + " " + st.Text.Render(c.T(txtBackToRecords)),
-		st.Option.Render("[0]") + " " + st.Text.Render(c.T(txtMenuFinish))}, "  "))
-	return strings.Join(out, "\n")
+	return n
 }

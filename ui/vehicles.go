@@ -92,7 +92,7 @@ func (v *vehicles) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if b, ok := v.flow.(*bindFlow); ok {
 			b.onVerified(msg)
 		}
-	case linkSubmittedMsg, linkAnsweredMsg:
+	case linkSubmittedMsg, linkAnsweredMsg, lateAnswerMsg, lateRetryMsg:
 		if v.flow != nil && v.flow.submission() != nil {
 			return v, v.flow.submission().update(msg)
 		}
