@@ -293,6 +293,7 @@ func (fc fileConfig) apply(c *terminalConfig) {
 	str(&c.kioskID, fc.KioskID)
 	str(&c.secretFile, fc.SecretFile)
 	str(&c.data, fc.Data)
+	c.dataGiven = fc.Data != nil
 	str(&c.lang, fc.Lang)
 	str(&c.profile, fc.Profile)
 	str(&c.hall, fc.Hall)

@@ -70,7 +70,7 @@ func TestConfigFileGood(t *testing.T) {
 		secretFile: filepath.Join(dir, "secret"), data: filepath.Join(dir, "state"), lang: "en", profile: "chongqing",
 		hall: "渝北车管所", idle: 2 * time.Minute, highContrast: true, exitAfterSession: true, maintPINHash: hash,
 		printer: "tcp://192.168.1.50:9100", printerColumns: "32", idReader: "/dev/ttyUSB0",
-		verifyURL: "https://kiosk.example.gov.cn/r/", simulatePayments: true}
+		verifyURL: "https://kiosk.example.gov.cn/r/", simulatePayments: true, dataGiven: true}
 	if c != want {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
 	}

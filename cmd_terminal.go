@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -53,6 +54,17 @@ type terminalConfig struct {
 	printer, printerColumns string
 	idReader                string // the ID-card reader's serial port; "" for none
 	verifyURL               string // printed as a QR code on receipts, with the operation id
+	// dataGiven says the data directory was chosen (--data or the file's data): demo mode then
+	// keeps its temporary files under it instead of the system's temporary directory.
+	dataGiven bool
+}
+
+// demoParent is where demo mode makes its temporary directory.
+func (c terminalConfig) demoParent() string {
+	if c.dataGiven {
+		return c.data
+	}
+	return os.TempDir()
 }
 
 // demo reports whether no server is configured: then the kiosk brings its own.
@@ -115,6 +127,7 @@ func parseTerminalConfig(args []string, getenv func(string) string) (terminalCon
 	}
 	given := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	c.dataGiven = c.dataGiven || given["data"]
 	if err := c.resolveSecret(given, getenv); err != nil {
 		return c, err
 	}
@@ -239,6 +252,7 @@ func narrowAmbiguousWidth() {
 // terminalOptions builds what the UI needs that is cheap to build: the text catalogues and the
 // configuration. Everything slow (stores, the demo server, its data) waits for Connect.
 func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (ui.Options, error) {
+	b.demoParent = c.demoParent()
 	texts, err := ui.ParseTexts(assets.UITexts())
 	if err != nil {
 		return ui.Options{}, err
@@ -346,6 +360,7 @@ func (b *backend) devices(c terminalConfig) (device.Set, error) {
 func newBackend() *backend { return &backend{clock: uplink.NewClock(nil)} }
 
 type backend struct {
+	demoParent string // where demoDirectory makes its directory ("": the system's temporary one)
 	// clock is the kiosk's clock corrected by the server's: the UI dates operations with it, the
 	// client signs with it, and the sync engine keeps it measured.
 	clock   *uplink.Clock
@@ -372,15 +387,22 @@ func (b *backend) close() {
 	}
 }
 
-// demoDirectory returns demo mode's temporary directory, made on first use and removed by
-// close.
+// demoDirectory returns demo mode's temporary directory, made on first use under the data
+// directory when one was given (else the system's temporary directory) and removed by close.
+// Its name carries the process id, so that directories left by demo processes that were killed
+// (a closer never ran) are removed by the next start.
 func (b *backend) demoDirectory() (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.demoDir != "" {
 		return b.demoDir, nil
 	}
-	dir, err := os.MkdirTemp("", "kiosk-demo-")
+	parent := cmp.Or(b.demoParent, os.TempDir())
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", fmt.Errorf("demo directory: %w", err)
+	}
+	removeStaleDemoDirs(parent)
+	dir, err := os.MkdirTemp(parent, fmt.Sprintf("kiosk-demo-%d-", os.Getpid()))
 	if err != nil {
 		return "", err
 	}
@@ -510,6 +532,20 @@ func latestStatus(ch chan uplink.Status) func(uplink.Status) {
 			case <-ch:
 			default:
 			}
+		}
+	}
+}
+
+// removeStaleDemoDirs removes the demo directories in parent whose process is gone.
+func removeStaleDemoDirs(parent string) {
+	names, _ := filepath.Glob(filepath.Join(parent, "kiosk-demo-*"))
+	for _, name := range names {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(name), "kiosk-demo-%d-", &pid); err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if processGone(pid) {
+			_ = os.RemoveAll(name)
 		}
 	}
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +165,44 @@ func TestConfiguredDevices(t *testing.T) {
 	c.idReader = filepath.Join(dir, "no-such-tty")
 	if _, err := b.devices(c); err == nil || !strings.Contains(err.Error(), "id_reader") {
 		t.Errorf("a missing reader: %v", err)
+	}
+}
+
+// Demo mode keeps its files where it is told: under --data when given (else the system's
+// temporary directory), in a directory named by its process, removed at the end; the next
+// start removes directories left by demo processes that were killed.
+func TestDemoDirectoryFollowsData(t *testing.T) {
+	data := t.TempDir()
+	c, err := parseTerminalConfig([]string{"--data", data}, noEnv)
+	if err != nil || !c.dataGiven || c.demoParent() != data {
+		t.Fatalf("--data %s: given %v, demo parent %q, %v", data, c.dataGiven, c.demoParent(), err)
+	}
+	if c, _ := parseTerminalConfig(nil, noEnv); c.dataGiven || c.demoParent() != os.TempDir() {
+		t.Fatalf("without --data the demo goes to the system's temporary directory, not %q", c.demoParent())
+	}
+	// A directory left by a process that no longer exists (pid 2^22 is beyond Linux's pid_max
+	// default, so it is free) and one of a live process (this one's parent).
+	dead := filepath.Join(data, "kiosk-demo-4194304-123")
+	live := filepath.Join(data, fmt.Sprintf("kiosk-demo-%d-456", os.Getppid()))
+	for _, d := range []string{dead, live} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBackend()
+	b.demoParent = data
+	dir, err := b.demoDirectory()
+	if err != nil || filepath.Dir(dir) != data || !strings.HasPrefix(filepath.Base(dir), fmt.Sprintf("kiosk-demo-%d-", os.Getpid())) {
+		t.Fatalf("demo directory %q (%v), want one of this process under %s", dir, err, data)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) && runtime.GOOS == "linux" {
+		t.Errorf("the killed process's directory is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live process's directory was removed: %v", err)
+	}
+	b.close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the demo directory outlived its backend: %v", err)
 	}
 }

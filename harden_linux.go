@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"golang.org/x/sys/unix"
@@ -19,3 +20,7 @@ func hardenProcess() error {
 	}
 	return nil
 }
+
+// processGone reports whether no process has this id (signal 0 checks without sending).
+func processGone(pid int) bool { return errors.Is(unix.Kill(pid, 0), unix.ESRCH) }
+
