@@ -299,7 +299,8 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	if c.demo() {
 		now := time.Now()
 		for _, p := range dataset.Personas(now) {
-			opts.DemoIDs = append(opts.DemoIDs, ui.DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})
+			opts.DemoIDs = append(opts.DemoIDs, ui.DemoIdentity{Name: p.Name, ID: p.ID, File: p.File,
+				StoryZH: p.Story, StoryEN: p.StoryEN})
 		}
 		opts.Connect = func(ctx context.Context) (ui.Services, error) { return b.connectDemo(ctx, c, now, status) }
 		opts.ConnectDelay = 150 * time.Millisecond // the demo's start-up is CPU-heavy: draw first

@@ -23,4 +23,3 @@ func hardenProcess() error {
 
 // processGone reports whether no process has this id (signal 0 checks without sending).
 func processGone(pid int) bool { return errors.Is(unix.Kill(pid, 0), unix.ESRCH) }
-

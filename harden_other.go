@@ -8,4 +8,3 @@ func hardenProcess() error { return nil }
 
 // processGone cannot tell here, so demo directories of killed processes stay.
 func processGone(int) bool { return false }
-

@@ -61,6 +61,9 @@ type DemoIdentity struct {
 	Name string
 	ID   model.IDNumber
 	File model.FileNumber
+	// StoryZH and StoryEN say what the kiosk shows for this person, so that a presenter can
+	// pick the one that demonstrates what they want to show.
+	StoryZH, StoryEN string
 }
 
 // Options configure the UI.

@@ -223,7 +223,7 @@ func TestHelpAndStaffCall(t *testing.T) {
 	h := newHarness(t)
 	h.typeText("1")
 	h.press(keyF1)
-	h.mustShow(firstLine(h.text(model.ZH, txtHelpIdentify)), h.text(model.ZH, txtHelpDemoIDs))
+	h.mustShow(firstLine(h.text(model.ZH, txtHelpIdentify)), "Ctrl+Alt+Q")
 	h.typeText("44") // not typed into the hidden field
 	h.press(keyEsc)
 	if got := len(h.m.screen.(*identify).idBuf); got != 0 || h.m.id != identifyID {
@@ -323,5 +323,47 @@ func TestConnectWaitsForItsDelay(t *testing.T) {
 	h.advance(150 * time.Millisecond)
 	if h.m.c.Services == nil {
 		t.Fatal("not connected after the delay")
+	}
+}
+
+// F1 in demo mode lists every demo identity with what it shows, a page at a time: PgDn turns
+// to the next page until the last identity has been shown, PgUp goes back, and the help tells
+// how to leave demo mode.
+func TestHelpPagesThroughEveryDemoIdentity(t *testing.T) {
+	for _, lang := range []model.Lang{model.ZH, model.EN} {
+		opts := testOptions(t)
+		m := newHarness(t, func(o *Options) { o.Lang = lang })
+		m.press(keyF1)
+		if view := m.view(); !strings.Contains(view, "Ctrl+Alt+Q") {
+			t.Fatalf("%s: the help does not say how to quit demo mode:\n%s", lang, view)
+		}
+		m.press(tea.KeyPressMsg{Code: tea.KeyPgDown})
+		seen := map[model.IDNumber]bool{}
+		for page := 0; page < len(opts.DemoIDs); page++ {
+			view := m.view()
+			for _, d := range opts.DemoIDs {
+				if strings.Contains(view, string(d.ID)) {
+					seen[d.ID] = true
+					story := d.StoryZH
+					if lang == model.EN {
+						story = d.StoryEN
+					}
+					if !strings.Contains(strings.Join(strings.Fields(view), ""), strings.Join(strings.Fields(story), "")[:12]) {
+						t.Errorf("%s: %s is listed without its story", lang, d.Name)
+					}
+				}
+			}
+			if len(seen) == len(opts.DemoIDs) {
+				break
+			}
+			m.press(tea.KeyPressMsg{Code: tea.KeyPgDown})
+		}
+		if len(seen) != len(opts.DemoIDs) {
+			t.Fatalf("%s: %d of %d demo identities reachable in the help", lang, len(seen), len(opts.DemoIDs))
+		}
+		m.press(tea.KeyPressMsg{Code: tea.KeyPgUp})
+		if m.view() == "" {
+			t.Fatal("no view after PgUp")
+		}
 	}
 }

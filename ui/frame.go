@@ -8,6 +8,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hallkiosk/kiosk/model"
 )
 
 // The frame around every screen, top to bottom: header bar, rule, body, notice line, rule, the
@@ -101,6 +103,12 @@ func (m *Model) netView() string {
 // screenHelp is the first key line: the help's own keys while it is open, else the screen's.
 func (m *Model) screenHelp() []key.Binding {
 	if m.helpOpen {
+		if m.c.Demo && len(m.c.DemoIDs) > 0 && !m.helpOnIDs {
+			return []key.Binding{m.c.Keys.PageDown, m.c.Keys.Back}
+		}
+		if m.c.Demo && len(m.c.DemoIDs) > 0 {
+			return []key.Binding{m.c.Keys.PageDown, m.c.Keys.PageUp, m.c.Keys.Back}
+		}
 		return []key.Binding{m.c.Keys.Back}
 	}
 	return m.screen.Help()
@@ -154,18 +162,44 @@ func (m *Model) helpView() string {
 	if c.Demo && m.opts.MaintDemoPIN != "" && m.id == welcomeID {
 		parts = append(parts, s.Text.Render(wrap(c.T(txtHelpMaintDemo, "pin", m.opts.MaintDemoPIN), c.Width)))
 	}
-	out := strings.Join(parts, "\n\n")
 	if c.Demo && len(c.DemoIDs) > 0 {
-		out += "\n\n" + s.Title.Render(c.T(txtHelpDemoIDs))
-		room := c.Height - lipgloss.Height(out)
-		for i, d := range c.DemoIDs {
-			if i >= room {
-				break
-			}
-			out += "\n  " + string(d.ID) + "  " + string(d.File) + "  " + d.Name
+		if m.helpOnIDs {
+			return m.demoIDsView(c.Height)
 		}
+		parts = append(parts, s.Value.Render(wrap(c.T(txtHelpDemoQuit, "n", strconv.Itoa(len(c.DemoIDs))), c.Width)))
 	}
-	return out
+	return strings.Join(parts, "\n\n")
+}
+
+// demoIDsView lists the demo identities from the help's page on, each with what it shows, in
+// at most room lines; a last line says which are shown and how to turn the page.
+func (m *Model) demoIDsView(room int) string {
+	c, s := m.c, m.c.Styles
+	ids := c.DemoIDs
+	first := min(max(m.helpPage, 0), len(ids)-1)
+	title := wrap(c.T(txtHelpDemoIDs), c.Width)
+	out := []string{s.Title.Render(title)}
+	used, last := lipgloss.Height(title), first
+	pageLine := wrap(c.T(txtHelpDemoPage, "from", "00", "to", "00", "n", "00"), c.Width)
+	room -= lipgloss.Height(pageLine)
+	for i := first; i < len(ids); i++ {
+		d := ids[i]
+		story := d.StoryZH
+		if c.Lang == model.EN {
+			story = d.StoryEN
+		}
+		entry := wrap(string(d.ID)+"  "+string(d.File)+"  "+d.Name+"\n    "+story, c.Width-2)
+		n := lipgloss.Height(entry)
+		if used+n > room && i > first {
+			break
+		}
+		out = append(out, s.Text.Render(indent(entry, 2)))
+		used, last = used+n, i
+	}
+	out = append(out, s.Value.Render(wrap(c.T(txtHelpDemoPage, "from", strconv.Itoa(first+1),
+		"to", strconv.Itoa(last+1), "n", strconv.Itoa(len(ids))), c.Width)))
+	m.helpShown = last - first + 1
+	return strings.Join(out, "\n")
 }
 
 func (m *Model) screenHelpText() textKey {

@@ -24,6 +24,9 @@ type Model struct {
 
 	idle      idleTimer
 	helpOpen  bool
+	helpOnIDs bool    // the help shows the demo identities (PgDn from its first page)
+	helpPage  int     // the first demo identity the help lists
+	helpShown int     // how many it listed last time (the page's size)
 	notice    textKey // a message over the key line ("staff have been called"); "" for none
 	noticeGen int
 
@@ -204,11 +207,21 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Staff):
 		return m.showNotice(txtNoticeStaff)
 	case key.Matches(msg, k.Help):
-		m.helpOpen = !m.helpOpen
+		m.helpOpen, m.helpOnIDs, m.helpPage = !m.helpOpen, false, 0
 		return nil
 	case m.helpOpen:
-		if key.Matches(msg, k.Back, k.Confirm) {
+		demo := m.c.Demo && len(m.c.DemoIDs) > 0
+		switch {
+		case key.Matches(msg, k.Back, k.Confirm):
 			m.helpOpen = false
+		case key.Matches(msg, k.PageDown, k.Down) && demo && !m.helpOnIDs:
+			m.helpOnIDs, m.helpPage = true, 0
+		case key.Matches(msg, k.PageDown, k.Down) && m.helpOnIDs && m.helpPage+m.helpShown < len(m.c.DemoIDs):
+			m.helpPage += max(m.helpShown, 1)
+		case key.Matches(msg, k.PageUp, k.Up) && m.helpOnIDs && m.helpPage == 0:
+			m.helpOnIDs = false
+		case key.Matches(msg, k.PageUp, k.Up) && m.helpOnIDs:
+			m.helpPage = max(m.helpPage-max(m.helpShown, 1), 0)
 		}
 		return nil // the screen behind the help is not operated blind
 	}

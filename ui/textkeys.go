@@ -79,6 +79,8 @@ const (
 	txtHelpIdentify textKey = "help.identify"
 	txtHelpOverview textKey = "help.overview"
 	txtHelpDemoIDs  textKey = "help.demo_ids"
+	txtHelpDemoPage textKey = "help.demo_page"
+	txtHelpDemoQuit textKey = "help.demo_quit"
 
 	txtStep         textKey = "step.indicator"
 	txtStepIdentify textKey = "step.identify"
