@@ -30,7 +30,9 @@ Usage:
         [--exit-after-session]
                              start the terminal UI; without a server, demo mode: an in-process
                              server with demo data on loopback and a DEMO marker on every screen
-                             (staff maintenance: Ctrl+Alt+M on the welcome screen, demo PIN 000000)
+                             (staff maintenance: Ctrl+Alt+M on the welcome screen, demo PIN 000000;
+                             F1 then PgDn lists the demo identities; Ctrl+Alt+Q quits demo mode;
+                             with --data DIR its temporary files go under DIR)
                              FILE is JSON with the keys server, kiosk_id, secret_file, data, lang,
                              profile, hall, idle, high_contrast, exit_after_session,
                              maintenance_pin_hash; flags override it. The secret comes from
