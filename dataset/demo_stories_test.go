@@ -215,3 +215,29 @@ func TestPersonaUnitCarAndOverdueFine(t *testing.T) {
 		t.Errorf("overdue persona owes %+v, want 25 days late and a 150-yuan late fee", due)
 	}
 }
+
+// The many-points persona shows the points block over a selection: each of the three
+// violations can be processed alone, and both 6-point ones together reach the full score.
+func TestPersonaManyPointsBlocksASelection(t *testing.T) {
+	now := testToday()
+	d := Demo(23, now, 0)
+	e, vs := storyCase(t, d, "many-points", "national", now)
+	var sixes []model.Violation
+	for _, v := range vs {
+		if el := e.Evaluate(v); !el.Eligible {
+			t.Errorf("violation %s alone: %+v, want eligible", v.Code, el)
+		}
+		if v.Points == 6 {
+			sixes = append(sixes, v)
+		}
+	}
+	if len(vs) != 3 || len(sixes) != 2 {
+		t.Fatalf("%d violations, %d of 6 points; want 3 and 2", len(vs), len(sixes))
+	}
+	if sel := e.EvaluateSet(sixes); sel.Allowed || !slices.ContainsFunc(sel.Reasons, func(r model.Reason) bool { return r.Code == model.ReasonWouldReachFull }) {
+		t.Errorf("both 6-point violations together: %+v, want the full-score refusal", sel)
+	}
+	if sel := e.EvaluateSet([]model.Violation{sixes[0], vs[slices.IndexFunc(vs, func(v model.Violation) bool { return v.Points == 3 })]}); !sel.Allowed {
+		t.Errorf("a 6-point and the 3-point violation together: %+v, want allowed (9 of 12)", sel)
+	}
+}

@@ -83,6 +83,9 @@ func personaSpecs() []personaSpec {
 		{"overdue", "许丽萍", false, "440304", 47, time.December, 30, 248, "440300846021", "C1", a, "粤B", 22,
 			"40天前处理了一条闯红灯违法（罚款200元、记6分），至今未缴款：已逾期25天，要另缴滞纳金150元。",
 			"Processed a red-light violation 40 days ago (200 yuan, 6 points) and has not paid: 25 days overdue, so a 150-yuan late fee is added."},
+		{"many-points", "方文博", true, "440304", 34, time.April, 9, 262, "440300913476", "C1", a, "粤B", 11,
+			"本周期0分，本人车辆（粤B5K8W3）有三条违法（记6分、6分、3分）：每条都可处理，任意两条记6分的一起选就满12分，自助机会当场说明能一起处理哪些。",
+			"No points this cycle; his car (粤B5K8W3) has three violations (6, 6 and 3 points): each can be processed, but both 6-point ones together reach 12, and the kiosk says at once which go together."},
 	}
 }
 

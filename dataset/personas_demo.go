@@ -149,6 +149,11 @@ func (g *generator) shenzhenStories(ids map[string]model.IDNumber) {
 	late := g.storyVehicle(model.PlateSmallCar, "粤B1M9X4", ids["overdue"], model.UseNonOperating)
 	vi = g.storyViolation(late, "1625", 0, g.at(50, 21, 30), sz, "440303", "春风路与沿河北路交叉口")
 	g.storyDecide(vi, ids["overdue"], g.at(40, 11, 0), none)
+
+	many := g.storyVehicle(model.PlateSmallCar, "粤B5K8W3", ids["many-points"], model.UseNonOperating)
+	g.storyViolation(many, "1625", 0, g.at(21, 8, 40), sz, "440304", "深南大道与彩田路交叉口")
+	g.storyViolation(many, "1625", 0, g.at(13, 18, 15), sz, "440303", "红岭中路与笋岗路交叉口")
+	g.storyViolation(many, "1357", 0, g.at(6, 12, 30), sz, "440305", "科苑南路与高新南四道交叉口")
 }
 
 func (g *generator) chongqingStories(ids map[string]model.IDNumber) {
