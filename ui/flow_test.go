@@ -177,7 +177,7 @@ func TestLookupFailuresAreExplained(t *testing.T) {
 		{"wrong file number", func(*fakeService) {}, "000000000000", txtIdentifyNoMatch, nil},
 		{"offline, nothing cached", func(f *fakeService) { f.unreachable = true }, string(p.File), txtIdentifyUnreachable, nil},
 		{"too many attempts", func(f *fakeService) { f.failWith = &service.RateLimited{Wait: 14500 * time.Millisecond} },
-			string(p.File), txtIdentifyWait, []string{"s", "15"}},
+			string(p.File), txtIdentifyWait, []string{"s", "15", "until", testNow.Add(15 * time.Second).In(model.ChinaZone()).Format("15:04:05")}},
 		{"anything else", func(f *fakeService) { f.failWith = errors.New("429 rate limited") }, string(p.File), txtIdentifyFailed, nil},
 	}
 	for _, tt := range tests {
@@ -367,3 +367,27 @@ func TestHelpPagesThroughEveryDemoIdentity(t *testing.T) {
 		}
 	}
 }
+
+// The 18th character moves to the file number by itself, visibly; the Enter the footer asked
+// for, pressed out of habit, lands on the empty file number and says where the person is, not
+// that an empty number is wrong.
+func TestIDNumberMovesOnHarmlessly(t *testing.T) {
+	for _, lang := range []model.Lang{model.ZH, model.EN} {
+		h := newHarness(t, func(o *Options) { o.Lang = lang })
+		p := persona(t, "parking")
+		h.typeText("1" + string(p.ID))
+		h.mustShow(firstLine(h.text(lang, txtIdentifyNowFile)))
+		h.press(keyEnter)
+		if s := h.m.screen.(*identify); s.phase != phaseFile || s.prob == nil || !s.prob.info {
+			t.Fatalf("%s: after Enter on the empty file number: phase %v, problem %+v", lang, s.phase, s.prob)
+		}
+		h.mustShow(firstLine(h.text(lang, txtIdentifyNowFile)))
+		h.mustNotShow("! ")
+		h.typeText(string(p.File))
+		h.press(keyEnter)
+		if h.m.id != overviewID {
+			t.Fatalf("%s: the file number typed after the hint did not identify", lang)
+		}
+	}
+}
+

@@ -58,6 +58,7 @@ type problem struct {
 	reason *model.Reason
 	text   textKey
 	args   []string // the text's placeholders, name and value pairs
+	info   bool     // a hint, not a mistake: shown without the error's mark and colour
 }
 
 func problemOf(err error) *problem {
@@ -145,6 +146,7 @@ func (s *identify) typeDigit(d byte) {
 		s.idBuf = append(s.idBuf, d)
 		if len(s.idBuf) == idLen {
 			s.checkID() // live: the whole number is there, judge it now
+			s.saidNowFile()
 		}
 	case phaseFile:
 		if len(s.fileBuf) >= fileLen {
@@ -165,6 +167,7 @@ func (s *identify) typeX() {
 	case len(s.idBuf) == idLen-1:
 		s.idBuf = append(s.idBuf, 'X')
 		s.checkID()
+		s.saidNowFile()
 	case len(s.idBuf) >= idLen:
 		s.prob = &problem{text: txtIdentifyFull}
 	default:
@@ -184,6 +187,14 @@ func (s *identify) deleteLast() {
 	}
 }
 
+// saidNowFile makes the move to the file number visible when the ID number's last character
+// moved it: the person sees where the next keys go.
+func (s *identify) saidNowFile() {
+	if s.phase == phaseFile && s.prob == nil {
+		s.prob = &problem{text: txtIdentifyNowFile, info: true}
+	}
+}
+
 // checkID judges the ID number with the model; a good one moves on to the file number.
 func (s *identify) checkID() {
 	id, err := model.ParseIDNumber(string(s.idBuf), s.c.Now())
@@ -197,6 +208,12 @@ func (s *identify) checkID() {
 func (s *identify) confirm() tea.Cmd {
 	if s.phase == phaseID {
 		s.checkID()
+		return nil
+	}
+	if len(s.fileBuf) == 0 {
+		// The 18th character moved on by itself; the Enter the person meant for the ID number
+		// lands here. Say where they are instead of reporting an empty number as a mistake.
+		s.prob = &problem{text: txtIdentifyNowFile, info: true}
 		return nil
 	}
 	file, err := model.ParseFileNumber(string(s.fileBuf))
@@ -250,7 +267,8 @@ func (s *identify) onLookup(msg lookupDoneMsg) tea.Cmd {
 		s.prob = &problem{text: txtIdentifyUnreachable}
 	case errors.As(msg.err, &limited) && limited.Wait > 0:
 		secs := int((limited.Wait + time.Second - 1) / time.Second)
-		s.prob = &problem{text: txtIdentifyWait, args: []string{"s", strconv.Itoa(secs)}}
+		until := s.c.Now().Add(time.Duration(secs) * time.Second).In(model.ChinaZone()).Format("15:04:05")
+		s.prob = &problem{text: txtIdentifyWait, args: []string{"s", strconv.Itoa(secs), "until", until}}
 	default:
 		s.prob = &problem{text: txtIdentifyFailed}
 	}

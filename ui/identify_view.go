@@ -71,6 +71,9 @@ func (s *identify) statusBlock() string {
 		msg = c.T(s.prob.text, s.prob.args...)
 	}
 	w := max(s.w, 20)
+	if s.prob.info {
+		return st.Value.Render(wrap(msg, w))
+	}
 	out := st.Error.Render(wrap("! "+msg, w))
 	if remedy != "" {
 		out += "\n" + st.Remedy.Render(wrap(remedy, w))

@@ -116,6 +116,7 @@ const (
 	txtIdentifyUnreachable textKey = "identify.unreachable"
 	txtIdentifyFailed      textKey = "identify.failed"
 	txtIdentifyWait        textKey = "identify.wait"
+	txtIdentifyNowFile     textKey = "identify.now_file"
 
 	txtOverviewLicence        textKey = "overview.licence"
 	txtOverviewNoLicence      textKey = "overview.no_licence"
