@@ -53,6 +53,8 @@ func TestIdleTimeoutWipesTheSession(t *testing.T) {
 			if len(h.m.screen.(*identify).idBuf) != 0 {
 				t.Fatal("the identify screen kept typed digits")
 			}
+			// The notice was for the welcome screen: the next person's screens do not carry it.
+			h.mustNotShow(h.text(model.ZH, txtNoticeTimedOut), h.text(model.EN, txtNoticeTimedOut))
 		})
 	}
 }

@@ -245,6 +245,12 @@ func (m *Model) showNotice(k textKey) tea.Cmd {
 // show makes s the active screen and starts its idle timer.
 func (m *Model) show(id screenID, s Screen) tea.Cmd {
 	m.id, m.screen, m.helpOpen = id, s, false
+	if id != welcomeID && m.notice == txtNoticeTimedOut {
+		// It told the last person's leaving to whoever comes next; once someone starts, it is
+		// no longer true of what is on the screen.
+		m.notice = ""
+		m.noticeGen++
+	}
 	m.resize()
 	return tea.Batch(s.Init(), m.restartIdle(s.Timeout()))
 }
