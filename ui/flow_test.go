@@ -391,3 +391,16 @@ func TestIDNumberMovesOnHarmlessly(t *testing.T) {
 	}
 }
 
+
+// Esc from the file number goes back to the ID number as it was typed, in full, to be corrected.
+func TestEscFromTheFileNumberKeepsTheIDNumber(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "parking")
+	h.typeText("1" + string(p.ID) + "1234")
+	h.press(keyEsc)
+	s := h.m.screen.(*identify)
+	if s.phase != phaseID || string(s.idBuf) != string(p.ID) || len(s.fileBuf) != 0 {
+		t.Fatalf("after Esc: phase %v, ID %q, file %q", s.phase, s.idBuf, s.fileBuf)
+	}
+	h.mustShow(string(p.ID[:6]) + " " + string(p.ID[6:14]) + " " + string(p.ID[14:]))
+}
