@@ -211,3 +211,37 @@ func (f boundFake) Lookup(ctx context.Context, id model.IDNumber, file model.Fil
 	}
 	return l, err
 }
+
+// The pay screen starts from the person's own decisions: another person's decision on a car
+// this person is bound to is listed but not ticked.
+func TestPayStartsFromOwnDecisions(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "parking")
+	looked, err := h.svc.Lookup(context.Background(), p.ID, p.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decided := testNow.AddDate(0, 0, -3)
+	bound := api.Vehicle{PlateType: "02", PlateNumber: "粤B9H6T1", Relation: "bound", OwnerKind: "personal",
+		OwnerID: "44030619630119128X", Use: "non_operating", Since: &decided}
+	looked.Vehicles = append(looked.Vehicles, bound)
+	decision := func(id, plate, driver string) api.Violation {
+		return api.Violation{ID: id, Status: string(model.StatusProcessed), Points: 0, FineFen: 20000, PlateType: "02",
+			PlateNumber: plate, Code: "1039", Source: "non_on_site", Time: testNow.AddDate(0, 0, -10), Place: "深南大道",
+			Decision: "4403002026000001X", DriverID: driver, DecidedAt: &decided, DueDate: model.DateOf(testNow.AddDate(0, 0, 12)).String()}
+	}
+	looked.Violations = append(looked.Violations, decision("own-1", "粤B7Q2M5", string(p.ID)),
+		decision("other-1", "粤B9H6T1", "44030619630119128X"))
+	s := newSession(h.m.c, p.ID, p.File, looked)
+	pay := newPay(h.m.c, s, nil)
+	ticked := map[string]bool{}
+	listed := map[string]bool{}
+	for k, i := range pay.cands {
+		id := s.judged.items[i].wire.ID
+		listed[id] = true
+		ticked[id] = pay.selected[k]
+	}
+	if !listed["own-1"] || !listed["other-1"] || !ticked["own-1"] || ticked["other-1"] {
+		t.Fatalf("listed %v, ticked %v: want both listed, only the person's own ticked", listed, ticked)
+	}
+}

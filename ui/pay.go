@@ -106,7 +106,11 @@ func (p *pay) build() {
 	}
 	for i, it := range p.s.judged.items {
 		if it.payable {
-			if p.only == nil || want[it.wire.ID] {
+			// Ticked at the start: the decisions just made here, or else the person's own
+			// decisions. Another person's decision on a vehicle this person may act for (a bound
+			// or followed car) is listed, unticked: paying it is a choice.
+			own := it.wire.DriverID == "" || it.wire.DriverID == string(p.s.id)
+			if p.only == nil && own || want[it.wire.ID] {
 				p.selected[len(p.cands)] = true
 			}
 			p.cands = append(p.cands, i)
