@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/model"
@@ -243,5 +246,29 @@ func TestPayStartsFromOwnDecisions(t *testing.T) {
 	}
 	if !listed["own-1"] || !listed["other-1"] || !ticked["own-1"] || ticked["other-1"] {
 		t.Fatalf("listed %v, ticked %v: want both listed, only the person's own ticked", listed, ticked)
+	}
+}
+
+// Without a card terminal the payment menu has no card choice and no gap in its numbers: 2 is
+// "pay later", and it works.
+func TestPayMenuNumbersWithoutACardTerminal(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "parking")
+	looked, err := h.svc.Lookup(context.Background(), p.ID, p.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := h.m.c
+	c.Devices.Card = nil
+	pay := newPay(c, newSession(c, p.ID, p.File, looked), nil)
+	pay.phase = payMethod
+	view := ansi.Strip(pay.methodView())
+	if !strings.Contains(view, "[1] "+c.T(txtPayByQR)) || !strings.Contains(view, "[2] "+c.T(txtPayLater)) ||
+		strings.Contains(view, "[3]") || strings.Contains(view, c.T(txtPayByCard)) {
+		t.Fatalf("menu without a card terminal:\n%s", view)
+	}
+	pay.onMethodKey(tea.KeyPressMsg{Code: '2', Text: "2"})
+	if pay.phase != payLater {
+		t.Fatalf("2 led to phase %v, want pay later", pay.phase)
 	}
 }

@@ -328,23 +328,34 @@ func (p *pay) onMethodKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	p.prob = nil
-	switch d {
-	case '1':
+	ms := p.methods()
+	i := int(d - '1')
+	if i < 0 || i >= len(ms) {
+		return nil
+	}
+	switch ms[i] {
+	case txtPayByQR:
 		return p.startQR()
-	case '2':
-		switch {
-		case p.c.Devices.Card == nil:
-			p.prob = &problem{text: txtPayNoCard}
-			return nil
-		case p.cardUnknown != "":
+	case txtPayByCard:
+		if p.cardUnknown != "" {
 			p.prob = &problem{text: txtPayCardUnknown, args: []string{"order", p.cardUnknown}}
 			return nil
 		}
 		return p.startCard()
-	case '3':
+	case txtPayLater:
 		p.phase = payLater
 	}
 	return nil
+}
+
+// methods lists the ways to pay this kiosk offers, in the order they are numbered on screen:
+// without a card terminal there is no card choice, and no gap in the numbers either.
+func (p *pay) methods() []textKey {
+	ms := []textKey{txtPayByQR}
+	if p.c.Devices.Card != nil {
+		ms = append(ms, txtPayByCard)
+	}
+	return append(ms, txtPayLater)
 }
 
 func (p *pay) items() []api.PayItem {
@@ -603,11 +614,10 @@ func (p *pay) methodView() string {
 	opt := func(n string, text textKey) string {
 		return st.Option.Render("["+n+"]") + " " + st.Text.Render(c.T(text))
 	}
-	out = append(out, opt("1", txtPayByQR))
-	if c.Devices.Card != nil {
-		out = append(out, opt("2", txtPayByCard))
+	for i, m := range p.methods() {
+		out = append(out, opt(strconv.Itoa(i+1), m))
 	}
-	out = append(out, opt("3", txtPayLater), "")
+	out = append(out, "")
 	if p.prob != nil {
 		out = append(out, atMost(problemLines(c, p.prob, w), 3)...)
 	}

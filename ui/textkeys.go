@@ -241,7 +241,6 @@ const (
 	txtPayByQR            textKey = "pay.by_qr"
 	txtPayByCard          textKey = "pay.by_card"
 	txtPayLater           textKey = "pay.later"
-	txtPayNoCard          textKey = "pay.no_card"
 	txtPayQRNeedsNetwork  textKey = "pay.qr_needs_network"
 	txtPayQRFailed        textKey = "pay.qr_failed"
 	txtPayQRExpired       textKey = "pay.qr_expired"
