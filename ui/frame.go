@@ -44,7 +44,11 @@ func (m *Model) render() string {
 	}
 	bodyLines := lines(body, bw, bh)
 	if m.idle.warning {
-		overlay(bodyLines, m.warningView(bw), bw)
+		if km, ok := m.screen.(middleKeeper); ok && km.KeepMiddle() {
+			overlayBottom(bodyLines, m.warningView(bw), bw)
+		} else {
+			overlay(bodyLines, m.warningView(bw), bw)
+		}
 	}
 	out := make([]string, 0, m.termH)
 	out = append(out, m.headerView(), s.Rule.Render(strings.Repeat("=", w)))
@@ -135,6 +139,23 @@ func (m *Model) warningView(w int) string {
 		c.T(txtIdleExtend),
 	}, "\n")
 	return c.Styles.Warning.Render(wrap(text, inner))
+}
+
+// middleKeeper is a screen whose middle must not be covered (a payment code being scanned).
+type middleKeeper interface{ KeepMiddle() bool }
+
+// overlayBottom draws block over the last lines of body, centred: the idle warning under a
+// code that must stay scannable.
+func overlayBottom(body []string, block string, w int) {
+	bl := strings.Split(block, "\n")
+	top := max(len(body)-len(bl), 0)
+	for i, l := range bl {
+		if top+i >= len(body) {
+			break
+		}
+		left := max((w-ansi.StringWidth(l))/2, 0)
+		body[top+i] = fit(strings.Repeat(" ", left)+l, w)
+	}
 }
 
 // overlay draws block over the middle lines of body, centred.

@@ -134,11 +134,20 @@ func (p *pay) HelpText() textKey { return txtHelpPay }
 // Timeout is longer while a payment is under way: a phone payment takes a while, and wiping
 // the screen then would leave the person without a receipt.
 func (p *pay) Timeout() time.Duration {
-	if p.phase == payQR || p.phase == payCard {
+	switch {
+	case p.phase == payQR && !p.order.ExpiresAt.IsZero():
+		// One deadline: the screen waits as long as the order can be paid (the time it shows),
+		// and no less than a screen's usual wait.
+		return max(p.order.ExpiresAt.Sub(p.c.Now()), p.c.IdleTimeout)
+	case p.phase == payQR || p.phase == payCard:
 		return max(p.c.IdleTimeout, 3*time.Minute)
 	}
 	return p.c.IdleTimeout
 }
+
+// KeepMiddle says the screen's middle must stay visible: the idle warning goes below it rather
+// than over the payment code.
+func (p *pay) KeepMiddle() bool { return p.phase == payQR }
 
 func (p *pay) Help() []key.Binding {
 	k := p.c.Keys

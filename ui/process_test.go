@@ -132,22 +132,45 @@ func TestPayOverdueByCard(t *testing.T) {
 	}
 }
 
-// While a phone payment is under way the screen waits longer than a list does: two minutes
-// without a key leave the code on screen (the list's 90 s would have wiped it), and the
-// longer timeout still ends the session in the end.
+// While a phone payment is under way the screen waits as long as the order can be paid, the one
+// deadline it shows: two minutes without a key leave the code on screen (the list's 90 s would
+// have wiped it); the idle warning comes before the order's end without covering the code; and
+// the session ends with the order.
 func TestQRPaymentWaitsLongerThanAList(t *testing.T) {
 	h, pay := overdueAtQR(t)
 	if pay.phase != payQR || pay.qr == "" {
 		t.Fatalf("no QR code:\n%s", h.view())
 	}
+	h.mustShow(h.text(model.ZH, txtPayQRExpires, "time", pay.order.ExpiresAt.In(model.ChinaZone()).Format("15:04")))
 	for i := 0; i < 4; i++ {
 		h.advance(30 * time.Second)
 	}
 	if h.m.id != payID || pay.phase != payQR || h.m.idle.warning {
 		t.Fatalf("after 2 minutes the QR screen is gone or warned:\n%s", h.view())
 	}
-	for i := 0; i < 4 && h.m.id != welcomeID; i++ {
-		h.advance(30 * time.Second)
+	codeLines := 0
+	for _, l := range strings.Split(h.view(), "\n") {
+		if strings.ContainsAny(l, qrGlyphs) {
+			codeLines++
+		}
+	}
+	for h.m.id == payID && !h.m.idle.warning && h.now.Before(pay.order.ExpiresAt) {
+		h.advance(10 * time.Second)
+	}
+	if !h.m.idle.warning || !h.now.Before(pay.order.ExpiresAt) {
+		t.Fatalf("no warning before the order's end (%v, order until %v):\n%s", h.now, pay.order.ExpiresAt, h.view())
+	}
+	covered := codeLines
+	for _, l := range strings.Split(h.view(), "\n") {
+		if strings.ContainsAny(l, qrGlyphs) {
+			covered--
+		}
+	}
+	if codeLines == 0 || covered != 0 {
+		t.Fatalf("the warning covers %d of the code's %d lines:\n%s", covered, codeLines, h.view())
+	}
+	for i := 0; i < 10 && h.m.id != welcomeID; i++ {
+		h.advance(10 * time.Second)
 	}
 	if h.m.id != welcomeID || h.m.session != nil {
 		t.Fatalf("the payment screen never timed out:\n%s", h.view())
