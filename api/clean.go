@@ -40,7 +40,7 @@ func (l *Lookup) Clean() {
 	for _, bs := range [][]Binding{l.BoundToMine, l.MyBindings} {
 		for i := range bs {
 			b := &bs[i]
-			for _, s := range []*string{&b.DriverID, &b.PlateType, &b.PlateNumber, &b.OwnerID, &b.Channel} {
+			for _, s := range []*string{&b.DriverID, &b.PlateType, &b.PlateNumber, &b.OwnerID, &b.Channel, &b.DriverName} {
 				clean(s)
 			}
 		}
@@ -48,7 +48,7 @@ func (l *Lookup) Clean() {
 	for _, fs := range [][]Follow{l.FollowsOfMine, l.MyFollows} {
 		for i := range fs {
 			f := &fs[i]
-			for _, s := range []*string{&f.FollowerID, &f.PlateType, &f.PlateNumber, &f.OwnerID} {
+			for _, s := range []*string{&f.FollowerID, &f.PlateType, &f.PlateNumber, &f.OwnerID, &f.FollowerName} {
 				clean(s)
 			}
 		}

@@ -170,6 +170,9 @@ type Binding struct {
 	Since       time.Time  `json:"since"`
 	Ended       *time.Time `json:"ended,omitempty"`
 	Channel     string     `json:"channel"`
+	// DriverName is the bound driver's name, sent with the bindings of the person's own
+	// vehicles so that an owner sees whom they would revoke (the kiosk shows it masked).
+	DriverName string `json:"driver_name,omitempty"`
 }
 
 // Follow is a follow of a vehicle.
@@ -183,6 +186,9 @@ type Follow struct {
 	Since       time.Time  `json:"since"`
 	Until       time.Time  `json:"until"`
 	Cancelled   *time.Time `json:"cancelled,omitempty"`
+	// FollowerName is the follower's name, sent with the follows of the person's own vehicles
+	// (shown masked).
+	FollowerName string `json:"follower_name,omitempty"`
 }
 
 // Operation types.

@@ -192,6 +192,31 @@ func (s *Server) addLinks(r store.Reader, d store.Driver, out *api.Lookup) error
 	}
 	out.MyBindings, out.BoundToMine = bindingsWire(mine), bindingsWire(toMine)
 	out.MyFollows, out.FollowsOfMine = followsWire(following), followsWire(ofMine)
+	// The owner sees whom they would revoke: the names of the people linked to their vehicles.
+	names := map[string]string{}
+	name := func(id string) (string, error) {
+		if n, ok := names[id]; ok {
+			return n, nil
+		}
+		p, err := r.Driver(model.IDNumber(id))
+		if errors.Is(err, store.ErrNotFound) {
+			return "", nil
+		} else if err != nil {
+			return "", err
+		}
+		names[id] = p.Name
+		return p.Name, nil
+	}
+	for i := range out.BoundToMine {
+		if out.BoundToMine[i].DriverName, err = name(out.BoundToMine[i].DriverID); err != nil {
+			return err
+		}
+	}
+	for i := range out.FollowsOfMine {
+		if out.FollowsOfMine[i].FollowerName, err = name(out.FollowsOfMine[i].FollowerID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -391,7 +391,6 @@ func TestIDNumberMovesOnHarmlessly(t *testing.T) {
 	}
 }
 
-
 // Esc from the file number goes back to the ID number as it was typed, in full, to be corrected.
 func TestEscFromTheFileNumberKeepsTheIDNumber(t *testing.T) {
 	h := newHarness(t)

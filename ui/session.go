@@ -67,7 +67,10 @@ func maskedName(name string) string {
 	if len(rs) == 0 {
 		return ""
 	}
-	return string(rs[0]) + strings.Repeat("*", len(rs)-1)
+	if len(rs) <= 2 {
+		return string(rs[0]) + strings.Repeat("*", len(rs)-1) // 赵*
+	}
+	return string(rs[0]) + strings.Repeat("*", len(rs)-2) + string(rs[len(rs)-1]) // 王*芳, 欧**英
 }
 
 // openViolations counts the violations that still need something (processing or payment).

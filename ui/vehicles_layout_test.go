@@ -24,9 +24,10 @@ func withLinks(h *harness, extra int) {
 	until := since.AddDate(1, 0, 0)
 	parking, mother := persona(h.t, "parking"), persona(h.t, "parking-owner")
 	rider, cqOwner := persona(h.t, "cq-rider"), persona(h.t, "cq-owner")
-	l.BoundToMine = append(l.BoundToMine, api.Binding{DriverID: string(parking.ID), PlateType: "02", PlateNumber: "粤B7Q2M5", OwnerID: me, Since: since})
-	l.FollowsOfMine = append(l.FollowsOfMine, api.Follow{FollowerID: string(rider.ID), PlateType: "02", PlateNumber: "粤B7Q2M5",
-		OwnerID: me, Since: since, Until: until})
+	l.BoundToMine = append(l.BoundToMine, api.Binding{DriverID: string(parking.ID), DriverName: parking.Name, PlateType: "02",
+		PlateNumber: "粤B7Q2M5", OwnerID: me, Since: since})
+	l.FollowsOfMine = append(l.FollowsOfMine, api.Follow{FollowerID: string(rider.ID), FollowerName: rider.Name, PlateType: "02",
+		PlateNumber: "粤B7Q2M5", OwnerID: me, Since: since, Until: until})
 	l.Vehicles = append(l.Vehicles,
 		api.Vehicle{PlateType: "02", PlateNumber: "粤B9H6T1", OwnerID: string(mother.ID), OwnerName: mother.Name, Relation: "bound", Since: &since},
 		api.Vehicle{PlateType: "02", PlateNumber: "渝B5J3Q8", OwnerID: string(cqOwner.ID), OwnerName: cqOwner.Name, Relation: "followed", Since: &since, Until: &until})

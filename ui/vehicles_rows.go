@@ -15,6 +15,7 @@ type vehRow struct {
 	plate  model.Plate
 	person model.IDNumber // the other party of a link: bound driver or follower; the owner of my link
 	owner  string         // the owner's name of a vehicle I am linked to (masked when shown)
+	name   string         // the other party's name of a link to my vehicle (masked when shown)
 	since  time.Time
 	until  time.Time // follows only
 }
@@ -48,6 +49,13 @@ func vehicleRows(l api.Lookup, me model.IDNumber, now time.Time) []vehRow {
 	}
 	// Links to vehicles of mine that the vehicle list lacks still show, under their plate.
 	bound, follows := activeBindings(l.BoundToMine, now), activeFollows(l.FollowsOfMine, now)
+	names := map[model.IDNumber]string{}
+	for _, b := range l.BoundToMine {
+		names[model.IDNumber(b.DriverID)] = b.DriverName
+	}
+	for _, f := range l.FollowsOfMine {
+		names[model.IDNumber(f.FollowerID)] = f.FollowerName
+	}
 	for _, b := range bound {
 		if !seen[b.Plate] {
 			own, seen[b.Plate] = append(own, b.Plate), true
@@ -62,12 +70,12 @@ func vehicleRows(l api.Lookup, me model.IDNumber, now time.Time) []vehRow {
 		rows = append(rows, vehRow{kind: rowOwn, plate: p})
 		for _, b := range bound {
 			if b.Plate == p {
-				rows = append(rows, vehRow{kind: rowBoundToMine, plate: p, person: b.Driver, since: b.Since})
+				rows = append(rows, vehRow{kind: rowBoundToMine, plate: p, person: b.Driver, name: names[b.Driver], since: b.Since})
 			}
 		}
 		for _, f := range follows {
 			if f.Plate == p {
-				rows = append(rows, vehRow{kind: rowFollowOfMine, plate: p, person: f.Follower, since: f.Since, until: f.Until})
+				rows = append(rows, vehRow{kind: rowFollowOfMine, plate: p, person: f.Follower, name: names[f.Follower], since: f.Since, until: f.Until})
 			}
 		}
 	}

@@ -242,8 +242,9 @@ func TestOwnerRevokesABinding(t *testing.T) {
 	h.identifyAs(owner)
 	h.openVehicles()
 	// Owner-lent's cars are bound by borrower-late (粤B7Q2M5) and borrower-early (粤BD36258).
-	h.mustShow(h.text(model.ZH, txtVehOptRevokeBind, "plate", "粤B7Q2M5", "id", borrower.ID.Masked()))
-	h.mustNotShow(string(borrower.ID))
+	// Named as a masked name and a masked ID number: 邓*航 4403**********0718.
+	h.mustShow(h.text(model.ZH, txtVehOptRevokeBind, "plate", "粤B7Q2M5", "id", maskedName(borrower.Name)+" "+borrower.ID.Masked()))
+	h.mustNotShow(string(borrower.ID), borrower.Name)
 	h.typeText("2")
 	h.mustShow(h.text(model.ZH, txtEndFlowRevokeBind), borrower.ID.Masked(), h.text(model.ZH, txtEndAfterRevokeBind))
 	h.typeText("1")
@@ -306,7 +307,7 @@ func TestUnfollowAndRevokeAFollow(t *testing.T) {
 			h.openVehicles()
 			flow, done := txtEndFlowUnfollow, h.text(model.ZH, txtLinkUnfollowed, "time", "")
 			if who == "cq-owner" {
-				h.mustShow(h.text(model.ZH, txtVehOptRevokeFollow, "plate", "渝B5J3Q8", "id", rider.ID.Masked()))
+				h.mustShow(h.text(model.ZH, txtVehOptRevokeFollow, "plate", "渝B5J3Q8", "id", maskedName(rider.Name)+" "+rider.ID.Masked()))
 				flow, done = txtEndFlowRevokeFollow, h.text(model.ZH, txtLinkRevokedFollow, "id", rider.ID.Masked(), "time", "")
 			} else {
 				h.mustShow(h.text(model.ZH, txtVehOptUnfollow, "plate", "渝B5J3Q8"))

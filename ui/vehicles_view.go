@@ -63,9 +63,17 @@ func (v *vehicles) actionText(r vehRow) string {
 	case rowMyFollow:
 		return c.T(txtVehOptUnfollow, "plate", plate)
 	case rowBoundToMine:
-		return c.T(txtVehOptRevokeBind, "plate", plate, "id", r.person.Masked())
+		return c.T(txtVehOptRevokeBind, "plate", plate, "id", partyText(r))
 	}
-	return c.T(txtVehOptRevokeFollow, "plate", plate, "id", r.person.Masked())
+	return c.T(txtVehOptRevokeFollow, "plate", plate, "id", partyText(r))
+}
+
+// partyText names the other party of a link to my vehicle: masked name and masked ID number.
+func partyText(r vehRow) string {
+	if r.name == "" {
+		return r.person.Masked()
+	}
+	return maskedName(r.name) + " " + r.person.Masked()
 }
 
 // listHeight is the rows of the list that fit between the header and the footer, leaving a
@@ -124,14 +132,15 @@ func (v *vehicles) rowLine(r vehRow, cursor bool, w int) string {
 	case rowOwn:
 		return "  " + st.Value.Render(string(r.plate.Number)) + "  " + st.Text.Render(fit(c.Term(r.plate.Type.Term()), w-4-ansi.StringWidth(string(r.plate.Number))))
 	case rowBoundToMine:
-		text = "  " + c.T(txtVehBoundToMine, "id", r.person.Masked(), "period", periodText(c, r))
+		text = "  " + c.T(txtVehBoundToMine, "id", partyText(r), "period", periodText(c, r))
 	case rowFollowOfMine:
-		text = "  " + c.T(txtVehFollowOfMine, "id", r.person.Masked(), "period", periodText(c, r))
+		text = "  " + c.T(txtVehFollowOfMine, "id", partyText(r), "period", periodText(c, r))
 	case rowMyBinding:
 		text = plateText(c, r.plate) + "  " + c.T(txtVehMyBinding, "owner", ownerText(r), "period", periodText(c, r))
 	case rowMyFollow:
 		text = plateText(c, r.plate) + "  " + c.T(txtVehMyFollow, "owner", ownerText(r), "period", periodText(c, r))
 	}
+	text = keepTail(text, periodText(c, r), w-3)
 	if cursor {
 		return ">" + st.FieldActive.Render(" "+fit(text, w-3)) + " "
 	}
@@ -195,3 +204,17 @@ func optionLine(c *Common, key, text string) string {
 }
 
 func joinLines(ls []string) string { return strings.Join(ls, "\n") }
+
+// keepTail fits text into w columns by cutting it before its tail (the link's dates), so that a
+// narrow screen loses some of the name rather than half a date ("2027-09-2").
+func keepTail(text, tail string, w int) string {
+	if ansi.StringWidth(text) <= w {
+		return text
+	}
+	i := strings.LastIndex(text, tail)
+	if i < 0 {
+		return text
+	}
+	head := ansi.Truncate(text[:i], max(w-ansi.StringWidth(text[i:])-2, 0), "..")
+	return head + text[i:]
+}
