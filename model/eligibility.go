@@ -154,8 +154,8 @@ func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason
 		if e.province != local {
 			d.add(8, ReasonLicenceNotLocal, Args{Want: local, Got: e.province})
 		}
-		if got := v.Plate.Number.Province(); got != local {
-			d.add(8, ReasonVehicleNotLocal, Args{Want: local, Got: got})
+		if !p.vehicleLocal(v.Plate) {
+			d.add(8, ReasonVehicleNotLocal, Args{Want: local, Got: v.Plate.Number.Province()})
 		}
 	}
 	if v.Status == StatusDisputed {
@@ -211,7 +211,7 @@ func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, d *verdict) {
 	if p.PersonalOnly && veh.OwnerKind != OwnerPersonal {
 		d.add(5, ReasonUnitOwned, Args{})
 	}
-	if p.NonOperating && veh.Use != UseNonOperating {
+	if !p.useAccepted(veh.Use) {
 		d.add(5, ReasonOperatingVehicle, Args{})
 	}
 	accepted := p.OtherPlateTypes
@@ -221,6 +221,19 @@ func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, d *verdict) {
 	if !containsPlateType(accepted, veh.Plate.Type) {
 		d.add(5, ReasonVehicleType, Args{Term: veh.Plate.Type.Term()})
 	}
+}
+
+// useAccepted is the use-nature part of rule 5: with non_operating_only set, only a vehicle
+// registered as non-operating qualifies (an unknown use nature does not). Following relies on the
+// same fact, so it lives here once.
+func (r *ProcessingRules) useAccepted(u UseNature) bool {
+	return !r.NonOperating || u == UseNonOperating
+}
+
+// vehicleLocal is the vehicle part of rule 8: with a local province set, the plate must be
+// registered in it. Following relies on the same fact.
+func (r *ProcessingRules) vehicleLocal(p Plate) bool {
+	return r.LocalProvince == "" || p.Number.Province() == r.LocalProvince
 }
 
 func nextAction(v Violation, eligible bool) Action {

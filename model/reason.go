@@ -120,6 +120,10 @@ const (
 	ReasonUnfollowNotParty   ReasonCode = "unfollow.not_party"
 	ReasonFollowUnitOwned    ReasonCode = "follow.unit_owned"
 	ReasonFollowVehicleType  ReasonCode = "follow.type_not_accepted"
+	// A follow of a vehicle whose violations the processing rules would refuse anyway: not
+	// registered in the profile's province (rule 8), or operating (rule 5).
+	ReasonFollowNotLocal  ReasonCode = "follow.vehicle_not_local"
+	ReasonFollowOperating ReasonCode = "follow.operating"
 )
 
 // Reasons of the offline policy: what a kiosk refuses while it cannot reach the server.
@@ -190,7 +194,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonFollowDisabled, ReasonFollowOwnVehicle, ReasonFollowAlready, ReasonFollowUserFull,
 		ReasonFollowRequestsUsed, ReasonFollowVehicleFull, ReasonFollowNoConsent,
 		ReasonUnfollowNotFound, ReasonUnfollowNotParty, ReasonFollowUnitOwned,
-		ReasonFollowVehicleType,
+		ReasonFollowVehicleType, ReasonFollowNotLocal, ReasonFollowOperating,
 		ReasonOfflineNotAllowed, ReasonOfflineCount, ReasonOfflineAmount, ReasonOfflineTooLong,
 		ReasonOfflineStoreFull, ReasonOfflineClock,
 		InputIDLength, InputIDChar, InputIDRegion, InputIDBirthInvalid, InputIDBirthFuture,

@@ -189,6 +189,16 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 			r.Vehicle.Plate = plate(t, PlateLargeCar, "渝A12345")
 			return CheckFollow(chongqing, r, FollowHistory{})
 		},
+		ReasonFollowNotLocal: func() []Reason {
+			r := follow
+			r.Vehicle.Plate = plate(t, PlateSmallCar, "川A12345")
+			return CheckFollow(chongqing, r, FollowHistory{})
+		},
+		ReasonFollowOperating: func() []Reason {
+			r := follow
+			r.Vehicle.Use = UseOperating
+			return CheckFollow(chongqing, r, FollowHistory{})
+		},
 		ReasonOfflineNotAllowed: func() []Reason {
 			return national.Offline.OfflineCheck("bind", 0, Queued{}, testNow(), testNow(), goodKiosk())
 		},
