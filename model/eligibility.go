@@ -64,6 +64,11 @@ type Case struct {
 	CyclePoints int
 	Vehicles    []RelatedVehicle
 	Now         time.Time
+	// Catalogue, when set, lets rule 3 refuse a code the law never decides by the simple
+	// procedure, or that carries a measure, whatever the record's fine. A code the catalogue
+	// does not list is judged by its fine alone: records carry their own facts, and the
+	// catalogue names only the codes a hall meets often.
+	Catalogue *Catalogue
 }
 
 // Evaluator judges violations for one Case. It is built once per lookup and is cheap to call on
@@ -125,6 +130,7 @@ func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason
 	if v.Fine > p.MaxFine {
 		d.add(3, ReasonFineOverLimit, Args{Fen: v.Fine, LimitFen: p.MaxFine})
 	}
+	e.procedure(v, &d)
 	switch v.Status {
 	case StatusProcessed:
 		d.add(4, ReasonAlreadyProcessed, Args{})
@@ -201,6 +207,25 @@ func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, d *verdict) {
 		}
 	default:
 		d.add(1, ReasonUnrelatedVehicle, Args{})
+	}
+}
+
+// procedure applies the catalogue's half of rule 3. A fine of at most 200 yuan does not make a
+// case simple: a behaviour the law punishes with more than the fine (seizing the vehicle,
+// suspending the licence, detention) or never by the simple procedure needs the general
+// procedure, which only an officer at a counter can run. The kiosk's decision form is the simple
+// procedure's (简易程序处罚决定书), so it must not issue one for such a code.
+func (e *Evaluator) procedure(v Violation, d *verdict) {
+	if e.c.Catalogue == nil {
+		return
+	}
+	ce, ok := e.c.Catalogue.Lookup(v.Code)
+	switch {
+	case !ok:
+	case len(ce.Measures) > 0:
+		d.add(3, ReasonProcedureMeasure, Args{Got: string(v.Code), Term: ce.Measures[0].Term()})
+	case !ce.Simple:
+		d.add(3, ReasonNotSimpleProcedure, Args{Got: string(v.Code)})
 	}
 }
 

@@ -50,6 +50,11 @@ const (
 	ReasonLicenceNotLocal     ReasonCode = "region.licence_not_local"
 	ReasonVehicleNotLocal     ReasonCode = "region.vehicle_not_local"
 	ReasonDisputed            ReasonCode = "status.disputed"
+
+	// Rule 3 by the catalogue: the code carries a measure besides the fine (Args.Term names
+	// the first), or the law never decides it by the simple procedure.
+	ReasonProcedureMeasure   ReasonCode = "procedure.measure"
+	ReasonNotSimpleProcedure ReasonCode = "procedure.not_simple"
 )
 
 // Reasons of payment.
@@ -177,7 +182,8 @@ func ServerReasonCodes() []ReasonCode {
 func AllReasonCodes() []ReasonCode {
 	return []ReasonCode{
 		ReasonUnrelatedVehicle, ReasonBoundAfterViolation, ReasonFollowNotAccepted, ReasonFollowExpired,
-		ReasonOnSite, ReasonFineOverLimit, ReasonAlreadyProcessed, ReasonAlreadyPaid,
+		ReasonOnSite, ReasonFineOverLimit, ReasonProcedureMeasure, ReasonNotSimpleProcedure,
+		ReasonAlreadyProcessed, ReasonAlreadyPaid,
 		ReasonUnitOwned, ReasonOperatingVehicle, ReasonVehicleType, ReasonLicenceStatus,
 		ReasonLicenceClass, ReasonWouldReachFull, ReasonOverSingleCap, ReasonLicenceNotLocal,
 		ReasonVehicleNotLocal, ReasonDisputed,
