@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -55,6 +56,14 @@ const (
 	MeasureDetention Measure = "detention" // 拘留
 	MeasureSeize     Measure = "seize"     // 扣留机动车
 )
+
+// Measures lists the measures the catalogue knows, for validation and the text catalogue.
+func Measures() []Measure {
+	return []Measure{MeasureSuspend, MeasureRevoke, MeasureDetention, MeasureSeize}
+}
+
+// Term is the key of the measure's localised name in the text catalogue.
+func (m Measure) Term() string { return "measure." + string(m) }
 
 // CatalogueEntry describes one violation code as the catalogue ships it.
 type CatalogueEntry struct {
@@ -136,9 +145,7 @@ func (e CatalogueEntry) problems() []string {
 		p = append(p, "simple_procedure: a behaviour with measures (suspension, revocation, detention, seizure) is never simple procedure")
 	}
 	for _, m := range e.Measures {
-		switch m {
-		case MeasureSuspend, MeasureRevoke, MeasureDetention, MeasureSeize:
-		default:
+		if !slices.Contains(Measures(), m) {
 			p = append(p, fmt.Sprintf("measures: unknown measure %q", m))
 		}
 	}

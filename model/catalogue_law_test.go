@@ -80,6 +80,10 @@ func catalogueLawFacts() []catalogueLawFact {
 		{"13601", 3, Yuan(200), true},   // lorry driven 4 h without rest: 第十一条(十四)
 		{"1119", 1, Yuan(50), true},     // motorcycle without helmet: 第十二条(十)
 		{"11021", 1, Yuan(100), true},   // lights: 第十二条(三)
+		// Rows where the Beijing table and the order differ, or the order is silent.
+		{"4005", 1, Yuan(200), true},  // no indicator on an expressway slip road: lights, 第十二条(三); the table says 0
+		{"10161", 0, Yuan(200), true}, // driving at 12 points, licence not yet held: no article of 163号令; 实施条例第28条, 道交法第90条
+		{"40071", 0, Yuan(200), true}, // driving on an expressway hard shoulder: 实施条例第82条(三), not 第十条(十一) (应急车道)
 	}
 }
 
@@ -155,6 +159,19 @@ func TestCatalogueCrossRules(t *testing.T) {
 			drink++
 			if e.Points != 12 || !slices.Contains(e.Measures, MeasureSuspend) || e.Simple {
 				t.Errorf("%s: drink driving must carry 12 points and a suspension (第八条(一), 道交法第91条)", e.Code)
+			}
+		}
+		// Using a vehicle's lights against the rules is 1 point (第十二条(三)), wherever it
+		// happens; not switching on the hazard lights after a breakdown or crash is 3
+		// (第十一条(十一)). Traffic lights (信号灯, 红灯) are another matter.
+		switch {
+		case strings.Contains(e.ZH, "警示灯"):
+			if e.Points != 3 {
+				t.Errorf("%s: hazard lights after a breakdown carry %d points, 第十一条(十一) says 3", e.Code, e.Points)
+			}
+		case strings.Contains(e.ZH, "灯光") || strings.Contains(e.ZH, "开灯") || strings.Contains(e.ZH, "双闪"):
+			if e.Points != 1 {
+				t.Errorf("%s: using lights against the rules carries %d points, 第十二条(三) says 1", e.Code, e.Points)
 			}
 		}
 		if strings.Contains(e.ZH, "超速50%以上") {

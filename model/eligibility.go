@@ -64,6 +64,11 @@ type Case struct {
 	CyclePoints int
 	Vehicles    []RelatedVehicle
 	Now         time.Time
+	// Catalogue, when set, lets rule 3 refuse a code the law never decides by the simple
+	// procedure, or that carries a measure, whatever the record's fine. A code the catalogue
+	// does not list is judged by its fine alone: records carry their own facts, and the
+	// catalogue names only the codes a hall meets often.
+	Catalogue *Catalogue
 }
 
 // Evaluator judges violations for one Case. It is built once per lookup and is cheap to call on
@@ -125,6 +130,7 @@ func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason
 	if v.Fine > p.MaxFine {
 		d.add(3, ReasonFineOverLimit, Args{Fen: v.Fine, LimitFen: p.MaxFine})
 	}
+	e.procedure(v, &d)
 	switch v.Status {
 	case StatusProcessed:
 		d.add(4, ReasonAlreadyProcessed, Args{})
@@ -154,8 +160,8 @@ func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason
 		if e.province != local {
 			d.add(8, ReasonLicenceNotLocal, Args{Want: local, Got: e.province})
 		}
-		if got := v.Plate.Number.Province(); got != local {
-			d.add(8, ReasonVehicleNotLocal, Args{Want: local, Got: got})
+		if !p.vehicleLocal(v.Plate) {
+			d.add(8, ReasonVehicleNotLocal, Args{Want: local, Got: v.Plate.Number.Province()})
 		}
 	}
 	if v.Status == StatusDisputed {
@@ -204,6 +210,25 @@ func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, d *verdict) {
 	}
 }
 
+// procedure applies the catalogue's half of rule 3. A fine of at most 200 yuan does not make a
+// case simple: a behaviour the law punishes with more than the fine (seizing the vehicle,
+// suspending the licence, detention) or never by the simple procedure needs the general
+// procedure, which only an officer at a counter can run. The kiosk's decision form is the simple
+// procedure's (简易程序处罚决定书), so it must not issue one for such a code.
+func (e *Evaluator) procedure(v Violation, d *verdict) {
+	if e.c.Catalogue == nil {
+		return
+	}
+	ce, ok := e.c.Catalogue.Lookup(v.Code)
+	switch {
+	case !ok:
+	case len(ce.Measures) > 0:
+		d.add(3, ReasonProcedureMeasure, Args{Got: string(v.Code), Term: ce.Measures[0].Term()})
+	case !ce.Simple:
+		d.add(3, ReasonNotSimpleProcedure, Args{Got: string(v.Code)})
+	}
+}
+
 // vehicleRules applies rule 5.
 func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, d *verdict) {
 	p := &e.c.Profile.Processing
@@ -211,7 +236,7 @@ func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, d *verdict) {
 	if p.PersonalOnly && veh.OwnerKind != OwnerPersonal {
 		d.add(5, ReasonUnitOwned, Args{})
 	}
-	if p.NonOperating && veh.Use != UseNonOperating {
+	if !p.useAccepted(veh.Use) {
 		d.add(5, ReasonOperatingVehicle, Args{})
 	}
 	accepted := p.OtherPlateTypes
@@ -221,6 +246,19 @@ func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, d *verdict) {
 	if !containsPlateType(accepted, veh.Plate.Type) {
 		d.add(5, ReasonVehicleType, Args{Term: veh.Plate.Type.Term()})
 	}
+}
+
+// useAccepted is the use-nature part of rule 5: with non_operating_only set, only a vehicle
+// registered as non-operating qualifies (an unknown use nature does not). Following relies on the
+// same fact, so it lives here once.
+func (r *ProcessingRules) useAccepted(u UseNature) bool {
+	return !r.NonOperating || u == UseNonOperating
+}
+
+// vehicleLocal is the vehicle part of rule 8: with a local province set, the plate must be
+// registered in it. Following relies on the same fact.
+func (r *ProcessingRules) vehicleLocal(p Plate) bool {
+	return r.LocalProvince == "" || p.Number.Province() == r.LocalProvince
 }
 
 func nextAction(v Violation, eligible bool) Action {

@@ -35,6 +35,18 @@ func CheckFollow(p *Profile, req FollowRequest, h FollowHistory) []Reason {
 	if !containsPlateType(r.PlateTypes, v.Plate.Type) {
 		add(ReasonFollowVehicleType, Args{Term: v.Plate.Type.Term()})
 	}
+	// A follow is made so that the follower can process the vehicle's violations here. A vehicle
+	// the processing rules refuse whoever acts for it (registered elsewhere, or operating) would
+	// use up one of the year's few follow requests for nothing, so the processing rules' own
+	// facts refuse the follow itself.
+	if pr := &p.Processing; pr.AcceptFollowed {
+		if !pr.vehicleLocal(v.Plate) {
+			add(ReasonFollowNotLocal, Args{Want: pr.LocalProvince, Got: v.Plate.Number.Province()})
+		}
+		if !pr.useAccepted(v.Use) {
+			add(ReasonFollowOperating, Args{})
+		}
+	}
 	following, requests := 0, 0
 	yearAgo := req.At.AddDate(-1, 0, 0)
 	for _, f := range h.OfFollower {

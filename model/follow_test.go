@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -37,6 +38,13 @@ func TestCheckFollow(t *testing.T) {
 		{"unit vehicle", cq, req(func(r *FollowRequest) { r.Vehicle.OwnerKind, r.Vehicle.Owner = OwnerUnit, "" }), FollowHistory{}, []ReasonCode{ReasonFollowUnitOwned}},
 		{"large car", cq, req(func(r *FollowRequest) { r.Vehicle.Plate = plate(t, PlateLargeCar, "渝A12345") }), FollowHistory{}, []ReasonCode{ReasonFollowVehicleType}},
 		{"motorcycle accepted", cq, req(func(r *FollowRequest) { r.Vehicle.Plate = plate(t, PlateLightMotorcycle, "渝A1234B") }), FollowHistory{}, nil},
+		{"川 car: never processable here", cq, req(func(r *FollowRequest) { r.Vehicle.Plate = plate(t, PlateSmallCar, "川A12345") }), FollowHistory{}, []ReasonCode{ReasonFollowNotLocal}},
+		{"operating car", cq, req(func(r *FollowRequest) { r.Vehicle.Use = UseOperating }), FollowHistory{}, []ReasonCode{ReasonFollowOperating}},
+		{"use nature unknown counts as operating", cq, req(func(r *FollowRequest) { r.Vehicle.Use = "" }), FollowHistory{}, []ReasonCode{ReasonFollowOperating}},
+		{"operating 川 car: both reasons", cq, req(func(r *FollowRequest) {
+			r.Vehicle.Plate, r.Vehicle.Use = plate(t, PlateSmallNEV, "川AD12345"), UseOperating
+		}), FollowHistory{}, []ReasonCode{ReasonFollowNotLocal, ReasonFollowOperating}},
+		{"other 渝 office accepted", cq, req(func(r *FollowRequest) { r.Vehicle.Plate = plate(t, PlateSmallCar, "渝B12345") }), FollowHistory{}, nil},
 		{"no consent code", cq, req(func(r *FollowRequest) { r.OwnerConsented = false }), FollowHistory{}, []ReasonCode{ReasonFollowNoConsent}},
 		{"already following", cq, req(nil), FollowHistory{OfFollower: []Follow{follow(idA, "渝A12345", recent)}}, []ReasonCode{ReasonFollowAlready}},
 		{"following 2 already", cq, req(nil), FollowHistory{OfFollower: []Follow{follow(idA, "渝A00001", old.AddDate(0, 2, 0)), follow(idA, "渝A00002", recent)}}, []ReasonCode{ReasonFollowUserFull}},
@@ -79,5 +87,47 @@ func TestFollowAuthorisationLastsOneYear(t *testing.T) {
 	}
 	if got := CheckUnfollow(idA, f, true, day(2027, time.June, 1)); !sameCodes(codes(got), []ReasonCode{ReasonUnfollowNotFound}) {
 		t.Errorf("unfollow after expiry: %v", codes(got))
+	}
+}
+
+// The follow refusals for place and use nature come from the processing rules themselves: for
+// every vehicle, following is refused for a reason exactly when the eligibility engine would
+// refuse the follower's processing of that vehicle's violations for the matching reason.
+func TestFollowRefusesWhatProcessingRefuses(t *testing.T) {
+	cq := profile(t, "chongqing")
+	at := testNow()
+	lic := licenceOf(idA, "C1", "渝A")
+	vehicles := []Vehicle{
+		personalCar(plate(t, PlateSmallCar, "渝A12345"), idB),
+		personalCar(plate(t, PlateSmallCar, "川A12345"), idB),
+		personalCar(plate(t, PlateSmallNEV, "渝BD12345"), idB),
+		personalCar(plate(t, PlateMotorcycle, "粤B1234C"), idB),
+		{Plate: plate(t, PlateSmallCar, "渝A54321"), OwnerKind: OwnerPersonal, Owner: idB, Use: UseOperating},
+		{Plate: plate(t, PlateSmallCar, "川A54321"), OwnerKind: OwnerPersonal, Owner: idB, Use: UseOperating},
+		{Plate: plate(t, PlateSmallCar, "渝A54322"), OwnerKind: OwnerPersonal, Owner: idB},
+	}
+	pairs := []struct{ follow, process ReasonCode }{
+		{ReasonFollowNotLocal, ReasonVehicleNotLocal},
+		{ReasonFollowOperating, ReasonOperatingVehicle},
+	}
+	for _, v := range vehicles {
+		follow := codes(CheckFollow(cq, FollowRequest{Follower: idA, Vehicle: v, OwnerConsented: true, At: at}, FollowHistory{}))
+		rel := Relation{Kind: RelationFollowed, Since: at.AddDate(0, -1, 0), Until: at.AddDate(0, 11, 0)}
+		e := NewEvaluator(Case{Profile: cq, Licence: lic, Vehicles: []RelatedVehicle{{v, rel}}, Now: at})
+		process := codes(e.Evaluate(camera("V", v.Plate, at.AddDate(0, 0, -1), 0, Yuan(100))).Reasons)
+		for _, p := range pairs {
+			if slices.Contains(follow, p.follow) != slices.Contains(process, p.process) {
+				t.Errorf("%s (%s): follow says %v, processing says %v", v.Plate, v.Use, follow, process)
+			}
+		}
+	}
+
+	// Where followed vehicles are not processed at all, a follow is not judged by the
+	// processing rules.
+	noProcessing := *cq
+	noProcessing.Processing.AcceptFollowed = false
+	req := FollowRequest{Follower: idA, Vehicle: vehicles[5], OwnerConsented: true, At: at}
+	if got := CheckFollow(&noProcessing, req, FollowHistory{}); len(got) > 0 {
+		t.Errorf("follow without processing: %v, want none", codes(got))
 	}
 }

@@ -55,7 +55,7 @@ func FuzzParsePlateNumber(f *testing.F) {
 	for _, s := range []string{
 		"京A00599", "黑D23908", "京AD92035", "甘G23459F", "京A19203D", "粤B12345D", "渝A1234学",
 		"粤Z1234港", "粤b12345", " 京ad92035 ", "宁AD1234555555", "浙苏H6F681", "京A0O599", "京I12345",
-		"使A12345", "粤B1234D", "京A12挂45", "京AZ12345", "\xff京A12345", "",
+		"使A12345", "粤B1234D", "京A12挂45", "京AZ12345", "\xff京A12345", "", "闽C12345J", "粤B12345A",
 	} {
 		f.Add(s)
 	}
@@ -69,6 +69,9 @@ func FuzzParsePlateNumber(f *testing.F) {
 		runes := utf8.RuneCountInString(string(n))
 		if n.Form() == 0 || (runes != 7 && runes != 8) || utf8.RuneCountInString(n.Masked()) != runes {
 			t.Fatalf("ParsePlateNumber(%q) = %q form %v masked %q", s, n, n.Form(), n.Masked())
+		}
+		if last := n[len(n)-1]; n.Form() == FormLargeNEV && last != 'D' && last != 'F' {
+			t.Fatalf("large new-energy plate %q does not end in D or F", n)
 		}
 		again, err := ParsePlateNumber(n.String())
 		if err != nil || again != n {

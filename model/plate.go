@@ -60,7 +60,7 @@ type PlateForm int
 const (
 	FormOrdinary PlateForm = iota + 1 // 7 characters
 	FormSmallNEV                      // 8 characters, letter after the office letter
-	FormLargeNEV                      // 8 characters, letter at the end
+	FormLargeNEV                      // 8 characters, five digits then D or F
 )
 
 func (f PlateForm) String() string {
@@ -80,8 +80,11 @@ const (
 	provinceChars = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 	plateSuffixes = "挂学警港澳"
 	// D and F came first (pure electric, other new energy); A B C E and G H J K were added
-	// when those ranges ran out.
+	// when those ranges ran out. That extension is of the small plates' first serial letter.
 	nevLetters = "DFABCEGHJK"
+	// A large new-energy plate (GA 36-2018) ends in D or F only: five digits, then D for pure
+	// electric or F for other new energy.
+	largeNEVLetters = "DF"
 )
 
 // Provinces lists the province characters in the order of the on-screen picker grid.
@@ -162,7 +165,7 @@ func plateFormOf(rs []rune) PlateForm {
 		if strings.ContainsRune(nevLetters, rs[2]) && plateSerialChar(rs[3]) && runesAllDigits(rs[4:]) {
 			return FormSmallNEV
 		}
-		if runesAllDigits(rs[2:7]) && strings.ContainsRune(nevLetters, rs[7]) {
+		if runesAllDigits(rs[2:7]) && strings.ContainsRune(largeNEVLetters, rs[7]) {
 			return FormLargeNEV
 		}
 	}

@@ -23,7 +23,8 @@ func TestParsePlateNumberValid(t *testing.T) {
 		{"甘G23459F", "甘G23459F", FormLargeNEV, "", "甘G"},
 		{"京A19203D", "京A19203D", FormLargeNEV, "", "京A"},
 		{"粤B12345D", "粤B12345D", FormLargeNEV, "", "粤B"},
-		{"闽C12345J", "闽C12345J", FormLargeNEV, "", "闽C"},
+		{"闽C12345F", "闽C12345F", FormLargeNEV, "", "闽C"},
+		{"渝a12345d", "渝A12345D", FormLargeNEV, "", "渝A"}, // typed in lower case
 		{"渝A1234学", "渝A1234学", FormOrdinary, "学", "渝A"},
 		{"粤Z1234港", "粤Z1234港", FormOrdinary, "港", "粤Z"},
 		{"粤Z1234澳", "粤Z1234澳", FormOrdinary, "澳", "粤Z"},
@@ -78,6 +79,11 @@ func TestParsePlateNumberErrors(t *testing.T) {
 		{"京A1234DD", InputPlateForm, Args{Got: "京A1234DD"}},
 		{"京AD1234A", InputPlateForm, Args{Got: "京AD1234A"}},
 		{"粤B12345X", InputPlateForm, Args{Got: "粤B12345X"}},
+		// Large new-energy plates end in D or F only; the later letters are small plates' only.
+		{"闽C12345J", InputPlateForm, Args{Got: "闽C12345J"}},
+		{"粤B12345A", InputPlateForm, Args{Got: "粤B12345A"}},
+		{"京A12345K", InputPlateForm, Args{Got: "京A12345K"}},
+		{"沪A12345e", InputPlateForm, Args{Got: "沪A12345E"}},
 		{"京ad1234a", InputPlateForm, Args{Got: "京AD1234A"}},
 	}
 	for _, c := range cases {

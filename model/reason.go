@@ -50,6 +50,11 @@ const (
 	ReasonLicenceNotLocal     ReasonCode = "region.licence_not_local"
 	ReasonVehicleNotLocal     ReasonCode = "region.vehicle_not_local"
 	ReasonDisputed            ReasonCode = "status.disputed"
+
+	// Rule 3 by the catalogue: the code carries a measure besides the fine (Args.Term names
+	// the first), or the law never decides it by the simple procedure.
+	ReasonProcedureMeasure   ReasonCode = "procedure.measure"
+	ReasonNotSimpleProcedure ReasonCode = "procedure.not_simple"
 )
 
 // Reasons of payment.
@@ -120,6 +125,10 @@ const (
 	ReasonUnfollowNotParty   ReasonCode = "unfollow.not_party"
 	ReasonFollowUnitOwned    ReasonCode = "follow.unit_owned"
 	ReasonFollowVehicleType  ReasonCode = "follow.type_not_accepted"
+	// A follow of a vehicle whose violations the processing rules would refuse anyway: not
+	// registered in the profile's province (rule 8), or operating (rule 5).
+	ReasonFollowNotLocal  ReasonCode = "follow.vehicle_not_local"
+	ReasonFollowOperating ReasonCode = "follow.operating"
 )
 
 // Reasons of the offline policy: what a kiosk refuses while it cannot reach the server.
@@ -173,7 +182,8 @@ func ServerReasonCodes() []ReasonCode {
 func AllReasonCodes() []ReasonCode {
 	return []ReasonCode{
 		ReasonUnrelatedVehicle, ReasonBoundAfterViolation, ReasonFollowNotAccepted, ReasonFollowExpired,
-		ReasonOnSite, ReasonFineOverLimit, ReasonAlreadyProcessed, ReasonAlreadyPaid,
+		ReasonOnSite, ReasonFineOverLimit, ReasonProcedureMeasure, ReasonNotSimpleProcedure,
+		ReasonAlreadyProcessed, ReasonAlreadyPaid,
 		ReasonUnitOwned, ReasonOperatingVehicle, ReasonVehicleType, ReasonLicenceStatus,
 		ReasonLicenceClass, ReasonWouldReachFull, ReasonOverSingleCap, ReasonLicenceNotLocal,
 		ReasonVehicleNotLocal, ReasonDisputed,
@@ -190,7 +200,7 @@ func AllReasonCodes() []ReasonCode {
 		ReasonFollowDisabled, ReasonFollowOwnVehicle, ReasonFollowAlready, ReasonFollowUserFull,
 		ReasonFollowRequestsUsed, ReasonFollowVehicleFull, ReasonFollowNoConsent,
 		ReasonUnfollowNotFound, ReasonUnfollowNotParty, ReasonFollowUnitOwned,
-		ReasonFollowVehicleType,
+		ReasonFollowVehicleType, ReasonFollowNotLocal, ReasonFollowOperating,
 		ReasonOfflineNotAllowed, ReasonOfflineCount, ReasonOfflineAmount, ReasonOfflineTooLong,
 		ReasonOfflineStoreFull, ReasonOfflineClock,
 		InputIDLength, InputIDChar, InputIDRegion, InputIDBirthInvalid, InputIDBirthFuture,

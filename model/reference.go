@@ -77,7 +77,7 @@ func (r *Reference) ProfileNames() []string {
 }
 
 // TermKeys lists the terms the rest of the system shows: every plate type, licence status,
-// violation status, source and action has a name in both languages.
+// violation status, source, action and measure has a name in both languages.
 func TermKeys() []string {
 	var keys []string
 	for _, t := range PlateTypes() {
@@ -91,6 +91,9 @@ func TermKeys() []string {
 	}
 	for _, s := range []Source{SourceOnSite, SourceCamera} {
 		keys = append(keys, "source."+string(s))
+	}
+	for _, m := range Measures() {
+		keys = append(keys, m.Term())
 	}
 	return keys
 }

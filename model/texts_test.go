@@ -59,6 +59,14 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 		ReasonFineOverLimit: func() []Reason {
 			return judge(national, lic, 0, []RelatedVehicle{own}, with(func(w *Violation) { w.Fine = Yuan(300) }))
 		},
+		ReasonProcedureMeasure: func() []Reason {
+			c := Case{Profile: national, Licence: lic, Vehicles: []RelatedVehicle{own}, Now: testNow(), Catalogue: loadRef(t).Catalogue}
+			return NewEvaluator(c).Evaluate(with(func(w *Violation) { w.Code, w.Points, w.Fine = "6086", 0, Yuan(100) })).Reasons
+		},
+		ReasonNotSimpleProcedure: func() []Reason {
+			c := Case{Profile: national, Licence: lic, Vehicles: []RelatedVehicle{own}, Now: testNow(), Catalogue: loadRef(t).Catalogue}
+			return NewEvaluator(c).Evaluate(with(func(w *Violation) { w.Code, w.Points = "1737", 0 })).Reasons
+		},
 		ReasonAlreadyProcessed: func() []Reason {
 			return judge(national, lic, 0, []RelatedVehicle{own}, with(func(w *Violation) { w.Status = StatusProcessed }))
 		},
@@ -187,6 +195,16 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 		ReasonFollowVehicleType: func() []Reason {
 			r := follow
 			r.Vehicle.Plate = plate(t, PlateLargeCar, "渝A12345")
+			return CheckFollow(chongqing, r, FollowHistory{})
+		},
+		ReasonFollowNotLocal: func() []Reason {
+			r := follow
+			r.Vehicle.Plate = plate(t, PlateSmallCar, "川A12345")
+			return CheckFollow(chongqing, r, FollowHistory{})
+		},
+		ReasonFollowOperating: func() []Reason {
+			r := follow
+			r.Vehicle.Use = UseOperating
 			return CheckFollow(chongqing, r, FollowHistory{})
 		},
 		ReasonOfflineNotAllowed: func() []Reason {

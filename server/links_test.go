@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -47,23 +48,50 @@ func TestBindAndUnbind(t *testing.T) {
 
 func TestFollowNeedsAProfileThatAllowsIt(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
-		follow := func(c *api.Client, id string, seq int64) api.OpResult {
+		follow := func(c *api.Client, id string, seq int64, plate string) api.OpResult {
 			resp, err := c.Ops(context.Background(), []api.Op{{ID: id, Epoch: 1, Seq: seq, Type: api.OpFollow, At: e.clock.Now(),
-				Follow: &api.FollowOp{FollowerID: idC, PlateType: "02", PlateNumber: "粤B12345", OwnerID: idB, OwnerFile: fileB}}})
+				Follow: &api.FollowOp{FollowerID: idC, PlateType: "02", PlateNumber: plate, OwnerID: idB, OwnerFile: fileB}}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return resp.Results[0]
 		}
-		if r := follow(e.client, "op-1", 1); r.Outcome != api.OutcomeRejected || r.Reasons[0].Code != string(model.ReasonFollowDisabled) {
+		if r := follow(e.client, "op-1", 1, "粤B12345"); r.Outcome != api.OutcomeRejected || r.Reasons[0].Code != string(model.ReasonFollowDisabled) {
 			t.Errorf("national kiosk: %+v", r)
+		}
+		// B also owns a Chongqing car and a Chongqing ride-hailing car.
+		if err := e.store.Tx(context.Background(), func(tx store.Tx) error {
+			car, err := tx.Vehicle(model.Plate{Type: model.PlateSmallCar, Number: "粤B12345"})
+			local, operating := car, car
+			local.Plate.Number, operating.Plate.Number, operating.Use = "渝A12345", "渝A54321", model.UseOperating
+			return errors.Join(err, tx.PutVehicle(local), tx.PutVehicle(operating))
+		}); err != nil {
+			t.Fatal(err)
 		}
 		cq, err := Enroll(context.Background(), e.store, e.ref, "cq kiosk", "渝北", "chongqing", e.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := follow(e.newClient(cq), "op-cq-1", 1); r.Outcome != api.OutcomeApplied || r.FollowID == 0 {
-			t.Errorf("chongqing kiosk: %+v", r)
+		c := e.newClient(cq)
+		// The Chongqing rules never process a vehicle registered elsewhere, or an operating one,
+		// so following them is refused at the server too, and uses up no follow request.
+		if r := follow(c, "op-cq-1", 1, "粤B12345"); r.Outcome != api.OutcomeRejected || r.Reasons[0].Code != string(model.ReasonFollowNotLocal) ||
+			r.Reasons[0].Want != "渝" || r.Reasons[0].Got != "粤" {
+			t.Errorf("chongqing kiosk, 粤 car: %+v", r)
+		}
+		if r := follow(c, "op-cq-2", 2, "渝A54321"); r.Outcome != api.OutcomeRejected || r.Reasons[0].Code != string(model.ReasonFollowOperating) {
+			t.Errorf("chongqing kiosk, operating car: %+v", r)
+		}
+		if r := follow(c, "op-cq-3", 3, "渝A12345"); r.Outcome != api.OutcomeApplied || r.FollowID == 0 {
+			t.Errorf("chongqing kiosk, 渝 car: %+v", r)
+		}
+		var fs []store.Follow
+		err = e.store.Read(context.Background(), func(r store.Reader) (err error) {
+			fs, err = r.Follows(store.FollowFilter{Follower: idC})
+			return err
+		})
+		if err != nil || len(fs) != 1 {
+			t.Errorf("follows of C: %d, %v; want only the applied one", len(fs), err)
 		}
 	})
 }

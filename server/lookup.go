@@ -110,7 +110,7 @@ func (s *Server) caseFor(r store.Reader, p *model.Profile, d store.Driver, now t
 	if err != nil {
 		return model.Case{}, err
 	}
-	return model.Case{Profile: p, Licence: *d.Licence, CyclePoints: points, Vehicles: vs, Now: now}, nil
+	return model.Case{Profile: p, Licence: *d.Licence, CyclePoints: points, Vehicles: vs, Now: now, Catalogue: s.ref.Catalogue}, nil
 }
 
 // lookup assembles everything a kiosk shows a driver who identified.

@@ -225,7 +225,7 @@ func (f *bindFlow) check(verified bool) []model.Reason {
 	if p == nil {
 		return nil
 	}
-	v := model.Vehicle{Plate: f.vehicle, OwnerKind: model.OwnerPersonal, Owner: f.ownerID}
+	v := model.Vehicle{Plate: f.vehicle, OwnerKind: model.OwnerPersonal, Owner: f.ownerID, Use: model.UseNonOperating}
 	if f.ownsPlate() {
 		v.Owner = f.s.id
 	}

@@ -257,11 +257,40 @@ func TestOwnerRevokesABinding(t *testing.T) {
 	h.mustShow(s.persona(t, "borrower-early").ID.Masked()) // the other binding stays
 }
 
+// localCarToFollow finds, in the demo data, a personal non-operating small car registered in
+// Chongqing whose owner holds a licence (so can verify with the file number) and which follower
+// neither owns nor follows yet.
+func localCarToFollow(t *testing.T, s *liveStack, follower dataset.Persona) (model.Plate, model.IDNumber, model.FileNumber) {
+	t.Helper()
+	followed := map[model.Plate]bool{}
+	for _, f := range s.demo.Data.Follows {
+		followed[f.Plate] = true
+	}
+	files := map[model.IDNumber]model.FileNumber{}
+	for _, p := range s.demo.Data.People {
+		if p.Licence != nil {
+			files[p.Driver.ID] = p.Licence.FileNumber
+		}
+	}
+	for _, v := range s.demo.Data.Vehicles {
+		file, ok := files[v.Owner]
+		if ok && v.OwnerKind == model.OwnerPersonal && v.Use == model.UseNonOperating && v.Plate.Type == model.PlateSmallCar &&
+			v.Plate.Number.Province() == "渝" && v.Owner != follower.ID && !followed[v.Plate] {
+			return v.Plate, v.Owner, file
+		}
+	}
+	t.Fatal("the demo data has no Chongqing car to follow")
+	return model.Plate{}, "", ""
+}
+
 // Under the Chongqing rules binding is off and following is on: the same flow asks to follow,
-// says so at every step, and the owner consents by verifying.
+// says so at every step, and the owner consents by verifying. A car registered elsewhere could
+// never be processed here, so following it is refused before any owner is asked.
 func TestFollowUnderChongqing(t *testing.T) {
 	s := newStack(t, "chongqing")
-	rider, owner := s.persona(t, "cq-rider"), s.persona(t, "cq-nonlocal")
+	rider := s.persona(t, "cq-rider")
+	car, ownerID, ownerFile := localCarToFollow(t, s, rider)
+	number := string(car.Number)
 	h := newStackHarness(t, s)
 	h.identifyAs(rider)
 	h.openVehicles()
@@ -270,17 +299,23 @@ func TestFollowUnderChongqing(t *testing.T) {
 	h.typeText("1")
 	h.mustShow(h.text(model.ZH, txtFollowFlow), ">00 渝", "29 川")
 	h.enterPlate(provinceNumber(t, "川"), "A8R6L2", model.PlateSmallCar)
+	h.mustShow(h.text(model.ZH, txtFollowRefused, "plate", "川A8R6L2"),
+		strings.Split(h.reasonText(model.ZH, model.ReasonFollowNotLocal, model.Args{Want: "渝", Got: "川"}), "，")[0])
+	h.mustNotShow(h.text(model.ZH, txtFollowStepOwner))
+	h.typeText("2") // back to the vehicles list, then start again with a local car
+	h.typeText("1")
+	h.enterPlate(provinceNumber(t, "渝"), strings.TrimPrefix(number, "渝"), model.PlateSmallCar)
 	h.mustShow(h.text(model.ZH, txtFollowStepOwner), h.text(model.ZH, txtFollowOwnerIntro))
-	h.enterOwner(owner.ID, owner.File)
-	h.mustShow(h.text(model.ZH, txtLinkFactFollower), owner.ID.Masked())
-	h.mustNotShow(string(owner.ID))
+	h.enterOwner(ownerID, ownerFile)
+	h.mustShow(h.text(model.ZH, txtLinkFactFollower), ownerID.Masked())
+	h.mustNotShow(string(ownerID))
 	h.press(keyEnter)
 	h.mustShow(strings.Split(h.text(model.ZH, txtLinkFollowed, "time", "|", "date", ""), "|")[0])
-	if got := relationAtServer(t, s, rider, "川A8R6L2"); got != "followed" {
+	if got := relationAtServer(t, s, rider, number); got != "followed" {
 		t.Fatalf("relation at the server: %q", got)
 	}
 	h.press(keyEnter)
-	h.mustShow("川A8R6L2 小型汽车")
+	h.mustShow(number + " 小型汽车")
 
 	// The follow limit (two) is now reached: a third is refused at the kiosk, before any
 	// owner is asked; so is following one's own motorcycle.
