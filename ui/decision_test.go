@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -85,4 +87,35 @@ func flowStateNamed(t *testing.T, name string) flowState {
 	}
 	t.Fatalf("no flow state %q", name)
 	return flowState{}
+}
+
+// TestDecisionDocGolden pins the penalty decision as the printer receives it, in both
+// languages: its text, and the document itself as JSON, which device/escpos lays out on paper
+// for its transcript golden (TestDecisionTranscriptGolden). The operation id of the QR code is
+// fixed so that the files are stable.
+func TestDecisionDocGolden(t *testing.T) {
+	for _, lang := range []model.Lang{model.ZH, model.EN} {
+		t.Run(string(lang), func(t *testing.T) {
+			h := runFlowState(t, flowStateNamed(t, "process_result"), lang, 80, 24)
+			rec := h.processScreen().outcome.receipt
+			rec.Op.ID = "0acb1808-6c6c-449c-8364-744adf69e05a"
+			h.m.c.VerifyURL = "https://kiosk.example.gov.cn/r/" // the fixed stack has none
+			docs := h.m.c.DecisionDocs(rec)
+			if len(docs) != 1 {
+				t.Fatalf("%d decision documents, want 1", len(docs))
+			}
+			d := docs[0]
+			if d.QR == "" || !strings.HasSuffix(d.QR, rec.Op.ID) {
+				t.Errorf("the decision's QR %q does not name the operation", d.QR)
+			}
+			t.Run("text", func(t *testing.T) { golden.RequireEqual(t, d.Text()+"\n") })
+			t.Run("doc", func(t *testing.T) {
+				b, err := json.MarshalIndent(d, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden.RequireEqual(t, string(b)+"\n")
+			})
+		})
+	}
 }

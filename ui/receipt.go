@@ -203,7 +203,7 @@ func (c *Common) decisionDoc(d model.DecisionDoc, qr string) device.Doc {
 		T(txtDecisionBroken, "provision", d.Broken),
 		T(txtDecisionApplied, "provision", d.Applied),
 		T(txtDecisionPenalty, "fine", money(d.Fine), "points", strconv.Itoa(d.Points)),
-		T(txtDecisionUnpaid) + " " + T(txtDecisionPay, "due", d.Due.String(), "where", d.PayAt),
+		T(txtDecisionPay, "due", d.Due.String(), "where", d.PayAt),
 		T(txtDecisionLate, "rate", rate, "perday", money(d.LateFeePerDay), "cap", money(d.LateFeeCap)),
 		T(txtDecisionReview, "days", strconv.Itoa(d.ReviewDays), "body", d.Review),
 		T(txtDecisionSue, "months", strconv.Itoa(d.SueMonths), "court", d.Court),

@@ -18,7 +18,6 @@ const (
 	txtDecisionBroken      textKey = "decision.broken"
 	txtDecisionApplied     textKey = "decision.applied"
 	txtDecisionPenalty     textKey = "decision.penalty"
-	txtDecisionUnpaid      textKey = "decision.unpaid"
 	txtDecisionPay         textKey = "decision.pay"
 	txtDecisionLate        textKey = "decision.late"
 	txtDecisionReview      textKey = "decision.review"
