@@ -79,6 +79,7 @@ func TestKioskInTmux(t *testing.T) {
 		// The wipe check below looks for this number: it must be visible to the check now.
 		t.Fatalf("no decision number (%q) on the result screen:\n%s", decision, result)
 	}
+	readDecision(t, tm, zh, decision)
 
 	tm.keys("1") // pay now
 	tm.waitText(15*time.Second, zh("pay.next_hint"))
@@ -187,6 +188,47 @@ func hasLine(screen string, parts ...string) bool {
 		}
 	}
 	return false
+}
+
+// readDecision reads the penalty decision off the result screen: its number at the top, then,
+// paging down, the payment deadline (15 days from today, China time) and the rights to apply
+// for administrative review within 60 days and to sue within 6 months, each naming its body.
+func readDecision(t *testing.T, tm *tmux, zh func(k string, kv ...string) string, decision string) {
+	t.Helper()
+	top := tm.waitText(5*time.Second, zh("decision.title"), zh("decision.number", "number", decision))
+	if !strings.Contains(top, "处罚决定书 第1份") {
+		t.Errorf("no position line over the decision:\n%s", top)
+	}
+	// Lines wrap anywhere in Chinese: read the pane as one text without line breaks.
+	squash := strings.NewReplacer("\n", "", " ", "")
+	var seen strings.Builder
+	screen := tm.screen()
+	seen.WriteString(squash.Replace(screen))
+	for i := 0; i < 8 && !strings.Contains(squash.Replace(seen.String()), "提起行政诉讼"); i++ {
+		tm.keys("NPage")
+		before := screen
+		screen = tm.waitFor("the decision paged down", 5*time.Second, func(s string) bool { return s != before })
+		seen.WriteString(squash.Replace(screen))
+	}
+	text := squash.Replace(seen.String())
+	now := time.Now()
+	var dueOK bool
+	for _, at := range []time.Time{now, now.Add(-time.Minute)} { // the decision may straddle midnight
+		due := model.DateOf(at).AddDays(15).String()
+		dueOK = dueOK || strings.Contains(text, "请于"+due+"前")
+	}
+	if !dueOK {
+		t.Errorf("no payment deadline 15 days from today in the decision:\n%s", text)
+	}
+	for _, want := range []string{"罚款尚未缴纳", "加处罚款", "60日内向", "申请行政复议", "6个月内依法向", "人民法院提起行政诉讼"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the decision on screen lacks %q:\n%s", want, text)
+		}
+	}
+	for i := 0; i < 8; i++ {
+		tm.keys("PPage") // back to the top: the number again, for the checks after the payment
+	}
+	tm.waitText(5*time.Second, zh("decision.number", "number", decision))
 }
 
 // decisionNumber finds the penalty decision's number on the result screen: the longest run of

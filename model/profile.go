@@ -22,6 +22,7 @@ type Profile struct {
 	Payment    PaymentRules    `json:"payment"`
 	Offline    OfflineRules    `json:"offline"`
 	Face       FaceRules       `json:"face"`
+	Decision   DecisionRules   `json:"decision"`
 }
 
 // FaceRules say, for each kind of processing, whether a kiosk without a face camera may do it:
@@ -138,9 +139,18 @@ func missingKeys(t reflect.Type, raw map[string]any, prefix string) []string {
 			missing = append(missing, prefix+key)
 			continue
 		}
-		if f.Type.Kind() == reflect.Struct {
+		switch {
+		case f.Type.Kind() == reflect.Struct:
 			sub, _ := v.(map[string]any)
 			missing = append(missing, missingKeys(f.Type, sub, prefix+key+".")...)
+		case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+			// Lists of records (the decision's offices and provisions): every record is
+			// complete, named by its position.
+			list, _ := v.([]any)
+			for i, el := range list {
+				sub, _ := el.(map[string]any)
+				missing = append(missing, missingKeys(f.Type.Elem(), sub, fmt.Sprintf("%s%s[%d].", prefix, key, i))...)
+			}
 		}
 	}
 	return missing
@@ -185,7 +195,10 @@ func (p *Profile) Validate() error {
 			return fmt.Errorf("%s: must be %s", c.field, c.want)
 		}
 	}
-	return p.Offline.validate()
+	if err := p.Offline.validate(); err != nil {
+		return err
+	}
+	return p.Decision.validate()
 }
 
 func validPlateTypes(ts []PlateType) bool { return allParse(ts, ParsePlateType) }

@@ -402,6 +402,15 @@ func processFlowStates() []flowState {
 			t.Fatalf("no result: phase %d\n%s", p.phase, h.view())
 		}
 	}
+	// toDecisionRights pages the penalty decision on the result down to the remedies at its end.
+	toDecisionRights := func(t *testing.T, h *harness) {
+		t.Helper()
+		toResult(t, h)
+		want := decisionRightsShown(h)
+		for i := 0; i < 20 && !strings.Contains(h.view(), want[len(want)-1]); i++ {
+			h.press(keyPgDown)
+		}
+	}
 	// toOwner: borrower-early's violation on the owner's car needs the owner at the kiosk.
 	toOwner := func(t *testing.T, h *harness) {
 		t.Helper()
@@ -548,6 +557,9 @@ func processFlowStates() []flowState {
 			}
 			return []string{T(h, txtProcessApplied), r.Decisions[0].Number, T(h, txtProcessPointsNow, "n", "10"),
 				T(h, txtReceiptPrinted), "[1] " + T(h, txtProcessPayNow)}
+		}},
+		{name: "process_result_rights", want: processID, setup: toDecisionRights, shows: func(t *testing.T, h *harness) []string {
+			return decisionRightsShown(h)
 		}},
 		{name: "process_result_pending", want: processID,
 			svc:   func(s *liveStack) Services { return unansweredService{s.svc} },

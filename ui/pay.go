@@ -549,7 +549,7 @@ func (p *pay) baseReceipt() Receipt {
 	rec := Receipt{Hall: p.c.Hall, KioskID: p.c.KioskID, Name: p.s.lookup.Person.Name, ID: p.s.id}
 	for _, it := range p.chosen() {
 		rec.Items = append(rec.Items, ReceiptItem{ViolationID: it.wire.ID, Plate: it.v.Plate, Code: it.v.Code,
-			Points: it.v.Points, Fine: it.due.Fine, LateFee: it.due.LateFee})
+			Points: it.v.Points, Fine: it.due.Fine, LateFee: it.due.LateFee, Decision: it.v.Decision})
 	}
 	return rec
 }

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/device"
@@ -47,6 +46,7 @@ type process struct {
 	late             lateWaiter // the answer after "pending confirmation"
 	printed          string     // where the receipt went
 	printErr         error      // the printer failed: the receipt is shown on screen instead
+	docs             docPane    // the decisions (and an unprinted receipt) on screen
 }
 
 type processPhase int
@@ -237,6 +237,14 @@ func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		r, cmd := p.late.update(p.c, msg)
 		if r != nil && p.phase == procResult {
 			p.outcome.result, p.outcome.receipt.Result = r, r
+			// The receipt was printed when the operation was queued; the decisions the late
+			// answer brings are printed now.
+			if docs := p.c.DecisionDocs(p.outcome.receipt); len(docs) > 0 {
+				if p.pending == 0 {
+					p.pending = p.c.newRequest()
+				}
+				cmd = tea.Batch(cmd, printDocsCmd(p.c, p.pending, docs))
+			}
 		}
 		return p, cmd
 	case printedMsg:
@@ -446,11 +454,12 @@ func (p *process) submit() tea.Cmd {
 	p.phase, p.prob = procSubmit, nil
 	items := p.chosen()
 	ids := make([]string, len(items))
-	rec := Receipt{Hall: p.c.Hall, KioskID: p.c.KioskID, Name: p.s.lookup.Person.Name, ID: p.s.id}
+	rec := Receipt{Hall: p.c.Hall, KioskID: p.c.KioskID, Name: p.s.lookup.Person.Name, ID: p.s.id, File: p.s.file}
 	for i, it := range items {
 		ids[i] = it.wire.ID
 		rec.Items = append(rec.Items, ReceiptItem{ViolationID: it.wire.ID, Plate: it.v.Plate, Code: it.v.Code,
-			Points: it.v.Points, Fine: it.v.Fine})
+			Points: it.v.Points, Fine: it.v.Fine, Violation: it.v,
+			Facts: model.Words{ZH: it.wire.CatalogueZH, EN: it.wire.CatalogueEN}})
 	}
 	var owners []api.OwnerProof
 	for _, o := range p.owners {
@@ -503,25 +512,45 @@ func (p *process) onSubmitted(sub submitted) tea.Cmd {
 	if sub.result == nil {
 		return tea.Batch(printCmd(p.c, p.pending, sub.receipt), p.late.start(p.c, sub.op.Seq))
 	}
-	return printCmd(p.c, p.pending, sub.receipt)
+	// The receipt, then one penalty decision per decided violation.
+	docs := append([]device.Doc{p.c.ReceiptDoc(sub.receipt)}, p.c.DecisionDocs(sub.receipt)...)
+	return printDocsCmd(p.c, p.pending, docs)
 }
 
 // printCmd prints a receipt on the kiosk's printer.
 func printCmd(c *Common, req uint64, rec Receipt) tea.Cmd {
+	return printDocsCmd(c, req, []device.Doc{c.ReceiptDoc(rec)})
+}
+
+// printDocsCmd prints documents one after the other and stops at the first failure: the
+// screen then says the printer's problem and shows them instead. where is the first
+// document's.
+func printDocsCmd(c *Common, req uint64, docs []device.Doc) tea.Cmd {
 	pr := c.Devices.Printer
-	if pr == nil {
+	if pr == nil || len(docs) == 0 {
 		return nil
 	}
-	doc := c.ReceiptDoc(rec)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		where, err := pr.Print(ctx, doc)
-		return printedMsg{req: req, where: where, err: err}
+		var first string
+		for i, doc := range docs {
+			where, err := pr.Print(ctx, doc)
+			if err != nil {
+				return printedMsg{req: req, where: first, err: err}
+			}
+			if i == 0 {
+				first = where
+			}
+		}
+		return printedMsg{req: req, where: first}
 	}
 }
 
 func (p *process) onResultKey(msg tea.KeyPressMsg) tea.Cmd {
+	if p.docs.scroll(p.c, msg) {
+		return nil
+	}
 	d, ok := digit(msg)
 	switch {
 	case ok && d == '0':
@@ -693,22 +722,24 @@ func (p *process) resultView() string {
 		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
 	}
 	out = append(out, "")
-	if p.printErr != nil {
-		// No paper receipt: the receipt on screen, as far as the room under the result allows
-		// (the key line below needs two rows).
-		room := p.h - len(out) - 3
-		for _, l := range atMost(strings.Split(c.RenderReceipt(p.outcome.receipt), "\n"), room) {
-			out = append(out, "  "+st.Text.Render(ansi.Truncate(l, w-2, "")))
-		}
-		out = append(out, "")
-	}
 	var opts []string
 	if p.canPayNow() {
 		opts = append(opts, st.Option.Render("[1]")+" "+st.Text.Render(c.T(txtProcessPayNow)))
 	}
 	opts = append(opts, st.Option.Render("[2]")+" "+st.Text.Render(c.T(txtBackToRecords)),
 		st.Option.Render("[0]")+" "+st.Text.Render(c.T(txtMenuFinish)))
-	return strings.Join(append(out, packLine(opts, "  ", w)...), "\n")
+	keys := packLine(opts, "  ", w)
+	// The decisions, and the receipt when no paper came out, in the room left above the keys.
+	var receipt []string
+	if p.printErr != nil {
+		receipt = strings.Split(c.RenderReceipt(p.outcome.receipt), "\n")
+	}
+	p.docs.fill(c, p.outcome.result, receipt, w, func() []device.Doc { return c.DecisionDocs(p.outcome.receipt) })
+	out = append(out, p.docs.view(c, w, p.h-len(out)-len(keys)-1)...)
+	if len(p.docs.lines) > 0 {
+		out = append(out, "")
+	}
+	return strings.Join(append(out, keys...), "\n")
 }
 
 // atMost keeps the first n lines: a problem under a list has a fixed room.

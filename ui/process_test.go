@@ -96,8 +96,18 @@ func TestProcessThenPayByQR(t *testing.T) {
 	}
 	h.mustShow(h.text(model.ZH, txtPayDone), h.text(model.ZH, txtReceiptPrinted))
 	files, _ := os.ReadDir(s.receipts)
-	if len(files) != 2 { // the decision's receipt and the payment's
-		t.Fatalf("%d receipts printed, want 2", len(files))
+	if len(files) != 3 { // the processing's receipt, the penalty decision and the payment's receipt
+		t.Fatalf("%d receipts printed, want 3", len(files))
+	}
+	var all string
+	for _, f := range files {
+		b, _ := os.ReadFile(s.receipts + "/" + f.Name())
+		all += string(b)
+	}
+	for _, want := range []string{h.text(model.ZH, txtDecisionTitle), "行政复议", "行政诉讼", "未缴纳", "决定书 4403", "滞纳金 0.00元"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the printed documents lack %q:\n%s", want, all)
+		}
 	}
 	for _, f := range files {
 		b, _ := os.ReadFile(s.receipts + "/" + f.Name())

@@ -135,13 +135,14 @@ func TestFlowProcessPayTeatest(t *testing.T) {
 		t.Fatalf("server: %d paid 1-point violations, %d recorded 3-point ones; want 1 and 1", paid, recorded)
 	}
 
-	// Two receipts printed (the decision's and the payment's), masked.
+	// Three documents printed (the processing's receipt, the penalty decision and the
+	// payment's receipt), masked.
 	files, err := os.ReadDir(s.receipts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 2 {
-		t.Fatalf("%d receipts printed, want 2", len(files))
+	if len(files) != 3 {
+		t.Fatalf("%d receipts printed, want 3", len(files))
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(s.receipts, f.Name()))

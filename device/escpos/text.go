@@ -63,6 +63,10 @@ func encodeRune(enc *encoding.Encoder, r rune) glyph {
 		return glyph{b: [2]byte{byte(r)}, n: 1}
 	case r >= 0xE000 && r <= 0xF8FF: // private use: GB18030 maps it to user-defined codes
 		return glyph{b: replacementGB, n: 2}
+	case r == '¥':
+		// The yen/yuan sign of English amounts (U+00A5) is a four-byte code in GB18030; the
+		// full-width sign (U+FFE5, GB2312 A3A4) is the one Chinese printers have.
+		r = '￥'
 	}
 	var src [utf8.UTFMax]byte
 	var dst [8]byte

@@ -21,6 +21,7 @@ func TestEncodeText(t *testing.T) {
 		{"plate with middle dot", "京A·12345", []byte{0xBE, 0xA9, 'A', 0xA1, 0xA4, '1', '2', '3', '4', '5'}},
 		{"full-width punctuation", "：（）", []byte{0xA3, 0xBA, 0xA3, 0xA8, 0xA3, 0xA9}},
 		{"yuan sign after amount", "100.00元", []byte{'1', '0', '0', '.', '0', '0', 0xD4, 0xAA}},
+		{"yuan sign before an English amount prints full width", "¥6", []byte{0xA3, 0xA4, '6'}},
 		{"euro is GB18030, not GBK's 0x80", "€", []byte{0xA2, 0xE3}},
 		{"the replacement itself", "□", rep},
 		{"CJK Extension B (4-byte GB18030)", "𠮷", rep},
