@@ -275,10 +275,18 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	if err != nil {
 		return ui.Options{}, err
 	}
+	catJSON, err := fs.ReadFile(assets.FS(), "catalogue.json")
+	if err != nil {
+		return ui.Options{}, err
+	}
+	cat, err := model.ParseCatalogue(catJSON)
+	if err != nil {
+		return ui.Options{}, fmt.Errorf("catalogue.json: %w", err)
+	}
 	opts := ui.Options{Now: b.clock.Now, Texts: texts, Reasons: reasons, Lang: model.Lang(c.lang), Hall: c.hall, Offline: &prof.Offline,
 		Demo: c.demo(), SimulatedPayments: c.demo() || c.simulatePayments, Status: status, IdleTimeout: c.idle, IdleWarning: 30 * time.Second,
 		HighContrast: c.highContrast, ExitAfterSession: c.exitAfterSession, MaintPINHash: c.maintPINHash,
-		Profile: prof, KioskID: c.kioskID, VerifyURL: c.verifyURL}
+		Profile: prof, Catalogue: cat, KioskID: c.kioskID, VerifyURL: c.verifyURL}
 	if c.demo() {
 		opts.KioskID = "DEMO"
 	}

@@ -98,6 +98,9 @@ type Options struct {
 	// Reference is the rule data the screens judge with (profile, catalogue); required for the
 	// flows after identification.
 	Profile *model.Profile
+	// Catalogue lets the kiosk refuse, as the server does, a code the law never decides by the
+	// simple procedure or that carries a measure; nil judges by the fine alone.
+	Catalogue *model.Catalogue
 	// Status delivers the sync engine's status changes; nil when there is none.
 	Status <-chan uplink.Status
 
@@ -179,6 +182,7 @@ type Common struct {
 	SimulatedPayments bool
 	Devices           device.Set
 	Profile           *model.Profile
+	Catalogue         *model.Catalogue
 	// After delivers msg after d (tea.Tick; tests replace it).
 	After   func(time.Duration, tea.Msg) tea.Cmd
 	Hall    string // the hall's name for receipts

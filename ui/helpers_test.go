@@ -156,7 +156,7 @@ func testOptions(t testing.TB) Options {
 	for _, p := range dataset.Personas(testNow) {
 		ids = append(ids, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File, StoryZH: p.Story, StoryEN: p.StoryEN})
 	}
-	return Options{Texts: texts, Reasons: ref.Texts, Lang: model.ZH, Demo: true, DemoIDs: ids, SimulatedPayments: true, Profile: ref.Profiles["national"],
+	return Options{Texts: texts, Reasons: ref.Texts, Lang: model.ZH, Demo: true, DemoIDs: ids, SimulatedPayments: true, Profile: ref.Profiles["national"], Catalogue: ref.Catalogue,
 		Hall: "深圳市福田车管所", IdleTimeout: 90 * time.Second, IdleWarning: 30 * time.Second}
 }
 

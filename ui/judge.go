@@ -56,8 +56,9 @@ func relationOrder(r string) int {
 	return 3
 }
 
-// judge builds the judgement of a lookup at now under profile p.
-func judge(l api.Lookup, p *model.Profile, now time.Time) *judgement {
+// judge builds the judgement of a lookup at now under profile p and the catalogue cat (the
+// simple-procedure rule; nil: by the fine alone), as the server judges it.
+func judge(l api.Lookup, p *model.Profile, cat *model.Catalogue, now time.Time) *judgement {
 	j := &judgement{}
 	var vs []model.Violation
 	if p == nil {
@@ -65,6 +66,7 @@ func judge(l api.Lookup, p *model.Profile, now time.Time) *judgement {
 	} else if c, mv, err := l.Case(p, now); err != nil {
 		j.noCase = err
 	} else {
+		c.Catalogue = cat
 		j.eval, vs = model.NewEvaluator(c), mv
 	}
 	var els []model.Eligibility

@@ -62,7 +62,7 @@ func New(opts Options) (*Model, error) {
 	c := &Common{
 		Lang: opts.Lang, Styles: NewStyles(opts.HighContrast), Keys: DefaultKeyMap(),
 		Texts: opts.Texts, Reasons: opts.Reasons, Now: opts.Now, IdleTimeout: opts.IdleTimeout,
-		Demo: opts.Demo, DemoIDs: opts.DemoIDs, SimulatedPayments: opts.SimulatedPayments, VerifyURL: opts.VerifyURL, Devices: opts.Devices, Profile: opts.Profile,
+		Demo: opts.Demo, DemoIDs: opts.DemoIDs, SimulatedPayments: opts.SimulatedPayments, VerifyURL: opts.VerifyURL, Devices: opts.Devices, Profile: opts.Profile, Catalogue: opts.Catalogue,
 		Hall: opts.Hall, KioskID: opts.KioskID, After: opts.After,
 	}
 	m := &Model{opts: opts, c: c, termW: 80, termH: 24}

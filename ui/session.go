@@ -48,7 +48,7 @@ func (s *session) update(c *Common, l service.Looked) {
 	s.lookup, s.fromCache, s.cachedAt = l.Lookup, l.FromCache, l.CachedAt
 	s.stale = s.stale && l.FromCache
 	s.waiting, s.rejected = l.Pending, l.Rejections
-	s.judged = judge(l.Lookup, c.Profile, c.Now())
+	s.judged = judge(l.Lookup, c.Profile, c.Catalogue, c.Now())
 	for i := range s.judged.items {
 		if w, ok := l.Pending[s.judged.items[i].wire.ID]; ok {
 			s.judged.items[i].waiting = w.OpType

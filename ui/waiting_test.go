@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,4 +66,28 @@ func TestWaitingProcessingIsMarkedAndCounted(t *testing.T) {
 	if p.sel.Current != 10 {
 		t.Fatalf("the forecast starts from %d points, want 10 (9 and the waiting 1)", p.sel.Current)
 	}
+}
+
+// The kiosk judges with the catalogue as the server does: a code that carries a measure (6086,
+// the vehicle is held: driving without the licence on one) is refused here, at 100 yuan, with
+// the measure named, instead of being offered and then rejected by the platform.
+func TestKioskRefusesWhatTheSimpleProcedureCannotDecide(t *testing.T) {
+	h := newHarness(t)
+	p := persona(t, "parking")
+	looked, err := h.svc.Lookup(context.Background(), p.ID, p.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	looked.Violations[0].Code, looked.Violations[0].FineFen, looked.Violations[0].Points = "6086", 10000, 0
+	s := newSession(h.m.c, p.ID, p.File, looked)
+	for _, it := range s.judged.items {
+		if it.wire.ID != looked.Violations[0].ID {
+			continue
+		}
+		if it.el.Eligible || !slices.ContainsFunc(it.el.Reasons, func(r model.Reason) bool { return r.Code == model.ReasonProcedureMeasure }) {
+			t.Fatalf("6086 at 100 yuan judged %+v, want refused for its measure", it.el)
+		}
+		return
+	}
+	t.Fatal("the violation was not judged")
 }
