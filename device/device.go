@@ -18,6 +18,9 @@ import (
 type Info struct {
 	Name      string // what staff call it: "receipt printer (file)", "simulated camera"
 	Simulated bool   // the UI marks every use of a simulated device as such
+	// NoPaper marks a printer that puts nothing in the person's hand (receipts written to
+	// files): the screen must not say "printed", and shows the receipt instead.
+	NoPaper bool
 }
 
 // FaceResult is what a face check concluded (人证比对).

@@ -17,7 +17,7 @@ type FilePrinter struct {
 }
 
 // Info names it.
-func (p FilePrinter) Info() Info { return Info{Name: "receipt file " + p.Dir} }
+func (p FilePrinter) Info() Info { return Info{Name: "receipt file " + p.Dir, NoPaper: true} }
 
 // Print writes the receipt to Dir/receipt-YYYYMMDD-HHMMSS.txt (a number is added when that
 // name is taken) and returns the file's path.

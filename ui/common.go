@@ -220,3 +220,9 @@ func (c *Common) newRequest() uint64 {
 	c.lastRequest++
 	return c.lastRequest
 }
+
+// paperless reports that the kiosk's receipt printer puts no paper in the person's hand (it
+// writes files): the screens then show the receipt and never say "printed".
+func (c *Common) paperless() bool {
+	return c.Devices.Printer != nil && c.Devices.Printer.Info().NoPaper
+}

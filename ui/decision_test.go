@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/hallkiosk/kiosk/device"
 	"github.com/hallkiosk/kiosk/model"
 )
 
@@ -117,5 +118,32 @@ func TestDecisionDocGolden(t *testing.T) {
 				golden.RequireEqual(t, string(b)+"\n")
 			})
 		})
+	}
+}
+
+// A kiosk whose printer writes files puts no paper in the person's hand: the result says so,
+// with where to get a copy, never "printed", and shows the receipt on the screen; the payment
+// result too.
+func TestPaperlessKioskDoesNotSayPrinted(t *testing.T) {
+	states := map[string]flowState{}
+	for _, st := range processFlowStates() {
+		states[st.name] = st
+	}
+	for _, name := range []string{"process_result", "pay_done_card"} {
+		for _, lang := range []model.Lang{model.ZH, model.EN} {
+			st := states[name]
+			h := runFlowState(t, st, lang, 80, 24, func(o *Options) {
+				o.Devices.Printer = device.FilePrinter{Dir: t.TempDir()}
+			})
+			view := h.view()
+			saved := string([]rune(h.text(lang, txtReceiptSaved, "op", "X"))[:8])
+			if strings.Contains(view, h.text(lang, txtReceiptPrinted)) || !strings.Contains(strings.Join(strings.Fields(view), " "), saved) {
+				t.Errorf("%s/%s: the screen says printed, or not what happened:\n%s", name, lang, view)
+			}
+			if !strings.Contains(view, "4403**********") { // the receipt's masked ID number
+				t.Errorf("%s/%s: the receipt is not on the screen:\n%s", name, lang, view)
+			}
+			checkFits(t, name, fitsView(h), 80, 24)
+		}
 	}
 }

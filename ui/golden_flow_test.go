@@ -81,7 +81,7 @@ func newFixedStackHarness(t *testing.T, s *liveStack, svc Services, mutate ...fu
 	opts.Profile = s.profile
 	opts.Offline = &s.profile.Offline
 	opts.KioskID = s.demo.Kiosk.KioskID
-	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
+	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: paperPrinter{device.FilePrinter{Dir: s.receipts}}}
 	if svc == nil {
 		svc = s.svc
 	}

@@ -321,7 +321,7 @@ func TestMaintOnTheRealStack(t *testing.T) {
 	h.press(keyF2, keyEsc)
 
 	h.typeText("3")
-	h.mustShow(h.text(model.ZH, txtMaintDeviceSimulated), "simulated camera", "receipt file "+s.receipts)
+	h.mustShow(h.text(model.ZH, txtMaintDeviceSimulated), "simulated camera", "paper printer (test)")
 	look()
 	h.press(keyEsc)
 

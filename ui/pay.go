@@ -725,6 +725,8 @@ func (p *pay) doneView() string {
 	switch {
 	case p.printErr != nil:
 		tail = append(tail, printFailedLines(c, p.printErr, w)...)
+	case p.printed != "" && c.paperless():
+		tail = append(tail, st.Text.Render(wrap(c.T(txtReceiptSaved, "op", p.receiptRef()), w)))
 	case p.printed != "":
 		tail = append(tail, st.Text.Render(c.T(txtReceiptPrinted)))
 	}
@@ -750,4 +752,13 @@ func screenLines(blocks []string) int {
 		n += strings.Count(b, "\n") + 1
 	}
 	return n
+}
+
+// receiptRef is the number a counter finds this payment by: the phone order's, or the card
+// payment's operation.
+func (p *pay) receiptRef() string {
+	if p.order.OrderID != "" {
+		return p.order.OrderID
+	}
+	return p.cardOp.ID
 }

@@ -718,6 +718,8 @@ func (p *process) resultView() string {
 	switch {
 	case p.printErr != nil:
 		out = append(out, printFailedLines(c, p.printErr, w)...)
+	case p.printed != "" && c.paperless():
+		out = append(out, st.Text.Render(wrap(c.T(txtReceiptSaved, "op", p.outcome.op.ID), w)))
 	case p.printed != "":
 		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
 	}
@@ -731,11 +733,11 @@ func (p *process) resultView() string {
 	keys := packLine(opts, "  ", w)
 	// The decisions, and the receipt when no paper came out, in the room left above the keys.
 	var receipt []string
-	if p.printErr != nil {
+	if p.printErr != nil || c.paperless() {
 		receipt = strings.Split(c.RenderReceipt(p.outcome.receipt), "\n")
 	}
 	p.docs.fill(c, p.outcome.result, receipt, w, func() []device.Doc { return c.DecisionDocs(p.outcome.receipt) })
-	out = append(out, p.docs.view(c, w, p.h-len(out)-len(keys)-1)...)
+	out = append(out, p.docs.view(c, w, p.h-screenLines(out)-screenLines(keys)-1)...)
 	if len(p.docs.lines) > 0 {
 		out = append(out, "")
 	}

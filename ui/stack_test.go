@@ -94,7 +94,7 @@ func newStackHarness(t *testing.T, s *liveStack, mutate ...func(*Options)) *harn
 	opts := testOptions(t)
 	opts.Profile = s.profile
 	opts.Offline = &s.profile.Offline
-	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
+	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: paperPrinter{device.FilePrinter{Dir: s.receipts}}}
 	opts.DemoIDs = nil
 	for _, p := range dataset.Personas(s.now) {
 		opts.DemoIDs = append(opts.DemoIDs, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File})
@@ -108,3 +108,10 @@ func TestStackIdentifiesAPersona(t *testing.T) {
 	h := newStackHarness(t, s)
 	h.identifyAs(s.persona(t, "borrower-late"))
 }
+
+// paperPrinter stands for a kiosk's paper receipt printer in the flow tests: it keeps what it
+// prints as files (for the tests to read), and says it puts paper in the person's hand.
+type paperPrinter struct{ device.FilePrinter }
+
+func (p paperPrinter) Info() device.Info { return device.Info{Name: "paper printer (test)"} }
+

@@ -33,7 +33,7 @@ func TestFlowProcessPayTeatest(t *testing.T) {
 	opts.Profile = s.profile
 	opts.Offline = &s.profile.Offline
 	opts.Demo, opts.SimulatedPayments = true, true // F9 plays the phone
-	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: device.FilePrinter{Dir: s.receipts}}
+	opts.Devices = device.Set{Face: device.SimFace{}, Card: &device.SimCard{}, Printer: paperPrinter{device.FilePrinter{Dir: s.receipts}}}
 	opts.DemoIDs = nil
 	opts.Status = status
 	opts.Connect = func(context.Context) (Services, error) {

@@ -215,6 +215,7 @@ const (
 	txtSimulatedDevice  textKey = "device.simulated"
 
 	txtReceiptPrinted     textKey = "receipt.printed"
+	txtReceiptSaved       textKey = "receipt.saved"
 	txtReceiptPaidQR      textKey = "receipt.paid_qr"
 	txtReceiptPaidCard    textKey = "receipt.paid_card"
 	txtReceiptOrder       textKey = "receipt.order"
