@@ -114,4 +114,3 @@ func TestStackIdentifiesAPersona(t *testing.T) {
 type paperPrinter struct{ device.FilePrinter }
 
 func (p paperPrinter) Info() device.Info { return device.Info{Name: "paper printer (test)"} }
-
