@@ -65,8 +65,9 @@ func TestDemoModeIdentifiesAPersonaEndToEnd(t *testing.T) {
 		t.Fatal(final.Err())
 	}
 	screen := ansi.Strip(final.View().Content)
-	first := []rune(p.Name)[0]
-	if !strings.Contains(screen, string(first)+strings.Repeat("*", len([]rune(p.Name))-1)) ||
+	name := []rune(p.Name) // shown masked as 邓*航: the first and last characters only
+	masked := string(name[0]) + strings.Repeat("*", len(name)-2) + string(name[len(name)-1])
+	if !strings.Contains(screen, masked) || strings.Contains(screen, p.Name) ||
 		!strings.Contains(screen, p.ID.Masked()) || strings.Contains(screen, string(p.ID)) {
 		t.Fatalf("overview of %s:\n%s", p.ID.Masked(), screen)
 	}
