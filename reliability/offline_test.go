@@ -94,6 +94,13 @@ func TestStoreFillsWhileTheServerFails(t *testing.T) {
 	if !drained {
 		t.Fatal("the kiosk did not drain after the server recovered")
 	}
+	// How the drain made room, if it had to: pruned answered entries, dropped receipts.
+	journal, _ := h.kiosk.Journal(0, 0)
+	for _, e := range journal {
+		if e.Event == storage.EventPruned || strings.Contains(e.Detail, "receipt dropped") {
+			t.Logf("journal: %s %s", e.Event, e.Detail)
+		}
+	}
 
 	for _, id := range queued {
 		if got := h.serverOutcome(id); got != api.OutcomeApplied && got != api.OutcomeWithChanges {

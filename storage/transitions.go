@@ -105,18 +105,33 @@ func (s *Store) journalQueuedThrough(tx *bolt.Tx, outbox, meta *bolt.Bucket, seq
 // A batch that does not fit (the store at its MaxSize, or a full disk after the reserve) is
 // recorded in halves, down to single results: each result is independent of the others, and a
 // smaller transaction needs fewer new pages before it frees the old ones.
+//
+// A single result that still does not fit makes room the only ways left, each tried once: it
+// prunes every answered entry (the platform holds them; only their local copy goes), and then
+// records the outcome without the entry's receipt (the person had it on paper or on screen when
+// the operation was queued; the journal says it was dropped). Recording what the platform
+// answered comes before keeping copies, or the kiosk could never drain again.
 func (s *Store) Complete(results []api.OpResult) error {
-	err := s.complete(results)
-	if len(results) > 1 && (storeFull(err) || diskFull(err)) {
+	err := s.complete(results, false)
+	full := func(err error) bool { return storeFull(err) || diskFull(err) }
+	switch {
+	case len(results) > 1 && full(err):
 		half := len(results) / 2
 		if err = s.Complete(results[:half]); err == nil {
 			err = s.Complete(results[half:])
+		}
+	case len(results) == 1 && full(err):
+		if n, perr := s.Prune(0); perr == nil && n > 0 {
+			err = s.complete(results, false)
+		}
+		if full(err) {
+			err = s.complete(results, true)
 		}
 	}
 	return err
 }
 
-func (s *Store) complete(results []api.OpResult) error {
+func (s *Store) complete(results []api.OpResult, dropReceipts bool) error {
 	var through int64
 	for _, r := range results {
 		if r.Outcome != api.OutcomeDeferred {
@@ -147,7 +162,7 @@ func (s *Store) complete(results []api.OpResult) error {
 			}
 		}
 		for _, r := range results {
-			if err := s.applyResult(tx, outbox, r, now); err != nil {
+			if err := s.applyResult(tx, outbox, r, now, dropReceipts); err != nil {
 				return err
 			}
 		}
@@ -198,7 +213,7 @@ func (s *Store) checkResult(outbox *bolt.Bucket, res api.OpResult) error {
 }
 
 // applyResult records one checked result (see checkResult).
-func (s *Store) applyResult(tx *bolt.Tx, outbox *bolt.Bucket, res api.OpResult, now time.Time) error {
+func (s *Store) applyResult(tx *bolt.Tx, outbox *bolt.Bucket, res api.OpResult, now time.Time, dropReceipt bool) error {
 	r, err := s.getRecord(outbox, res.Seq)
 	if err != nil {
 		return fmt.Errorf("result for seq %d: %w", res.Seq, err)
@@ -215,11 +230,15 @@ func (s *Store) applyResult(tx *bolt.Tx, outbox *bolt.Bucket, res api.OpResult, 
 	}
 	kept := res
 	r.Result, r.DoneAt = &kept, now
+	detail := fmt.Sprintf("seq %d", r.Seq)
+	if dropReceipt && r.receipt != nil {
+		r.receipt, detail = nil, detail+"; receipt dropped: the store is full"
+	}
 	if err := s.putRecord(outbox, r); err != nil {
 		return err
 	}
 	return appendJournal(tx, JournalEntry{At: now, Event: event, OpID: r.Op.ID, OpType: r.Op.Type,
-		Outcome: res.Outcome, Reasons: reasonCodes(res.Reasons), Detail: fmt.Sprintf("seq %d", r.Seq)})
+		Outcome: res.Outcome, Reasons: reasonCodes(res.Reasons), Detail: detail})
 }
 
 // reasonCodes keeps only the codes of reasons: their other fields (Want, Got) may quote
