@@ -195,6 +195,9 @@ func hasLine(screen string, parts ...string) bool {
 // for administrative review within 60 days and to sue within 6 months, each naming its body.
 func readDecision(t *testing.T, tm *tmux, zh func(k string, kv ...string) string, decision string) {
 	t.Helper()
+	// The kiosk under test writes its receipts to files: it says nothing was printed, and shows
+	// the decisions first, the receipt after them.
+	tm.waitText(5*time.Second, "回执未打印")
 	top := tm.waitText(5*time.Second, zh("decision.title"), zh("decision.number", "number", decision))
 	if !strings.Contains(top, "处罚决定书 第1份") {
 		t.Errorf("no position line over the decision:\n%s", top)

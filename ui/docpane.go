@@ -32,15 +32,16 @@ type paneSection struct {
 
 // docPaneKey is what the laid-out lines depend on: they are laid out again only when it changes.
 type docPaneKey struct {
-	lang    string
-	w       int
-	result  *api.OpResult
-	receipt string
+	lang        string
+	w           int
+	result      *api.OpResult
+	receipt     string
+	receiptLast bool
 }
 
 // fill lays the documents out for width w, unless nothing changed since the last time.
-func (d *docPane) fill(c *Common, result *api.OpResult, receipt []string, w int, docs func() []device.Doc) {
-	k := docPaneKey{lang: string(c.Lang), w: w, result: result, receipt: strings.Join(receipt, "\n")}
+func (d *docPane) fill(c *Common, result *api.OpResult, receipt []string, receiptLast bool, w int, docs func() []device.Doc) {
+	k := docPaneKey{lang: string(c.Lang), w: w, result: result, receipt: strings.Join(receipt, "\n"), receiptLast: receiptLast}
 	if k == d.key && d.lines != nil {
 		return
 	}
@@ -53,15 +54,27 @@ func (d *docPane) fill(c *Common, result *api.OpResult, receipt []string, w int,
 		d.sections = append(d.sections, paneSection{start: len(d.lines), receipt: receipt})
 		d.lines = append(d.lines, lines...)
 	}
-	// An unprinted receipt comes first: it is short and says what happened; the decisions
-	// follow it.
-	if len(receipt) > 0 {
+	// A receipt the printer failed to print comes first: it is short and says what happened;
+	// the decisions follow it. Where the kiosk prints no paper at all, the decisions (the legal
+	// document) come first and the receipt after them.
+	addReceipt := func() {
+		if len(receipt) == 0 {
+			return
+		}
 		var lines []string
 		for _, l := range receipt {
 			lines = append(lines, "  "+st.Text.Render(ansi.Truncate(l, w-2, "")))
 		}
 		add(true, lines)
 	}
+	if !receiptLast {
+		addReceipt()
+	}
+	defer func() {
+		if receiptLast {
+			addReceipt()
+		}
+	}()
 	for _, doc := range docs() {
 		lines := []string{"  " + st.Title.Render(fit(doc.Title, w-2))}
 		for _, l := range doc.Lines {

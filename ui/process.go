@@ -736,7 +736,7 @@ func (p *process) resultView() string {
 	if p.printErr != nil || c.paperless() {
 		receipt = strings.Split(c.RenderReceipt(p.outcome.receipt), "\n")
 	}
-	p.docs.fill(c, p.outcome.result, receipt, w, func() []device.Doc { return c.DecisionDocs(p.outcome.receipt) })
+	p.docs.fill(c, p.outcome.result, receipt, p.printErr == nil, w, func() []device.Doc { return c.DecisionDocs(p.outcome.receipt) })
 	out = append(out, p.docs.view(c, w, p.h-screenLines(out)-screenLines(keys)-1)...)
 	if len(p.docs.lines) > 0 {
 		out = append(out, "")
