@@ -14,7 +14,6 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/service"
-	"github.com/hallkiosk/kiosk/uplink"
 )
 
 // rejectedPair is an operation queued at this kiosk while offline and rejected by the platform
@@ -34,21 +33,9 @@ func rejectedPair() []service.Rejection {
 func TestRejectionsReachThePerson(t *testing.T) {
 	svc := newFakeService(t)
 	svc.rejections = rejectedPair()
-	status := make(chan uplink.Status, 1)
-	opts := testOptions(t)
-	opts.Now = func() time.Time { return testNow }
-	opts.Status = status
-	opts.Connect = func(context.Context) (Services, error) {
-		status <- uplink.Status{State: uplink.Online}
-		return svc, nil
-	}
-	m, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	tm := newOnlineProgram(t, svc, 100, 30)
 	p := persona(t, "borrower-late")
-	texts := opts.Texts
+	texts := testOptions(t).Texts
 	zh := func(k textKey, kv ...string) string { return texts.Get(model.ZH, k, kv...) }
 
 	waitFor(t, tm, "网络：在线")

@@ -27,19 +27,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 // network state arrives on the status channel, keys are typed one by one, Ctrl+C is ignored.
 func TestFlowInARealProgram(t *testing.T) {
 	svc := newFakeService(t)
-	status := make(chan uplink.Status, 1)
-	opts := testOptions(t)
-	opts.Now = func() time.Time { return testNow }
-	opts.Status = status
-	opts.Connect = func(context.Context) (Services, error) {
-		status <- uplink.Status{State: uplink.Online}
-		return svc, nil
-	}
-	m, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	tm := newOnlineProgram(t, svc, 80, 24)
 	p := persona(t, "borrower-late")
 
 	waitFor(t, tm, "网络：在线")
@@ -69,4 +57,23 @@ func TestFlowInARealProgram(t *testing.T) {
 			t.Errorf("final screen lacks %q:\n%s", want, v)
 		}
 	}
+}
+
+// newOnlineProgram runs the UI in a real tea.Program at the fixed test clock, with svc connected
+// in the background and the network reported online.
+func newOnlineProgram(t *testing.T, svc Services, w, h int) *teatest.TestModel {
+	t.Helper()
+	status := make(chan uplink.Status, 1)
+	opts := testOptions(t)
+	opts.Now = func() time.Time { return testNow }
+	opts.Status = status
+	opts.Connect = func(context.Context) (Services, error) {
+		status <- uplink.Status{State: uplink.Online}
+		return svc, nil
+	}
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 }
