@@ -55,15 +55,16 @@ func personOf(op api.Op, now time.Time) model.IDNumber {
 }
 
 // insertNotice stores the notice of a rejection the batch has just stored. The operation's time
-// is the one the person confirmed it at, except that a time after the server's clock (a kiosk
-// clock ahead, which may be why it was rejected) reads as the time of the rejection.
+// is the one the kiosk says the person confirmed it at, believed only between the notices' kept
+// span and the server's clock: a time after it (a kiosk clock ahead, which may be why it was
+// rejected), or older than any notice is kept, reads as the time of the rejection.
 func insertNotice(tx store.Tx, kioskID string, person model.IDNumber, op api.Op, res api.OpResult, now time.Time) error {
 	reasons, err := json.Marshal(res.Reasons)
 	if err != nil {
 		return err
 	}
 	at := op.At
-	if at.IsZero() || at.After(now) {
+	if at.After(now) || at.Before(now.Add(-store.NoticeRetention)) {
 		at = now
 	}
 	return tx.InsertRejectionNotice(store.RejectionNotice{OpID: op.ID, Person: person, KioskID: kioskID,

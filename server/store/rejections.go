@@ -23,7 +23,18 @@ type RejectionNotice struct {
 	KioskName, KioskHall string
 }
 
+// NoticeRetention is how long a rejection notice is kept, read or not: long enough for a person
+// who was told "recorded" to come back and learn otherwise (the right to sue over a decision
+// runs for six months), and no longer, so that the table holds about a year of rejections.
+const NoticeRetention = 366 * 24 * time.Hour
+
+// InsertRejectionNotice also deletes the notices older than NoticeRetention (an index range,
+// empty nearly always), as owner checks are pruned when one is inserted.
 func (c *conn) InsertRejectionNotice(n RejectionNotice) error {
+	if _, err := c.exec(`DELETE FROM rejection_notices WHERE rejected_at < $1`,
+		millis(n.RejectedAt.Add(-NoticeRetention))); err != nil {
+		return fmt.Errorf("store: prune rejection notices: %w", err)
+	}
 	_, err := c.exec(`INSERT INTO rejection_notices (op_id, person_id, kiosk_id, op_type, op_at, rejected_at, reasons,
 		acked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		n.OpID, string(n.Person), n.KioskID, n.OpType, millis(n.OpAt), millis(n.RejectedAt), string(n.Reasons),

@@ -286,7 +286,8 @@ CREATE TABLE rejection_notices (
 	reasons     TEXT NOT NULL,
 	acked_at    BIGINT NOT NULL
 );
-CREATE INDEX rejection_notices_person ON rejection_notices (person_id, acked_at, rejected_at)
+CREATE INDEX rejection_notices_person ON rejection_notices (person_id, acked_at, rejected_at);
+CREATE INDEX rejection_notices_rejected ON rejection_notices (rejected_at)
 `
 
 // migrate applies the missing schema versions in one transaction, so a failed migration leaves

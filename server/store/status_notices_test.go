@@ -128,6 +128,18 @@ func TestRejectionNotices(t *testing.T) {
 		if err := s.Tx(t.Context(), func(tx Tx) error { return tx.InsertRejectionNotice(notice("op-404", base)) }); err == nil {
 			t.Error("a notice of an operation that is not stored was stored")
 		}
+
+		// A year on, a new notice's insertion removes the ones older than the retention, read
+		// or not: the table holds about a year.
+		later := base.Add(NoticeRetention + 90*time.Second)
+		mustTx(t, s, func(tx Tx) error {
+			if _, err := tx.InsertOp(OpRecord{OpID: "op-5", KioskID: k.ID, Epoch: 1, Seq: 5, Type: "process",
+				Outcome: "rejected", Result: []byte(`{}`), AppliedAt: later}); err != nil {
+				return err
+			}
+			return tx.InsertRejectionNotice(notice("op-5", later))
+		})
+		same(t, "unread a year on", unread(10), []RejectionNotice{notice("op-5", later), notices[2]})
 	})
 }
 
