@@ -226,6 +226,28 @@ type Op struct {
 	Unfollow *UnfollowOp `json:"unfollow,omitempty"`
 }
 
+// Person is the person an operation was done for at the kiosk: the driver of a processing or a
+// binding, the payer of a payment (when given), the follower of a follow, whoever ends a
+// binding or a follow. It reads the member Type names, so an operation whose member does not
+// match its type names nobody. The value is the kiosk's, unchecked.
+func (op Op) Person() string {
+	switch {
+	case op.Type == OpProcess && op.Process != nil:
+		return op.Process.DriverID
+	case op.Type == OpPay && op.Pay != nil:
+		return op.Pay.PayerID
+	case op.Type == OpBind && op.Bind != nil:
+		return op.Bind.DriverID
+	case op.Type == OpUnbind && op.Unbind != nil:
+		return op.Unbind.ActorID
+	case op.Type == OpFollow && op.Follow != nil:
+		return op.Follow.FollowerID
+	case op.Type == OpUnfollow && op.Unfollow != nil:
+		return op.Unfollow.ActorID
+	}
+	return ""
+}
+
 // ProcessOp asks to process violations on the driver's licence.
 type ProcessOp struct {
 	DriverID     string   `json:"driver_id"`

@@ -24,26 +24,10 @@ import (
 // api.MaxRejections).
 const maxAckOpIDs = 100
 
-// personOf returns the person an operation names as the one acting, when that is a valid ID
-// number: the driver of a processing or a binding, the payer of a payment (when given), the
-// follower of a follow, and whoever ends a binding or a follow. A malformed operation counts as
-// long as that one field is readable.
+// personOf returns the person an operation names as the one acting (api.Op.Person), when that
+// is a valid ID number. A malformed operation counts as long as that one field is readable.
 func personOf(op api.Op, now time.Time) model.IDNumber {
-	var s string
-	switch {
-	case op.Type == api.OpProcess && op.Process != nil:
-		s = op.Process.DriverID
-	case op.Type == api.OpPay && op.Pay != nil:
-		s = op.Pay.PayerID
-	case op.Type == api.OpBind && op.Bind != nil:
-		s = op.Bind.DriverID
-	case op.Type == api.OpUnbind && op.Unbind != nil:
-		s = op.Unbind.ActorID
-	case op.Type == api.OpFollow && op.Follow != nil:
-		s = op.Follow.FollowerID
-	case op.Type == api.OpUnfollow && op.Unfollow != nil:
-		s = op.Unfollow.ActorID
-	}
+	s := op.Person()
 	if s == "" || len(s) > maxFieldLen {
 		return ""
 	}

@@ -92,28 +92,9 @@ func (s *Service) Unconfirmed(person model.IDNumber) ([]storage.Entry, error) {
 	}
 	out := es[:0]
 	for _, e := range es {
-		if OpPerson(e.Op) == string(person) {
+		if e.Op.Person() == string(person) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
-}
-
-// OpPerson is the person an operation was done for at the kiosk.
-func OpPerson(op api.Op) string {
-	switch {
-	case op.Process != nil:
-		return op.Process.DriverID
-	case op.Pay != nil:
-		return op.Pay.PayerID
-	case op.Bind != nil:
-		return op.Bind.DriverID
-	case op.Unbind != nil:
-		return op.Unbind.ActorID
-	case op.Follow != nil:
-		return op.Follow.FollowerID
-	case op.Unfollow != nil:
-		return op.Unfollow.ActorID
-	}
-	return ""
 }

@@ -95,7 +95,7 @@ func (s *Service) Rejections(l api.Lookup) ([]Rejection, error) {
 	seen := map[string]bool{}
 	var out []Rejection
 	for _, e := range entries {
-		if OpPerson(e.Op) != person || !e.SeenAt.IsZero() {
+		if e.Op.Person() != person || !e.SeenAt.IsZero() {
 			continue
 		}
 		r := Rejection{OpID: e.Op.ID, OpType: e.Op.Type, At: e.Op.At, RejectedAt: e.DoneAt, Here: true}
