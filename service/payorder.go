@@ -86,15 +86,6 @@ func reachable(err error) error {
 // or sent), oldest first, with their receipts: the "pending confirmation" view. Other people's
 // operations are never listed.
 func (s *Service) Unconfirmed(person model.IDNumber) ([]storage.Entry, error) {
-	es, err := s.cfg.Store.Entries(storage.StateQueued, storage.StateSent)
-	if err != nil {
-		return nil, err
-	}
-	out := es[:0]
-	for _, e := range es {
-		if e.Op.Person() == string(person) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	waiting, _, err := s.personEntries(string(person))
+	return waiting, err
 }

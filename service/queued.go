@@ -31,13 +31,9 @@ type Pending struct {
 // to the cycle total; a waiting payment makes its violations paid. A violation the lookup shows
 // processed or paid already is left as it is (the platform applied the operation, and its
 // answer has not reached the kiosk yet). It returns what it changed, by violation id.
-func (s *Service) overlay(l *api.Lookup) (map[string]Pending, error) {
-	waiting, err := s.Unconfirmed(model.IDNumber(l.Person.IDNumber))
-	if err != nil {
-		return nil, fmt.Errorf("service: queued operations: %w", err)
-	}
+func overlay(l *api.Lookup, waiting []storage.Entry) map[string]Pending {
 	if len(waiting) == 0 {
-		return nil, nil
+		return nil
 	}
 	byID := map[string]*api.Violation{}
 	for i := range l.Violations {
@@ -69,7 +65,7 @@ func (s *Service) overlay(l *api.Lookup) (map[string]Pending, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Rejection is an operation of the person that the platform did not accept.
@@ -87,17 +83,39 @@ type Rejection struct {
 // acknowledged: those this kiosk holds (rejected outbox entries the person has not seen here)
 // and those the server's lookup names from any kiosk, newest first, each once.
 func (s *Service) Rejections(l api.Lookup) ([]Rejection, error) {
-	person := l.Person.IDNumber
-	entries, err := s.cfg.Store.Entries(storage.StateRejected)
+	_, rejected, err := s.personEntries(l.Person.IDNumber)
 	if err != nil {
-		return nil, fmt.Errorf("service: rejections: %w", err)
+		return nil, err
 	}
+	return rejections(l, rejected), nil
+}
+
+// personEntries reads, in one pass over the outbox, the person's operations still waiting for
+// the platform (oldest first) and those it rejected that the person has not seen here.
+func (s *Service) personEntries(person string) (waiting, rejected []storage.Entry, err error) {
+	entries, err := s.cfg.Store.Entries(storage.StateQueued, storage.StateSent, storage.StateRejected)
+	if err != nil {
+		return nil, nil, fmt.Errorf("service: the person's operations: %w", err)
+	}
+	for _, e := range entries {
+		switch {
+		case e.Op.Person() != person:
+		case e.State == storage.StateRejected:
+			if e.SeenAt.IsZero() {
+				rejected = append(rejected, e)
+			}
+		default:
+			waiting = append(waiting, e)
+		}
+	}
+	return waiting, rejected, nil
+}
+
+// rejections merges the person's rejected entries here with the server's notices.
+func rejections(l api.Lookup, entries []storage.Entry) []Rejection {
 	seen := map[string]bool{}
 	var out []Rejection
 	for _, e := range entries {
-		if e.Op.Person() != person || !e.SeenAt.IsZero() {
-			continue
-		}
 		r := Rejection{OpID: e.Op.ID, OpType: e.Op.Type, At: e.Op.At, RejectedAt: e.DoneAt, Here: true}
 		if e.Result != nil {
 			for _, wr := range e.Result.Reasons {
@@ -119,7 +137,7 @@ func (s *Service) Rejections(l api.Lookup) ([]Rejection, error) {
 		out = append(out, r)
 	}
 	slices.SortStableFunc(out, func(a, b Rejection) int { return b.RejectedAt.Compare(a.RejectedAt) })
-	return out, nil
+	return out
 }
 
 // AckRejections records that the person has read these rejections: here (so this kiosk stops

@@ -113,17 +113,19 @@ func (s *Service) LookupCard(ctx context.Context, id model.IDNumber) (Looked, er
 }
 
 func (s *Service) lookup(ctx context.Context, req api.Identify, cache string) (Looked, error) {
-	s.inSession.Store(true)
 	got, err := s.lookupRaw(ctx, req, cache)
 	if err != nil {
 		return got, err
 	}
-	if got.Pending, err = s.overlay(&got.Lookup); err != nil {
+	// A session begins with a person identified (a failed attempt is not one: no EndSession
+	// would follow it to clear the flag).
+	s.inSession.Store(true)
+	waiting, rejected, err := s.personEntries(got.Person.IDNumber)
+	if err != nil {
 		return Looked{}, err
 	}
-	if got.Rejections, err = s.Rejections(got.Lookup); err != nil {
-		return Looked{}, err
-	}
+	got.Pending = overlay(&got.Lookup, waiting)
+	got.Rejections = rejections(got.Lookup, rejected)
 	return got, nil
 }
 

@@ -251,3 +251,19 @@ func TestRejectionsReachThePerson(t *testing.T) {
 		t.Errorf("staff see %d rejected operations, want 2", len(rej))
 	}
 }
+
+// A session begins with a person identified and ends with EndSession: the engine's compaction
+// waits for it. A failed identification is no session (nothing would end it).
+func TestIdleFollowsSessions(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	if _, err := r.svc.Lookup(ctx, r.persona.ID, "000000000000"); !errors.Is(err, ErrNoMatch) || !r.svc.Idle() {
+		t.Fatalf("after a failed identification: %v, idle %v", err, r.svc.Idle())
+	}
+	if _, err := r.svc.Lookup(ctx, r.persona.ID, r.persona.File); err != nil || r.svc.Idle() {
+		t.Fatalf("after an identification: %v, idle %v", err, r.svc.Idle())
+	}
+	if err := r.svc.EndSession(); err != nil || !r.svc.Idle() {
+		t.Fatalf("after the session ended: %v, idle %v", err, r.svc.Idle())
+	}
+}
