@@ -141,7 +141,7 @@ func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason
 		e.vehicleRules(ve.rv, own, &d)
 	}
 	if !e.statusOK {
-		d.add(6, ReasonLicenceStatus, Args{Term: e.c.Licence.Status.Term()})
+		d.add(6, licenceStatusReason(e.c.Licence.Status), Args{Term: e.c.Licence.Status.Term()})
 	}
 	canDrive := ve.canDrive
 	if !known {
@@ -150,9 +150,7 @@ func (e *Evaluator) evaluate(v Violation, arena []Reason) (Eligibility, []Reason
 	if !canDrive {
 		d.add(6, ReasonLicenceClass, Args{Got: e.c.Licence.Classes.String(), Term: v.Plate.Type.Term()})
 	}
-	if full := e.c.Profile.Points.FullScore; e.c.CyclePoints+v.Points >= full {
-		d.add(7, ReasonWouldReachFull, Args{N: e.c.CyclePoints + v.Points, Limit: full})
-	}
+	e.points(v, &d)
 	if limit := p.MaxPointsPerViolation; limit > 0 && v.Points > limit {
 		d.add(7, ReasonOverSingleCap, Args{N: v.Points, Limit: limit})
 	}
@@ -208,6 +206,45 @@ func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, d *verdict) {
 	default:
 		d.add(1, ReasonUnrelatedVehicle, Args{})
 	}
+}
+
+// points applies rule 7 to one violation on its own, and says which of three different things
+// is true, because each calls for different advice: the driver is already at the full score
+// (full-score study comes first; nothing can be processed here), the violation alone carries
+// the full score (only a counter, ever), or it would take this cycle's total there (it becomes
+// possible here after the cycle ends, when paid points are cleared).
+func (e *Evaluator) points(v Violation, d *verdict) {
+	full, now := e.c.Profile.Points.FullScore, e.c.CyclePoints
+	switch {
+	case now >= full:
+		d.add(7, ReasonPointsAtFull, Args{N: now, Limit: full})
+	case v.Points >= full:
+		d.add(7, ReasonPointsFullScoreViolation, Args{N: v.Points, Limit: full})
+	case now+v.Points >= full:
+		d.add(7, ReasonPointsReachFullAlone, Args{N: now + v.Points, Limit: full, At: e.CycleEnd()})
+	}
+}
+
+// CycleEnd is the first day of the driver's next points cycle (the cycle runs up to, not
+// including, it); the zero time when the licence has no first-issue date.
+func (e *Evaluator) CycleEnd() time.Time {
+	if e.c.Licence.FirstIssued.IsZero() || e.c.Profile.Points.CycleMonths <= 0 {
+		return time.Time{}
+	}
+	return CycleAt(e.c.Licence.FirstIssued, e.c.Now, e.c.Profile.Points.CycleMonths).End.Start()
+}
+
+// licenceStatusReason names a licence that may not process by what stands in the way, so that
+// the remedy fits: a suspended or seized licence waits for its return, a licence over the
+// points needs full-score study, any other status needs the vehicle administration.
+func licenceStatusReason(s LicenceStatus) ReasonCode {
+	switch s {
+	case StatusSuspended, StatusSeized:
+		return ReasonLicenceSuspended
+	case StatusOverPoints:
+		return ReasonLicenceOverPoints
+	}
+	return ReasonLicenceStatus
 }
 
 // procedure applies the catalogue's half of rule 3. A fine of at most 200 yuan does not make a

@@ -103,10 +103,10 @@ func TestEligibilityPointsForecast(t *testing.T) {
 	one := camera("V1", car, day(2026, time.October, 2), 1, Yuan(100))
 	zero := camera("V0", car, day(2026, time.October, 3), 0, Yuan(200))
 
-	if got := e.Evaluate(three); got.Eligible || !sameCodes(codes(got.Reasons), []ReasonCode{ReasonWouldReachFull}) {
-		t.Errorf("3 points at 9: eligible=%v reasons=%v, want refused by %s", got.Eligible, codes(got.Reasons), ReasonWouldReachFull)
-	} else if a := got.Reasons[0].Args; a.N != 12 || a.Limit != 12 {
-		t.Errorf("3 points at 9: args N=%d Limit=%d, want 12/12", a.N, a.Limit)
+	if got := e.Evaluate(three); got.Eligible || !sameCodes(codes(got.Reasons), []ReasonCode{ReasonPointsReachFullAlone}) {
+		t.Errorf("3 points at 9: eligible=%v reasons=%v, want refused by %s", got.Eligible, codes(got.Reasons), ReasonPointsReachFullAlone)
+	} else if a := got.Reasons[0].Args; a.N != 12 || a.Limit != 12 || !a.At.Equal(e.CycleEnd()) || a.At.IsZero() {
+		t.Errorf("3 points at 9: args N=%d Limit=%d At=%v, want 12/12 and the cycle's end %v", a.N, a.Limit, a.At, e.CycleEnd())
 	}
 	s := e.EvaluateSet([]Violation{three})
 	if s.Allowed || s.After != 12 || len(s.Reasons) != 1 || s.Reasons[0].Code != ReasonWouldReachFull {
@@ -176,13 +176,17 @@ func TestEligibilityEveryRule(t *testing.T) {
 			[]RelatedVehicle{{personalCar(moto, idB), Relation{Kind: RelationBound, Since: day(2025, time.January, 1)}}},
 			func(v Violation) Violation { v.Plate = moto; return v }, []ReasonCode{ReasonVehicleType}},
 		{"6 licence suspended", national, func() Licence { l := licenceOf(idA, "C1", "粤B"); l.Status = "D"; return l }(),
+			[]RelatedVehicle{ownCar}, keep, []ReasonCode{ReasonLicenceSuspended}},
+		{"6 licence over points", national, func() Licence { l := licenceOf(idA, "C1", "粤B"); l.Status = "B"; return l }(),
+			[]RelatedVehicle{ownCar}, keep, []ReasonCode{ReasonLicenceOverPoints}},
+		{"6 licence overdue for renewal", national, func() Licence { l := licenceOf(idA, "C1", "粤B"); l.Status = "M"; return l }(),
 			[]RelatedVehicle{ownCar}, keep, []ReasonCode{ReasonLicenceStatus}},
 		{"6 class C1 cannot drive a motorcycle", national, licenceOf(idA, "C1", "粤B"), []RelatedVehicle{own(moto)},
 			func(v Violation) Violation { v.Plate = moto; return v }, []ReasonCode{ReasonLicenceClass}},
 		{"7 a 9-point violation over a cap of 6", &capped, licenceOf(idA, "C1", "粤B"), []RelatedVehicle{ownCar},
 			func(v Violation) Violation { v.Points = 9; return v }, []ReasonCode{ReasonOverSingleCap}},
 		{"7 a 12-point violation alone reaches full score", national, licenceOf(idA, "C1", "粤B"), []RelatedVehicle{ownCar},
-			func(v Violation) Violation { v.Points = 12; return v }, []ReasonCode{ReasonWouldReachFull}},
+			func(v Violation) Violation { v.Points = 12; return v }, []ReasonCode{ReasonPointsFullScoreViolation}},
 		{"10 under objection", national, licenceOf(idA, "C1", "粤B"), []RelatedVehicle{ownCar},
 			func(v Violation) Violation { v.Status = StatusDisputed; return v }, []ReasonCode{ReasonDisputed}},
 		{"several rules fail together, listed in rule order", national, func() Licence { l := licenceOf(idA, "C1", "粤B"); l.Status = "F"; return l }(),
@@ -228,6 +232,46 @@ func TestStatusLifecycle(t *testing.T) {
 			if got := from.CanBecome(to); got != allowed[[2]ViolationStatus{from, to}] {
 				t.Errorf("%s -> %s: %v", from, to, got)
 			}
+		}
+	}
+}
+
+// The points rule on one violation says which of its cases holds, because each has its own
+// advice: at the full score already (even a 0-point violation waits for full-score study), a
+// violation that carries the full score by itself, and one that would take this cycle there.
+// A suspended licence at 12 points is refused for the suspension first.
+func TestEligibilityPointsCases(t *testing.T) {
+	p := profile(t, "national")
+	car := plate(t, PlateSmallCar, "粤B12345")
+	lic := licenceOf(idA, "C1", "粤B")
+	judgeAt := func(l Licence, points int, v Violation) []ReasonCode {
+		e := NewEvaluator(Case{Profile: p, Licence: l, CyclePoints: points,
+			Vehicles: []RelatedVehicle{{personalCar(car, idA), Relation{Kind: RelationOwn}}}, Now: testNow()})
+		return codes(e.Evaluate(v).Reasons)
+	}
+	zero := camera("V0", car, day(2026, time.October, 3), 0, Yuan(200))
+	six := camera("V6", car, day(2026, time.October, 3), 6, Yuan(200))
+	twelve := camera("V12", car, day(2026, time.October, 3), 12, Yuan(200))
+	suspended := lic
+	suspended.Status = StatusSuspended
+	for _, c := range []struct {
+		name   string
+		l      Licence
+		points int
+		v      Violation
+		want   []ReasonCode
+	}{
+		{"0 points at 11", lic, 11, zero, nil},
+		{"0 points at 12", lic, 12, zero, []ReasonCode{ReasonPointsAtFull}},
+		{"6 points at 6", lic, 6, six, []ReasonCode{ReasonPointsReachFullAlone}},
+		{"6 points at 5", lic, 5, six, nil},
+		{"12 points at 0", lic, 0, twelve, []ReasonCode{ReasonPointsFullScoreViolation}},
+		{"12 points at 12", lic, 12, twelve, []ReasonCode{ReasonPointsAtFull}},
+		{"suspended, 0 points at 12", suspended, 12, zero, []ReasonCode{ReasonLicenceSuspended, ReasonPointsAtFull}},
+		{"suspended, 0 points at 0", suspended, 0, zero, []ReasonCode{ReasonLicenceSuspended}},
+	} {
+		if got := judgeAt(c.l, c.points, c.v); !sameCodes(got, c.want) {
+			t.Errorf("%s: reasons %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -68,6 +68,10 @@ type ProcessingRules struct {
 type PointsRules struct {
 	FullScore   int `json:"full_score"`
 	CycleMonths int `json:"cycle_months"`
+	// StudyReductionMax is the most points a driver may have taken off a cycle by traffic-safety
+	// study (学法减分, up to 6 by the Ministry's rules), so that advice can mention it; 0 where
+	// the region does not offer it.
+	StudyReductionMax int `json:"study_reduction_max"`
 }
 
 // BindingRules limit binding non-owned vehicles (section 7).
@@ -174,6 +178,7 @@ func (p *Profile) Validate() error {
 		{"processing.local_province", p.Processing.LocalProvince == "" || isProvince(p.Processing.LocalProvince), "empty or one province character such as 渝"},
 		{"points.full_score", p.Points.FullScore > 0 && p.Points.FullScore <= 12, "between 1 and 12 (12 is the law's full score)"},
 		{"points.cycle_months", p.Points.CycleMonths == 12, "12 (the law's points cycle)"},
+		{"points.study_reduction_max", p.Points.StudyReductionMax >= 0 && p.Points.StudyReductionMax <= 6, "between 0 (not offered) and 6 (the most study may take off a cycle)"},
 		{"binding.plate_types", !p.Binding.Enabled || validPlateTypes(p.Binding.PlateTypes), "a non-empty list of known plate type codes when binding is enabled"},
 		{"binding.max_binders_per_vehicle", !p.Binding.Enabled || p.Binding.MaxBindersPerVehicle > 0, "at least 1 when binding is enabled"},
 		{"binding.max_concurrent", !p.Binding.Enabled || p.Binding.MaxConcurrent > 0, "at least 1 when binding is enabled"},

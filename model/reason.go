@@ -46,10 +46,16 @@ const (
 	ReasonLicenceStatus       ReasonCode = "licence.status"
 	ReasonLicenceClass        ReasonCode = "licence.class"
 	ReasonWouldReachFull      ReasonCode = "points.would_reach_full"
-	ReasonOverSingleCap       ReasonCode = "points.over_single_cap"
-	ReasonLicenceNotLocal     ReasonCode = "region.licence_not_local"
-	ReasonVehicleNotLocal     ReasonCode = "region.vehicle_not_local"
-	ReasonDisputed            ReasonCode = "status.disputed"
+	// One violation on its own, where the advice differs from "select fewer".
+	ReasonPointsAtFull             ReasonCode = "points.at_full"
+	ReasonPointsFullScoreViolation ReasonCode = "points.full_score_violation"
+	ReasonPointsReachFullAlone     ReasonCode = "points.reach_full_alone"
+	ReasonLicenceSuspended         ReasonCode = "licence.suspended"
+	ReasonLicenceOverPoints        ReasonCode = "licence.over_points"
+	ReasonOverSingleCap            ReasonCode = "points.over_single_cap"
+	ReasonLicenceNotLocal          ReasonCode = "region.licence_not_local"
+	ReasonVehicleNotLocal          ReasonCode = "region.vehicle_not_local"
+	ReasonDisputed                 ReasonCode = "status.disputed"
 
 	// Rule 3 by the catalogue: the code carries a measure besides the fine (Args.Term names
 	// the first), or the law never decides it by the simple procedure.
@@ -186,6 +192,8 @@ func AllReasonCodes() []ReasonCode {
 		ReasonAlreadyProcessed, ReasonAlreadyPaid,
 		ReasonUnitOwned, ReasonOperatingVehicle, ReasonVehicleType, ReasonLicenceStatus,
 		ReasonLicenceClass, ReasonWouldReachFull, ReasonOverSingleCap, ReasonLicenceNotLocal,
+		ReasonPointsAtFull, ReasonPointsFullScoreViolation, ReasonPointsReachFullAlone,
+		ReasonLicenceSuspended, ReasonLicenceOverPoints,
 		ReasonVehicleNotLocal, ReasonDisputed,
 		ReasonPayNotDecided, ReasonPayPaid, ReasonPayDisputed, ReasonPayShort, ReasonPayUnknown,
 		ReasonProcessedElsewhere, ReasonPointsChanged, ReasonDriverUnknown, ReasonVehicleUnknown,

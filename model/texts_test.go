@@ -88,8 +88,28 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 			l.Status = "M"
 			return judge(national, l, 0, []RelatedVehicle{own}, v)
 		},
-		ReasonLicenceClass:   func() []Reason { return judge(national, licenceOf(idA, "E", "粤B"), 0, []RelatedVehicle{own}, v) },
-		ReasonWouldReachFull: func() []Reason { return judge(national, lic, 9, []RelatedVehicle{own}, v) },
+		ReasonLicenceClass: func() []Reason { return judge(national, licenceOf(idA, "E", "粤B"), 0, []RelatedVehicle{own}, v) },
+		ReasonWouldReachFull: func() []Reason {
+			e := NewEvaluator(Case{Profile: national, Licence: lic, CyclePoints: 6, Vehicles: []RelatedVehicle{own}, Now: testNow()})
+			return e.EvaluateSet([]Violation{v, with(func(w *Violation) { w.ID = "V2" })}).Reasons
+		},
+		ReasonPointsReachFullAlone: func() []Reason { return judge(national, lic, 9, []RelatedVehicle{own}, v) },
+		ReasonPointsAtFull: func() []Reason {
+			return judge(national, lic, 12, []RelatedVehicle{own}, with(func(w *Violation) { w.Points = 0 }))
+		},
+		ReasonPointsFullScoreViolation: func() []Reason {
+			return judge(national, lic, 0, []RelatedVehicle{own}, with(func(w *Violation) { w.Points = 12 }))
+		},
+		ReasonLicenceSuspended: func() []Reason {
+			l := lic
+			l.Status = StatusSuspended
+			return judge(national, l, 0, []RelatedVehicle{own}, v)
+		},
+		ReasonLicenceOverPoints: func() []Reason {
+			l := lic
+			l.Status = StatusOverPoints
+			return judge(national, l, 0, []RelatedVehicle{own}, v)
+		},
 		ReasonOverSingleCap: func() []Reason {
 			return judge(&capped, lic, 0, []RelatedVehicle{own}, with(func(w *Violation) { w.Points = 9 }))
 		},
