@@ -298,6 +298,8 @@ type flowState struct {
 	// shows lists what the state must show, in the screen's language (see checkShows), so
 	// that a golden written with -update cannot silently hold another state.
 	shows func(t *testing.T, h *harness) []string
+	// contrasts keeps a golden of the high-contrast mode too (<lang>_hc.golden).
+	contrasts bool
 }
 
 // fragment is what of s must be on screen: its first line whole when it fits a line of the
@@ -462,7 +464,30 @@ func processFlowStates() []flowState {
 			openProcess(t, h, "nine-points")
 			h.tickPoints(3)
 		}, shows: func(t *testing.T, h *harness) []string {
-			return []string{"> [-] ", "! " + problemText(t, h, model.ReasonWouldReachFull), forecastText(h, 0, 0, 0, 9, 9)}
+			return []string{"> [-] ", "! " + problemText(t, h, model.ReasonPointsReachFullAlone), forecastText(h, 0, 0, 0, 9, 9)}
+		}},
+		{name: "process_detail", want: processID, contrasts: true, setup: func(t *testing.T, h *harness) {
+			openProcess(t, h, "nine-points")
+			h.press(tea.KeyPressMsg{Code: tea.KeyRight})
+		}, shows: func(t *testing.T, h *harness) []string {
+			it := h.processScreen().detail.it
+			return []string{T(h, txtDetailTitle), it.wire.Code, narrowSafe(it.wire.Office), T(h, txtDetailHere)}
+		}},
+		{name: "process_select_sum", want: processID, contrasts: true, setup: func(t *testing.T, h *harness) {
+			openProcess(t, h, "many-points")
+			p := h.processScreen()
+			for _, k := range p.candidatesWithPoints(t, 6) {
+				p.list.move(k - p.list.cursor)
+				h.press(keySpace)
+			}
+		}, shows: func(t *testing.T, h *harness) []string {
+			return []string{"! " + problemText(t, h, model.ReasonWouldReachFull), T(h, txtAdviceRoom, "room", "11")}
+		}},
+		{name: "process_select_suspended", want: processID, contrasts: true, setup: func(t *testing.T, h *harness) {
+			openProcess(t, h, "suspended")
+			h.press(keySpace)
+		}, shows: func(t *testing.T, h *harness) []string {
+			return []string{"! " + problemText(t, h, model.ReasonLicenceSuspended)}
 		}},
 		{name: "process_select_ineligible", want: processID, setup: func(t *testing.T, h *harness) {
 			openProcess(t, h, "borrower-late")
@@ -689,6 +714,14 @@ func runFlowState(t *testing.T, st flowState, lang model.Lang, w, hgt int, mutat
 func TestProcessPayGolden(t *testing.T) {
 	for _, st := range processFlowStates() {
 		for _, lang := range []model.Lang{model.ZH, model.EN} {
+			if st.contrasts {
+				t.Run(st.name+"/"+string(lang)+"_hc", func(t *testing.T) {
+					h := runFlowState(t, st, lang, 80, 24, func(o *Options) { o.HighContrast = true })
+					checkShows(t, h, st.shows(t, h))
+					checkFits(t, st.name, fitsView(h), 80, 24)
+					golden.RequireEqual(t, stableView(t, h))
+				})
+			}
 			t.Run(st.name+"/"+string(lang), func(t *testing.T) {
 				h := runFlowState(t, st, lang, 80, 24)
 				checkShows(t, h, st.shows(t, h))
@@ -715,7 +748,7 @@ func TestFlowProcessPaySizes(t *testing.T) {
 						h := runFlowState(t, st, lang, size[0], size[1], func(o *Options) { o.HighContrast = hc })
 						checkShows(t, h, st.shows(t, h))
 						checkFits(t, name, fitsView(h), size[0], size[1])
-						if size[0] >= 160 {
+						if p, ok := h.m.screen.(*process); size[0] >= 160 || (ok && p.phase == procConfirm) {
 							checkWholeItems(t, h)
 						}
 						body := h.m.screen.View()
@@ -742,12 +775,14 @@ func checkWholeItems(t *testing.T, h *harness) {
 	var items []judged
 	switch s := h.m.screen.(type) {
 	case *process:
-		switch s.phase {
-		case procSelect:
+		switch {
+		case s.detail.open:
+			// The detail pane covers the list and shows one violation in full.
+		case s.phase == procSelect:
 			for _, i := range s.cands {
 				items = append(items, s.s.judged.items[i])
 			}
-		case procConfirm:
+		case s.phase == procConfirm:
 			items = s.chosen()
 		}
 	case *pay:
@@ -758,6 +793,10 @@ func checkWholeItems(t *testing.T, h *harness) {
 		}
 	}
 	v := h.view()
+	if p, ok := h.m.screen.(*process); ok && p.phase == procConfirm {
+		checkReviewWhole(t, h, items)
+		return
+	}
 	for _, it := range items {
 		c := h.m.c
 		want := c.T(txtViolationFacts, "points", fmt.Sprint(it.wire.Points), "fine", c.Money(model.Fen(it.wire.FineFen))) +
@@ -839,6 +878,26 @@ func TestFlowProcessPayLongList(t *testing.T) {
 					t.Fatalf("80x24 shows %d items, 160x48 %d (of %d+):\n%s\n%s", s, b, n, small.view(), big.view())
 				}
 			})
+		}
+	}
+}
+
+// checkReviewWhole: the confirmation screen shows each chosen violation's description and place
+// in full, wrapped rather than cut (compared without spaces and line breaks, which wrapping
+// moves).
+func checkReviewWhole(t *testing.T, h *harness, items []judged) {
+	t.Helper()
+	squash := func(s string) string { return strings.Join(strings.Fields(ansi.Strip(s)), "") }
+	v := squash(h.view())
+	for _, it := range items {
+		what := it.wire.CatalogueZH
+		if h.m.c.Lang == model.EN {
+			what = it.wire.CatalogueEN
+		}
+		for _, want := range []string{narrowSafe(what), narrowSafe(it.wire.Place)} {
+			if !strings.Contains(v, squash(want)) {
+				t.Errorf("the review of %s lacks %q in full\n%s", it.wire.ID, want, h.view())
+			}
 		}
 	}
 }

@@ -59,6 +59,9 @@ type problem struct {
 	text   textKey
 	args   []string // the text's placeholders, name and value pairs
 	info   bool     // a hint, not a mistake: shown without the error's mark and colour
+	// advice, when set, adds what the reason's own remedy cannot know (which items together
+	// fit, what the profile offers), drawn at view time so that it follows the language.
+	advice func(c *Common, w int) []string
 }
 
 func problemOf(err error) *problem {

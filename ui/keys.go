@@ -20,12 +20,17 @@ type KeyMap struct {
 	Finish   key.Binding // "0": end the session
 	Agree    key.Binding // "1" on a review screen: I confirm, submit
 	Up       key.Binding // move the highlight
+	// Move stands for Up and Down together in a key line with no room for both.
+	Move     key.Binding
 	Down     key.Binding
 	PageUp   key.Binding // a page of a list (keypad "-" too)
 	PageDown key.Binding // (keypad "+" too)
 	Toggle   key.Binding // select or unselect the highlighted item (Space, keypad ".")
-	Drop     key.Binding // "1" when asked: drop the ticked items and go back
-	Keep     key.Binding // "2" when asked: keep them (any key but 1 does)
+	// Detail shows everything about the highlighted violation (Right, keypad "/"): a list line
+	// shortens the description and the place, the detail pane never does.
+	Detail key.Binding
+	Drop   key.Binding // "1" when asked: drop the ticked items and go back
+	Keep   key.Binding // "2" when asked: keep them (any key but 1 does)
 	// Maint opens the staff maintenance screen (then a PIN). A chord nobody types by chance;
 	// it works on the welcome screen only, where nothing of anyone is shown.
 	Maint key.Binding
@@ -58,10 +63,12 @@ func DefaultKeyMap() KeyMap {
 		Finish:   b("0", txtKeyFinish, "0"),
 		Agree:    b("1", txtKeyAgree, "1"),
 		Up:       b("Up", txtKeyUp, "up"),
+		Move:     b("Up/Down", txtKeyMove, "up", "down"),
 		Down:     b("Down", txtKeyDown, "down"),
 		PageUp:   b("PgUp", txtKeyPageUp, "pgup", "-", "kpminus"),
 		PageDown: b("PgDn", txtKeyPageDown, "pgdown", "+", "kpplus"),
 		Toggle:   b("Space", txtKeyToggle, "space", ".", "kpdecimal"),
+		Detail:   b("Right", txtKeyDetail, "right", "/", "kpdivide"),
 		Drop:     b("1", txtKeyDrop, "1"),
 		Keep:     b("2", txtKeyKeep, "2"),
 		// A plain terminal sends Ctrl+Alt+M as ESC CR, which arrives as alt+enter; terminals

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -17,9 +18,13 @@ type itemList struct {
 	groupOf []int                                    // item -> group; nil for no groups
 	cursor  int                                      // the highlighted item; -1 for a list without one
 	top     int                                      // first visible line
-	// numbered lists show "[1]".."[9]" before the first nine items whose first line is on
-	// screen, in a gutter of their own, so that a digit chooses what it says (numbered).
+	// numbered lists show each item's own number ("[1]", "[12]") in a gutter of their own: a
+	// number belongs to its item and never changes on scroll, so what the screen says and what
+	// a digit chooses agree (numbered).
 	numbered bool
+	// typed is the start of a number being typed, for a list long enough to need more digits;
+	// 0 when none.
+	typed int
 
 	width  int
 	height int        // of the last view: numbers name only items on screen
@@ -56,13 +61,17 @@ func (l *itemList) newGroup(i int) bool {
 	return l.groupOf != nil && (i == 0 || l.groupOf[i] != l.groupOf[i-1])
 }
 
-// gutterWidth is the room the numbers take before every line of a numbered list.
-const gutterWidth = 4
+// gutterWidth is the room the numbers take before every line of a numbered list: "[12] " for
+// a list of up to 99 items; none for a list without numbers.
+func (l *itemList) gutterWidth() int {
+	if !l.numbered {
+		return 0
+	}
+	return len(strconv.Itoa(max(len(l.items), 1))) + 3
+}
 
 func (l *itemList) ensure(width int) {
-	if l.numbered {
-		width -= gutterWidth
-	}
+	width -= l.gutterWidth()
 	if width != l.width {
 		l.width = width
 		l.invalidate()
@@ -129,7 +138,7 @@ func (l *itemList) view(width, height int) string {
 	}
 	l.top = max(min(l.top, l.totalLines()-height), 0)
 	out := make([]byte, 0, width*height*2)
-	line, shown, number := 0, 0, 0
+	line, shown := 0, 0
 	emit := func(gutter, s string) {
 		if line >= l.top && shown < height {
 			if shown > 0 {
@@ -140,10 +149,8 @@ func (l *itemList) view(width, height int) string {
 		}
 		line++
 	}
-	blank := ""
-	if l.numbered {
-		blank = "    "
-	}
+	gw := l.gutterWidth()
+	blank := strings.Repeat(" ", gw)
 	for k := range l.items {
 		if shown >= height {
 			break
@@ -153,9 +160,9 @@ func (l *itemList) view(width, height int) string {
 		}
 		for i, s := range l.items[k] {
 			gutter := blank
-			if l.numbered && i == 0 && line >= l.top && number < 9 {
-				number++
-				gutter = "[" + strconv.Itoa(number) + "] "
+			if l.numbered && i == 0 {
+				n := "[" + strconv.Itoa(k+1) + "]"
+				gutter = n + blank[len(n):]
 			}
 			emit(gutter, s)
 		}
@@ -163,34 +170,58 @@ func (l *itemList) view(width, height int) string {
 	return string(out)
 }
 
-// numberedItem returns the item a numbered list shows as [n] (n from 1 to 9): the n-th item
-// whose first line is on screen; -1 when there is none.
-func (l *itemList) numberedItem(n int) int {
+// typeDigit takes a digit typed on a numbered list and returns the item whose number has been
+// typed so far, or -1. done says the number is complete: no longer number of this list starts
+// with it, so that in a list of up to 9 items one digit chooses, and in a list of 40 "3" waits
+// for a second digit ("35") while the highlight already shows item 3. A digit that cannot
+// continue the number starts a new one.
+func (l *itemList) typeDigit(d int) (item int, done bool) {
+	n := len(l.items)
+	next := l.typed*10 + d
+	if next == 0 || next > n {
+		next = d // "0" starts nothing; a number too large starts over with this digit
+	}
+	if next == 0 || next > n {
+		l.typed = 0
+		return -1, false
+	}
+	if next*10 > n {
+		l.typed = 0
+		return next - 1, true
+	}
+	l.typed = next
+	return next - 1, false
+}
+
+// hidden counts the items wholly or partly out of view above and below a view of height
+// lines: what the "more" line under a list tells.
+func (l *itemList) hidden(height int) (above, below int) {
 	line := 0
 	for k := range l.items {
 		if l.newGroup(k) {
 			line++
 		}
-		if line >= l.top+l.height {
-			break
-		}
-		if line >= l.top {
-			if n--; n == 0 {
-				return k
-			}
-		}
+		n := 1
 		if l.items[k] != nil {
-			line += len(l.items[k])
-		} else {
-			line++
+			n = len(l.items[k])
 		}
+		switch {
+		case line < l.top:
+			above++
+		case line+n > l.top+height:
+			below++
+		}
+		line += n
 	}
-	return -1
+	return above, below
 }
 
 // scroll handles the keys that move through a list of height lines; it reports whether msg
 // was one of them.
 func (l *itemList) scroll(msg tea.KeyPressMsg, k KeyMap, height int) bool {
+	if key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown) {
+		l.typed = 0 // moving abandons a number being typed
+	}
 	switch {
 	case key.Matches(msg, k.Up):
 		l.move(-1)

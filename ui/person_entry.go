@@ -193,7 +193,11 @@ func problemLines(c *Common, prob *problem, width int) []string {
 		return nil
 	}
 	if prob.reason != nil {
-		return reasonLines(c, []model.Reason{*prob.reason}, width)
+		out := reasonLines(c, []model.Reason{*prob.reason}, width)
+		if prob.advice != nil {
+			out = append(out, prob.advice(c, width)...)
+		}
+		return out
 	}
 	return styledLines(c.Styles.Error.Render, wrap("! "+c.T(prob.text, prob.args...), max(width, 10)))
 }

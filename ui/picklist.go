@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -25,25 +26,50 @@ func pickList(c *Common, s *session, cands []int, render func(k, w int, cursor b
 	return l
 }
 
-// pickFooter is what a selection screen shows: the list padded to h lines, the summary, then
-// the discard question, the problem (in at most room lines) or the hint.
+// pickFooter is what a selection screen shows: the list in h lines (its last counting what is
+// out of view), the summary, then the discard question, the problem or the hint in room lines.
+// A problem longer than room takes lines from the list, which keeps at least four, so that a
+// reason, its remedy and the advice are read whole.
 func pickFooter(c *Common, l *itemList, w, h int, summary string, ask *discardAsk, ticked int,
 	prob *problem, room int, hint textKey) []string {
-	out := strings.Split(l.view(w, h), "\n")
-	for len(out) < h {
-		out = append(out, "")
-	}
-	out = append(out, c.Styles.Value.Render(fit(summary, w)))
+	var block []string
 	switch {
 	case ask.asking:
-		out = append(out, ask.lines(c, ticked, w)...)
+		block = ask.lines(c, ticked, w)
 	case prob != nil:
 		// The rows under the list are the problem's: a reason and what to do instead.
-		out = append(out, atMost(problemLines(c, prob, w), room)...)
+		block = atMost(problemLines(c, prob, w), max(room, h+room-4))
+	case l.typed > 0:
+		block = []string{c.Styles.Value.Render(fit(c.T(txtListNumberTyped, "n", strconv.Itoa(l.typed)), w))}
 	default:
-		out = append(out, c.Styles.Text.Render(fit(c.T(hint), w)))
+		block = []string{c.Styles.Text.Render(fit(c.T(hint), w))}
 	}
-	return out
+	if len(block) > room {
+		h -= len(block) - room
+	}
+	// The list's last row says how many items lie out of view, so that nothing is left over
+	// unseen: a person reads "3 more below" and knows to scroll.
+	out := strings.Split(l.view(w, h-1), "\n")
+	for len(out) < h-1 {
+		out = append(out, "")
+	}
+	out = append(out, c.Styles.Placeholder.Render(fit(moreLine(c, l, h-1), w)))
+	out = append(out, c.Styles.Value.Render(fit(summary, w)))
+	return append(out, block...)
+}
+
+// moreLine counts what a list of height rows holds out of view; "" when everything shows.
+func moreLine(c *Common, l *itemList, height int) string {
+	above, below := l.hidden(height)
+	switch {
+	case above > 0 && below > 0:
+		return c.T(txtListItemsBoth, "above", strconv.Itoa(above), "below", strconv.Itoa(below))
+	case below > 0:
+		return c.T(txtListItemsBelow, "n", strconv.Itoa(below))
+	case above > 0:
+		return c.T(txtListItemsAbove, "n", strconv.Itoa(above))
+	}
+	return ""
 }
 
 // reasonProblem is the first of rs as the screen's problem; nil when there is none.
@@ -70,18 +96,24 @@ func pickLine(c *Common, it judged, box string, cursor bool, w int) string {
 }
 
 // pickedItem is the item a key chooses in a list to choose from: the highlighted one for
-// Space, the one numbered so for a digit (the highlight moves there); -1 for other keys.
+// Space, the one whose number has been typed in full for digits (the highlight follows the
+// digits as they are typed); -1 for other keys and for a number not yet complete.
 func pickedItem(l *itemList, msg tea.KeyPressMsg, k KeyMap) int {
 	if key.Matches(msg, k.Toggle) {
+		l.typed = 0
 		return l.cursor
 	}
 	d, ok := digit(msg)
-	if !ok || d < '1' || d > '9' {
+	if !ok || (d == '0' && l.typed == 0) {
+		l.typed = 0
 		return -1
 	}
-	i := l.numberedItem(int(d - '0'))
+	i, done := l.typeDigit(int(d - '0'))
 	if i >= 0 {
 		l.move(i - l.cursor)
+	}
+	if !done {
+		return -1
 	}
 	return i
 }

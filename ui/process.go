@@ -47,6 +47,11 @@ type process struct {
 	printed          string     // where the receipt went
 	printErr         error      // the printer failed: the receipt is shown on screen instead
 	docs             docPane    // the decisions (and an unprinted receipt) on screen
+	detail           detailPane // everything about the highlighted violation
+	// review lists the chosen violations in full on the confirmation screen, scrolling when
+	// they do not fit: nobody confirms what they could not read. reviewH is its last height.
+	review  *itemList
+	reviewH int
 }
 
 type processPhase int
@@ -131,13 +136,16 @@ func (p *process) Help() []key.Binding {
 		if p.discard.asking {
 			return p.discard.help(k)
 		}
-		return []key.Binding{k.Up, k.Down, k.Toggle, k.Confirm, k.Back}
+		if p.detail.open {
+			return []key.Binding{k.Move, k.PageDown, k.Back}
+		}
+		return []key.Binding{k.Move, k.Toggle, k.Detail, k.Confirm, k.Back}
 	case procOwner:
 		return p.entry.Help()
 	case procFace:
 		return []key.Binding{k.Back}
 	case procConfirm:
-		return []key.Binding{k.Agree, k.Back}
+		return []key.Binding{k.Agree, k.PageDown, k.Back}
 	case procResult:
 		return []key.Binding{k.Finish}
 	}
@@ -184,6 +192,9 @@ func (p *process) toggle(k int) {
 	if !it.el.Eligible {
 		if p.prob = reasonProblem(it.el.Reasons); p.prob == nil {
 			p.prob = &problem{text: txtVerdictCounter}
+		} else {
+			rs := it.el.Reasons
+			p.prob.advice = func(c *Common, w int) []string { return adviceLines(c, rs, w) }
 		}
 		return
 	}
@@ -191,9 +202,74 @@ func (p *process) toggle(k int) {
 	p.evaluate()
 	if !p.sel.Allowed && len(p.sel.Reasons) > 0 {
 		p.prob = reasonProblem(p.sel.Reasons)
+		p.prob.advice = p.roomAdvice(p.sel)
 		delete(p.selected, k)
 		p.evaluate()
 	}
+}
+
+// roomAdvice is the advice for a selection refused by its sum of points: how many points the
+// kiosk can still take this cycle and a set of the violations that can be processed and carry
+// points whose sum fits (by their numbers on the list), then what study could take off.
+// Violations without points never count against the room and are not named.
+func (p *process) roomAdvice(sel model.Selection) func(c *Common, w int) []string {
+	room := max(sel.Full-1-sel.Current, 0)
+	var ks, points []int
+	for k, i := range p.cands {
+		if it := p.s.judged.items[i]; it.el.Eligible && it.v.Points > 0 {
+			ks = append(ks, k)
+			points = append(points, it.v.Points)
+		}
+	}
+	keep := fitPoints(points, room)
+	reasons := sel.Reasons
+	return func(c *Common, w int) []string {
+		text := c.T(txtAdviceRoomZero)
+		if room > 0 {
+			text = c.T(txtAdviceRoom, "room", strconv.Itoa(room))
+			var names []string
+			sum := 0
+			for i, k := range ks {
+				if keep[i] {
+					names = append(names, "["+strconv.Itoa(k+1)+"]")
+					sum += points[i]
+				}
+			}
+			if sum > 0 {
+				text += c.T(txtAdviceRoomExample, "items", strings.Join(names, " "), "n", strconv.Itoa(sum))
+			}
+		}
+		out := styledLines(c.Styles.Remedy.Render, indent(wrap("> "+text, max(w-2, 10)), 2))
+		return append(out, adviceLines(c, reasons, w)...)
+	}
+}
+
+// fitPoints chooses, among items of the given points, a set whose sum is the largest that
+// stays within room (a small knapsack: room is below 12).
+func fitPoints(points []int, room int) []bool {
+	// best[s] is a set summing to s, as the indices chosen; nil when no set sums to s.
+	best := make([][]int, room+1)
+	best[0] = []int{}
+	for i, pt := range points {
+		if pt <= 0 {
+			continue
+		}
+		for s := room; s >= pt; s-- {
+			if best[s] == nil && best[s-pt] != nil {
+				best[s] = append(append([]int{}, best[s-pt]...), i)
+			}
+		}
+	}
+	keep := make([]bool, len(points))
+	for s := room; s >= 0; s-- {
+		if best[s] != nil {
+			for _, i := range best[s] {
+				keep[i] = true
+			}
+			break
+		}
+	}
+	return keep
 }
 
 func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
@@ -288,6 +364,7 @@ func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case procConfirm:
 		switch {
+		case p.review != nil && p.review.scroll(msg, k, p.reviewH):
 		case key.Matches(msg, k.Back):
 			p.phase = procSelect
 		case key.Matches(msg, k.Agree):
@@ -303,6 +380,9 @@ func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {
 func (p *process) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
 	switch {
+	case p.detail.key(p.c, msg, p.h-2):
+	case key.Matches(msg, k.Detail) && p.list.cursor >= 0 && !p.discard.asking:
+		p.detail.show(p.s.judged.items[p.cands[p.list.cursor]])
 	case p.discard.asking:
 		if p.discard.answer(msg) {
 			return navigate(navOverview{})
@@ -337,7 +417,7 @@ func (p *process) next() tea.Cmd {
 		p.prob = reasonProblem([]model.Reason{{Code: model.ReasonNoCamera}})
 		return nil
 	}
-	p.prob = nil
+	p.prob, p.review = nil, nil
 	p.owners = p.ownersToVerify()
 	return p.nextVerification()
 }
@@ -631,6 +711,9 @@ func (p *process) header(sub textKey) string {
 func (p *process) selectView() string {
 	c, st, w := p.c, p.c.Styles, max(p.w, 20)
 	out := []string{p.header(txtProcessStepSelect)}
+	if p.detail.open {
+		return out[0] + "\n" + p.detail.view(c, w, p.h-1)
+	}
 	if len(p.cands) == 0 {
 		out = append(out, "", st.Text.Render(wrap(c.T(txtProcessNone), w)))
 		return strings.Join(out, "\n")
@@ -671,18 +754,24 @@ func (p *process) confirmView() string {
 	c, st, w := p.c, p.c.Styles, max(p.w, 20)
 	out := []string{p.header(txtProcessStepConfirm), st.Title.Render(c.T(txtProcessReview))}
 	items := p.chosen()
-	room := max(p.h-10, 2)
-	for i, it := range items {
-		if i == room-1 && len(items) > room {
-			out = append(out, st.Text.Render(c.T(txtProcessMoreItems, "n", strconv.Itoa(len(items)-i))))
-			break
-		}
-		out = append(out, violationLine(c, it, "  ", w))
+	if p.review == nil {
+		p.review = newItemList(len(items), nil, false, func(i, w int, _ bool) []string {
+			return fullViolationLines(p.c, items[i], "  ", w)
+		}, nil)
 	}
-	out = append(out, st.Value.Render(fit(p.forecast(), w)), "")
-	out = append(out, st.Error.Render(wrap(c.T(txtProcessLegal), w)))
-	out = append(out, st.Option.Render("[1]")+" "+st.Value.Render(c.T(txtProcessConfirm)))
-	return strings.Join(out, "\n")
+	tail := []string{st.Value.Render(fit(p.forecast(), w)), "",
+		st.Error.Render(wrap(c.T(txtProcessLegal), w)),
+		st.Option.Render("[1]") + " " + st.Value.Render(c.T(txtProcessConfirm))}
+	// The violations get the room the rest leaves, less the line that counts what is out of
+	// view.
+	p.reviewH = max(p.h-screenLines(out)-screenLines(tail)-1, 2)
+	lines := strings.Split(p.review.view(w, p.reviewH), "\n")
+	for len(lines) < p.reviewH {
+		lines = append(lines, "")
+	}
+	out = append(out, lines...)
+	out = append(out, st.Placeholder.Render(fit(moreLine(c, p.review, p.reviewH), w)))
+	return strings.Join(append(out, tail...), "\n")
 }
 
 func (p *process) resultView() string {

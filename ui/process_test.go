@@ -33,6 +33,21 @@ func (p *process) candidateWithPoints(t *testing.T, points int) int {
 	return -1
 }
 
+// candidatesWithPoints lists every candidate carrying that many points.
+func (p *process) candidatesWithPoints(t *testing.T, points int) []int {
+	t.Helper()
+	var out []int
+	for k, i := range p.cands {
+		if p.s.judged.items[i].v.Points == points {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no candidate with %d points", points)
+	}
+	return out
+}
+
 // The nine-point driver: the 3-point violation is refused with its reason, the 1-point one is
 // processed (decision number, points now 10), then paid by phone, marked paid by the staff key,
 // and the receipt is shown and printed.
@@ -54,7 +69,7 @@ func TestProcessThenPayByQR(t *testing.T) {
 		t.Fatal("the 3-point violation was selected")
 	}
 	reason := p.prob
-	if reason == nil || reason.reason == nil || reason.reason.Code != model.ReasonWouldReachFull {
+	if reason == nil || reason.reason == nil || reason.reason.Code != model.ReasonPointsReachFullAlone {
 		t.Fatalf("refusal reason = %+v", reason)
 	}
 	h.mustShow(strings.SplitN(h.m.c.Reason(*reason.reason).Message, "，", 2)[0])
