@@ -286,8 +286,8 @@ func runImport(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %d people, %d vehicles, %d violations (%d decisions), %d bindings, %d follows, %d points entries\n",
-		sum.People, sum.Vehicles, sum.Violations, sum.Decisions, sum.Bindings, sum.Follows, sum.PointsEntries)
+	fmt.Fprintf(stdout, "imported %d people, %d vehicles, %d violations (%d decisions), %d bindings, %d follows, %d points entries, %d unit drivers\n",
+		sum.People, sum.Vehicles, sum.Violations, sum.Decisions, sum.Bindings, sum.Follows, sum.PointsEntries, sum.UnitDrivers)
 	return nil
 }
 

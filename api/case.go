@@ -61,6 +61,8 @@ func (v Vehicle) related(now time.Time) (model.RelatedVehicle, error) {
 		rel.Kind = model.RelationBound
 	case "followed":
 		rel.Kind = model.RelationFollowed
+	case RelationDesignated:
+		rel.Kind = model.RelationDesignated
 	default:
 		return model.RelatedVehicle{}, fmt.Errorf("unknown relation %q", v.Relation)
 	}

@@ -131,7 +131,7 @@ type Vehicle struct {
 	OwnerID     string     `json:"owner_id,omitempty"`
 	OwnerName   string     `json:"owner_name,omitempty"`
 	Use         string     `json:"use"`
-	Relation    string     `json:"relation"` // own, bound, followed
+	Relation    string     `json:"relation"` // own, bound, followed, designated (RelationDesignated)
 	Since       *time.Time `json:"since,omitempty"`
 	Until       *time.Time `json:"until,omitempty"`
 }
@@ -476,3 +476,8 @@ type Error struct {
 // CodeStaleTimestamp is the error code of a correctly signed request whose timestamp is
 // outside MaxClockSkew of the server's clock.
 const CodeStaleTimestamp = "stale_timestamp"
+
+// RelationDesignated is the relation of a driver whom the owning unit designated for its vehicle
+// (单位指定驾驶人): the lookup carries the vehicle and its violations, and the rules refuse every
+// one of them for processing with the unit-vehicle reason.
+const RelationDesignated = "designated"

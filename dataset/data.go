@@ -37,4 +37,6 @@ type Data struct {
 	Follows    []model.Follow
 	Violations []model.Violation
 	Points     []PointsEntry
+	// UnitDrivers are the drivers units designated for their vehicles (单位车辆驾驶人).
+	UnitDrivers []model.UnitDriver
 }

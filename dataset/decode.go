@@ -35,6 +35,7 @@ func Decode(r io.Reader, today time.Time) (*Data, error) {
 	d.decodeVehicles(doc.array("vehicles"))
 	d.decodeBindings(doc.array("bindings"))
 	d.decodeFollows(doc.array("follows"))
+	d.decodeUnitDrivers(doc.array("unit_drivers"))
 	d.decodeViolations(doc.array("violations"))
 	d.decodePoints(doc.array("points"))
 	if !c.empty() {
@@ -102,6 +103,9 @@ func (d *decoder) result() *Data {
 	}
 	if len(out.Points) == 0 {
 		out.Points = nil
+	}
+	if len(out.UnitDrivers) == 0 {
+		out.UnitDrivers = nil
 	}
 	return &out
 }

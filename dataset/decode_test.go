@@ -180,6 +180,7 @@ func TestDecodeCapsTheList(t *testing.T) {
 	delete(d, "vehicles")
 	delete(d, "bindings")
 	delete(d, "follows")
+	delete(d, "unit_drivers")
 	delete(d, "violations")
 	delete(d, "points")
 	ps := problemsOf(t, d.bytes(t))

@@ -29,6 +29,7 @@ func Demo(seed int64, now time.Time, people int) *Data {
 	g.addFollows()
 	g.addViolations()
 	g.topUpPoints()
+	g.addUnitDrivers()
 	return &g.d
 }
 

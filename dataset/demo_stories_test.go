@@ -123,6 +123,11 @@ func storyCase(t *testing.T, d *Data, key, profile string, now time.Time) (*mode
 			related[f.Plate] = model.Relation{Kind: model.RelationFollowed, Since: f.Since, Until: f.Until}
 		}
 	}
+	for _, u := range d.UnitDrivers {
+		if u.Driver == lic.ID && u.ActiveAt(now) {
+			related[u.Plate] = model.Relation{Kind: model.RelationDesignated, Since: u.Since}
+		}
+	}
 	for _, v := range d.Vehicles {
 		if r, ok := related[v.Plate]; ok {
 			c.Vehicles = append(c.Vehicles, model.RelatedVehicle{Vehicle: v.Vehicle, Relation: r})
@@ -207,7 +212,16 @@ func TestPersonaUnitCarAndOverdueFine(t *testing.T) {
 	if unit.OwnerName == "" || unit.Plate.Number != "粤B6W3K9" {
 		t.Errorf("persona unit car = %+v", unit)
 	}
-	_, vs := storyCase(t, d, "overdue", "national", now)
+	// The unit designated the persona for its car: the persona sees the car's violation, refused
+	// with the unit-vehicle reason alone.
+	e, vs := storyCase(t, d, "unit-driver", "national", now)
+	if len(vs) != 1 || vs[0].Plate != unit.Plate {
+		t.Fatalf("unit-driver persona's violations = %+v, want the unit car's one", vs)
+	}
+	if el := e.Evaluate(vs[0]); el.Eligible || len(el.Reasons) != 1 || el.Reasons[0].Code != model.ReasonUnitOwned {
+		t.Errorf("unit-driver persona's violation: %+v, want refused for the unit-owned vehicle only", el)
+	}
+	_, vs = storyCase(t, d, "overdue", "national", now)
 	if len(vs) != 1 || vs[0].Status != model.StatusProcessed {
 		t.Fatalf("overdue persona's violations = %+v, want one processed", vs)
 	}

@@ -13,13 +13,14 @@ import (
 // keys are omitted when empty, so a written file shows only what is known.
 type (
 	wireDocument struct {
-		Format     string          `json:"format"`
-		People     []wirePerson    `json:"people"`
-		Vehicles   []wireVehicle   `json:"vehicles"`
-		Bindings   []wireBinding   `json:"bindings"`
-		Follows    []wireFollow    `json:"follows"`
-		Violations []wireViolation `json:"violations"`
-		Points     []wirePoints    `json:"points"`
+		Format      string           `json:"format"`
+		People      []wirePerson     `json:"people"`
+		Vehicles    []wireVehicle    `json:"vehicles"`
+		Bindings    []wireBinding    `json:"bindings"`
+		Follows     []wireFollow     `json:"follows"`
+		UnitDrivers []wireUnitDriver `json:"unit_drivers"`
+		Violations  []wireViolation  `json:"violations"`
+		Points      []wirePoints     `json:"points"`
 	}
 	wirePerson struct {
 		IDNumber   string       `json:"id_number"`
@@ -94,13 +95,14 @@ func Encode(w io.Writer, d *Data) error {
 		d = &Data{}
 	}
 	doc := wireDocument{
-		Format:     Format,
-		People:     make([]wirePerson, 0, len(d.People)),
-		Vehicles:   make([]wireVehicle, 0, len(d.Vehicles)),
-		Bindings:   make([]wireBinding, 0, len(d.Bindings)),
-		Follows:    make([]wireFollow, 0, len(d.Follows)),
-		Violations: make([]wireViolation, 0, len(d.Violations)),
-		Points:     make([]wirePoints, 0, len(d.Points)),
+		Format:      Format,
+		People:      make([]wirePerson, 0, len(d.People)),
+		Vehicles:    make([]wireVehicle, 0, len(d.Vehicles)),
+		Bindings:    make([]wireBinding, 0, len(d.Bindings)),
+		Follows:     make([]wireFollow, 0, len(d.Follows)),
+		UnitDrivers: make([]wireUnitDriver, 0, len(d.UnitDrivers)),
+		Violations:  make([]wireViolation, 0, len(d.Violations)),
+		Points:      make([]wirePoints, 0, len(d.Points)),
 	}
 	for _, p := range d.People {
 		doc.People = append(doc.People, wirePersonOf(p))
@@ -120,6 +122,9 @@ func Encode(w io.Writer, d *Data) error {
 			FollowerID: string(f.Follower), PlateType: string(f.Plate.Type), PlateNumber: string(f.Plate.Number),
 			RequestedAt: instantText(f.RequestedAt), Since: instantText(f.Since), Until: instantText(f.Until),
 			Cancelled: instantText(f.Cancelled)})
+	}
+	for _, u := range d.UnitDrivers {
+		doc.UnitDrivers = append(doc.UnitDrivers, wireUnitDriverOf(u))
 	}
 	for _, v := range d.Violations {
 		doc.Violations = append(doc.Violations, wireViolationOf(v))

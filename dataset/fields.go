@@ -26,14 +26,15 @@ type field struct {
 
 // Record kinds, named as the definitions in docs/import.schema.json.
 const (
-	kindDocument  = "document"
-	kindPerson    = "person"
-	kindLicence   = "licence"
-	kindVehicle   = "vehicle"
-	kindBinding   = "binding"
-	kindFollow    = "follow"
-	kindViolation = "violation"
-	kindPoints    = "points_entry"
+	kindDocument   = "document"
+	kindPerson     = "person"
+	kindLicence    = "licence"
+	kindVehicle    = "vehicle"
+	kindBinding    = "binding"
+	kindFollow     = "follow"
+	kindViolation  = "violation"
+	kindPoints     = "points_entry"
+	kindUnitDriver = "unit_driver"
 )
 
 // recordFields lists the keys of every record kind, in the order Encode writes them. The schema
@@ -44,7 +45,7 @@ func recordFields() map[string][]field {
 	opt := func(name string) field { return field{name, false} }
 	return map[string][]field{
 		kindDocument: {req("format"), opt("people"), opt("vehicles"), opt("bindings"), opt("follows"),
-			opt("violations"), opt("points")},
+			opt("unit_drivers"), opt("violations"), opt("points")},
 		kindPerson:  {req("id_number"), req("name"), opt("phone"), req("registered"), opt("licence")},
 		kindLicence: {req("file_number"), req("classes"), req("status"), req("first_issued"), req("issuer")},
 		kindVehicle: {req("plate_type"), req("plate_number"), req("owner_kind"), opt("owner_id"),
@@ -57,6 +58,8 @@ func recordFields() map[string][]field {
 			req("code"), req("points"), req("fine_fen"), req("source"), req("status"), req("office"),
 			req("office_code"), opt("decision"), opt("driver_id"), opt("decided_at"), opt("paid_at")},
 		kindPoints: {req("driver_id"), req("decision"), req("points"), req("entered_at"), opt("paid_at")},
+		kindUnitDriver: {req("driver_id"), req("plate_type"), req("plate_number"), req("since"),
+			opt("ended")},
 	}
 }
 

@@ -127,6 +127,7 @@ func (g *generator) shenzhenStories(ids map[string]model.IDNumber) {
 
 	unit := g.storyVehicle(model.PlateSmallCar, "粤B6W3K9", "", model.UseNonOperating)
 	g.d.Vehicles[len(g.d.Vehicles)-1].OwnerName = "深圳市澜岸云图物流有限公司"
+	g.d.UnitDrivers = append(g.d.UnitDrivers, model.UnitDriver{Driver: ids["unit-driver"], Plate: unit, Since: g.at(400, 9, 0)})
 	g.storyViolation(unit, "1357", 0, g.at(18, 12, 0), sz, "440303", "深南东路与建设路交叉口")
 
 	ride := g.storyVehicle(model.PlateSmallCar, "粤B8T5R2", ids["operating"], model.UseOperating)

@@ -46,14 +46,15 @@ func loadSchema(t *testing.T) (schemaObject, map[string]schemaObject) {
 // wireTypes are the encoder's structs for each record kind.
 func wireTypes() map[string]reflect.Type {
 	return map[string]reflect.Type{
-		kindDocument:  reflect.TypeFor[wireDocument](),
-		kindPerson:    reflect.TypeFor[wirePerson](),
-		kindLicence:   reflect.TypeFor[wireLicence](),
-		kindVehicle:   reflect.TypeFor[wireVehicle](),
-		kindBinding:   reflect.TypeFor[wireBinding](),
-		kindFollow:    reflect.TypeFor[wireFollow](),
-		kindViolation: reflect.TypeFor[wireViolation](),
-		kindPoints:    reflect.TypeFor[wirePoints](),
+		kindDocument:   reflect.TypeFor[wireDocument](),
+		kindPerson:     reflect.TypeFor[wirePerson](),
+		kindLicence:    reflect.TypeFor[wireLicence](),
+		kindVehicle:    reflect.TypeFor[wireVehicle](),
+		kindBinding:    reflect.TypeFor[wireBinding](),
+		kindFollow:     reflect.TypeFor[wireFollow](),
+		kindViolation:  reflect.TypeFor[wireViolation](),
+		kindPoints:     reflect.TypeFor[wirePoints](),
+		kindUnitDriver: reflect.TypeFor[wireUnitDriver](),
 	}
 }
 

@@ -11,10 +11,14 @@ const (
 	RelationOwn
 	RelationBound
 	RelationFollowed
+	// RelationDesignated: a unit designated the driver for its vehicle (UnitDriver). The driver
+	// sees the vehicle's violations and why they go to a counter; rule 5 refuses every one.
+	RelationDesignated
 )
 
 // Relation is the driver's relation to one vehicle: own, bound since Since (until Until, when
-// ended), or followed from Since until the authorisation ends at Until.
+// ended), followed from Since until the authorisation ends at Until, or designated by the
+// owning unit since Since.
 type Relation struct {
 	Kind  RelationKind
 	Since time.Time
@@ -203,6 +207,12 @@ func (e *Evaluator) relation(v Violation, rv *RelatedVehicle, d *verdict) {
 		case !e.c.Now.Before(r.Until):
 			d.add(1, ReasonFollowExpired, Args{At: r.Until})
 		}
+	case RelationDesignated:
+		// Only a unit designates drivers: a designation that names a vehicle now registered to a
+		// person (re-registered since) gives no relation to it.
+		if rv.Vehicle.OwnerKind != OwnerUnit {
+			d.add(1, ReasonUnrelatedVehicle, Args{})
+		}
 	default:
 		d.add(1, ReasonUnrelatedVehicle, Args{})
 	}
@@ -270,7 +280,9 @@ func (e *Evaluator) procedure(v Violation, d *verdict) {
 func (e *Evaluator) vehicleRules(rv *RelatedVehicle, own bool, d *verdict) {
 	p := &e.c.Profile.Processing
 	veh := rv.Vehicle
-	if p.PersonalOnly && veh.OwnerKind != OwnerPersonal {
+	// A designation is the unit's, never an authorisation to process here: whatever a profile
+	// accepts, the unit's papers are needed, and only a counter can read them.
+	if (p.PersonalOnly || rv.Relation.Kind == RelationDesignated) && veh.OwnerKind != OwnerPersonal {
 		d.add(5, ReasonUnitOwned, Args{})
 	}
 	if !p.useAccepted(veh.Use) {

@@ -153,6 +153,30 @@ func (f Follow) ActiveAt(t time.Time) bool {
 		(f.Cancelled.IsZero() || t.Before(f.Cancelled))
 }
 
+// UnitDriver is a driver whom a unit (单位) designated for one of its vehicles, as units
+// register the drivers of their vehicles on 12123 (单位用户 - 驾驶人管理). It lets the driver see
+// the vehicle and its violations at a kiosk; it never lets them process one there, because a
+// unit's violation needs the unit's papers at a counter (DOMAIN.md section 7).
+type UnitDriver struct {
+	Driver IDNumber
+	Plate  Plate
+	Since  time.Time
+	Ended  time.Time // zero while in force
+}
+
+// ActiveAt reports whether the designation is in force at t.
+func (u UnitDriver) ActiveAt(t time.Time) bool {
+	return !u.Since.After(t) && (u.Ended.IsZero() || t.Before(u.Ended))
+}
+
+// MaxUnitDriversPerVehicle is how many drivers a unit may have designated for one vehicle at a
+// time. The public 12123 rules we could find give no number for units (the 3 of a personal
+// vehicle's bindings is for drivers the owner lets process violations, which a unit's drivers
+// never do here), so this is our choice: enough for a pool car driven in shifts, few enough
+// that a file listing a whole staff against one plate is caught as the mistake it likely is,
+// and a lookup stays small.
+const MaxUnitDriversPerVehicle = 10
+
 // Decision is a penalty decision (处罚决定书) issued when a driver processes a violation.
 type Decision struct {
 	Number      DecisionNumber

@@ -103,6 +103,7 @@ func (s *Server) Rotate(ctx context.Context, kioskID string) (Enrollment, error)
 // ImportSummary counts what an import wrote.
 type ImportSummary struct {
 	People, Vehicles, Bindings, Follows, Violations, Decisions, PointsEntries int
+	UnitDrivers                                                               int
 }
 
 // Import loads a validated data set in one transaction: all of it or nothing. Importing the same
@@ -130,6 +131,9 @@ func Import(ctx context.Context, st store.Store, p *model.Profile, d *dataset.Da
 			}
 		}
 		if err := importLinks(tx, d, &sum); err != nil {
+			return err
+		}
+		if err := importUnitDrivers(tx, d, &sum); err != nil {
 			return err
 		}
 		return importPoints(tx, d, &sum)

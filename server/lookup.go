@@ -41,8 +41,9 @@ type credential struct {
 }
 
 // related lists the vehicles the driver may act for: their own, those bound to them (in force)
-// and those they follow (authorised). Ended bindings and follows are left out here; the limits
-// that count history read them separately.
+// and those they follow (authorised), then the unit vehicles a unit designated them for (in
+// force), which they may see but never process here. Ended bindings and follows are left out
+// here; the limits that count history read them separately.
 func related(r store.Reader, d store.Driver, now time.Time) ([]model.RelatedVehicle, []store.Vehicle, error) {
 	var out []model.RelatedVehicle
 	var vehicles []store.Vehicle
@@ -86,6 +87,9 @@ func related(r store.Reader, d store.Driver, now time.Time) ([]model.RelatedVehi
 				return nil, nil, err
 			}
 		}
+	}
+	if out, vehicles, err = addDesignated(r, d, now, out, vehicles); err != nil {
+		return nil, nil, err
 	}
 	return out, vehicles, nil
 }
@@ -244,6 +248,8 @@ func vehicleWire(v store.Vehicle, rel model.Relation) api.Vehicle {
 		w.Relation = "bound"
 	case model.RelationFollowed:
 		w.Relation = "followed"
+	case model.RelationDesignated:
+		w.Relation = api.RelationDesignated
 	}
 	if !rel.Since.IsZero() {
 		w.Since = &rel.Since

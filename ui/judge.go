@@ -38,12 +38,13 @@ type judged struct {
 // vehicleGroup is the violations of one plate and the driver's relation to the vehicle.
 type vehicleGroup struct {
 	plate    model.Plate
-	relation string // own, bound, followed, or "" for a vehicle the driver has no link to
+	relation string // own, bound, followed, designated, or "" for a vehicle the driver has no link to
 	first    int    // index of the group's first item
 	n        int
 }
 
-// relationOrder puts own vehicles first, then bound, followed, and the rest.
+// relationOrder puts own vehicles first, then bound, followed, a unit's vehicles the driver is
+// designated for, and the rest.
 func relationOrder(r string) int {
 	switch r {
 	case "own":
@@ -52,8 +53,10 @@ func relationOrder(r string) int {
 		return 1
 	case "followed":
 		return 2
+	case api.RelationDesignated:
+		return 3
 	}
-	return 3
+	return 4
 }
 
 // judge builds the judgement of a lookup at now under profile p and the catalogue cat (the

@@ -277,6 +277,8 @@ func vehicleHeading(c *Common, g vehicleGroup, w int) string {
 		rel = txtRelationBound
 	case "followed":
 		rel = txtRelationFollowed
+	case api.RelationDesignated:
+		rel = txtRelationDesignated
 	}
 	text := "-- " + string(g.plate.Number) + " " + c.Term(g.plate.Type.Term()) + " (" + c.T(rel) + ") "
 	return c.Styles.Title.Render(fit(text+strings.Repeat("-", max(w-ansi.StringWidth(text), 0)), w))

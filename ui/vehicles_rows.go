@@ -26,6 +26,8 @@ const (
 	rowHeading      vehRowKind = iota
 	rowEmpty                   // "none" under a heading
 	rowOwn                     // a vehicle of mine
+	rowDesignated              // a unit's vehicle the unit designated me to drive: only the unit ends it
+	rowUnitName                // the unit that owns the vehicle of the designation above
 	rowBoundToMine             // someone is bound to a vehicle of mine: I may revoke
 	rowFollowOfMine            // someone follows a vehicle of mine: I may revoke
 	rowMyBinding               // I am bound to someone's vehicle: I may unbind
@@ -111,7 +113,30 @@ func vehicleRows(l api.Lookup, me model.IDNumber, now time.Time) []vehRow {
 	if linked == 0 {
 		rows = append(rows, vehRow{kind: rowEmpty, text: txtVehNoLinked})
 	}
-	return rows
+	return append(rows, designatedRows(l)...)
+}
+
+// designatedRows lists the unit vehicles a unit designated me to drive, under their own heading,
+// with a note that says where their violations go: nothing here can end a designation (the
+// unit does), so none of these rows is acted on. A person without one sees no such section.
+func designatedRows(l api.Lookup) []vehRow {
+	var rows []vehRow
+	for _, v := range l.Vehicles {
+		p, err := model.ParsePlate(v.PlateType, v.PlateNumber)
+		if err != nil || v.Relation != api.RelationDesignated {
+			continue
+		}
+		r := vehRow{kind: rowDesignated, plate: p, owner: v.OwnerName}
+		if v.Since != nil {
+			r.since = *v.Since
+		}
+		rows = append(rows, r, vehRow{kind: rowUnitName, plate: p, owner: v.OwnerName})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	head := []vehRow{{kind: rowHeading, text: txtVehDesignatedHead}}
+	return append(append(head, rows...), vehRow{kind: rowEmpty, text: txtVehDesignatedNote})
 }
 
 // recordTime is the time links are judged at: the later of the kiosk's clock and the server's

@@ -139,6 +139,16 @@ func (v *vehicles) rowLine(r vehRow, cursor bool, w int) string {
 		text = plateText(c, r.plate) + "  " + c.T(txtVehMyBinding, "owner", ownerText(r), "period", periodText(c, r))
 	case rowMyFollow:
 		text = plateText(c, r.plate) + "  " + c.T(txtVehMyFollow, "owner", ownerText(r), "period", periodText(c, r))
+	case rowDesignated:
+		text = plateText(c, r.plate) + "  " + c.T(txtVehDesignated, "period", periodText(c, r))
+	case rowUnitName:
+		// A unit's name is not a person's: it is shown whole, on a line of its own, as on the
+		// vehicle's papers.
+		unit := narrowSafe(r.owner)
+		if unit == "" {
+			unit = c.T(txtVehDesignatedNoName)
+		}
+		return "    " + st.Text.Render(fit(c.T(txtVehDesignatedUnit, "unit", unit), w-4))
 	}
 	text = keepTail(text, periodText(c, r), w-3)
 	if cursor {

@@ -23,7 +23,8 @@ type migration struct {
 // is a new version.
 func migrations() []migration {
 	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 3, ddl: schemaV3},
-		{version: 4, ddl: schemaV4}, {version: 5, ddl: schemaV5}}
+		{version: 4, ddl: schemaV4}, {version: 5, ddl: schemaV5},
+		{version: 7, ddl: schemaV7}}
 }
 
 // Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is

@@ -70,6 +70,9 @@ type Reader interface {
 	Bindings(f BindingFilter) ([]Binding, error)
 	// Follows lists follows likewise, by RequestedAt then ID.
 	Follows(f FollowFilter) ([]Follow, error)
+	// UnitDrivers lists the drivers units designated for their vehicles (in force or ended), by
+	// Since, filtered by exactly one of driver or plate.
+	UnitDrivers(f UnitDriverFilter) ([]model.UnitDriver, error)
 
 	Violation(id string) (model.Violation, error)
 	// ViolationsOfPlates lists the violations recorded against these vehicles, by time then ID.
@@ -195,6 +198,9 @@ type Tx interface {
 	PutDriver(d Driver) error
 	PutVehicle(v Vehicle) error
 	PutViolation(v model.Violation) error
+	// PutUnitDriver stores a unit's designation of a driver, replacing the end of one with the
+	// same driver, vehicle and Since.
+	PutUnitDriver(u model.UnitDriver) error
 
 	PutMeta(key, value string) error
 	// AppendRefChange stores a reference-data change and returns its sequence number.
