@@ -198,3 +198,19 @@ func bigMoney(f model.Fen) string {
 	}
 	return sign + "¥" + sb.String() + "." + cents
 }
+
+// figureBeside is a key figure and the line that states it: the line alone (wrapped to w, in
+// the Value style) in the normal mode; in the large mode the figure in large glyphs with the
+// line wrapped beside it, or under it when the room beside is too narrow.
+func figureBeside(st Styles, figure, line string, w int) []string {
+	if !st.HighContrast {
+		return styledLines(st.Value.Render, wrap(line, w))
+	}
+	const gap = 3
+	big := bigText(st.Figure, figure, w)
+	room := w - bigWidth(figure) - gap
+	if len(big) == 1 || room < 16 {
+		return append(big, styledLines(st.Value.Render, wrap(line, w))...)
+	}
+	return beside(big, styledLines(st.Value.Render, wrap(line, room)), gap)
+}
