@@ -13,7 +13,9 @@ import (
 )
 
 // checkFits fails unless screen is exactly h lines of at most w cells, free of East-Asian
-// ambiguous glyphs (whose width depends on the terminal).
+// ambiguous glyphs (whose width depends on the terminal) but the half blocks of the QR code
+// and of the large mode's figures, which the kiosk draws on purpose and whose width under its
+// environment bigtext_test.go and the tmux tests check.
 func checkFits(t *testing.T, where, screen string, w, h int) {
 	t.Helper()
 	ls := strings.Split(screen, "\n")
@@ -25,7 +27,7 @@ func checkFits(t *testing.T, where, screen string, w, h int) {
 			t.Errorf("%s: line %d is %d cells wide: %q", where, i+1, n, l)
 		}
 	}
-	if bad := ambiguousRunes(screen); len(bad) > 0 {
+	if bad := ambiguousRunes(strings.NewReplacer("█", "#", "▀", "#", "▄", "#").Replace(screen)); len(bad) > 0 {
 		t.Errorf("%s: ambiguous-width glyphs %q", where, string(bad))
 	}
 }

@@ -33,7 +33,27 @@ func (s *identify) idBlock() string {
 	}
 	line := "  " + field(st.FieldActive, grouped(s.idBuf, 6, 14)+"_", idLen+3) + "  " +
 		st.Text.Render(c.T(txtIdentifyCount, "n", strconv.Itoa(len(s.idBuf)), "of", strconv.Itoa(idLen)))
-	return label + "\n" + line + "\n  " + st.Text.Render(c.T(txtIdentifyXHint))
+	return s.question(txtIdentifyIDLabel, grouped(s.idBuf, 6, 14)) + "\n" + line + "\n  " + st.Text.Render(c.T(txtIdentifyXHint))
+}
+
+// question is the label of the field being typed in. In the large mode it stands out (bold,
+// in the accent colour, a blank line under it) and the characters typed so far follow in large
+// glyphs, three lines that are blank until the first key, so the field below never moves.
+// They are the characters the field shows in the clear anyway, while they are typed.
+func (s *identify) question(label textKey, typed string) string {
+	st := s.c.Styles
+	if !st.HighContrast {
+		return st.Label.Render(s.c.T(label))
+	}
+	out := []string{st.Question.Render(wrap(s.c.T(label), max(s.w, 20))), ""}
+	big := make([]string, bigLines)
+	if typed != "" {
+		big = bigText(st.Figure, typed, max(s.w, 20)-2)
+	}
+	for _, l := range big {
+		out = append(out, "  "+l)
+	}
+	return strings.Join(out, "\n")
 }
 
 // fileBlock is the file number field: empty until the ID number is accepted, masked once the
@@ -50,7 +70,7 @@ func (s *identify) fileBlock() string {
 		}
 		return label + "\n  " + field(st.Field, s.file.Masked(), fileLen+3)
 	}
-	return label + "\n  " + field(st.FieldActive, grouped(s.fileBuf, 4, 8)+"_", fileLen+3) + "  " +
+	return s.question(txtIdentifyFileLabel, grouped(s.fileBuf, 4, 8)) + "\n  " + field(st.FieldActive, grouped(s.fileBuf, 4, 8)+"_", fileLen+3) + "  " +
 		st.Text.Render(c.T(txtIdentifyCount, "n", strconv.Itoa(len(s.fileBuf)), "of", strconv.Itoa(fileLen)))
 }
 

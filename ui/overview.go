@@ -161,9 +161,13 @@ func (o *overview) header() []string {
 	out := []string{stepLine(c, 2, txtStepOverview), who}
 	lic := st.Label.Render(c.T(txtOverviewLicence)) + " " + st.Value.Render(o.licence())
 	pts := st.Label.Render(c.T(txtOverviewPoints)) + " " + st.Value.Render(o.points())
-	if ansi.StringWidth(lic)+3+ansi.StringWidth(pts) <= w {
+	switch {
+	case st.HighContrast: // the points in large glyphs, the line that states them beside
+		out = append(out, lic)
+		out = append(out, figureBeside(st, strconv.Itoa(l.Points.Total), c.T(txtOverviewPoints)+" "+o.points(), w)...)
+	case ansi.StringWidth(lic)+3+ansi.StringWidth(pts) <= w:
 		out = append(out, lic+"   "+pts)
-	} else {
+	default:
 		out = append(out, fit(lic, w), fit(pts, w))
 	}
 	process, pay := o.s.judged.count()

@@ -562,7 +562,16 @@ func (p *pay) finish(rec Receipt) tea.Cmd {
 	return printCmd(p.c, p.pending, rec)
 }
 
-func (p *pay) listHeight() int { return max(p.h-5, 3) }
+// listHeight is the list's room: the screen less the step line and the footer (the total,
+// which is a large figure in the large mode, and the line for the hint, a problem or a question).
+func (p *pay) listHeight() int { return max(p.h-4-len(p.totalBlock(max(p.w, 20))), 3) }
+
+// totalBlock is the total of the chosen items as the footer and the method screen show it:
+// one line normally; in the large mode the amount in large glyphs with the line beside it.
+func (p *pay) totalBlock(w int) []string {
+	st := p.c.Styles
+	return figureBeside(st, bigMoney(p.total()), p.totalLine(), w)
+}
 
 func (p *pay) renderItem(k, w int, cursor bool) []string {
 	it := p.s.judged.items[p.cands[k]]
@@ -596,6 +605,9 @@ func (p *pay) View() string {
 			out = append(out, st.Demo.Render(" "+c.T(txtSimulatedDevice)+" "))
 		}
 		out = append(out, st.Value.Render(wrap(c.T(txtPayCardInsert, "amount", c.Money(p.total())), w)))
+		if st.HighContrast {
+			out = append(append(out, ""), bigText(st.Figure, bigMoney(p.total()), w)...)
+		}
 		return strings.Join(out, "\n")
 	case payLater:
 		return p.laterView()
@@ -610,16 +622,18 @@ func (p *pay) View() string {
 		}
 		return strings.Join(out, "\n")
 	}
-	h := p.listHeight()
-	out = append(out, pickFooter(c, p.list, w, h, p.totalLine(), &p.discard, len(p.selected), p.prob, p.h-h-2,
-		txtPayNextHint)...)
-	return strings.Join(out, "\n")
+	h, total := p.listHeight(), p.totalBlock(w)
+	foot := pickFooter(c, p.list, w, h, p.totalLine(), &p.discard, len(p.selected), p.prob, p.h-h-1-len(total),
+		txtPayNextHint)
+	// The summary line under the list becomes the total block (the same line in the normal mode).
+	foot = append(append(foot[:h:h], total...), foot[h+1:]...)
+	return strings.Join(append(out, foot...), "\n")
 }
 
 func (p *pay) methodView() string {
 	c, st, w := p.c, p.c.Styles, max(p.w, 20)
-	out := []string{p.header(txtPayStepMethod), "",
-		st.Value.Render(wrap(p.totalLine(), w)), ""}
+	out := append([]string{p.header(txtPayStepMethod), ""}, p.totalBlock(w)...)
+	out = append(out, "")
 	opt := func(n string, text textKey) string {
 		return st.Option.Render("["+n+"]") + " " + st.Text.Render(c.T(text))
 	}
@@ -641,13 +655,21 @@ func (p *pay) qrView() string {
 	if p.qr == "" {
 		return head + "\n\n" + st.Value.Render(c.T(txtPayQRCreating))
 	}
-	var text []string
-	text = append(text, st.Value.Render(c.T(txtPayQRAmount, "amount", c.Money(model.Fen(p.order.AmountFen)))))
-	text = append(text, st.Text.Render(c.T(txtPayQROrder, "order", shortOrder(p.order.OrderID))))
-	text = append(text, st.Text.Render(c.T(txtPayQRExpires, "time", p.order.ExpiresAt.In(model.ChinaZone()).Format("15:04"))))
-	text = append(text, "")
 	qrW := ansi.StringWidth(strings.SplitN(p.qr, "\n", 2)[0])
 	side := w - qrW - 3
+	if side < 24 {
+		side = w // the text goes under the code
+	}
+	// The amount and the deadline are the figures a person checks: large in the large mode.
+	amount, until := model.Fen(p.order.AmountFen), p.order.ExpiresAt.In(model.ChinaZone()).Format("15:04")
+	text := figureBeside(st, bigMoney(amount), c.T(txtPayQRAmount, "amount", c.Money(amount)), side)
+	text = append(text, st.Text.Render(c.T(txtPayQROrder, "order", shortOrder(p.order.OrderID))))
+	if st.HighContrast {
+		text = append(text, figureBeside(st, until, c.T(txtPayQRExpires, "time", until), side)...)
+	} else {
+		text = append(text, st.Text.Render(c.T(txtPayQRExpires, "time", until)))
+	}
+	text = append(text, "")
 	for _, l := range strings.Split(wrap(c.T(txtPayQRScan), max(side, 20)), "\n") {
 		text = append(text, st.Text.Render(l))
 	}
@@ -662,7 +684,7 @@ func (p *pay) qrView() string {
 		text = append(text, "", st.Demo.Render(" "+c.T(txtPayQRDemo)+" "))
 	}
 	qrLines := strings.Split(p.qr, "\n")
-	if side < 24 {
+	if side == w {
 		return head + "\n" + p.qr + "\n" + strings.Join(text, "\n")
 	}
 	out := []string{head}

@@ -24,8 +24,10 @@ const (
 // Styles holds every style the UI draws with, built once for a contrast mode. Screens never make
 // their own styles, so a change of mode or palette happens here only.
 type Styles struct {
-	// HighContrast is the large, high-contrast mode: white on black, yellow accents, bold text and
-	// more space between lines. Glyph size itself is the terminal's font (set in its config).
+	// HighContrast is the large, high-contrast mode: white on black, yellow accents, bold text,
+	// more space between lines and fewer list items a screen, and the key figures (amounts,
+	// points, times, the digits being typed) drawn in large glyphs (bigtext.go), since the
+	// terminal cannot enlarge text on the application's request.
 	HighContrast bool
 
 	// Background and Foreground set the terminal's default colours in high-contrast mode; nil
@@ -54,7 +56,12 @@ type Styles struct {
 	KeyCap       lipgloss.Style // "[F1]" in the key line
 	KeyDesc      lipgloss.Style
 	Placeholder  lipgloss.Style // a "coming later" note
+	Figure       lipgloss.Style // a key figure drawn in large glyphs
+	Question     lipgloss.Style // the question being answered, on a line of its own
 	SpaceBetween int            // blank lines between blocks of a screen
+	// ItemGap is the blank lines between two items of a list: none normally, one in the large
+	// mode, so that fewer items show and each stands apart.
+	ItemGap int
 }
 
 // asciiBox is a frame of plain ASCII: box-drawing glyphs are East-Asian ambiguous and would
@@ -93,6 +100,8 @@ func NewStyles(highContrast bool) Styles {
 		KeyCap:       base.Reverse(true).Bold(true),
 		KeyDesc:      base,
 		Placeholder:  base.Italic(true),
+		Figure:       base.Bold(true),
+		Question:     base.Bold(true),
 		SpaceBetween: 1,
 	}
 }
@@ -126,6 +135,9 @@ func highContrastStyles() Styles {
 		KeyCap:       inverse,
 		KeyDesc:      base,
 		Placeholder:  base,
+		Figure:       base.Foreground(colBrYel),
+		Question:     base.Foreground(colBrYel),
 		SpaceBetween: 2,
+		ItemGap:      1,
 	}
 }
