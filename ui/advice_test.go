@@ -164,3 +164,32 @@ func TestFitPoints(t *testing.T) {
 		}
 	}
 }
+
+// The large mode spaces list items apart, so fewer show on a screen, and F4 redraws a list
+// already drawn (its lines were cached in the other mode's styles).
+func TestLargeModeShowsFewerItems(t *testing.T) {
+	m := processOn(t, model.ZH, 80, 24, func(id model.IDNumber) service.Looked {
+		l := bigRecord(id, 40, 1)
+		for i := range l.Violations {
+			l.Violations[i].Status = string(model.StatusRecorded)
+			l.Violations[i].Decision, l.Violations[i].DecidedAt, l.Violations[i].DriverID = "", nil, ""
+			l.Violations[i].Points, l.Violations[i].FineFen = 0, 10000
+		}
+		return service.Looked{Lookup: l}
+	})
+	count := func() int {
+		n := 0
+		for _, line := range strings.Split(screenText(m), "\n") {
+			if strings.Contains(line, "[ ] ") { // an item's box
+				n++
+			}
+		}
+		return n
+	}
+	normal := count()
+	m.Update(tea.KeyPressMsg{Code: tea.KeyF4})
+	large := count()
+	if normal < 5 || large >= normal {
+		t.Errorf("items on screen: %d normally, %d in the large mode; want fewer in the large mode", normal, large)
+	}
+}

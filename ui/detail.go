@@ -19,9 +19,9 @@ type detailPane struct {
 	open  bool
 	it    judged
 	top   int      // first line shown
-	lines []string // rendered for width and lang
+	lines []string // rendered for width and look
 	width int
-	lang  model.Lang
+	look  look
 }
 
 // show opens the pane on it.
@@ -55,8 +55,8 @@ func (d *detailPane) key(c *Common, msg tea.KeyPressMsg, height int) bool {
 // view draws the pane in height lines at width w: the facts, then the line that says how to
 // scroll and how to go back.
 func (d *detailPane) view(c *Common, w, h int) string {
-	if d.lines == nil || d.width != w || d.lang != c.Lang {
-		d.lines, d.width, d.lang = detailLines(c, d.it, w), w, c.Lang
+	if d.lines == nil || d.width != w || d.look != lookOf(c) {
+		d.lines, d.width, d.look = detailLines(c, d.it, w), w, lookOf(c)
 	}
 	body := max(h-2, 1)
 	d.top = max(min(d.top, len(d.lines)-body), 0)

@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/hallkiosk/kiosk/model"
 )
 
 // itemList is a scrolling list of items of one or more lines each, under group headings (the
@@ -26,6 +28,11 @@ type itemList struct {
 	// 0 when none.
 	typed int
 
+	// gap is the blank lines after each item: the large mode's wider spacing shows fewer items
+	// a screen. look is the language and contrast the lines were drawn in.
+	gap  int
+	look look
+
 	width  int
 	height int        // of the last view: numbers name only items on screen
 	items  [][]string // rendered items; nil entries are re-rendered on the next view
@@ -39,6 +46,24 @@ func newItemList(n int, groupOf []int, withCursor bool, render func(i, width int
 		l.cursor = -1
 	}
 	return l
+}
+
+// look is what a rendered line depends on besides its width: the language and the contrast
+// mode (whose styles and spacing differ).
+type look struct {
+	lang model.Lang
+	hc   bool
+}
+
+func lookOf(c *Common) look { return look{lang: c.Lang, hc: c.Styles.HighContrast} }
+
+// restyle redraws everything when the language or the contrast mode changed since the last
+// view, and takes the mode's spacing between items.
+func (l *itemList) restyle(c *Common) {
+	if lk := lookOf(c); lk != l.look {
+		l.look, l.gap = lk, c.Styles.ItemGap
+		l.invalidate()
+	}
 }
 
 // invalidate drops every rendered line: the width or the language changed.
@@ -79,6 +104,9 @@ func (l *itemList) ensure(width int) {
 	for i := range l.items {
 		if l.items[i] == nil {
 			l.items[i] = l.render(i, width, i == l.cursor)
+			for range l.gap {
+				l.items[i] = append(l.items[i], "")
+			}
 		}
 	}
 	if l.groupOf != nil && l.heads == nil {
@@ -129,11 +157,13 @@ func (l *itemList) view(width, height int) string {
 			first-- // keep the vehicle's heading in view with its first item
 			n++
 		}
-		if first < l.top {
-			l.top = first
-		}
+		// The item's end in view, then its start: an item taller than the view shows its
+		// first lines, where its facts and its number are.
 		if first+n > l.top+height {
 			l.top = first + n - height
+		}
+		if first < l.top {
+			l.top = first
 		}
 	}
 	l.top = max(min(l.top, l.totalLines()-height), 0)

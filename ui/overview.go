@@ -234,10 +234,8 @@ func (o *overview) listHeight() int { return o.listRoom(len(o.header()), len(o.m
 func (o *overview) listRoom(head, menu int) int { return max(o.h-head-menu-2, 1) }
 
 func (o *overview) View() string {
-	if o.lang != o.c.Lang {
-		o.lang = o.c.Lang
-		o.list.invalidate()
-	}
+	o.lang = o.c.Lang
+	o.list.restyle(o.c)
 	st, w := o.c.Styles, max(o.w, 20)
 	head, menu := o.header(), o.menuLines()
 	listH := o.listRoom(len(head), len(menu))

@@ -587,9 +587,9 @@ func (p *pay) header(sub textKey) string {
 }
 
 func (p *pay) View() string {
-	if p.lang != p.c.Lang && p.list != nil {
-		p.lang = p.c.Lang
-		p.list.invalidate()
+	p.lang = p.c.Lang
+	if p.list != nil {
+		p.list.restyle(p.c)
 	}
 	c, st, w := p.c, p.c.Styles, max(p.w, 20)
 	switch p.phase {

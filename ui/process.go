@@ -685,9 +685,10 @@ func (p *process) forecast() string {
 }
 
 func (p *process) View() string {
-	if p.lang != p.c.Lang {
-		p.lang = p.c.Lang
-		p.list.invalidate()
+	p.lang = p.c.Lang
+	p.list.restyle(p.c)
+	if p.review != nil {
+		p.review.restyle(p.c)
 	}
 	switch p.phase {
 	case procOwner:
