@@ -30,6 +30,7 @@ type pay struct {
 	lang model.Lang
 	only []string // violation ids to preselect (just decided); nil selects every payable one
 
+	detail   detailPane // everything about the highlighted violation
 	phase    payPhase
 	cands    []int
 	list     *itemList
@@ -156,7 +157,10 @@ func (p *pay) Help() []key.Binding {
 		if p.discard.asking {
 			return p.discard.help(k)
 		}
-		return []key.Binding{k.Up, k.Down, k.Toggle, k.Confirm, k.Back}
+		if p.detail.open {
+			return []key.Binding{k.Move, k.PageDown, k.Back}
+		}
+		return []key.Binding{k.Move, k.Toggle, k.Detail, k.Confirm, k.Back}
 	case payQR:
 		if p.c.SimulatedPayments {
 			return []key.Binding{k.DemoPaid, k.Back}
@@ -292,6 +296,9 @@ func (p *pay) onKey(msg tea.KeyPressMsg) tea.Cmd {
 func (p *pay) onSelectKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.c.Keys
 	switch {
+	case p.detail.key(p.c, msg, p.h-2):
+	case key.Matches(msg, k.Detail) && p.list.cursor >= 0 && !p.discard.asking:
+		p.detail.show(p.s.judged.items[p.cands[p.list.cursor]])
 	case p.discard.asking:
 		if p.discard.answer(msg) {
 			return navigate(navOverview{})
@@ -623,10 +630,12 @@ func (p *pay) View() string {
 		return strings.Join(out, "\n")
 	}
 	h, total := p.listHeight(), p.totalBlock(w)
-	foot := pickFooter(c, p.list, w, h, p.totalLine(), &p.discard, len(p.selected), p.prob, p.h-h-1-len(total),
+	if p.detail.open {
+		return out[0] + "\n" + p.detail.view(c, w, p.h-1)
+	}
+	// Under the list, the total block (one line in the normal mode, large figures in the large).
+	foot := pickFooter(c, p.list, w, h, total, &p.discard, len(p.selected), p.prob, p.h-h-1-len(total),
 		txtPayNextHint)
-	// The summary line under the list becomes the total block (the same line in the normal mode).
-	foot = append(append(foot[:h:h], total...), foot[h+1:]...)
 	return strings.Join(append(out, foot...), "\n")
 }
 

@@ -27,10 +27,10 @@ func pickList(c *Common, s *session, cands []int, render func(k, w int, cursor b
 }
 
 // pickFooter is what a selection screen shows: the list in h lines (its last counting what is
-// out of view), the summary, then the discard question, the problem or the hint in room lines.
+// out of view), the summary lines, then the discard question, the problem or the hint in room lines.
 // A problem longer than room takes lines from the list, which keeps at least four, so that a
 // reason, its remedy and the advice are read whole.
-func pickFooter(c *Common, l *itemList, w, h int, summary string, ask *discardAsk, ticked int,
+func pickFooter(c *Common, l *itemList, w, h int, summary []string, ask *discardAsk, ticked int,
 	prob *problem, room int, hint textKey) []string {
 	var block []string
 	switch {
@@ -54,7 +54,7 @@ func pickFooter(c *Common, l *itemList, w, h int, summary string, ask *discardAs
 		out = append(out, "")
 	}
 	out = append(out, c.Styles.Placeholder.Render(fit(moreLine(c, l, h-1), w)))
-	out = append(out, c.Styles.Value.Render(fit(summary, w)))
+	out = append(out, summary...)
 	return append(out, block...)
 }
 

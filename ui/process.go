@@ -721,7 +721,7 @@ func (p *process) selectView() string {
 	}
 	out = append(out, st.Text.Render(fit(c.T(txtProcessIntro), w)))
 	h := p.listHeight()
-	out = append(out, pickFooter(c, p.list, w, h, p.forecast(), &p.discard, len(p.selected), p.prob, p.h-h-3,
+	out = append(out, pickFooter(c, p.list, w, h, []string{st.Value.Render(fit(p.forecast(), w))}, &p.discard, len(p.selected), p.prob, p.h-h-3,
 		txtProcessNextHint)...)
 	return strings.Join(out, "\n")
 }
