@@ -460,7 +460,7 @@ func processFlowStates() []flowState {
 		}, shows: func(t *testing.T, h *harness) []string {
 			return []string{"> [x] ", forecastText(h, 1, 1, 100, 9, 10), T(h, txtProcessNextHint)}
 		}},
-		{name: "process_select_refused", want: processID, setup: func(t *testing.T, h *harness) {
+		{name: "process_select_refused", contrasts: true, want: processID, setup: func(t *testing.T, h *harness) {
 			openProcess(t, h, "nine-points")
 			h.tickPoints(3)
 		}, shows: func(t *testing.T, h *harness) []string {
@@ -565,7 +565,7 @@ func processFlowStates() []flowState {
 			}, shows: func(t *testing.T, h *harness) []string {
 				return []string{T(h, txtFaceFailed), firstRunes(T(h, txtFaceCounter), 12)}
 			}},
-		{name: "process_confirm", want: processID, setup: toConfirm, shows: func(t *testing.T, h *harness) []string {
+		{name: "process_confirm", contrasts: true, want: processID, setup: toConfirm, shows: func(t *testing.T, h *harness) []string {
 			return []string{T(h, txtProcessReview), forecastText(h, 1, 1, 100, 9, 10), T(h, txtProcessLegal),
 				"[1] " + T(h, txtProcessConfirm)}
 		}},
@@ -624,11 +624,11 @@ func processFlowStates() []flowState {
 		{name: "pay_method", want: payID, setup: toMethod, shows: func(t *testing.T, h *harness) []string {
 			return []string{"[1] " + T(h, txtPayByQR), "[2] " + T(h, txtPayByCard), "[3] " + T(h, txtPayLater)}
 		}},
-		{name: "pay_qr", want: payID, setup: toQR, shows: func(t *testing.T, h *harness) []string {
+		{name: "pay_qr", contrasts: true, want: payID, setup: toQR, shows: func(t *testing.T, h *harness) []string {
 			return []string{T(h, txtPayQRAmount, "amount", h.m.c.Money(model.Yuan(350))), T(h, txtPayQRWaiting),
 				T(h, txtPayQROrder, "order", shortOrder(h.payScreen().order.OrderID)), T(h, txtPayQRDemo)}
 		}},
-		{name: "pay_qr_cancel_confirm", want: payID, setup: func(t *testing.T, h *harness) {
+		{name: "pay_qr_cancel_confirm", contrasts: true, want: payID, setup: func(t *testing.T, h *harness) {
 			toQR(t, h)
 			h.press(keyEsc)
 		}, shows: func(t *testing.T, h *harness) []string {

@@ -232,13 +232,19 @@ func TestVehiclesGoldenScreens(t *testing.T) {
 			continue
 		}
 		for _, lang := range []model.Lang{model.ZH, model.EN} {
-			t.Run(st.name+"/"+string(lang), func(t *testing.T) {
-				h, f := newLinkHarness(t, st.profile, func(o *Options) { o.Lang = lang })
-				st.setup(h, f)
-				v := h.view()
-				checkFits(t, st.name, v, 80, 24)
-				golden.RequireEqual(t, v)
-			})
+			for _, hc := range []bool{false, true} {
+				name := st.name + "/" + string(lang)
+				if hc {
+					name += "_hc" // the high-contrast mode
+				}
+				t.Run(name, func(t *testing.T) {
+					h, f := newLinkHarness(t, st.profile, func(o *Options) { o.Lang, o.HighContrast = lang, hc })
+					st.setup(h, f)
+					v := h.view()
+					checkFits(t, st.name, v, 80, 24)
+					golden.RequireEqual(t, v)
+				})
+			}
 		}
 	}
 }
