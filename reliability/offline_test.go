@@ -57,7 +57,8 @@ func TestStoreFillsWhileTheServerFails(t *testing.T) {
 			}
 			if len(rs) > 0 {
 				refused = rs
-				sawStop = st.Fill.Level == storage.LevelStop
+				f, err := h.kiosk.Fill()
+				sawStop = err == nil && f.Level == storage.LevelStop
 				h.link.Store(linkUp)
 				return true
 			}

@@ -254,8 +254,9 @@ func mustHex(t testing.TB, s string) []byte {
 	return b
 }
 
-// A driver at 9 points: a 3-point violation would reach 12 and is refused by the server too,
-// and a 1-point one is applied with 10 after.
+// A driver at 9 points: a 3-point violation would reach 12 on its own and is refused by the
+// server too (with the case that says it becomes possible in the next cycle), and a 1-point one
+// is applied with 10 after.
 func TestServerRefusesReachingFullScore(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -267,7 +268,7 @@ func TestServerRefusesReachingFullScore(t *testing.T) {
 		}
 		now := e.clock.Now()
 		r := e.send(withOwner(processOp("op-1", 1, now, 9, "V-B-AFTER"), e.ownerToken(idA), api.FaceMatch))[0]
-		if r.Outcome != api.OutcomeRejected || r.Reasons[0].Code != string(model.ReasonWouldReachFull) || r.Reasons[0].N != 12 {
+		if r.Outcome != api.OutcomeRejected || r.Reasons[0].Code != string(model.ReasonPointsReachFullAlone) || r.Reasons[0].N != 12 {
 			t.Fatalf("9 + 3: %+v", r)
 		}
 		r = e.send(processOp("op-2", 2, now, 9, "V-A-1"))[0]

@@ -172,6 +172,11 @@ func (s *Service) Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, [
 		return api.Op{}, rs, err
 	}
 	queued, err := s.Record(op, receipt)
+	if storage.IsFull(err) {
+		// The store filled between the last measurement and this write: nothing was queued,
+		// and the person is told what a store at its stop level tells them.
+		return api.Op{}, []model.Reason{{Code: model.ReasonOfflineStoreFull}}, nil
+	}
 	return queued, nil, err
 }
 
@@ -187,7 +192,13 @@ func (s *Service) Check(opType string, amount model.Fen) ([]model.Reason, error)
 	if err != nil {
 		return nil, err
 	}
-	k := model.KioskCondition{StoreFull: st.Fill.Level == storage.LevelStop, ClockKnown: st.ClockKnown, ClockSkew: st.ClockSkew}
+	// The engine measures the fill on its upkeep rounds; new work offline is judged on the fill
+	// as it is now, which a few receipts can move from high to stop between rounds.
+	fill := st.Fill
+	if f, err := s.cfg.Store.Fill(); err == nil {
+		fill = f
+	}
+	k := model.KioskCondition{StoreFull: fill.Level == storage.LevelStop, ClockKnown: st.ClockKnown, ClockSkew: st.ClockSkew}
 	return s.cfg.Profile.Offline.OfflineCheck(opType, amount, q, st.LastSuccess, s.cfg.Now(), k), nil
 }
 

@@ -68,8 +68,21 @@ func (s *Store) Fill() (Fill, error) {
 	_, err = os.Stat(s.reservePath())
 	f.Reserve = err == nil
 	f.Level = f.level()
+	if at := s.refusedAt.Load(); at > 0 {
+		// A new operation found no room at this fill: the store stays at stop until the
+		// upkeep's pruning and trimming have given back a margin below it.
+		if f.UsedBytes+refusedMargin(f.MaxBytes) > at {
+			f.Level = LevelStop
+		} else {
+			s.refusedAt.Store(0)
+		}
+	}
 	return f, nil
 }
+
+// refusedMargin is the room a store that refused a write must give back before it takes new
+// work again: a sixteenth of its size, so that the next few operations fit.
+func refusedMargin(maxBytes int64) int64 { return max(growthCeiling(maxBytes)/16, 16<<10) }
 
 func (f Fill) level() string {
 	disk := func(limit int64) bool { return f.DiskFreeBytes >= 0 && f.DiskFreeBytes < limit }
@@ -168,3 +181,7 @@ func diskFull(err error) bool {
 
 // storeFull reports whether a write failed because the store reached its MaxSize.
 func storeFull(err error) bool { return errors.Is(err, berrors.ErrMaxSizeReached) }
+
+// IsFull reports whether err is a write refused for want of room: the store at its maximum size
+// or the disk full. Nothing of the refused write was kept.
+func IsFull(err error) bool { return err != nil && (storeFull(err) || diskFull(err)) }

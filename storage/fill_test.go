@@ -86,3 +86,40 @@ func TestFillLevelsFollowTheDisk(t *testing.T) {
 		}
 	}
 }
+
+// A store can refuse a new operation below the stop watermark (a large receipt needs pages the
+// fragmented file does not have in a row): from then on Fill reports the stop level, so that the
+// kiosk refuses new work with the store-full reason instead of failing at the write, until
+// pruning gives back room.
+func TestFillStopsAfterARefusedWrite(t *testing.T) {
+	c := newClock()
+	const maxSize = 1 << 20
+	s, _ := openAt(t, filepath.Join(t.TempDir(), "kiosk.db"), testSecret(),
+		Options{Now: c.Now, MaxSize: maxSize, DiskFree: func(string) (int64, error) { return 1 << 40, nil }})
+	var results []api.OpResult
+	for i := 0; i < 20; i++ {
+		op := mustEnqueue(t, s, payOp(fmt.Sprintf("op-%04d", i)), bytes.Repeat([]byte("r"), 8<<10))
+		results = append(results, api.OpResult{OpID: op.ID, Seq: op.Seq, Outcome: api.OutcomeApplied})
+	}
+	if f, _ := s.Fill(); f.Level != LevelOK {
+		t.Fatalf("before the refused write: %+v", f)
+	}
+	// A receipt larger than the room left: refused for want of room, nothing kept.
+	_, err := s.Enqueue(payOp("too-big"), bytes.Repeat([]byte("x"), 2<<20))
+	if !IsFull(err) {
+		t.Fatalf("a receipt larger than the store: %v, want a full store", err)
+	}
+	if f, _ := s.Fill(); f.Level != LevelStop {
+		t.Fatalf("after a refused write the level is %s, want stop (%+v)", f.Level, f)
+	}
+	if err := s.Complete(results); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Hour)
+	if _, err := s.Prune(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Fill(); f.Level != LevelOK {
+		t.Fatalf("after pruning the level is %s, want ok (%+v)", f.Level, f)
+	}
+}

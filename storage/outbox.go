@@ -157,6 +157,11 @@ func (s *Store) Enqueue(op api.Op, receipt []byte) (api.Op, error) {
 		return outbox.Put(itob(op.Seq), v)
 	})
 	if err != nil {
+		if IsFull(err) {
+			if f, ferr := s.Fill(); ferr == nil {
+				s.refusedAt.Store(max(f.UsedBytes, 1))
+			}
+		}
 		return api.Op{}, fmt.Errorf("storage: enqueue: %w", err)
 	}
 	s.outboxChanged()

@@ -135,6 +135,10 @@ type Store struct {
 	// this process its only writer), so that the sync engine can tell, without reading the
 	// file, that nothing changed since its last failed attempt.
 	outboxVersion atomic.Int64
+	// refusedAt is the used bytes when a new operation last found no room (a fragmented file
+	// can refuse a write below the stop watermark); 0 when none did. Until the store has given
+	// back room, Fill reports the stop level, so that what the kiosk says matches what it can do.
+	refusedAt atomic.Int64
 }
 
 // OutboxVersion changes whenever an entry is queued, completed, pruned or dismissed.
