@@ -37,6 +37,12 @@ func demoVIN(p model.Plate) model.VIN {
 	return model.VIN(b)
 }
 
+// DemoVehicleNumbers are the VIN and certificate number the demo data gives the vehicle with
+// this plate: what a presenter (or a test) types as the owner's proof.
+func DemoVehicleNumbers(p model.Plate) (model.VIN, model.RegCertNumber) {
+	return demoVIN(p), demoRegCert(p)
+}
+
 // demoRegCert is a 12-digit registration certificate number for the plate.
 func demoRegCert(p model.Plate) model.RegCertNumber {
 	h := sha256.Sum256([]byte("reg_cert\x00" + string(p.Type) + "\x00" + string(p.Number)))
