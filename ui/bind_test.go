@@ -18,7 +18,10 @@ func toOwnerStep(h *harness) {
 	h.openVehicles()
 	h.typeText("1")
 	h.enterPlate("00", "B9H6T1", model.PlateSmallCar)
-	h.mustShow(h.text(model.ZH, txtBindStepOwner))
+	h.mustShow(h.text(h.m.c.Lang, txtBindStepOwner))
+	if f, ok := h.m.c.Services.(*ownerFake); ok && f.reader != nil {
+		f.reader.armed = true // the owner's card, from here on
+	}
 }
 
 // Leaving a half-done flow asks first; leaving an untouched one does not. Discarding zeroes

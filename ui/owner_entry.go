@@ -191,8 +191,10 @@ func (p *ownerEntry) View(width int) string {
 	}
 	out = append(out, st.Label.Render(fit(c.T(label), width)))
 	if p.onNum {
-		out = append(out, "  "+field(st.FieldActive, string(p.numBuf)+"_", n+3)+count(len(p.numBuf), n),
-			"  "+st.Text.Render(fit(c.T(hint), width-2)))
+		out = append(out, "  "+field(st.FieldActive, string(p.numBuf)+"_", n+3)+count(len(p.numBuf), n))
+		for _, l := range strings.Split(wrap(c.T(hint), max(width-2, 10)), "\n") {
+			out = append(out, "  "+st.Text.Render(l))
+		}
 	} else {
 		out = append(out, "  "+field(st.Field, "", n+3))
 	}

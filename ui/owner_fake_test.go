@@ -62,6 +62,7 @@ type ownerFake struct {
 	asked    []service.OwnerProof // proofs judged
 	locked   bool                 // proofs by number are paused
 	lockedAt model.Args
+	reader   *ownerReader // the kiosk's card reader, armed once the owner's step is reached
 }
 
 func (f *ownerFake) LinkCheck(_ context.Context, _ model.IDNumber, _ model.Plate, _ string) ([]model.Reason, []string, error) {
