@@ -203,7 +203,7 @@ func TestOwnerProofChoices(t *testing.T) {
 	h, f := ownerHarness(t, nil, nil)
 	f.proofs = []string{api.ProofRegCert}
 	toOwnerStep(h)
-	h.mustShow("[1] "+h.text(model.ZH, txtOwnerChoiceCert))
+	h.mustShow("[1] " + h.text(model.ZH, txtOwnerChoiceCert))
 	h.mustNotShow(h.text(model.ZH, txtOwnerChoiceVIN), h.text(model.ZH, txtOwnerChoiceCard), "[2]")
 
 	h, f = ownerHarness(t, []readAnswer{}, nil)
