@@ -90,13 +90,19 @@ func TestOwnerCheckUsedOnce(t *testing.T) {
 	})
 }
 
-// TestMigrationToOwnerChecks opens a database as schema version 2 left it: opening it again adds
-// the table and keeps the data.
+// TestMigrationToOwnerChecks opens a database without owner checks and without the vehicles'
+// numbers (schema versions 3 and 6 undone): opening it again adds them and keeps the data, and
+// a vehicle stored before has no VIN or certificate number.
 func TestMigrationToOwnerChecks(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
 		mustTx(t, s, func(tx Tx) error { return tx.InsertKiosk(kiosk("K-001")) })
+		car := Vehicle{Vehicle: model.Vehicle{Plate: plateB(), OwnerKind: model.OwnerPersonal, Owner: idLi,
+			Use: model.UseNonOperating, VIN: "LSVAU218XN2183294"}, OwnerName: "李娜"}
+		mustTx(t, s, func(tx Tx) error { return tx.PutVehicle(car) })
 		d := s.(*db)
-		for _, q := range []string{`DROP TABLE owner_checks`, `DELETE FROM schema_migrations WHERE version = 3`} {
+		for _, q := range []string{`DROP TABLE owner_checks`, `DROP TABLE owner_proof_failures`,
+			`ALTER TABLE vehicles DROP COLUMN vin`, `ALTER TABLE vehicles DROP COLUMN reg_cert`,
+			`DELETE FROM schema_migrations WHERE version IN (3, 6)`} {
 			if _, err := d.writer.ExecContext(t.Context(), q); err != nil {
 				t.Fatal(err)
 			}
@@ -107,6 +113,12 @@ func TestMigrationToOwnerChecks(t *testing.T) {
 		same(t, "schema versions", schemaVersions(t, s), latestVersions())
 		mustTx(t, s, func(tx Tx) error {
 			if _, err := tx.Kiosk("K-001"); err != nil {
+				return err
+			}
+			got, err := tx.Vehicle(plateB())
+			car.VIN = ""
+			same(t, "a vehicle stored before version 6", got, car)
+			if err != nil {
 				return err
 			}
 			return tx.InsertOwnerCheck(ownerCheck("TOKEN"))
