@@ -80,6 +80,12 @@ func (c *Client) Verify(ctx context.Context, id Identify) (Verified, error) {
 	return out, c.do(ctx, http.MethodPost, "/v1/verify", id, &out)
 }
 
+// LinkCheck asks whether a driver could bind or follow a vehicle, before its owner verifies.
+func (c *Client) LinkCheck(ctx context.Context, req LinkCheck) (LinkChecked, error) {
+	var out LinkChecked
+	return out, c.do(ctx, http.MethodPost, "/v1/linkcheck", req, &out)
+}
+
 // Ops sends a batch of operations.
 func (c *Client) Ops(ctx context.Context, ops []Op) (OpsResponse, error) {
 	var out OpsResponse

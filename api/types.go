@@ -18,6 +18,15 @@ type Identify struct {
 	// the owner's vehicle: the server then answers a token that proves the check to
 	// POST /v1/ops. /v1/verify only.
 	For *OwnerCheckFor `json:"for,omitempty"`
+	// VINTail and RegCert are an owner's proofs by number, with For only: the last six
+	// characters of the vehicle's identification number, or its registration certificate
+	// number, in place of the file number (an owner need not hold a driving licence). An owner
+	// may also prove with the ID card (CardRead, with For), then with Face.
+	VINTail string `json:"vin_tail,omitempty"`
+	RegCert string `json:"reg_cert,omitempty"`
+	// Face is what the kiosk's face check found of the owner whose card was read: FaceMatch, or
+	// FaceNoCamera at a kiosk without a camera. Required with CardRead and For, else absent.
+	Face string `json:"face,omitempty"`
 }
 
 // OwnerCheckFor names what an owner authorises when verifying: this driver processing
@@ -26,7 +35,53 @@ type OwnerCheckFor struct {
 	DriverID    string `json:"driver_id"`
 	PlateType   string `json:"plate_type"`
 	PlateNumber string `json:"plate_number"`
+	// Purpose is what the owner authorises: PurposeProcess (the default when absent),
+	// PurposeBind or PurposeFollow. A check is proof for its purpose only.
+	Purpose string `json:"purpose,omitempty"`
 }
+
+// What an owner's check authorises.
+const (
+	PurposeProcess = "process"
+	PurposeBind    = "bind"
+	PurposeFollow  = "follow"
+)
+
+// The error codes of POST /v1/verify for an owner's check (Identify.For) that failed, beside
+// no_match for a wrong file number; each is a model reason code the kiosk words.
+const (
+	CodeOwnerProofMismatch = "owner.proof_mismatch" // 404: typed ID number and vehicle number are not the owner's and the vehicle's
+	CodeOwnerNotOwner      = "owner.not_owner"      // 404: the card's holder does not own the vehicle
+	CodeOwnerProofLocked   = "owner.proof_locked"   // 429: proofs by number of this vehicle, or at this kiosk, paused
+	CodeOwnerNotOnFile     = "owner.proof_not_on_file"
+)
+
+// LinkCheck is the body of POST /v1/linkcheck: before an owner is asked for anything, the
+// kiosk asks whether the driver could bind (or follow) this vehicle at all. The server judges
+// what it alone knows (the vehicle's owner kind, use, type, its other binders) with the same
+// rules as the operation.
+type LinkCheck struct {
+	DriverID    string `json:"driver_id"`
+	PlateType   string `json:"plate_type"`
+	PlateNumber string `json:"plate_number"`
+	Purpose     string `json:"purpose"` // PurposeBind or PurposeFollow
+}
+
+// LinkChecked is the answer of POST /v1/linkcheck: the reasons the link cannot be made whoever
+// the owner proves to be (empty when it can), and the proofs by number the platform can check
+// for this vehicle (ProofVIN, ProofRegCert; the ID card always works).
+type LinkChecked struct {
+	Reasons []Reason `json:"reasons"`
+	Proofs  []string `json:"proofs"`
+}
+
+// An owner's proofs.
+const (
+	ProofFile    = "file"
+	ProofVIN     = "vin"
+	ProofRegCert = "reg_cert"
+	ProofCard    = "card"
+)
 
 // Verified is the answer of POST /v1/verify (an owner verifying at the kiosk to authorise a
 // binding, a follow, or processing of their vehicle's violations).
@@ -288,6 +343,9 @@ type BindOp struct {
 	PlateNumber string `json:"plate_number"`
 	OwnerID     string `json:"owner_id"`
 	OwnerFile   string `json:"owner_file_number"`
+	// OwnerToken is the token /v1/verify answered for the owner's check (purpose bind). With
+	// it, OwnerID and OwnerFile are empty: the server checked the owner itself.
+	OwnerToken string `json:"owner_token,omitempty"`
 }
 
 // UnbindOp ends a binding: the bound driver unbinds, or the owner revokes.
@@ -305,6 +363,8 @@ type FollowOp struct {
 	PlateNumber string `json:"plate_number"`
 	OwnerID     string `json:"owner_id"`
 	OwnerFile   string `json:"owner_file_number"`
+	// OwnerToken is the token of the owner's check (purpose follow), as for BindOp.
+	OwnerToken string `json:"owner_token,omitempty"`
 }
 
 // UnfollowOp cancels a follow: the follower or the owner may.

@@ -67,6 +67,7 @@ type decoder struct {
 
 	people     map[model.IDNumber]int
 	vehicles   map[model.Plate]int
+	vins       map[string]string // path of the vehicle of each VIN, and of each certificate ("cert:" and the number)
 	violations map[string]int
 	decisions  map[model.DecisionNumber]int // violation index
 	ledger     map[model.DecisionNumber]int // points index
@@ -77,6 +78,7 @@ func newDecoder(c *collector, today time.Time) *decoder {
 		c: c, today: today,
 		people:     map[model.IDNumber]int{},
 		vehicles:   map[model.Plate]int{},
+		vins:       map[string]string{},
 		violations: map[string]int{},
 		decisions:  map[model.DecisionNumber]int{},
 		ledger:     map[model.DecisionNumber]int{},

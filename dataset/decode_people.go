@@ -152,6 +152,7 @@ func (d *decoder) decodeVehicle(o *object) Vehicle {
 		v.Use = model.UseNature(u)
 	}
 	v.OwnerName, _ = d.text(o, "owner_name", 100)
+	d.vehicleNumbers(o, &v)
 	kind, ok := o.enum("owner_kind", string(model.OwnerPersonal), string(model.OwnerUnit))
 	if !ok {
 		return v
@@ -180,4 +181,34 @@ func (d *decoder) decodeVehicle(o *object) Vehicle {
 			itemPath("people", i))
 	}
 	return v
+}
+
+// vehicleNumbers reads a vehicle's VIN and registration certificate number, both optional (a
+// vehicle without them cannot be verified by them), each belonging to one vehicle only.
+func (d *decoder) vehicleNumbers(o *object, v *Vehicle) {
+	if s, ok := o.str("vin"); ok {
+		vin, err := model.ParseVIN(s)
+		switch {
+		case err != nil:
+			d.c.add(o.at("vin"), "%s", parserMessage(err))
+		case d.vins[string(vin)] != "":
+			d.c.add(o.at("vin"), "the same VIN as %s; a VIN belongs to one vehicle", d.vins[string(vin)])
+		default:
+			v.VIN = vin
+			d.vins[string(vin)] = o.path
+		}
+	}
+	if s, ok := o.str("reg_cert"); ok {
+		n, err := model.ParseRegCertNumber(s)
+		switch {
+		case err != nil:
+			d.c.add(o.at("reg_cert"), "%s", parserMessage(err))
+		case d.vins["cert:"+string(n)] != "":
+			d.c.add(o.at("reg_cert"), "the same registration certificate number as %s; a certificate belongs to one vehicle",
+				d.vins["cert:"+string(n)])
+		default:
+			v.RegCert = n
+			d.vins["cert:"+string(n)] = o.path
+		}
+	}
 }

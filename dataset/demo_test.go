@@ -169,3 +169,22 @@ func provinceOfID(id model.IDNumber) string {
 	}
 	return ""
 }
+
+// Every demo vehicle has a valid VIN and certificate number of its own, so that every demo owner
+// can verify with either.
+func TestDemoVehiclesHaveTheirNumbers(t *testing.T) {
+	d := Demo(7, testToday(), 300)
+	vins, certs := map[model.VIN]bool{}, map[model.RegCertNumber]bool{}
+	for _, v := range d.Vehicles {
+		if _, err := model.ParseVIN(string(v.VIN)); err != nil {
+			t.Errorf("%s: VIN %q: %v", v.Plate.Number, v.VIN, err)
+		}
+		if _, err := model.ParseRegCertNumber(string(v.RegCert)); err != nil {
+			t.Errorf("%s: certificate %q: %v", v.Plate.Number, v.RegCert, err)
+		}
+		if vins[v.VIN] || certs[v.RegCert] {
+			t.Errorf("%s: a VIN or certificate number repeated", v.Plate.Number)
+		}
+		vins[v.VIN], certs[v.RegCert] = true, true
+	}
+}

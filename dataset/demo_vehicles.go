@@ -58,8 +58,14 @@ func (g *generator) ordinarySerial() string {
 	return string(s)
 }
 
-// addVehicle appends a vehicle record.
+// addVehicle appends a vehicle record, with its VIN and certificate number.
 func (g *generator) addVehicle(v Vehicle) int {
+	if v.VIN == "" {
+		v.VIN = demoVIN(v.Plate)
+	}
+	if v.RegCert == "" {
+		v.RegCert = demoRegCert(v.Plate)
+	}
 	g.d.Vehicles = append(g.d.Vehicles, v)
 	return len(g.d.Vehicles) - 1
 }

@@ -43,6 +43,8 @@ type (
 		OwnerID     string `json:"owner_id,omitempty"`
 		OwnerName   string `json:"owner_name,omitempty"`
 		Use         string `json:"use"`
+		VIN         string `json:"vin,omitempty"`
+		RegCert     string `json:"reg_cert,omitempty"`
 	}
 	wireBinding struct {
 		DriverID    string `json:"driver_id"`
@@ -110,7 +112,8 @@ func Encode(w io.Writer, d *Data) error {
 	for _, v := range d.Vehicles {
 		doc.Vehicles = append(doc.Vehicles, wireVehicle{
 			PlateType: string(v.Plate.Type), PlateNumber: string(v.Plate.Number), OwnerKind: string(v.OwnerKind),
-			OwnerID: string(v.Owner), OwnerName: v.OwnerName, Use: string(v.Use)})
+			OwnerID: string(v.Owner), OwnerName: v.OwnerName, Use: string(v.Use),
+			VIN: string(v.VIN), RegCert: string(v.RegCert)})
 	}
 	for _, b := range d.Bindings {
 		doc.Bindings = append(doc.Bindings, wireBinding{

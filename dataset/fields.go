@@ -49,7 +49,7 @@ func recordFields() map[string][]field {
 		kindPerson:  {req("id_number"), req("name"), opt("phone"), req("registered"), opt("licence")},
 		kindLicence: {req("file_number"), req("classes"), req("status"), req("first_issued"), req("issuer")},
 		kindVehicle: {req("plate_type"), req("plate_number"), req("owner_kind"), opt("owner_id"),
-			opt("owner_name"), req("use")},
+			opt("owner_name"), req("use"), opt("vin"), opt("reg_cert")},
 		kindBinding: {req("driver_id"), req("plate_type"), req("plate_number"), req("since"), opt("ended"),
 			req("channel")},
 		kindFollow: {req("follower_id"), req("plate_type"), req("plate_number"), req("requested_at"),

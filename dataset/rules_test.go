@@ -120,6 +120,14 @@ func vehicleCases() []badCase {
 			"differs from the name of the owner in people[0]"},
 		{"vehicle repeated", both(set("vehicles", 1, "plate_type", "02"), set("vehicles", 1, "plate_number", "粤B7K2M5")),
 			"vehicles[1].plate_number", "the same vehicle (plate type and number) as vehicles[0]"},
+		{"vin length", set("vehicles", 0, "vin", "LSVAU218XN218329"), "vehicles[0].vin", "a VIN has 17 characters, this one has 16"},
+		{"vin letter O", set("vehicles", 0, "vin", "LSVAU218XN2O83294"), "vehicles[0].vin", `character 12 is "O"`},
+		{"vin check", set("vehicles", 0, "vin", "LSVAU2181N2183294"), "vehicles[0].vin", "should be X, not 1"},
+		{"vin repeated", set("vehicles", 1, "vin", "lsvau218xn2183294"), "vehicles[1].vin", "the same VIN as vehicles[0]"},
+		{"reg cert length", set("vehicles", 0, "reg_cert", "44000123456"), "vehicles[0].reg_cert", "12 digits, this one has 11"},
+		{"reg cert char", set("vehicles", 0, "reg_cert", "44000123456X"), "vehicles[0].reg_cert", `character 12 is "X"`},
+		{"reg cert repeated", set("vehicles", 1, "reg_cert", "440001234567"), "vehicles[1].reg_cert",
+			"the same registration certificate number as vehicles[0]"},
 	}
 }
 

@@ -40,6 +40,16 @@ func parserMessage(err error) string {
 	case model.InputPlateLength, model.InputPlateProvince, model.InputPlateOffice, model.InputPlateIO,
 		model.InputPlateChar, model.InputPlateForm, model.InputPlateType, model.InputPlateTypeMatch:
 		return plateMessage(ie.Reason.Code, a)
+	case model.InputVINLength:
+		return fmt.Sprintf("a VIN has 17 characters, this one has %d", a.N)
+	case model.InputVINChar:
+		return fmt.Sprintf("character %d is %s; a VIN has digits and capital letters without I, O and Q", a.Pos, shown(a.Got))
+	case model.InputVINCheck:
+		return fmt.Sprintf("the check character (the 9th) should be %s, not %s: a character is probably miscopied", a.Want, a.Got)
+	case model.InputRegCertLength:
+		return fmt.Sprintf("a registration certificate number has 12 digits, this one has %d", a.N)
+	case model.InputRegCertChar:
+		return fmt.Sprintf("character %d is %s; a registration certificate number has digits only", a.Pos, shown(a.Got))
 	case model.InputLicenceClass:
 		if _, err := model.ParseLicenceClass(a.Got); err == nil {
 			return fmt.Sprintf("class %s appears twice; write each class once, like C1E", a.Got)

@@ -7,7 +7,7 @@ type BindRequest struct {
 	Driver          IDNumber
 	Vehicle         Vehicle
 	OwnerRegistered bool // the owner is known to the platform
-	OwnerVerified   bool // the owner was present and verified (ID number + file number, face)
+	OwnerVerified   bool // the owner was present and proved ownership (server-checked proof, face where a camera exists)
 	Channel         BindingChannel
 	At              time.Time
 }

@@ -48,6 +48,11 @@ type Vehicle struct {
 	OwnerKind OwnerKind
 	Owner     IDNumber // the owner's ID number; empty for a unit
 	Use       UseNature
+	// VIN and RegCert are the vehicle's identification number and registration certificate
+	// number, as the registration holds them; empty where the data has none. An owner proves
+	// ownership with either (with their ID number), so neither is ever shown or sent to a kiosk.
+	VIN     VIN
+	RegCert RegCertNumber
 }
 
 // Province is the province the vehicle is registered in.

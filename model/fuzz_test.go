@@ -142,3 +142,43 @@ func FuzzParseLicenceClasses(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseVIN(f *testing.F) {
+	for _, s := range []string{"1M8GDM9AXKP042788", " 1m8gdm9axkp042788", "1M8GDM9A1KP042788", "IM8GDM9AXKP042788", "", "车"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseVIN(s)
+		if err != nil {
+			fuzzInputErr(t, s, err, "vin", InputVINLength, InputVINChar, InputVINCheck)
+			return
+		}
+		if string(v) != strings.ToUpper(strings.TrimSpace(s)) || len(v) != VINLength || len(v.Tail()) != VINTailLength {
+			t.Fatalf("ParseVIN(%q) = %q", s, v)
+		}
+		if c, ok := VINCheckChar(string(v)); !ok || c != v[8] {
+			t.Fatalf("%q accepted with check %c", v, c)
+		}
+		if tail, err := ParseVINTail(string(v.Tail())); err != nil || tail != v.Tail() {
+			t.Fatalf("tail of %q: %q %v", v, tail, err)
+		}
+	})
+}
+
+func FuzzParseVINTailAndRegCert(f *testing.F) {
+	for _, s := range []string{"042788", "kp0427", "04I788", "440001234567", "44000123456A", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if tail, err := ParseVINTail(s); err != nil {
+			fuzzInputErr(t, s, err, "vin_tail", InputVINLength, InputVINChar)
+		} else if string(tail) != strings.ToUpper(strings.TrimSpace(s)) || len(tail) != VINTailLength {
+			t.Fatalf("ParseVINTail(%q) = %q", s, tail)
+		}
+		if n, err := ParseRegCertNumber(s); err != nil {
+			fuzzInputErr(t, s, err, "reg_cert", InputRegCertLength, InputRegCertChar)
+		} else if string(n) != strings.TrimSpace(s) || len(n) != RegCertLength {
+			t.Fatalf("ParseRegCertNumber(%q) = %q", s, n)
+		}
+	})
+}

@@ -170,6 +170,31 @@ const (
 	InputViolationCode  ReasonCode = "input.violation_code"
 	InputDecisionNumber ReasonCode = "input.decision.format"
 	InputDecisionCheck  ReasonCode = "input.decision.check"
+	InputVINLength      ReasonCode = "input.vin.length"
+	InputVINChar        ReasonCode = "input.vin.char"
+	InputVINCheck       ReasonCode = "input.vin.check"
+	InputRegCertLength  ReasonCode = "input.reg_cert.length"
+	InputRegCertChar    ReasonCode = "input.reg_cert.char"
+)
+
+// Reasons of an owner's verification at a kiosk (DOMAIN.md section 7). What each may say is
+// chosen so that no answer tells the person at the kiosk who owns a vehicle or whether an ID
+// number is on file: a typed ID number proves nothing, so a typed proof that fails is one
+// answer whichever part was wrong; only an ID card on the reader proves who the person is, and
+// then saying that they do not own the vehicle tells them about themselves only.
+const (
+	// ReasonOwnerProofMismatch: the typed ID number and the vehicle's number (VIN characters or
+	// registration certificate number) are not this vehicle's owner's and its own.
+	ReasonOwnerProofMismatch ReasonCode = "owner.proof_mismatch"
+	// ReasonOwnerNotOwner: the person whose ID card was read is not the vehicle's registered
+	// owner.
+	ReasonOwnerNotOwner ReasonCode = "owner.not_owner"
+	// ReasonOwnerProofLocked: too many typed proofs failed for this vehicle, or at this kiosk:
+	// typed proofs are refused for a while; the ID card still works.
+	ReasonOwnerProofLocked ReasonCode = "owner.proof_locked"
+	// ReasonOwnerProofNotOnFile: the platform holds no VIN (or no certificate number) for this
+	// vehicle, so that proof cannot be checked.
+	ReasonOwnerProofNotOnFile ReasonCode = "owner.proof_not_on_file"
 )
 
 // ServerReasonCodes lists the codes only the central server produces, when it re-checks an
@@ -180,6 +205,7 @@ func ServerReasonCodes() []ReasonCode {
 		ReasonDriverUnknown, ReasonVehicleUnknown, ReasonOwnerCheckFailed, ReasonOpMalformed, ReasonOpSeqGap,
 		ReasonOpIDReused, ReasonViolationUnknown, ReasonOwnerNotVerified, ReasonNoCamera, ReasonPayOverpaid,
 		ReasonOpTimeFuture, ReasonOpTimeTooOld, ReasonOpTimeBeforeDecision, ReasonOpFailed,
+		ReasonOwnerProofMismatch, ReasonOwnerNotOwner, ReasonOwnerProofLocked, ReasonOwnerProofNotOnFile,
 	}
 }
 
@@ -216,6 +242,8 @@ func AllReasonCodes() []ReasonCode {
 		InputPlateOffice, InputPlateIO, InputPlateChar, InputPlateForm, InputPlateType,
 		InputPlateTypeMatch, InputLicenceClass, InputLicenceStatus, InputViolationCode,
 		InputDecisionNumber, InputDecisionCheck,
+		InputVINLength, InputVINChar, InputVINCheck, InputRegCertLength, InputRegCertChar,
+		ReasonOwnerProofMismatch, ReasonOwnerNotOwner, ReasonOwnerProofLocked, ReasonOwnerProofNotOnFile,
 	}
 }
 

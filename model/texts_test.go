@@ -274,6 +274,11 @@ func TestEveryReasonCodeIsProduced(t *testing.T) {
 			_, err := ParseDecisionNumber(string(n[:18]) + wrong)
 			return input(err)
 		},
+		InputVINLength:     func() []Reason { _, err := ParseVINTail("12345"); return input(err) },
+		InputVINChar:       func() []Reason { _, err := ParseVINTail("12O456"); return input(err) },
+		InputVINCheck:      func() []Reason { _, err := ParseVIN("1M8GDM9AXKP042789"); return input(err) },
+		InputRegCertLength: func() []Reason { _, err := ParseRegCertNumber("44000123"); return input(err) },
+		InputRegCertChar:   func() []Reason { _, err := ParseRegCertNumber("44000123456A"); return input(err) },
 	}
 	serverOnly := map[ReasonCode]bool{}
 	for _, c := range ServerReasonCodes() {

@@ -46,18 +46,13 @@ func (s *Server) identifyRequest(w http.ResponseWriter, sess *session, allowCard
 			return credential{}, false
 		}
 	}
-	switch {
-	case req.CardRead && !allowCard:
-		writeError(w, http.StatusBadRequest, "bad_request", "card_read is for /v1/lookup; verifying an owner needs the ID number and the file number")
-		return credential{}, false
-	case req.CardRead && req.FileNumber != "":
-		writeError(w, http.StatusBadRequest, "bad_request", "give the file number or card_read, not both")
-		return credential{}, false
-	case !req.CardRead:
-		if c.file, err = model.ParseFileNumber(req.FileNumber); err != nil {
-			writeInputError(w, err)
-			return credential{}, false
+	if bad := c.readProof(&req, allowCard); bad != nil {
+		if bad.input != nil {
+			writeInputError(w, bad.input)
+		} else {
+			writeError(w, http.StatusBadRequest, "bad_request", bad.msg)
 		}
+		return credential{}, false
 	}
 	if r := s.limits.allowIdentify(sess.kiosk.ID, id, c.card); r.scope != "" {
 		secs := retryAfterSeconds(r.wait)
@@ -130,11 +125,11 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 }
 
 // handleVerify checks an owner who verifies at the kiosk to authorise a binding, a follow or
-// the processing of their vehicle's violations. For the last (the request names the driver and
-// the vehicle), the server records the check and answers its token, which the process op must
-// carry: the server then knows the owner was checked, and by it, rather than taking the kiosk's
-// word. A person who does not own the vehicle named gets the same answer as wrong numbers, so
-// that the endpoint tells nobody who owns what.
+// the processing of their vehicle's violations. When the request names the driver and the
+// vehicle (for), the server records the check and answers its token, which the op must carry:
+// the server then knows the owner was checked, and by it, rather than taking the kiosk's word.
+// The owner proves with the file number, the vehicle's VIN characters or certificate number, or
+// the ID card; what each failure may say is in recordOwnerCheck.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *session) {
 	cred, ok := s.identifyRequest(w, sess, false)
 	if !ok {
@@ -142,6 +137,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 	}
 	var out api.Verified
 	var token string
+	var refused *ownerRefusal
 	if cred.forCheck != nil {
 		token = newOwnerCheckToken()
 	}
@@ -155,9 +151,15 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 			return err
 		})
 	} else {
-		err = s.store.Tx(r.Context(), func(tx store.Tx) error { return s.recordOwnerCheck(tx, sess, cred, token, now, &out) })
+		err = s.store.Tx(r.Context(), func(tx store.Tx) error {
+			var err error
+			refused, err = s.recordOwnerCheck(tx, sess, cred, token, now, &out)
+			return err
+		})
 	}
 	switch {
+	case err == nil && refused != nil:
+		s.ownerRefused(w, sess, cred, refused)
 	case errors.Is(err, errNoMatch):
 		s.noMatch(w, sess, cred)
 	case err != nil:
@@ -167,24 +169,6 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 		s.identified(sess, cred)
 		writeJSON(w, http.StatusOK, out)
 	}
-}
-
-// recordOwnerCheck identifies an owner verifying for a driver and a vehicle and, when they own
-// it, stores the check under token; anyone else is errNoMatch.
-func (s *Server) recordOwnerCheck(tx store.Tx, sess *session, cred credential, token string, now time.Time, out *api.Verified) error {
-	d, err := identify(tx, cred)
-	if err != nil {
-		return err
-	}
-	v, err := tx.Vehicle(cred.forCheck.plate)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && v.Owner != d.ID) {
-		return errNoMatch
-	} else if err != nil {
-		return err
-	}
-	*out = api.Verified{Registered: d.Registered, Token: token}
-	return tx.InsertOwnerCheck(store.OwnerCheck{Token: ownerCheckKey(token), KioskID: sess.kiosk.ID, Owner: d.ID,
-		Driver: cred.forCheck.driver, Plate: v.Plate, IssuedAt: now})
 }
 
 func (s *Server) handleOps(w http.ResponseWriter, r *http.Request, sess *session) {

@@ -10,15 +10,25 @@ import (
 )
 
 // linkParties resolves the person acting and the vehicle of a bind or follow request, and
-// verifies the owner again with ID number and file number: the kiosk's word is not proof.
+// verifies the owner again: the kiosk's word is not proof.
 type linkParties struct {
 	person  store.Driver
 	vehicle store.Vehicle
 	owner   store.Driver // zero when the owner is unknown
-	ownerOK bool         // ID number and file number of the owner matched
+	ownerOK bool         // the owner proved who they are, and that they own the vehicle
 }
 
-func resolveLink(tx store.Tx, personID, plateType, plateNumber, ownerID, ownerFile string, now time.Time) (linkParties, *model.Reason, error) {
+// linkOwner is how a bind or follow op proves its owner: the token of an owner's check the
+// server recorded at /v1/verify (kiosks since owners verify without a licence), or, from older
+// kiosks, the owner's ID number and file number, checked here.
+type linkOwner struct {
+	id, file, token string
+	purpose         string
+	kiosk           string
+	op              api.Op
+}
+
+func resolveLink(tx store.Tx, personID, plateType, plateNumber string, lo linkOwner, now time.Time) (linkParties, *model.Reason, error) {
 	var lp linkParties
 	id, err1 := model.ParseIDNumber(personID, now)
 	plate, err2 := model.ParsePlate(plateType, plateNumber)
@@ -41,26 +51,73 @@ func resolveLink(tx store.Tx, personID, plateType, plateNumber, ownerID, ownerFi
 	if v.OwnerKind != model.OwnerPersonal || v.Owner == d.ID {
 		return lp, nil, nil // the model's checks name these cases
 	}
-	oid, err1 := model.ParseIDNumber(ownerID, now)
-	ofile, err2 := model.ParseFileNumber(ownerFile)
-	if err1 != nil || err2 != nil || oid != v.Owner {
+	if lo.token != "" {
+		return lp, nil, tokenOwner(tx, &lp, lo)
+	}
+	return fileOwner(tx, lp, lo, now)
+}
+
+// tokenOwner accepts the owner's check the op cites when the server recorded it for this
+// purpose, kiosk, driver and vehicle, from the vehicle's current owner, at most
+// OwnerCheckMaxAge before the op, unused by any other op; it then marks it used. Anything else
+// leaves the owner unverified, which the model's rules name.
+func tokenOwner(tx store.Tx, lp *linkParties, lo linkOwner) error {
+	// The owner's record says whether they are registered, which the rules judge whatever the
+	// check: an owner without an account cannot authorise either way.
+	o, err := tx.Driver(lp.vehicle.Owner)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	lp.owner = o
+	if !validOwnerCheckToken(lo.token) {
+		return nil
+	}
+	key := ownerCheckKey(lo.token)
+	c, err := tx.LockOwnerCheck(key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	age := lo.op.At.Sub(c.IssuedAt)
+	if c.Purpose != lo.purpose || c.KioskID != lo.kiosk || c.Driver != lp.person.ID || c.Plate != lp.vehicle.Plate ||
+		c.Owner != lp.vehicle.Owner || age < -api.MaxClockSkew || age > api.OwnerCheckMaxAge ||
+		(c.UsedBy != "" && c.UsedBy != lo.op.ID) {
+		return nil
+	}
+	lp.ownerOK = true
+	if c.UsedBy == lo.op.ID {
+		return nil
+	}
+	return tx.UseOwnerCheck(key, lo.op.ID)
+}
+
+// fileOwner checks an owner's ID number and file number carried in the op (kiosks before owner
+// checks by token). Numbers that identify nobody fail as owner.check_failed; a person they do
+// identify who does not own the vehicle is told so (the numbers proved who they are).
+func fileOwner(tx store.Tx, lp linkParties, lo linkOwner, now time.Time) (linkParties, *model.Reason, error) {
+	oid, err1 := model.ParseIDNumber(lo.id, now)
+	ofile, err2 := model.ParseFileNumber(lo.file)
+	if err1 != nil || err2 != nil {
 		return lp, &model.Reason{Code: model.ReasonOwnerCheckFailed}, nil
 	}
 	o, err := identify(tx, credential{id: oid, file: ofile})
 	switch {
 	case errors.Is(err, errNoMatch):
-		// An owner without a licence cannot verify with a file number at a kiosk.
 		return lp, &model.Reason{Code: model.ReasonOwnerCheckFailed}, nil
 	case err != nil:
 		return lp, nil, err
+	case oid != lp.vehicle.Owner:
+		return lp, &model.Reason{Code: model.ReasonOwnerNotOwner}, nil
 	}
 	lp.owner, lp.ownerOK = o, true
 	return lp, nil, nil
 }
 
-func (s *Server) applyBind(tx store.Tx, p *model.Profile, op api.Op, now time.Time) (api.OpResult, error) {
+func (s *Server) applyBind(tx store.Tx, p *model.Profile, kiosk string, op api.Op, now time.Time) (api.OpResult, error) {
 	b := op.Bind
-	lp, bad, err := resolveLink(tx, b.DriverID, b.PlateType, b.PlateNumber, b.OwnerID, b.OwnerFile, now)
+	lp, bad, err := resolveLink(tx, b.DriverID, b.PlateType, b.PlateNumber, linkOwner{id: b.OwnerID, file: b.OwnerFile,
+		token: b.OwnerToken, purpose: api.PurposeBind, kiosk: kiosk, op: op}, now)
 	if err != nil || bad != nil {
 		return rejectedBy(bad), err
 	}
@@ -111,9 +168,10 @@ func (s *Server) applyUnbind(tx store.Tx, op api.Op, now time.Time) (api.OpResul
 	return api.OpResult{Outcome: api.OutcomeApplied, BindingID: found.ID}, nil
 }
 
-func (s *Server) applyFollow(tx store.Tx, p *model.Profile, op api.Op, now time.Time) (api.OpResult, error) {
+func (s *Server) applyFollow(tx store.Tx, p *model.Profile, kiosk string, op api.Op, now time.Time) (api.OpResult, error) {
 	f := op.Follow
-	lp, bad, err := resolveLink(tx, f.FollowerID, f.PlateType, f.PlateNumber, f.OwnerID, f.OwnerFile, now)
+	lp, bad, err := resolveLink(tx, f.FollowerID, f.PlateType, f.PlateNumber, linkOwner{id: f.OwnerID, file: f.OwnerFile,
+		token: f.OwnerToken, purpose: api.PurposeFollow, kiosk: kiosk, op: op}, now)
 	if err != nil || bad != nil {
 		return rejectedBy(bad), err
 	}

@@ -148,6 +148,22 @@ func TestServerReasonCodesAreProduced(t *testing.T) {
 	collect(e.send(payOp("op-15", 15, now, "V-A-1", 100, 0)))
 	// The owner proved, but the driver's face was not checked: not acceptable for another's car.
 	collect(e.send(noCamera))
+	// Owners' checks that fail answer with reason codes of their own.
+	t.Run("owner checks", func(t *testing.T) {
+		addOwnerD(t, e)
+		verify := func(req api.Identify) {
+			_, err := e.client.Verify(context.Background(), req)
+			if _, code := statusCode(err); code != "" {
+				seen[code] = true
+			}
+			e.clock.Add(time.Minute)
+		}
+		verify(api.Identify{IDNumber: idB, CardRead: true, Face: api.FaceMatch, For: forD(api.PurposeBind)})
+		verify(api.Identify{IDNumber: idB, VINTail: "123456", For: &api.OwnerCheckFor{DriverID: idC, PlateType: "02", PlateNumber: "粤B12345"}})
+		for i := 0; i <= ownerProofsPerVehicle; i++ {
+			verify(api.Identify{IDNumber: idD, VINTail: "00000" + string(rune('0'+i)), For: forD(api.PurposeBind)})
+		}
+	})
 	for _, code := range model.ServerReasonCodes() {
 		if !seen[string(code)] {
 			t.Errorf("%s was not produced", code)

@@ -38,6 +38,11 @@ type credential struct {
 	card bool
 	// forCheck is what an owner verifying at /v1/verify authorises, when the request says.
 	forCheck *ownerCheckFor
+	// An owner's proofs by number (with forCheck only), in place of the file number, and the
+	// face check of an owner whose card was read.
+	vin  model.VINTail
+	cert model.RegCertNumber
+	face string
 }
 
 // related lists the vehicles the driver may act for: their own, those bound to them (in force)

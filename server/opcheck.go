@@ -70,7 +70,7 @@ func checkOp(op *api.Op, now time.Time) string {
 		b := op.Bind
 		return prefixed("bind", firstOf(
 			idField("driver_id", b.DriverID, now), plateFields(b.PlateType, b.PlateNumber),
-			short("owner_id", b.OwnerID), short("owner_file_number", b.OwnerFile)))
+			short("owner_id", b.OwnerID), short("owner_file_number", b.OwnerFile), short("owner_token", b.OwnerToken)))
 	case api.OpUnbind:
 		u := op.Unbind
 		return prefixed("unbind", firstOf(idField("actor_id", u.ActorID, now), idField("driver_id", u.DriverID, now),
@@ -79,7 +79,7 @@ func checkOp(op *api.Op, now time.Time) string {
 		f := op.Follow
 		return prefixed("follow", firstOf(
 			idField("follower_id", f.FollowerID, now), plateFields(f.PlateType, f.PlateNumber),
-			short("owner_id", f.OwnerID), short("owner_file_number", f.OwnerFile)))
+			short("owner_id", f.OwnerID), short("owner_file_number", f.OwnerFile), short("owner_token", f.OwnerToken)))
 	default: // api.OpUnfollow
 		u := op.Unfollow
 		return prefixed("unfollow", firstOf(idField("actor_id", u.ActorID, now), idField("follower_id", u.FollowerID, now),

@@ -453,6 +453,25 @@ func TestOpenAPIContract(t *testing.T) {
 		return op
 	}
 
+	// Before an owner verifies for a binding: the link check, which names what no owner can
+	// change, and the owner checks' refusals by what the proof proved.
+	linkCheck := func(driver, plate string) []byte {
+		return oaJSON(t, api.LinkCheck{DriverID: driver, PlateType: "02", PlateNumber: plate, Purpose: api.PurposeBind})
+	}
+	c.want("link check", c.do("POST", "/v1/linkcheck", linkCheck(idC, "粤B54321"), k, nil), 200, "")
+	c.want("link check of an own vehicle", c.do("POST", "/v1/linkcheck", linkCheck(idA, "粤B54321"), k, nil), 200, "")
+	c.want("link check, bad body", c.do("POST", "/v1/linkcheck", []byte(`{"driver_id":1}`), k, nil), 400, "bad_request")
+	c.want("link check, no purpose", c.do("POST", "/v1/linkcheck", oaJSON(t, api.LinkCheck{DriverID: idC, PlateType: "02", PlateNumber: "粤B54321"}), k, nil), 400, "bad_request")
+	bindFor := &api.OwnerCheckFor{DriverID: idC, PlateType: "02", PlateNumber: "粤B54321", Purpose: api.PurposeBind}
+	c.want("owner check, not the owner", c.do("POST", "/v1/verify", oaJSON(t, api.Identify{IDNumber: idB, FileNumber: fileB, For: bindFor}), k, nil),
+		404, api.CodeOwnerNotOwner)
+	c.want("owner check, no VIN on file", c.do("POST", "/v1/verify", oaJSON(t, api.Identify{IDNumber: idA, VINTail: "123456", For: bindFor}), k, nil),
+		404, api.CodeOwnerNotOnFile)
+	c.want("owner check by card", c.do("POST", "/v1/verify", oaJSON(t, api.Identify{IDNumber: idA, CardRead: true, Face: api.FaceMatch, For: bindFor}), k, nil),
+		200, "")
+	c.want("owner check, VIN malformed", c.do("POST", "/v1/verify", oaJSON(t, api.Identify{IDNumber: idA, VINTail: "12O456", For: bindFor}), k, nil),
+		400, string(model.InputVINChar))
+
 	// Operations of every type and outcome.
 	bind := api.Op{ID: "c-7", Epoch: 1, Seq: 7, Type: api.OpBind, At: now, Bind: &api.BindOp{
 		DriverID: idC, PlateType: "02", PlateNumber: "粤B54321", OwnerID: idA, OwnerFile: fileA}}
@@ -698,6 +717,8 @@ func TestOpenAPIContract(t *testing.T) {
 	c.store.down.Store(true)
 	c.want("lookup, database down", c.do("POST", "/v1/lookup", ident(idB, fileB), k, nil), 500, "internal")
 	c.want("verify, database down", c.do("POST", "/v1/verify", ident(idB, fileB), k, nil), 500, "internal")
+	c.want("link check, database down", c.do("POST", "/v1/linkcheck", oaJSON(t, api.LinkCheck{DriverID: idC, PlateType: "02",
+		PlateNumber: "粤B54321", Purpose: api.PurposeBind}), k, nil), 500, "internal")
 	c.want("ops, database down", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 500, "internal")
 	c.want("changes, database down", c.do("GET", "/v1/changes?since=", nil, k, nil), 500, "internal")
 	c.want("heartbeat, database down", c.do("POST", "/v1/heartbeat", hb, k, nil), 500, "internal")
@@ -716,6 +737,8 @@ func TestOpenAPIContract(t *testing.T) {
 	c.store.full.Store(true)
 	c.want("lookup, storage full", c.do("POST", "/v1/lookup", ident(idB, fileB), k, nil), 503, "store_full")
 	c.want("verify, storage full", c.do("POST", "/v1/verify", ident(idB, fileB), k, nil), 503, "store_full")
+	c.want("link check, storage full", c.do("POST", "/v1/linkcheck", oaJSON(t, api.LinkCheck{DriverID: idC, PlateType: "02",
+		PlateNumber: "粤B54321", Purpose: api.PurposeBind}), k, nil), 503, "store_full")
 	c.want("ops, storage full", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 503, "store_full")
 	c.want("changes, storage full", c.do("GET", "/v1/changes?since=", nil, k, nil), 503, "store_full")
 	c.want("heartbeat, storage full", c.do("POST", "/v1/heartbeat", hb, k, nil), 503, "store_full")
@@ -735,6 +758,19 @@ func TestOpenAPIContract(t *testing.T) {
 	if !strings.Contains(string(c.do("POST", "/v1/payorders", order("po-3", a1), k, nil).body), `"status":"expired"`) {
 		t.Error("a retried creation of an expired order must answer it expired")
 	}
+
+	// 429 on the link check: a kiosk's identification bucket (120 a minute) spent, at a second
+	// kiosk so that the first one's limits stay as they are.
+	second, err := Enroll(ctx, e.store, e.ref, "second kiosk", "test hall", "national", e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spent oaAnswer
+	for i := 0; i < 200 && spent.status != 429; i++ {
+		spent = c.do("POST", "/v1/linkcheck", oaJSON(t, api.LinkCheck{DriverID: idC, PlateType: "02", PlateNumber: "粤B54321",
+			Purpose: api.PurposeBind}), c.kiosk(second), nil)
+	}
+	c.want("link checks beyond the kiosk's rate", spent, 429, "rate_limited")
 
 	// Every documented answer was provoked.
 	for _, o := range c.doc.operations() {
@@ -850,6 +886,7 @@ var oaWireTypes = map[string]reflect.Type{
 	"BindOp": reflect.TypeFor[api.BindOp](), "UnbindOp": reflect.TypeFor[api.UnbindOp](),
 	"FollowOp": reflect.TypeFor[api.FollowOp](), "UnfollowOp": reflect.TypeFor[api.UnfollowOp](),
 	"OpResult": reflect.TypeFor[api.OpResult](), "Reason": reflect.TypeFor[api.Reason](),
+	"LinkCheck": reflect.TypeFor[api.LinkCheck](), "LinkChecked": reflect.TypeFor[api.LinkChecked](),
 	"Decision": reflect.TypeFor[api.Decision](), "Payment": reflect.TypeFor[api.Payment](),
 	"Changes": reflect.TypeFor[api.Changes](), "RefChange": reflect.TypeFor[api.RefChange](),
 	"Heartbeat": reflect.TypeFor[api.Heartbeat](), "HeartbeatReply": reflect.TypeFor[api.HeartbeatReply](),

@@ -247,11 +247,11 @@ func (s *Server) apply(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time) (a
 	case api.OpPay:
 		return s.applyPay(tx, p, op, now)
 	case api.OpBind:
-		return s.applyBind(tx, p, op, now)
+		return s.applyBind(tx, p, k.ID, op, now)
 	case api.OpUnbind:
 		return s.applyUnbind(tx, op, now)
 	case api.OpFollow:
-		return s.applyFollow(tx, p, op, now)
+		return s.applyFollow(tx, p, k.ID, op, now)
 	case api.OpUnfollow:
 		return s.applyUnfollow(tx, op, now)
 	}

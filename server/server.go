@@ -93,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	v1("POST /v1/lookup", "lookup", s.handleLookup)
 	v1("POST /v1/verify", "verify", s.handleVerify)
+	v1("POST /v1/linkcheck", "linkcheck", s.handleLinkCheck)
 	v1("POST /v1/ops", "ops", s.handleOps)
 	v1("GET /v1/changes", "changes", s.handleChanges)
 	v1("POST /v1/heartbeat", "heartbeat", s.handleHeartbeat)

@@ -24,6 +24,7 @@ import (
 type Online interface {
 	Lookup(ctx context.Context, id api.Identify) (api.Lookup, error)
 	Verify(ctx context.Context, id api.Identify) (api.Verified, error)
+	LinkCheck(ctx context.Context, req api.LinkCheck) (api.LinkChecked, error)
 	CreatePayOrder(ctx context.Context, req api.PayOrderRequest) (api.PayOrder, error)
 	PayOrder(ctx context.Context, id string) (api.PayOrder, error)
 	CancelPayOrder(ctx context.Context, id string) (api.PayOrder, error)

@@ -14,35 +14,46 @@ import (
 )
 
 // bindFlow binds a vehicle the person does not own (备案), or, under a profile that offers
-// following instead, asks to follow one (关注). Steps: the plate; the owner verifies at the
-// kiosk (ID number and file number, checked by the server); the kiosk checks the rules with the
-// model and says every reason it finds; review and confirm; the operation is queued and the
-// server's answer shown. The server checks everything again.
+// following instead, asks to follow one (关注). Steps: the plate; the kiosk checks the rules it
+// can with the model and the server checks the vehicle's (owner kind, type, binders), before
+// the owner is asked for anything; the owner chooses how to verify (ID number with the VIN's
+// last six characters or the registration certificate number, or the ID card on the reader and
+// the face) and the server judges the proof against the vehicle; review and confirm; the
+// operation is queued with the server's token and its answer shown. The server checks
+// everything again. Nothing says "verified" before the server did.
 type bindFlow struct {
 	c      *Common
 	s      *session
 	follow bool // a follow request, not a binding
 	step   bindStep
 	plate  plateEntry
-	owner  personEntry
+	owner  ownerEntry
 
-	vehicle    model.Plate      // the plate, once entered
-	ownerID    model.IDNumber   // the owner, once the server verified them
-	ownerFile  model.FileNumber //
-	registered bool             // the owner is registered on the platform
-	refusal    []model.Reason   // what the kiosk's check refused, at step bindRefused
-	refusedAt  bindStep         // the step a refusal goes back to
-	verifying  uint64           // the verification request waited for
-	discarding bool             // asking whether to drop what was typed
-	run        *linkRun         // set once confirmed
+	vehicle    model.Plate    // the plate, once entered
+	proofs     []string       // the owner's ways to verify, in the order offered
+	proof      string         // the way chosen
+	ownerID    model.IDNumber // the owner, once the server verified them
+	token      string         // the server's token for the owner's check
+	registered bool           // the owner is registered on the platform
+	refusal    []model.Reason // what the kiosk's check refused, at step bindRefused
+	refusedAt  bindStep       // the step a refusal goes back to
+	checking   uint64         // the link check waited for
+	verifying  uint64         // the verification request waited for
+	card       ownerCard      // the ID-card way
+	plateProb  textKey        // why the plate step could not go on (the platform unreachable)
+	discarding bool           // asking whether to drop what was typed
+	run        *linkRun       // set once confirmed
 }
 
 type bindStep int
 
 const (
-	bindPlate bindStep = iota
-	bindOwner
-	bindVerifying
+	bindPlate     bindStep = iota
+	bindChecking           // the server checks the vehicle
+	bindProof              // the owner chooses how to verify
+	bindOwner              // typing the ID number and the vehicle's number
+	bindCard               // the ID card on the reader, then the face
+	bindVerifying          // the server judges the proof
 	bindRefused
 	bindReview
 	bindSend
@@ -56,9 +67,17 @@ const verifyTimeout = 10 * time.Second
 
 // bindVerifiedMsg is the server's answer to the owner's verification request req.
 type bindVerifiedMsg struct {
-	req        uint64
-	registered bool
-	err        error
+	req uint64
+	v   service.OwnerVerified
+	err error
+}
+
+// bindCheckedMsg is the server's answer to the link check req.
+type bindCheckedMsg struct {
+	req     uint64
+	reasons []model.Reason
+	proofs  []string
+	err     error
 }
 
 // linkOffer says what a new link is under the profile: a binding, a follow, or nothing.
@@ -79,7 +98,7 @@ func newBindFlow(c *Common, s *session, follow bool) *bindFlow {
 	if lic := s.lookup.Licence; lic != nil {
 		home = string([]rune(lic.Issuer + " ")[0]) // "粤B" -> 粤; the entry ignores what is no province
 	}
-	return &bindFlow{c: c, s: s, follow: follow, plate: newPlateEntry(c, home), owner: newPersonEntry(c)}
+	return &bindFlow{c: c, s: s, follow: follow, plate: newPlateEntry(c, home), owner: newOwnerEntry(c, api.ProofVIN)}
 }
 
 // key handles a key; leave is true when the flow is over and the list shows again.
@@ -98,6 +117,7 @@ func (f *bindFlow) key(msg tea.KeyPressMsg) (cmd tea.Cmd, leave bool) {
 	}
 	switch f.step {
 	case bindPlate:
+		f.plateProb = ""
 		done, back := f.plate.Update(msg)
 		switch {
 		case back && f.plate.Touched():
@@ -109,22 +129,38 @@ func (f *bindFlow) key(msg tea.KeyPressMsg) (cmd tea.Cmd, leave bool) {
 			f.vehicle = f.plate.Plate()
 			if rs := f.check(false); len(rs) > 0 {
 				f.refuse(rs, bindPlate)
-			} else {
-				f.step = bindOwner
+				return nil, false
 			}
+			return f.checkLink(), false
+		}
+	case bindChecking:
+		if key.Matches(msg, k.Back) {
+			f.checking, f.step = 0, bindPlate // the answer, when it comes, is dropped
+		}
+	case bindProof:
+		switch {
+		case isDigit && int(d-'0') >= 1 && int(d-'0') <= len(f.proofs):
+			return f.choose(f.proofs[d-'1']), false
+		case key.Matches(msg, k.Back):
+			f.step = bindPlate
 		}
 	case bindOwner:
 		done, back := f.owner.Update(msg)
 		switch {
 		case back:
 			f.owner.Wipe()
-			f.step = bindPlate
+			f.step = bindProof
 		case done:
 			return f.verify(), false
 		}
+	case bindCard:
+		if key.Matches(msg, k.Back) {
+			f.card.stop()
+			f.step = bindProof
+		}
 	case bindVerifying:
 		if key.Matches(msg, k.Back) {
-			f.verifying, f.step = 0, bindOwner // the answer, when it comes, is dropped
+			f.verifying, f.step = 0, f.proofStep() // the answer, when it comes, is dropped
 		}
 	case bindRefused:
 		switch {
@@ -141,7 +177,7 @@ func (f *bindFlow) key(msg tea.KeyPressMsg) (cmd tea.Cmd, leave bool) {
 			return f.submit(), false
 		case key.Matches(msg, k.Back):
 			f.forgetOwner()
-			f.step = bindOwner
+			f.step = bindProof
 		}
 	case bindSend:
 		return nil, linkRunKey(f.c, msg, f.run)
@@ -164,51 +200,176 @@ func linkRunKey(c *Common, msg tea.KeyPressMsg, r *linkRun) bool {
 	return false
 }
 
-// verify asks the server whether the owner's numbers match, off the event loop.
-func (f *bindFlow) verify() tea.Cmd {
-	id, file := f.owner.Values()
+// purpose is what the owner authorises, in the server's words.
+func (f *bindFlow) purpose() string {
+	if f.follow {
+		return api.PurposeFollow
+	}
+	return api.PurposeBind
+}
+
+// checkLink asks the server, off the event loop, whether this vehicle can be linked at all: it
+// alone knows the vehicle's owner kind, use and other links. Nobody is asked to verify for a
+// link the rules refuse anyway.
+func (f *bindFlow) checkLink() tea.Cmd {
 	svc := f.c.Services
-	switch {
-	case id == f.s.id:
-		f.owner.SetProblem(txtBindOwnerIsYou) // the owner is someone else, present in person
-		return nil
-	case svc == nil:
-		f.owner.SetProblem(txtIdentifyStarting)
+	if svc == nil {
+		f.plateProb = txtIdentifyStarting
 		return nil
 	}
+	f.checking, f.step = f.c.newRequest(), bindChecking
+	req, driver, plate, purpose := f.checking, f.s.id, f.vehicle, f.purpose()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
+		defer cancel()
+		rs, proofs, err := svc.LinkCheck(ctx, driver, plate, purpose)
+		return bindCheckedMsg{req: req, reasons: rs, proofs: proofs, err: err}
+	}
+}
+
+func (f *bindFlow) onChecked(msg bindCheckedMsg) {
+	if msg.req != f.checking || f.step != bindChecking {
+		return
+	}
+	f.checking, f.step = 0, bindPlate
+	switch {
+	case errors.Is(msg.err, service.ErrUnreachable):
+		f.plateProb = txtBindVerifyUnreachable
+		return
+	case msg.err != nil:
+		f.plateProb = txtBindVerifyFailed
+		return
+	case len(msg.reasons) > 0:
+		f.refuse(msg.reasons, bindPlate)
+		return
+	}
+	// The ways the owner can verify: the numbers the platform holds for the vehicle, and the
+	// ID card where the kiosk has a reader.
+	f.proofs = f.proofs[:0]
+	for _, p := range msg.proofs {
+		if p == api.ProofVIN || p == api.ProofRegCert {
+			f.proofs = append(f.proofs, p)
+		}
+	}
+	if f.c.Devices.IDReader != nil {
+		f.proofs = append(f.proofs, api.ProofCard)
+	}
+	f.step = bindProof
+}
+
+// choose starts the way of verifying the owner picked.
+func (f *bindFlow) choose(proof string) tea.Cmd {
+	f.proof = proof
+	if proof == api.ProofCard {
+		f.step = bindCard
+		return f.card.start(f.c)
+	}
+	f.owner.Wipe()
+	f.owner.kind, f.step = proof, bindOwner
+	return nil
+}
+
+// proofStep is the step where the owner gives the chosen proof.
+func (f *bindFlow) proofStep() bindStep {
+	if f.proof == api.ProofCard {
+		return bindCard
+	}
+	return bindOwner
+}
+
+// verify asks the server to judge the owner's typed proof, off the event loop.
+func (f *bindFlow) verify() tea.Cmd {
+	id, vin, cert := f.owner.proof()
+	if id == f.s.id {
+		f.owner.SetProblem(txtBindOwnerIsYou) // the owner is someone else, present in person
+		return nil
+	}
+	return f.ask(service.OwnerProof{ID: id, VINTail: vin, RegCert: cert})
+}
+
+// ask sends an owner's proof for this driver, vehicle and purpose.
+func (f *bindFlow) ask(p service.OwnerProof) tea.Cmd {
+	svc := f.c.Services
+	if svc == nil {
+		f.setProblem(txtIdentifyStarting)
+		return nil
+	}
+	p.Driver, p.Plate, p.Purpose = f.s.id, f.vehicle, f.purpose()
 	f.verifying, f.step = f.c.newRequest(), bindVerifying
 	req := f.verifying
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
 		defer cancel()
-		ok, err := svc.Verify(ctx, id, file)
-		return bindVerifiedMsg{req: req, registered: ok, err: err}
+		v, err := svc.VerifyOwnerProof(ctx, p)
+		return bindVerifiedMsg{req: req, v: v, err: err}
 	}
+}
+
+// setProblem shows a problem where the owner gives the proof.
+func (f *bindFlow) setProblem(text textKey) {
+	if f.proof == api.ProofCard {
+		f.card.prob = &problem{text: text}
+		return
+	}
+	f.owner.SetProblem(text)
 }
 
 func (f *bindFlow) onVerified(msg bindVerifiedMsg) {
 	if msg.req != f.verifying || f.step != bindVerifying {
 		return // an answer nobody waits for any more
 	}
-	f.verifying, f.step = 0, bindOwner
+	f.verifying, f.step = 0, f.proofStep()
+	var refused *service.OwnerRefusedError
 	switch {
-	case errors.Is(msg.err, service.ErrNoMatch):
-		f.owner.SetReason(model.Reason{Code: model.ReasonOwnerCheckFailed})
+	case errors.As(msg.err, &refused):
+		if f.proof == api.ProofCard {
+			f.card.prob = &problem{reason: &refused.Reason}
+			f.card.done = true // the card was judged: it is not read again
+			return
+		}
+		f.owner.SetReason(refused.Reason)
 		return
 	case errors.Is(msg.err, service.ErrUnreachable):
-		f.owner.SetProblem(txtBindVerifyUnreachable)
+		f.setProblem(txtBindVerifyUnreachable)
 		return
 	case msg.err != nil:
-		f.owner.SetProblem(txtBindVerifyFailed)
+		f.setProblem(txtBindVerifyFailed)
 		return
 	}
-	f.ownerID, f.ownerFile = f.owner.Values()
-	f.registered = msg.registered
+	f.ownerID, f.token, f.registered = f.owner.id, msg.v.Token, msg.v.Registered
+	if f.proof == api.ProofCard {
+		f.ownerID = f.card.id
+	}
+	f.owner.Wipe()
 	if rs := f.check(true); len(rs) > 0 {
-		f.refuse(rs, bindOwner)
+		f.refuse(rs, bindProof)
 		return
 	}
 	f.step = bindReview
+}
+
+// onMsg takes the answers the flow waits for: the server's, the reader's and the camera's.
+func (f *bindFlow) onMsg(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case bindCheckedMsg:
+		f.onChecked(msg)
+	case bindVerifiedMsg:
+		f.onVerified(msg)
+	default:
+		if f.step != bindCard {
+			return nil
+		}
+		cmd, ready := f.card.update(msg)
+		if !ready {
+			return cmd
+		}
+		if f.card.id == f.s.id {
+			f.card.prob, f.card.done = &problem{text: txtBindOwnerIsYou}, true
+			return nil
+		}
+		return f.ask(service.OwnerProof{ID: f.card.id, Card: true, Face: f.card.face})
+	}
+	return nil
 }
 
 func (f *bindFlow) refuse(rs []model.Reason, at bindStep) {
@@ -260,18 +421,16 @@ func (f *bindFlow) ownsPlate() bool {
 	return false
 }
 
-// submit queues the confirmed operation; the owner's numbers leave the entry for the op.
+// submit queues the confirmed operation with the server's token for the owner's check.
 func (f *bindFlow) submit() tea.Cmd {
 	what := txtOpBind
 	op := newLinkOp(f.c, api.OpBind)
 	pt, pn := string(f.vehicle.Type), string(f.vehicle.Number)
 	if f.follow {
 		what, op.Type = txtOpFollow, api.OpFollow
-		op.Follow = &api.FollowOp{FollowerID: string(f.s.id), PlateType: pt, PlateNumber: pn,
-			OwnerID: string(f.ownerID), OwnerFile: string(f.ownerFile)}
+		op.Follow = &api.FollowOp{FollowerID: string(f.s.id), PlateType: pt, PlateNumber: pn, OwnerToken: f.token}
 	} else {
-		op.Bind = &api.BindOp{DriverID: string(f.s.id), PlateType: pt, PlateNumber: pn,
-			OwnerID: string(f.ownerID), OwnerFile: string(f.ownerFile)}
+		op.Bind = &api.BindOp{DriverID: string(f.s.id), PlateType: pt, PlateNumber: pn, OwnerToken: f.token}
 	}
 	f.forgetOwner()
 	var cmd tea.Cmd
@@ -280,10 +439,11 @@ func (f *bindFlow) submit() tea.Cmd {
 	return cmd
 }
 
-// forgetOwner drops the owner's numbers: typed, verified, or both.
+// forgetOwner drops the owner's numbers and the server's check: typed, verified, or both.
 func (f *bindFlow) forgetOwner() {
 	f.owner.Wipe()
-	f.ownerID, f.ownerFile, f.registered = "", "", false
+	f.card.stop()
+	f.ownerID, f.token, f.registered = "", "", false
 }
 
 // wipe drops everything typed in the flow.
@@ -315,6 +475,8 @@ func (f *bindFlow) help() []key.Binding {
 		return f.plate.Help()
 	case f.step == bindOwner:
 		return f.owner.Help()
+	case f.step == bindChecking || f.step == bindProof || f.step == bindCard || f.step == bindVerifying:
+		return []key.Binding{k.Back}
 	case f.step == bindSend:
 		return linkRunHelp(f.c, f.run)
 	}

@@ -30,6 +30,13 @@ type Services interface {
 	// VerifyOwner checks an owner's numbers to let driver process violations of the owner's
 	// vehicle, and returns the server's token that proves the check to the process op.
 	VerifyOwner(ctx context.Context, id model.IDNumber, file model.FileNumber, driver model.IDNumber, plate model.Plate) (string, error)
+	// LinkCheck asks the server whether driver could bind (or follow) the vehicle whoever its
+	// owner proves to be: the reasons it cannot, and the proofs by number the platform holds.
+	LinkCheck(ctx context.Context, driver model.IDNumber, plate model.Plate, purpose string) ([]model.Reason, []string, error)
+	// VerifyOwnerProof has the server judge an owner's proof (ID number with the VIN's last six
+	// characters or the certificate number, or the ID card and face) for a binding or follow,
+	// and returns its token; a refusal is a *service.OwnerRefusedError.
+	VerifyOwnerProof(ctx context.Context, p service.OwnerProof) (service.OwnerVerified, error)
 	// Submit queues an operation durably (the offline policy may refuse it: reasons, nothing
 	// queued). When it returns the op, it is on disk and the receipt may say so.
 	Submit(op api.Op, receipt []byte, amount model.Fen) (api.Op, []model.Reason, error)

@@ -129,7 +129,7 @@ func TestLinkRunShowsTheLateAnswer(t *testing.T) {
 		{"bind", func(h *harness) {
 			toOwnerStep(h)
 			owner := persona(h.t, "owner-lent")
-			h.enterOwner(owner.ID, owner.File)
+			h.enterOwnerVIN(owner.ID)
 			h.press(keyEnter)
 		}, txtLinkBound},
 		{"unbind", func(h *harness) {

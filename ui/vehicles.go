@@ -88,9 +88,9 @@ func (v *vehicles) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		return v, v.onKey(msg)
 	case refreshedMsg:
 		v.onRefreshed(msg)
-	case bindVerifiedMsg:
+	case bindVerifiedMsg, bindCheckedMsg, ownerCardMsg, ownerCardRetryMsg, ownerFaceMsg:
 		if b, ok := v.flow.(*bindFlow); ok {
-			b.onVerified(msg)
+			return v, b.onMsg(msg)
 		}
 	case linkSubmittedMsg, linkAnsweredMsg, lateAnswerMsg, lateRetryMsg:
 		if v.flow != nil && v.flow.submission() != nil {

@@ -56,7 +56,7 @@ func vehicleStates(t *testing.T) []struct {
 		bind(h)
 		h.typeText("1")
 		h.enterPlate("26", "B2E8N7", model.PlateSmallCar)
-		h.enterOwner(owner.ID, owner.File)
+		h.enterOwnerVIN(owner.ID)
 	}
 	return []struct {
 		name    string
@@ -115,7 +115,7 @@ func vehicleStates(t *testing.T) []struct {
 			h.openVehicles()
 			h.typeText("1")
 			h.enterPlate("04", "B5J3Q8", model.PlateSmallCar)
-			h.enterOwner(owner.ID, owner.File)
+			h.enterOwnerVIN(owner.ID)
 		}},
 	}
 }

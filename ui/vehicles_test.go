@@ -37,7 +37,7 @@ func bindThroughUI(t *testing.T, s *liveStack, driver, owner dataset.Persona, re
 	h.openVehicles()
 	h.typeText("1")
 	h.enterPlate("00", rest, typ)
-	h.enterOwner(owner.ID, owner.File)
+	h.enterOwnerVIN(owner.ID)
 	h.mustShow(h.text(model.ZH, txtLinkStepReview))
 	h.press(keyEnter)
 	return h
@@ -63,12 +63,16 @@ func TestBindIsAppliedAndShowsAsBound(t *testing.T) {
 	// The owner types; once the ID number is accepted it is masked, and it never shows in full
 	// again on any screen.
 	w := &screenWatch{h: h}
+	h.mustShow(h.text(model.ZH, txtOwnerChoose), h.text(model.ZH, txtOwnerChoiceVIN), h.text(model.ZH, txtOwnerChoiceCert))
+	h.mustNotShow(h.text(model.ZH, txtBindOwnerVerified)) // nothing is verified before the server says so
+	h.typeText("1")
 	h.typeText(string(owner.ID))
 	w.secrets = []string{string(owner.ID), string(owner.ID[6:14]), string(driver.ID)}
 	w.check()
 	h.mustShow(owner.ID.Masked())
-	w.press(string(owner.File))
-	w.secrets = append(w.secrets, string(owner.File))
+	h.mustNotShow(h.text(model.ZH, txtBindOwnerVerified))
+	tail := string(h.demoVINTail())
+	w.press(tail)
 	h.press(keyEnter)
 	w.check()
 	h.mustShow(h.text(model.ZH, txtLinkStepReview), owner.ID.Masked(), h.text(model.ZH, txtBindOwnerVerified),
@@ -125,7 +129,7 @@ func TestOverviewRefreshesAfterABinding(t *testing.T) {
 
 // A fourth driver cannot bind a vehicle three drivers are bound to. The kiosk cannot know the
 // vehicle's other bindings, so the server refuses, and the screen words its reason.
-func TestFourthBinderIsRefusedWithTheReason(t *testing.T) {
+func TestFourthBinderIsRefusedBeforeTheOwnerTypes(t *testing.T) {
 	s := newStack(t, "national")
 	owner := s.persona(t, "owner-lent")
 	// 粤B7Q2M5 is bound by borrower-late already; two more make three.
@@ -135,11 +139,18 @@ func TestFourthBinderIsRefusedWithTheReason(t *testing.T) {
 			t.Fatalf("%s: not applied:\n%s", key, h.view())
 		}
 	}
-	h := bindThroughUI(t, s, s.persona(t, "fine-300"), owner, "B7Q2M5", model.PlateSmallCar)
-	h.mustShow(h.text(model.ZH, txtLinkRejected),
+	// The fourth is refused as soon as the plate is entered, with the server's reason, before
+	// the owner is asked for anything.
+	h := newStackHarness(t, s)
+	h.identifyAs(s.persona(t, "fine-300"))
+	h.openVehicles()
+	h.typeText("1")
+	h.enterPlate("00", "B7Q2M5", model.PlateSmallCar)
+	h.mustShow(h.text(model.ZH, txtBindRefused, "plate", "粤B7Q2M5"),
 		h.reasonText(model.ZH, model.ReasonBindVehicleFull, model.Args{N: 3, Limit: 3}))
+	h.mustNotShow(h.text(model.ZH, txtOwnerChoose), h.text(model.ZH, txtPersonIDLabel))
 	h.press(keyF2)
-	h.mustShow(h.text(model.EN, txtLinkRejected), h.reasonText(model.EN, model.ReasonBindVehicleFull, model.Args{N: 3, Limit: 3}))
+	h.mustShow(h.reasonText(model.EN, model.ReasonBindVehicleFull, model.Args{N: 3, Limit: 3}))
 	if got := relationAtServer(t, s, s.persona(t, "fine-300"), "粤B7Q2M5"); got != "" {
 		t.Fatalf("a refused binding is at the server: %q", got)
 	}
@@ -155,17 +166,24 @@ func TestBindWithTheOwnersWrongFileNumberIsRefused(t *testing.T) {
 	h.openVehicles()
 	h.typeText("1")
 	h.enterPlate("00", "B7Q2M5", model.PlateSmallCar)
-	h.enterOwner(owner.ID, "440300000000")
-	h.mustShow(h.reasonText(model.ZH, model.ReasonOwnerCheckFailed, model.Args{}), h.text(model.ZH, txtBindStepOwner))
+	right := string(h.demoVINTail())
+	wrong := "000000"
+	if right == wrong {
+		wrong = "000001"
+	}
+	h.typeText("1" + string(owner.ID) + wrong)
+	h.press(keyEnter)
+	h.mustShow(h.reasonText(model.ZH, model.ReasonOwnerProofMismatch, model.Args{}), h.text(model.ZH, txtBindStepOwner))
+	h.mustNotShow(h.text(model.ZH, txtBindOwnerVerified))
 	h.mustNotShow(string(owner.ID))
 	if h.m.session.stale {
 		t.Fatal("nothing was submitted, yet the session is stale")
 	}
-	// Corrected on the spot: twelve Backspaces, the right number, Enter.
-	for range 12 {
+	// Corrected on the spot: six Backspaces, the right characters, Enter.
+	for range 6 {
 		h.press(keyBack)
 	}
-	h.typeText(string(owner.File))
+	h.typeText(right)
 	h.press(keyEnter)
 	h.mustShow(h.text(model.ZH, txtLinkStepReview))
 }
@@ -289,7 +307,7 @@ func localCarToFollow(t *testing.T, s *liveStack, follower dataset.Persona) (mod
 func TestFollowUnderChongqing(t *testing.T) {
 	s := newStack(t, "chongqing")
 	rider := s.persona(t, "cq-rider")
-	car, ownerID, ownerFile := localCarToFollow(t, s, rider)
+	car, ownerID, _ := localCarToFollow(t, s, rider)
 	number := string(car.Number)
 	h := newStackHarness(t, s)
 	h.identifyAs(rider)
@@ -306,7 +324,7 @@ func TestFollowUnderChongqing(t *testing.T) {
 	h.typeText("1")
 	h.enterPlate(provinceNumber(t, "渝"), strings.TrimPrefix(number, "渝"), model.PlateSmallCar)
 	h.mustShow(h.text(model.ZH, txtFollowStepOwner), h.text(model.ZH, txtFollowOwnerIntro))
-	h.enterOwner(ownerID, ownerFile)
+	h.enterOwnerVIN(ownerID)
 	h.mustShow(h.text(model.ZH, txtLinkFactFollower), ownerID.Masked())
 	h.mustNotShow(string(ownerID))
 	h.press(keyEnter)

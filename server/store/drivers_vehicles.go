@@ -90,11 +90,11 @@ func (c *conn) PutDriver(d Driver) error {
 	return nil
 }
 
-const vehicleColumns = `plate_type, plate_number, owner_kind, owner_id, use_nature, owner_name`
+const vehicleColumns = `plate_type, plate_number, owner_kind, owner_id, use_nature, owner_name, vin, reg_cert`
 
 func scanVehicle(r scanner) (Vehicle, error) {
-	var typ, number, kind, owner, use, ownerName string
-	if err := r.Scan(&typ, &number, &kind, &owner, &use, &ownerName); err != nil {
+	var typ, number, kind, owner, use, ownerName, vin, cert string
+	if err := r.Scan(&typ, &number, &kind, &owner, &use, &ownerName, &vin, &cert); err != nil {
 		return Vehicle{}, err
 	}
 	return Vehicle{
@@ -103,6 +103,8 @@ func scanVehicle(r scanner) (Vehicle, error) {
 			OwnerKind: model.OwnerKind(kind),
 			Owner:     model.IDNumber(owner),
 			Use:       model.UseNature(use),
+			VIN:       model.VIN(vin),
+			RegCert:   model.RegCertNumber(cert),
 		},
 		OwnerName: ownerName,
 	}, nil
@@ -111,6 +113,14 @@ func scanVehicle(r scanner) (Vehicle, error) {
 func (c *conn) Vehicle(p model.Plate) (Vehicle, error) {
 	return getOne(c, "vehicle", scanVehicle,
 		`SELECT `+vehicleColumns+` FROM vehicles WHERE plate_type = $1 AND plate_number = $2`,
+		string(p.Type), string(p.Number))
+}
+
+// LockVehicle takes the vehicle's row lock on PostgreSQL: an owner's proofs of one vehicle are
+// judged and their failures counted one at a time.
+func (c *conn) LockVehicle(p model.Plate) (Vehicle, error) {
+	return getOne(c, "lock vehicle", scanVehicle,
+		`SELECT `+vehicleColumns+` FROM vehicles WHERE plate_type = $1 AND plate_number = $2`+c.d.forUpdate(),
 		string(p.Type), string(p.Number))
 }
 
@@ -125,12 +135,12 @@ func (c *conn) VehiclesOwnedBy(owner model.IDNumber) ([]Vehicle, error) {
 }
 
 func (c *conn) PutVehicle(v Vehicle) error {
-	_, err := c.exec(`INSERT INTO vehicles (`+vehicleColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := c.exec(`INSERT INTO vehicles (`+vehicleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (plate_type, plate_number) DO UPDATE SET owner_kind = EXCLUDED.owner_kind,
 			owner_id = EXCLUDED.owner_id, use_nature = EXCLUDED.use_nature,
-			owner_name = EXCLUDED.owner_name`,
+			owner_name = EXCLUDED.owner_name, vin = EXCLUDED.vin, reg_cert = EXCLUDED.reg_cert`,
 		string(v.Plate.Type), string(v.Plate.Number), string(v.OwnerKind), string(v.Owner),
-		string(v.Use), v.OwnerName)
+		string(v.Use), v.OwnerName, string(v.VIN), string(v.RegCert))
 	if err != nil {
 		return fmt.Errorf("store: put vehicle: %w", err)
 	}

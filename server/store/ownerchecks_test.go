@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hallkiosk/kiosk/model"
 )
 
 func ownerCheck(token string) OwnerCheck {
@@ -88,13 +90,19 @@ func TestOwnerCheckUsedOnce(t *testing.T) {
 	})
 }
 
-// TestMigrationToOwnerChecks opens a database as schema version 2 left it: opening it again adds
-// the table and keeps the data.
+// TestMigrationToOwnerChecks opens a database without owner checks and without the vehicles'
+// numbers (schema versions 3 and 6 undone): opening it again adds them and keeps the data, and
+// a vehicle stored before has no VIN or certificate number.
 func TestMigrationToOwnerChecks(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
 		mustTx(t, s, func(tx Tx) error { return tx.InsertKiosk(kiosk("K-001")) })
+		car := Vehicle{Vehicle: model.Vehicle{Plate: plateB(), OwnerKind: model.OwnerPersonal, Owner: idLi,
+			Use: model.UseNonOperating, VIN: "LSVAU218XN2183294"}, OwnerName: "李娜"}
+		mustTx(t, s, func(tx Tx) error { return tx.PutVehicle(car) })
 		d := s.(*db)
-		for _, q := range []string{`DROP TABLE owner_checks`, `DELETE FROM schema_migrations WHERE version = 3`} {
+		for _, q := range []string{`DROP TABLE owner_checks`, `DROP TABLE owner_proof_failures`,
+			`ALTER TABLE vehicles DROP COLUMN vin`, `ALTER TABLE vehicles DROP COLUMN reg_cert`,
+			`DELETE FROM schema_migrations WHERE version IN (3, 6)`} {
 			if _, err := d.writer.ExecContext(t.Context(), q); err != nil {
 				t.Fatal(err)
 			}
@@ -105,6 +113,12 @@ func TestMigrationToOwnerChecks(t *testing.T) {
 		same(t, "schema versions", schemaVersions(t, s), latestVersions())
 		mustTx(t, s, func(tx Tx) error {
 			if _, err := tx.Kiosk("K-001"); err != nil {
+				return err
+			}
+			got, err := tx.Vehicle(plateB())
+			car.VIN = ""
+			same(t, "a vehicle stored before version 6", got, car)
+			if err != nil {
 				return err
 			}
 			return tx.InsertOwnerCheck(ownerCheck("TOKEN"))
@@ -133,6 +147,70 @@ func TestOwnerChecksArePruned(t *testing.T) {
 				}
 			}
 			return nil
+		})
+	})
+}
+
+// A check keeps what it authorises and how the owner proved it; a failed proof by number is
+// kept with its vehicle and kiosk, listed from a time on, and pruned two days later.
+func TestOwnerProofRecords(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		o := ownerCheck("fedcba9876543210fedcba9876543210")
+		o.Purpose, o.Proof, o.Face = "bind", "card", "match"
+		mustTx(t, s, func(tx Tx) error { return tx.InsertOwnerCheck(o) })
+		mustTx(t, s, func(tx Tx) error {
+			got, err := tx.LockOwnerCheck(o.Token)
+			same(t, "owner check with purpose and proof", got, o)
+			return err
+		})
+
+		t0 := at("2026-11-21 10:00:00.000")
+		other := plateB()
+		other.Number = "粤B99999"
+		mustTx(t, s, func(tx Tx) error {
+			for i, f := range []struct {
+				kiosk string
+				plate bool // plateB, else other
+				at    time.Time
+			}{{"K-001", true, t0}, {"K-002", true, t0.Add(time.Hour)}, {"K-001", false, t0.Add(2 * time.Hour)}} {
+				p := other
+				if f.plate {
+					p = plateB()
+				}
+				if err := tx.InsertOwnerProofFailure(p, f.kiosk, f.at); err != nil {
+					return errors.Join(err, errors.New("failure "+string(rune('0'+i))))
+				}
+			}
+			return nil
+		})
+		mustTx(t, s, func(tx Tx) error {
+			byVehicle, err := tx.OwnerProofFailures(plateB(), t0.Add(time.Minute))
+			same(t, "failures of the vehicle since", byVehicle, []time.Time{t0.Add(time.Hour)})
+			if err != nil {
+				return err
+			}
+			byKiosk, err := tx.KioskOwnerProofFailures("K-001", t0)
+			same(t, "failures at the kiosk", byKiosk, []time.Time{t0, t0.Add(2 * time.Hour)})
+			return err
+		})
+		// A failure two days later prunes the older ones.
+		mustTx(t, s, func(tx Tx) error { return tx.InsertOwnerProofFailure(other, "K-003", t0.Add(50*time.Hour)) })
+		mustTx(t, s, func(tx Tx) error {
+			all, err := tx.KioskOwnerProofFailures("K-001", time.Time{})
+			same(t, "failures after pruning", all, []time.Time{t0.Add(2 * time.Hour)})
+			return err
+		})
+
+		// A vehicle keeps its VIN and certificate number; LockVehicle reads it.
+		mustTx(t, s, func(tx Tx) error {
+			v := Vehicle{Vehicle: model.Vehicle{Plate: plateB(), OwnerKind: model.OwnerPersonal, Owner: idLi,
+				Use: model.UseNonOperating, VIN: "LSVAU218XN2183294", RegCert: "440001234567"}, OwnerName: "李娜"}
+			if err := tx.PutVehicle(v); err != nil {
+				return err
+			}
+			got, err := tx.LockVehicle(plateB())
+			same(t, "vehicle with its numbers", got, v)
+			return err
 		})
 	})
 }

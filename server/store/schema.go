@@ -23,7 +23,7 @@ type migration struct {
 // is a new version.
 func migrations() []migration {
 	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 3, ddl: schemaV3},
-		{version: 4, ddl: schemaV4}, {version: 5, ddl: schemaV5},
+		{version: 4, ddl: schemaV4}, {version: 5, ddl: schemaV5}, {version: 6, ddl: schemaV6},
 		{version: 7, ddl: schemaV7}}
 }
 
@@ -338,3 +338,33 @@ func (s *db) apply(c *conn, m migration) error {
 		m.version, time.Now().UnixMilli())
 	return err
 }
+
+// schemaV6 lets owners without a driving licence verify (DOMAIN.md section 7).
+//
+// vehicles gain the vehicle identification number and the registration certificate number
+// (empty where the data has none): an owner proves ownership with their ID number and either.
+//
+// owner_checks record what they authorise (purpose: process, bind or follow; a check made for
+// one is no proof for another) and how the owner proved it (proof: file, vin, reg_cert or card;
+// face: match or no_camera for a card read, empty otherwise).
+//
+// owner_proof_failures holds one row per failed proof by number (VIN characters or certificate
+// number) of a vehicle at a kiosk: six VIN characters can be guessed, so the server counts the
+// failures per vehicle and per kiosk over a window and refuses proofs by number beyond a limit
+// (server/ownerlimits.go). Rows older than the longest window are deleted as new ones come.
+const schemaV6 = `
+ALTER TABLE vehicles ADD COLUMN vin TEXT NOT NULL DEFAULT '';
+ALTER TABLE vehicles ADD COLUMN reg_cert TEXT NOT NULL DEFAULT '';
+ALTER TABLE owner_checks ADD COLUMN purpose TEXT NOT NULL DEFAULT 'process';
+ALTER TABLE owner_checks ADD COLUMN proof TEXT NOT NULL DEFAULT 'file';
+ALTER TABLE owner_checks ADD COLUMN face TEXT NOT NULL DEFAULT '';
+CREATE TABLE owner_proof_failures (
+	plate_type   TEXT NOT NULL,
+	plate_number TEXT NOT NULL,
+	kiosk_id     TEXT NOT NULL,
+	failed_at    BIGINT NOT NULL
+);
+CREATE INDEX owner_proof_failures_plate ON owner_proof_failures (plate_type, plate_number, failed_at);
+CREATE INDEX owner_proof_failures_kiosk ON owner_proof_failures (kiosk_id, failed_at);
+CREATE INDEX owner_proof_failures_at ON owner_proof_failures (failed_at)
+`

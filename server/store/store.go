@@ -62,6 +62,10 @@ type Reader interface {
 	// Driver returns the person with this ID number, with their licence when they have one.
 	Driver(id model.IDNumber) (Driver, error)
 	Vehicle(p model.Plate) (Vehicle, error)
+	// OwnerProofFailures lists the times of a vehicle's failed owner proofs by number at or
+	// after since, oldest first; KioskOwnerProofFailures those of a kiosk, any vehicle.
+	OwnerProofFailures(p model.Plate, since time.Time) ([]time.Time, error)
+	KioskOwnerProofFailures(kioskID string, since time.Time) ([]time.Time, error)
 	// VehiclesOwnedBy lists the vehicles a person owns, by plate type then number.
 	VehiclesOwnedBy(owner model.IDNumber) ([]Vehicle, error)
 
@@ -128,6 +132,8 @@ type Tx interface {
 	// LockOwnerCheck reads an owner check by its token and holds it: two ops citing the same
 	// token are judged one after the other, so only one of them can use it.
 	LockOwnerCheck(token string) (OwnerCheck, error)
+	// LockVehicle reads a vehicle and holds it: its owner's proofs are judged one at a time.
+	LockVehicle(p model.Plate) (Vehicle, error)
 
 	// InsertOp stores an operation's record. It reports false, and stores nothing, when an
 	// operation with the same OpID or the same kiosk, epoch and sequence already exists (a
@@ -176,6 +182,8 @@ type Tx interface {
 	InsertOwnerCheck(o OwnerCheck) error
 	// UseOwnerCheck records the op that used an owner check (ErrNotFound for an unknown token).
 	UseOwnerCheck(token, opID string) error
+	// InsertOwnerProofFailure records a failed owner proof by number of a vehicle at a kiosk.
+	InsertOwnerProofFailure(p model.Plate, kioskID string, at time.Time) error
 
 	// InsertRejectionNotice stores the notice of a rejected operation (whose record must be
 	// stored in the same transaction); a second notice of the same op is an error.
