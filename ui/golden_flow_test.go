@@ -508,8 +508,24 @@ func processFlowStates() []flowState {
 		}, shows: func(t *testing.T, h *harness) []string {
 			return []string{"> [x] ", "? " + T(h, txtDiscardAsk, "n", "1")}
 		}},
-		{name: "process_owner", want: processID, setup: toOwner, shows: func(t *testing.T, h *harness) []string {
-			return []string{T(h, txtOwnerIntro, "plate", "粤BD36258"), T(h, txtProcessStepOwner)}
+		{name: "process_owner", want: processID, contrasts: true, setup: toOwner, shows: func(t *testing.T, h *harness) []string {
+			return []string{T(h, txtOwnerIntro, "plate", "粤BD36258"), T(h, txtProcessStepOwner), T(h, txtOwnerChoiceVIN), T(h, txtOwnerChoiceFile)}
+		}},
+		{name: "process_owner_vin", want: processID, contrasts: true, setup: func(t *testing.T, h *harness) {
+			toOwner(t, h)
+			h.chooseOwnerProof(api.ProofVIN)
+			h.typeText(string(persona(t, "owner-lent").ID))
+		}, shows: func(t *testing.T, h *harness) []string {
+			return []string{T(h, txtOwnerVINLabel), T(h, txtIdentifyAccepted)}
+		}},
+		{name: "process_owner_vin_mismatch", want: processID, contrasts: true, setup: func(t *testing.T, h *harness) {
+			toOwner(t, h)
+			h.chooseOwnerProof(api.ProofVIN)
+			h.typeText(string(persona(t, "owner-lent").ID))
+			h.typeText("000000")
+			h.press(keyEnter)
+		}, shows: func(t *testing.T, h *harness) []string {
+			return []string{h.m.c.Reason(model.Reason{Code: model.ReasonOwnerProofMismatch}).Message}
 		}},
 		{name: "process_owner_not_owner", want: processID, setup: func(t *testing.T, h *harness) {
 			toOwner(t, h)

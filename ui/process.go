@@ -35,8 +35,8 @@ type process struct {
 
 	owners []ownerCheck // owners who must verify, in order
 	owner  int          // the one verifying now
-	entry  personEntry
-	faceOf int // whose face the camera is checking: an index into owners, or -1 for the driver
+	ow     ownerStep    // how the owner verifies now (process_owner.go)
+	faceOf int          // whose face the camera is checking: an index into owners, or -1 for the driver
 	faceOK bool
 	// ownerFaceRefused is set once an owner's face was refused: the owner goes to a counter,
 	// never round the loop again.
@@ -96,6 +96,7 @@ type (
 		req   uint64
 		token string
 		err   error
+		face  string // the face result the proof carried (the card way), "" for none
 	}
 	submittedMsg struct {
 		req uint64
@@ -141,7 +142,7 @@ func (p *process) Help() []key.Binding {
 		}
 		return []key.Binding{k.Move, k.Toggle, k.Detail, k.Confirm, k.Back}
 	case procOwner:
-		return p.entry.Help()
+		return p.ownerHelp()
 	case procFace:
 		return []key.Binding{k.Back}
 	case procConfirm:
@@ -327,6 +328,8 @@ func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		if answered(&p.pending, msg.req) {
 			p.printed, p.printErr = msg.where, msg.err
 		}
+	case ownerCardMsg, ownerCardRetryMsg, ownerFaceMsg:
+		return p, p.onOwnerCard(msg)
 	}
 	return p, nil
 }
@@ -348,15 +351,13 @@ func (p *process) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case procSelect:
 		return p.onSelectKey(msg)
 	case procOwner:
-		done, back := p.entry.Update(msg)
-		switch {
-		case back:
-			p.entry.Wipe()
-			p.phase = procSelect
-		case done:
-			return p.verifyOwner()
+		if p.pending != 0 && p.ow.proof != api.ProofCard {
+			if key.Matches(msg, k.Back) {
+				p.pending = 0 // the answer, when it comes, is dropped
+			}
+			return nil
 		}
-		return nil
+		return p.ownerKey(msg)
 	case procFace:
 		if key.Matches(msg, k.Back) {
 			p.pending, p.phase, p.prob = 0, procSelect, nil
@@ -450,8 +451,7 @@ func (p *process) nextVerification() tea.Cmd {
 	for i := range p.owners {
 		switch o := &p.owners[i]; {
 		case !o.verified:
-			p.owner, p.phase = i, procOwner
-			p.entry = newPersonEntry(p.c)
+			p.startOwner(i)
 			return nil
 		case o.face == "" && p.c.Devices.Face == nil:
 			o.face = api.FaceNoCamera
@@ -476,35 +476,6 @@ func (p *process) driverFace() string {
 		return api.FaceMatch
 	}
 	return api.FaceNoCamera
-}
-
-func (p *process) verifyOwner() tea.Cmd {
-	id, file := p.entry.Values()
-	want := p.owners[p.owner]
-	if id != want.id {
-		p.entry.Wipe()
-		p.entry.SetProblem(txtOwnerNotOwner)
-		return nil
-	}
-	p.pending = p.c.newRequest()
-	req, svc, driver := p.pending, p.c.Services, p.s.id
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-		defer cancel()
-		token, err := svc.VerifyOwner(ctx, id, file, driver, want.plate)
-		return ownerVerifiedMsg{req: req, token: token, err: err}
-	}
-}
-
-func (p *process) onOwnerVerified(msg ownerVerifiedMsg) tea.Cmd {
-	if msg.err != nil || msg.token == "" {
-		p.entry.Wipe()
-		p.entry.SetProblem(txtOwnerNoMatch)
-		return nil
-	}
-	p.owners[p.owner].verified, p.owners[p.owner].token = true, msg.token
-	p.entry.Wipe()
-	return p.nextVerification()
 }
 
 // startFace checks a face with the camera: the owner's at index who, or the driver's (-1).
@@ -724,13 +695,6 @@ func (p *process) selectView() string {
 	out = append(out, pickFooter(c, p.list, w, h, []string{st.Value.Render(fit(p.forecast(), w))}, &p.discard, len(p.selected), p.prob, p.h-h-3,
 		txtProcessNextHint)...)
 	return strings.Join(out, "\n")
-}
-
-func (p *process) ownerView() string {
-	c, st, w := p.c, p.c.Styles, max(p.w, 20)
-	o := p.owners[p.owner]
-	intro := c.T(txtOwnerIntro, "plate", string(o.plate.Number))
-	return p.header(txtProcessStepOwner) + "\n" + st.Text.Render(wrap(intro, w)) + "\n\n" + p.entry.View(w)
 }
 
 func (p *process) faceView() string {

@@ -1,6 +1,6 @@
 package ui
 
-// Texts of an owner's verification in the bind and follow flows (assets/ui_texts_owner.json).
+// Texts of an owner's verification in the bind, follow and process flows (assets/ui_texts_owner.json).
 const (
 	txtOwnerChecking   textKey = "owner.checking"
 	txtOwnerChoose     textKey = "owner.choose"
@@ -15,4 +15,7 @@ const (
 	txtOwnerCardWait   textKey = "owner.card_wait"
 	txtOwnerCardRead   textKey = "owner.card_read"
 	txtOwnerProofFact  textKey = "owner.proof_fact"
+	// The process flow's owner (rule 9) has one more way: the licence file number.
+	txtOwnerChoiceFile    textKey = "owner.choice_file"
+	txtOwnerChooseProcess textKey = "owner.choose_process"
 )

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -115,6 +116,7 @@ func (h *harness) enterPlate(province, rest string, typ model.PlateType) {
 // enterOwner types an owner's ID number and file number and confirms.
 func (h *harness) enterOwner(id model.IDNumber, file model.FileNumber) {
 	h.t.Helper()
+	h.chooseOwnerProof(api.ProofFile)
 	h.typeText(string(id))
 	h.typeText(string(file))
 	h.press(keyEnter)
@@ -174,4 +176,17 @@ var (
 func (v *vehicles) binding() *bindFlow {
 	b, _ := v.flow.(*bindFlow)
 	return b
+}
+
+// chooseOwnerProof picks a way for the owner to verify on the process screen's owner step.
+func (h *harness) chooseOwnerProof(proof string) {
+	h.t.Helper()
+	p := h.processScreen()
+	for i, pr := range p.ow.proofs {
+		if pr == proof {
+			h.typeText(strconv.Itoa(i + 1))
+			return
+		}
+	}
+	h.t.Fatalf("the owner is not offered %s (offered %v):\n%s", proof, p.ow.proofs, h.view())
 }
