@@ -91,6 +91,10 @@ type Verified struct {
 	// owns: the kiosk sends it with the process op as proof that the server checked the owner.
 	// It is good for one op of that kiosk and driver, for OwnerCheckMaxAge.
 	Token string `json:"token,omitempty"`
+	// OwnerName is the verified owner's name, sent with a token only (the person proved who
+	// they are and that they own the vehicle), so that the review names whom the driver acts
+	// with; the kiosk shows it masked.
+	OwnerName string `json:"owner_name,omitempty"`
 }
 
 // OwnerCheckMaxAge is how long before a process op an owner's verification may have happened.

@@ -310,7 +310,7 @@ func (s *Server) recordOwnerCheck(tx store.Tx, sess *session, cred credential, t
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	*out = api.Verified{Registered: d.Registered, Token: token}
+	*out = api.Verified{Registered: d.Registered, Token: token, OwnerName: d.Name}
 	return nil, tx.InsertOwnerCheck(store.OwnerCheck{Token: ownerCheckKey(token), KioskID: sess.kiosk.ID, Owner: cred.id,
 		Driver: f.driver, Plate: v.Plate, IssuedAt: now, Purpose: f.purpose, Proof: cred.proof(), Face: cred.face})
 }

@@ -164,11 +164,19 @@ func TestVerifyForIssuesTokensToOwnersOnly(t *testing.T) {
 			For: &api.OwnerCheckFor{DriverID: idA, PlateType: "02", PlateNumber: "粤B12345"}}); !errors.As(err, &a) || a.Status != http.StatusBadRequest {
 			t.Errorf("a lookup with for: %v, want 400", err)
 		}
-		// Without for, a verification issues no token.
-		if v, err := e.client.Verify(ctx, api.Identify{IDNumber: idB, FileNumber: fileB}); err != nil || v.Token != "" || !v.Registered {
+		// Without for, a verification issues no token, and no name.
+		if v, err := e.client.Verify(ctx, api.Identify{IDNumber: idB, FileNumber: fileB}); err != nil || v.Token != "" || !v.Registered || v.OwnerName != "" {
 			t.Errorf("a plain verification: %+v, %v", v, err)
 		}
-		if v, err := verify(idB, fileB, "粤B12345"); err != nil || !validOwnerCheckToken(v.Token) {
+		// The owner, proven, gets the token and their name for the review.
+		var owner store.Driver
+		if err := e.store.Read(ctx, func(r store.Reader) (err error) {
+			owner, err = r.Driver(idB)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := verify(idB, fileB, "粤B12345"); err != nil || !validOwnerCheckToken(v.Token) || v.OwnerName == "" || v.OwnerName != owner.Name {
 			t.Errorf("the owner: %+v, %v", v, err)
 		}
 	})

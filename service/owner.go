@@ -35,6 +35,7 @@ type OwnerProof struct {
 type OwnerVerified struct {
 	Token      string
 	Registered bool
+	Name       string // the owner's name as the platform holds it; the screen masks it
 }
 
 // OwnerRefusedError is the server's refusal of an owner's proof, as a model reason the screen
@@ -60,7 +61,7 @@ func (s *Service) VerifyOwnerProof(ctx context.Context, p OwnerProof) (OwnerVeri
 		if v.Token == "" {
 			return OwnerVerified{}, fmt.Errorf("service: verify owner: the server answered no token")
 		}
-		return OwnerVerified{Token: v.Token, Registered: v.Registered}, nil
+		return OwnerVerified{Token: v.Token, Registered: v.Registered, Name: v.OwnerName}, nil
 	}
 	if r, ok := ownerRefusal(err, s.cfg.Now()); ok {
 		return OwnerVerified{}, &OwnerRefusedError{Reason: r}

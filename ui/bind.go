@@ -33,6 +33,7 @@ type bindFlow struct {
 	proofs     []string       // the owner's ways to verify, in the order offered
 	proof      string         // the way chosen
 	ownerID    model.IDNumber // the owner, once the server verified them
+	ownerName  string         // and their name as the platform holds it
 	token      string         // the server's token for the owner's check
 	registered bool           // the owner is registered on the platform
 	refusal    []model.Reason // what the kiosk's check refused, at step bindRefused
@@ -336,7 +337,7 @@ func (f *bindFlow) onVerified(msg bindVerifiedMsg) {
 		f.setProblem(txtBindVerifyFailed)
 		return
 	}
-	f.ownerID, f.token, f.registered = f.owner.id, msg.v.Token, msg.v.Registered
+	f.ownerID, f.ownerName, f.token, f.registered = f.owner.id, msg.v.Name, msg.v.Token, msg.v.Registered
 	if f.proof == api.ProofCard {
 		f.ownerID = f.card.id
 	}
@@ -443,7 +444,7 @@ func (f *bindFlow) submit() tea.Cmd {
 func (f *bindFlow) forgetOwner() {
 	f.owner.Wipe()
 	f.card.stop()
-	f.ownerID, f.token, f.registered = "", "", false
+	f.ownerID, f.ownerName, f.token, f.registered = "", "", "", false
 }
 
 // wipe drops everything typed in the flow.

@@ -140,6 +140,9 @@ func (f *bindFlow) facts() [][2]string {
 	owner, how := "-", "-"
 	if f.ownerID != "" && f.token != "" {
 		owner, how = f.ownerID.Masked()+" "+c.T(txtBindOwnerVerified), c.T(proofText(f.proof))
+		if f.ownerName != "" {
+			owner = maskedName(f.ownerName) + " " + owner
+		}
 	}
 	return [][2]string{
 		{c.T(txtLinkFactWhat), c.T(nm.flow)},

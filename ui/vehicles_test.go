@@ -75,7 +75,7 @@ func TestBindIsAppliedAndShowsAsBound(t *testing.T) {
 	w.press(tail)
 	h.press(keyEnter)
 	w.check()
-	h.mustShow(h.text(model.ZH, txtLinkStepReview), owner.ID.Masked(), h.text(model.ZH, txtBindOwnerVerified),
+	h.mustShow(h.text(model.ZH, txtLinkStepReview), maskedName(owner.Name)+" "+owner.ID.Masked(), h.text(model.ZH, txtBindOwnerVerified),
 		maskedName(driver.Name), driver.ID.Masked(), h.text(model.ZH, txtBindEffect))
 
 	h.press(keyEnter)
