@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,6 +196,13 @@ func startTerminal(c terminalConfig, stdout io.Writer) error {
 		return errNoTerminal
 	}
 	narrowAmbiguousWidth()
+	if path := os.Getenv(cpuProfileEnv); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	status := make(chan uplink.Status, 1)
 	b := newBackend()
 	defer b.close()
@@ -228,6 +236,28 @@ func startTerminal(c terminalConfig, stdout io.Writer) error {
 		return fmt.Errorf("terminal: %w", fm.Err())
 	}
 	return nil
+}
+
+// cpuProfileEnv names a file for a CPU profile of the terminal UI's run (`go tool pprof`),
+// written when the UI ends cleanly (SIGTERM, or Ctrl+Alt+Q in demo mode). It is for measuring
+// (docs/PERFORMANCE.md), an environment variable rather than a flag so that a hall's
+// configuration and the usage stay as they are; the profile holds function names, no data.
+const cpuProfileEnv = "KIOSK_CPUPROFILE"
+
+// startCPUProfile starts the CPU profile into path; stop ends it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // kioskFilter drops the messages that would end or suspend the program on their own: nothing a
