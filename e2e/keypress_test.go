@@ -149,13 +149,14 @@ func BenchmarkKeypressInTerminal(b *testing.B) {
 			b.ResetTimer()
 			start := time.Now()
 			cpu0 := processCPU(b, pid)
+			written := 0 // bytes the kiosk wrote to the terminal
 			for i := 0; i < b.N; i++ {
 				if d := time.Until(start.Add(time.Duration(i) * keyInterval)); d > 0 {
-					k.settle(d)
+					written += k.settle(d)
 				}
-				k.press(keys[i%len(keys)])
+				written += k.press(keys[i%len(keys)])
 			}
-			k.settle(time.Until(start.Add(idleFor)))
+			written += k.settle(time.Until(start.Add(idleFor)))
 			spent := processCPU(b, pid) - cpu0
 			wall := time.Since(start)
 			b.StopTimer()
@@ -165,6 +166,7 @@ func BenchmarkKeypressInTerminal(b *testing.B) {
 			b.ReportMetric(net/float64(b.N), "cpu-ns/key")
 			b.ReportMetric(float64(spent)/float64(b.N), "gross-cpu-ns/key")
 			b.ReportMetric(idleRate*float64(time.Second)/1e3, "idle-cpu-µs/s")
+			b.ReportMetric(float64(written)/float64(b.N), "bytes/key")
 		})
 	}
 }
@@ -201,33 +203,37 @@ func (k *ptyKiosk) send(keys string) {
 }
 
 // press sends one key and waits until the kiosk has written something back: its next frame.
-func (k *ptyKiosk) press(key string) {
+// It returns how many bytes it read.
+func (k *ptyKiosk) press(key string) int {
 	k.t.Helper()
 	k.send(key)
 	select {
-	case _, ok := <-k.out:
+	case b, ok := <-k.out:
 		if !ok {
 			k.t.Fatal("the terminal closed")
 		}
+		return len(b)
 	case err := <-k.done:
 		k.t.Fatalf("the kiosk exited: %v", err)
 	case <-time.After(2 * time.Second):
 		k.t.Fatalf("the kiosk drew nothing within 2 s after key %q: the list did not move", key)
 	}
+	return 0
 }
 
 // settle reads what the kiosk writes for d without keeping it, so that it never waits on a
-// full terminal.
-func (k *ptyKiosk) settle(d time.Duration) {
+// full terminal, and returns how many bytes it read.
+func (k *ptyKiosk) settle(d time.Duration) (n int) {
 	end := time.After(d)
 	for {
 		select {
-		case _, ok := <-k.out:
+		case b, ok := <-k.out:
 			if !ok {
 				k.t.Fatal("the terminal closed")
 			}
+			n += len(b)
 		case <-end:
-			return
+			return n
 		}
 	}
 }
