@@ -101,18 +101,18 @@ func keyCycle() []string {
 const keyCycleRounds = 12
 
 // keyInterval paces the keys like a fast typist, or a key held down (auto-repeat is about 30
-// a second): slower than the renderer's 60 frames a second, so that every key is drawn.
+// a second), so that every key is drawn before the next one comes.
 const keyInterval = 30 * time.Millisecond
 
 // BenchmarkKeypressInTerminal is a key press end to end: the built kiosk in a pseudo-terminal,
 // the heavy driver's 508 violations on the overview, and b.N keys that keep the list moving,
 // each waited for until the kiosk has written its frame. It reports the CPU the whole kiosk
-// process spent per key (Update, View, the renderer, the terminal writes, the garbage
-// collector, every thread), less what the same process spends idle over the same time,
-// measured just before in the same run; the idle cost (timers, the renderer's frame ticker,
+// process spent per key (reading the key, Update, View, drawing the frame on the terminal,
+// the garbage collector, every thread), less what the same process spends idle over the same time,
+// measured just before in the same run; the idle cost (timers, the program's frame ticker,
 // the sync engine) is reported on its own. ns/op is the pacing, not a cost.
 //
-//	go test ./e2e -run '^$' -bench KeypressInTerminal -benchtime 400x -count 3
+//	go test ./e2e -run '^$' -bench KeypressInTerminal -benchtime 600x
 //
 // With KIOSK_CPUPROFILE=FILE in the environment, each kiosk writes a CPU profile of its whole
 // run to FILE.COLSxROWS.
