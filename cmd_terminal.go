@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,6 +196,13 @@ func startTerminal(c terminalConfig, stdout io.Writer) error {
 		return errNoTerminal
 	}
 	narrowAmbiguousWidth()
+	if path := os.Getenv(cpuProfileEnv); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	status := make(chan uplink.Status, 1)
 	b := newBackend()
 	defer b.close()
@@ -207,27 +215,93 @@ func startTerminal(c terminalConfig, stdout io.Writer) error {
 		return err
 	}
 	signal.Ignore(os.Interrupt, syscall.SIGQUIT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU)
-	p := tea.NewProgram(m, tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithFilter(kioskFilter))
+	return runProgram(m, out)
+}
+
+// runProgram runs the UI on the terminal out until it quits or SIGTERM or SIGHUP arrive. The
+// frames are drawn by a lineScreen, not by bubbletea's renderer (see lineScreen for why), so
+// the terminal's set-up is done here: raw input, the screen's modes, and its size.
+func runProgram(m *ui.Model, out *os.File) error {
+	in := os.Stdin
+	if !term.IsTerminal(in.Fd()) {
+		tty, _, err := tea.OpenTTY()
+		if err != nil {
+			return fmt.Errorf("terminal input: %w", err)
+		}
+		defer tty.Close()
+		in = tty
+	}
+	// Raw mode: keys arrive one by one and Ctrl+C, Ctrl+Z and Ctrl+\ as keys, not signals.
+	saved, err := term.MakeRaw(in.Fd())
+	if err != nil {
+		return fmt.Errorf("terminal: raw mode: %w", err)
+	}
+	defer func() { _ = term.Restore(in.Fd(), saved) }()
+	w, h, err := term.GetSize(out.Fd())
+	if err != nil {
+		return fmt.Errorf("terminal size: %w", err)
+	}
+	screen := newLineScreen(out, h)
+	if err := screen.start(); err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	defer func() { _ = screen.stop() }()
+	dm := &drawnModel{ui: m, screen: screen}
+	// Without a renderer the program's frame ticker only flushes output nobody queues here:
+	// once a second is enough, instead of 60 wake-ups a second for nothing.
+	p := tea.NewProgram(dm, tea.WithInput(in), tea.WithOutput(out), tea.WithoutRenderer(), tea.WithFPS(1),
+		tea.WithWindowSize(w, h), tea.WithoutSignalHandler(), tea.WithFilter(kioskFilter))
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(stop)
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	defer signal.Stop(winch)
 	ended := make(chan struct{})
 	defer close(ended)
 	go func() {
-		select {
-		case <-stop:
-			p.Quit()
-		case <-ended:
+		for {
+			select {
+			case <-stop:
+				p.Quit()
+			case <-winch:
+				if w, h, err := term.GetSize(out.Fd()); err == nil {
+					p.Send(tea.WindowSizeMsg{Width: w, Height: h})
+				}
+			case <-ended:
+				return
+			}
 		}
 	}()
-	final, err := p.Run()
-	if err != nil {
+	if _, err := p.Run(); err != nil {
 		return err
 	}
-	if fm, ok := final.(*ui.Model); ok && fm.Err() != nil {
-		return fmt.Errorf("terminal: %w", fm.Err())
+	if m.Err() != nil {
+		return fmt.Errorf("terminal: %w", m.Err())
 	}
 	return nil
+}
+
+// cpuProfileEnv names a file for a CPU profile of the terminal UI's run (`go tool pprof`),
+// written when the UI ends cleanly (SIGTERM, or Ctrl+Alt+Q in demo mode). It is for measuring
+// (docs/PERFORMANCE.md), an environment variable rather than a flag so that a hall's
+// configuration and the usage stay as they are; the profile holds function names, no data.
+const cpuProfileEnv = "KIOSK_CPUPROFILE"
+
+// startCPUProfile starts the CPU profile into path; stop ends it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // kioskFilter drops the messages that would end or suspend the program on their own: nothing a

@@ -78,11 +78,17 @@ func (b *lockedBuffer) String() string {
 // in a hall: the kiosk reaches it only over HTTP.
 func startServer(tb testing.TB, bin string) enrolled {
 	tb.Helper()
-	dir := tb.TempDir()
-	data := filepath.Join(dir, "data.json")
+	data := filepath.Join(tb.TempDir(), "data.json")
 	if err := os.WriteFile(data, []byte(run(tb, bin, "demo-data", "--people", "40")), 0o600); err != nil {
 		tb.Fatal(err)
 	}
+	return startServerWith(tb, bin, data)
+}
+
+// startServerWith is startServer with the data of the import file data.
+func startServerWith(tb testing.TB, bin, data string) enrolled {
+	tb.Helper()
+	dir := tb.TempDir()
 	store := filepath.Join(dir, "store")
 	run(tb, bin, "import", "--data", store, data)
 	e := enrolled{data: data}

@@ -30,9 +30,15 @@ type ptyKiosk struct {
 // name no server).
 func startPtyKiosk(t testing.TB, bin string, args ...string) *ptyKiosk {
 	t.Helper()
+	return startPtyKioskSize(t, bin, 80, 24, args...)
+}
+
+// startPtyKioskSize is startPtyKiosk in a terminal of cols x rows.
+func startPtyKioskSize(t testing.TB, bin string, cols, rows uint16, args ...string) *ptyKiosk {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), kioskEnv()...)
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 80, Rows: 24})
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cols, Rows: rows})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ type overview struct {
 	refreshing uint64 // the lookup request of a refresh; 0 when none
 	refreshErr bool   // the refresh failed: the record shown may be out of date
 	lang       model.Lang
+	shownH     int // the list's height in the frame last drawn; 0 before the first
 }
 
 // refreshedMsg is the answer to a refresh of the session's record.
@@ -227,9 +228,15 @@ func packLine(parts []string, sep string, w int) []string {
 	return out
 }
 
-// listHeight is the room left for the list under head lines of header and above menu lines
-// of tasks.
-func (o *overview) listHeight() int { return o.listRoom(len(o.header()), len(o.menuLines())) }
+// listHeight is the room left for the list under the header and above the menu of tasks. A
+// key moves the list the person sees, so the frame last drawn answers, without drawing the
+// header and the menu again for their heights (that was a sixth of a key press's work).
+func (o *overview) listHeight() int {
+	if o.shownH > 0 {
+		return o.shownH
+	}
+	return o.listRoom(len(o.header()), len(o.menuLines()))
+}
 
 func (o *overview) listRoom(head, menu int) int { return max(o.h-head-menu-2, 1) }
 
@@ -239,6 +246,7 @@ func (o *overview) View() string {
 	st, w := o.c.Styles, max(o.w, 20)
 	head, menu := o.header(), o.menuLines()
 	listH := o.listRoom(len(head), len(menu))
+	o.shownH = listH
 	var body string
 	if o.list.len() == 0 {
 		body = st.Text.Render(o.c.T(txtOverviewNoViolations))

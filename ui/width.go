@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/text/width"
@@ -41,17 +42,72 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	s = ansi.Truncate(s, w, "")
-	if n := ansi.StringWidth(s); n < w {
+	// Measured first: most lines fit already, and measuring is one pass where cutting is two.
+	n := cellWidth(s)
+	if n > w {
+		s = ansi.Truncate(s, w, "")
+		n = ansi.StringWidth(s)
+	}
+	if n < w {
 		s += strings.Repeat(" ", w-n)
 	}
 	return s
 }
 
+// cellWidth is ansi.StringWidth, faster for the text nearly every line of the kiosk holds:
+// printable ASCII, SGR styles and wide Chinese characters and punctuation. Those need no
+// grapheme segmentation (none of them joins a neighbour into one cluster), which is most of
+// ansi.StringWidth's cost; anything else is left to it.
+func cellWidth(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c >= 0x20 && c < 0x7f:
+			n++
+			i++
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			// CSI: parameter and intermediate bytes, then one final byte.
+			j := i + 2
+			for j < len(s) && s[j] >= 0x20 && s[j] <= 0x3f {
+				j++
+			}
+			if j >= len(s) || s[j] < 0x40 || s[j] > 0x7e {
+				return ansi.StringWidth(s)
+			}
+			i = j + 1
+		case c >= 0x80:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !wideHan(r) {
+				return ansi.StringWidth(s)
+			}
+			n += 2
+			i += size
+		default:
+			return ansi.StringWidth(s)
+		}
+	}
+	return n
+}
+
+// wideHan reports the runes two cells wide that never combine with a neighbour: CJK
+// ideographs, CJK punctuation (without its combining tone marks, U+302A to U+302F) and the
+// full-width forms (，：（）！ and so on).
+func wideHan(r rune) bool {
+	switch {
+	case r >= 0x4e00 && r <= 0x9fff, r >= 0x3400 && r <= 0x4dbf:
+		return true
+	case r >= 0x3000 && r <= 0x3029, r >= 0x3030 && r <= 0x303e:
+		return true
+	case r >= 0xff01 && r <= 0xff60, r >= 0xffe0 && r <= 0xffe6:
+		return true
+	}
+	return false
+}
+
 // spread puts left at the start and right at the end of a line w cells wide; right wins
 // the space when both do not fit, because it holds the state (network, DEMO) that must show.
 func spread(left, right string, w int) string {
-	rw := ansi.StringWidth(right)
+	rw := cellWidth(right)
 	if rw >= w {
 		return fit(right, w)
 	}
