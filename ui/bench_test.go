@@ -60,7 +60,7 @@ func benchKeypress(b *testing.B, screen screenID) {
 		b.Fatal(err)
 	}
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	id := model.IDNumber("440304199003140718")
+	id := model.IDNumber("440304199003140717") // a valid check character: the record is judged, as a real one is
 	l := bigRecord(id, 500, 10)
 	s := newSession(m.c, id, "440300000001", service.Looked{Lookup: l})
 	m.Update(navOverview{session: s})
@@ -69,6 +69,9 @@ func benchKeypress(b *testing.B, screen screenID) {
 	}
 	if m.id != screen {
 		b.Fatalf("on screen %d, want %d", m.id, screen)
+	}
+	if s.judged.eval == nil {
+		b.Fatalf("the record was not judged: %v", s.judged.noCase)
 	}
 	keys := []tea.KeyPressMsg{{Code: tea.KeyDown}, {Code: tea.KeyDown}, {Code: tea.KeyPgDown}, {Code: tea.KeyUp}}
 	if screen == processID {
