@@ -381,8 +381,12 @@ func terminalOptions(c terminalConfig, b *backend, status chan uplink.Status) (u
 	if c.demo() {
 		now := time.Now()
 		for _, p := range dataset.Personas(now) {
-			opts.DemoIDs = append(opts.DemoIDs, ui.DemoIdentity{Name: p.Name, ID: p.ID, File: p.File,
-				StoryZH: p.Story, StoryEN: p.StoryEN})
+			d := ui.DemoIdentity{Name: p.Name, ID: p.ID, File: p.File, StoryZH: p.Story, StoryEN: p.StoryEN}
+			for _, plate := range p.Vehicles {
+				vin, cert := dataset.DemoVehicleNumbers(plate)
+				d.Vehicles = append(d.Vehicles, ui.DemoVehicle{Plate: string(plate.Number), VINTail: string(vin.Tail()), RegCert: string(cert)})
+			}
+			opts.DemoIDs = append(opts.DemoIDs, d)
 		}
 		opts.Connect = func(ctx context.Context) (ui.Services, error) { return b.connectDemo(ctx, c, now, status) }
 		opts.ConnectDelay = 150 * time.Millisecond // the demo's start-up is CPU-heavy: draw first

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,9 +100,37 @@ func TestPersonasAreInEveryDemo(t *testing.T) {
 				if got.Driver.ID != p.ID || got.Driver.Name != p.Name || got.Licence == nil || got.Licence.FileNumber != p.File {
 					t.Errorf("seed %d: people[%d] = %+v, want persona %s", seed, i, got.Driver, p.Key)
 				}
+				// The vehicles a persona is said to own are theirs in the data, with the VIN
+				// and certificate number the help shows.
+				for _, plate := range p.Vehicles {
+					v, ok := vehicleOf(d, plate)
+					vin, cert := DemoVehicleNumbers(plate)
+					if !ok || v.Owner != p.ID || v.VIN != vin || v.RegCert != cert {
+						t.Errorf("seed %d: %s's vehicle %s: %+v (found %v), want theirs with VIN %s", seed, p.Key, plate.Number, v.Vehicle, ok, vin)
+					}
+				}
+			}
+			// And every vehicle a persona owns in the data is listed with them.
+			for _, v := range d.Vehicles {
+				i := slices.IndexFunc(ps, func(p Persona) bool { return p.ID == v.Owner })
+				if i >= 0 && !slices.Contains(ps[i].Vehicles, v.Plate) {
+					t.Errorf("seed %d: %s owns %s, which its persona does not list", seed, ps[i].Key, v.Plate.Number)
+				}
 			}
 		}
 	}
+	if p := ps[slices.IndexFunc(ps, func(p Persona) bool { return p.Key == "owner-lent" })]; len(p.Vehicles) != 2 {
+		t.Errorf("owner-lent owns %v, want the lent car and the new-energy car", p.Vehicles)
+	}
+}
+
+func vehicleOf(d *Data, p model.Plate) (Vehicle, bool) {
+	for _, v := range d.Vehicles {
+		if v.Plate == p {
+			return v, true
+		}
+	}
+	return Vehicle{}, false
 }
 
 func TestDemoUsesCataloguedCodes(t *testing.T) {

@@ -15,6 +15,9 @@ type Persona struct {
 	File      model.FileNumber
 	Story     string // zh
 	StoryEN   string
+	// Vehicles are the persona's own vehicles in the demo data, so that a presenter can find
+	// the numbers an owner verifies with (DemoVehicleNumbers).
+	Vehicles []model.Plate
 }
 
 // personaSpec is everything fixed about a persona. Ages and licence ages are relative to now, so
@@ -98,10 +101,20 @@ func (s personaSpec) idNumber(now time.Time) model.IDNumber {
 // Personas lists the fixed people of the demo's seed stories, so that a demo user can type them
 // in. They are part of every Demo output made at the same now.
 func Personas(now time.Time) []Persona {
+	// The personas' stories alone (no generated people) say which vehicles each owns.
+	g := newGenerator(0, now)
+	g.addPersonas()
+	owned := map[model.IDNumber][]model.Plate{}
+	for _, v := range g.d.Vehicles {
+		if v.Owner != "" {
+			owned[v.Owner] = append(owned[v.Owner], v.Plate)
+		}
+	}
 	var out []Persona
 	for _, s := range personaSpecs() {
-		out = append(out, Persona{Key: s.key, Name: s.name, ID: s.idNumber(now), File: model.FileNumber(s.file),
-			Story: s.story, StoryEN: s.storyEN})
+		id := s.idNumber(now)
+		out = append(out, Persona{Key: s.key, Name: s.name, ID: id, File: model.FileNumber(s.file),
+			Story: s.story, StoryEN: s.storyEN, Vehicles: owned[id]})
 	}
 	return out
 }

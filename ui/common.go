@@ -71,6 +71,16 @@ type DemoIdentity struct {
 	// StoryZH and StoryEN say what the kiosk shows for this person, so that a presenter can
 	// pick the one that demonstrates what they want to show.
 	StoryZH, StoryEN string
+	// Vehicles are the persona's own vehicles with the numbers an owner verifies with, so that
+	// a presenter can authorise a binding as the owner.
+	Vehicles []DemoVehicle
+}
+
+// DemoVehicle is a demo vehicle and its owner's proofs by number.
+type DemoVehicle struct {
+	Plate   string
+	VINTail string
+	RegCert string
 }
 
 // Options configure the UI.

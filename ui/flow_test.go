@@ -351,6 +351,12 @@ func TestHelpPagesThroughEveryDemoIdentity(t *testing.T) {
 					if !strings.Contains(strings.Join(strings.Fields(view), ""), strings.Join(strings.Fields(story), "")[:12]) {
 						t.Errorf("%s: %s is listed without its story", lang, d.Name)
 					}
+					// An owner's vehicles come with the numbers the owner verifies with.
+					for _, v := range d.Vehicles {
+						if !strings.Contains(view, v.VINTail) || !strings.Contains(view, v.Plate) {
+							t.Errorf("%s: %s's vehicle %s is listed without its VIN's last six", lang, d.Name, v.Plate)
+						}
+					}
 				}
 			}
 			if len(seen) == len(opts.DemoIDs) {

@@ -209,7 +209,11 @@ func (m *Model) demoIDsView(room int) string {
 		if c.Lang == model.EN {
 			story = d.StoryEN
 		}
-		entry := wrap(string(d.ID)+"  "+string(d.File)+"  "+d.Name+"\n    "+story, c.Width-2)
+		text := string(d.ID) + "  " + string(d.File) + "  " + d.Name + "\n    " + story
+		for _, v := range d.Vehicles {
+			text += "\n    " + c.T(txtHelpDemoVehicle, "plate", v.Plate, "vin", v.VINTail, "cert", v.RegCert)
+		}
+		entry := wrap(text, c.Width-2)
 		n := lipgloss.Height(entry)
 		if used+n > room && i > first {
 			break

@@ -154,7 +154,12 @@ func testOptions(t testing.TB) Options {
 	}
 	var ids []DemoIdentity
 	for _, p := range dataset.Personas(testNow) {
-		ids = append(ids, DemoIdentity{Name: p.Name, ID: p.ID, File: p.File, StoryZH: p.Story, StoryEN: p.StoryEN})
+		d := DemoIdentity{Name: p.Name, ID: p.ID, File: p.File, StoryZH: p.Story, StoryEN: p.StoryEN}
+		for _, plate := range p.Vehicles {
+			vin, cert := dataset.DemoVehicleNumbers(plate)
+			d.Vehicles = append(d.Vehicles, DemoVehicle{Plate: string(plate.Number), VINTail: string(vin.Tail()), RegCert: string(cert)})
+		}
+		ids = append(ids, d)
 	}
 	return Options{Texts: texts, Reasons: ref.Texts, Lang: model.ZH, Demo: true, DemoIDs: ids, SimulatedPayments: true, Profile: ref.Profiles["national"], Catalogue: ref.Catalogue,
 		Hall: "深圳市福田车管所", IdleTimeout: 90 * time.Second, IdleWarning: 30 * time.Second}

@@ -170,6 +170,7 @@ const (
 	txtAdviceRoomZero         textKey = "advice.room_zero"
 	txtKeyDetail              textKey = "key.detail"
 	txtKeyMove                textKey = "key.move"
+	txtHelpDemoVehicle        textKey = "help.demo_vehicle"
 
 	txtRelationOwn      textKey = "relation.own"
 	txtRelationBound    textKey = "relation.bound"
