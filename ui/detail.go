@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
 )
 
@@ -78,13 +79,7 @@ func (d *detailPane) view(c *Common, w, h int) string {
 // value's column, then what can be done about it here.
 func detailLines(c *Common, it judged, w int) []string {
 	st, v := c.Styles, it.wire
-	what := v.CatalogueZH
-	if c.Lang == model.EN {
-		what = v.CatalogueEN
-	}
-	if what == "" {
-		what = c.T(txtViolationCode, "code", v.Code)
-	}
+	what := violationWhat(c, v)
 	source := c.Term("source.non_on_site")
 	if it.v.Source == model.SourceOnSite {
 		source = c.Term("source.on_site")
@@ -177,13 +172,7 @@ func adviceLines(c *Common, rs []model.Reason, w int) []string {
 // wrapped under it.
 func fullViolationLines(c *Common, it judged, prefix string, w int) []string {
 	st, v := c.Styles, it.wire
-	what := v.CatalogueZH
-	if c.Lang == model.EN {
-		what = v.CatalogueEN
-	}
-	if what == "" {
-		what = c.T(txtViolationCode, "code", v.Code)
-	}
+	what := violationWhat(c, v)
 	facts := c.T(txtViolationFacts, "points", strconv.Itoa(v.Points), "fine", c.Money(model.Fen(v.FineFen)))
 	when := v.Time.In(model.ChinaZone()).Format("2006-01-02 15:04")
 	out := []string{fit(prefix+when+"  "+string(it.v.Plate.Number)+"  "+facts, w)}
@@ -196,4 +185,17 @@ func fullViolationLines(c *Common, it judged, prefix string, w int) []string {
 		out = append(out, pad+st.Label.Render(l))
 	}
 	return out
+}
+
+// violationWhat is a violation's description in the screen's language, or its code where the
+// catalogue has no words for it.
+func violationWhat(c *Common, v api.Violation) string {
+	what := v.CatalogueZH
+	if c.Lang == model.EN {
+		what = v.CatalogueEN
+	}
+	if what == "" {
+		what = c.T(txtViolationCode, "code", v.Code)
+	}
+	return what
 }

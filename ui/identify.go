@@ -167,14 +167,12 @@ func (s *identify) typeX() {
 	switch {
 	case s.phase == phaseFile:
 		s.prob = &problem{text: txtIdentifyFileDigits}
-	case len(s.idBuf) == idLen-1:
-		s.idBuf = append(s.idBuf, 'X')
-		s.checkID()
-		s.saidNowFile()
-	case len(s.idBuf) >= idLen:
-		s.prob = &problem{text: txtIdentifyFull}
 	default:
-		s.prob = &problem{text: txtIdentifyXLast}
+		var typed bool
+		if s.idBuf, s.prob, typed = appendCheckX(s.idBuf); typed {
+			s.checkID()
+			s.saidNowFile()
+		}
 	}
 }
 
@@ -200,12 +198,9 @@ func (s *identify) saidNowFile() {
 
 // checkID judges the ID number with the model; a good one moves on to the file number.
 func (s *identify) checkID() {
-	id, err := model.ParseIDNumber(string(s.idBuf), s.c.Now())
-	if err != nil {
-		s.prob = problemOf(err)
-		return
+	if s.id, s.prob = parseTypedID(s.c, s.idBuf); s.prob == nil {
+		s.phase = phaseFile
 	}
-	s.id, s.phase, s.prob = id, phaseFile, nil
 }
 
 func (s *identify) confirm() tea.Cmd {

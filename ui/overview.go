@@ -305,13 +305,7 @@ func (o *overview) renderItem(i, w int, _ bool) []string {
 func violationLine(c *Common, it judged, prefix string, w int) string {
 	st := c.Styles
 	v := it.wire
-	what := v.CatalogueZH
-	if c.Lang == model.EN {
-		what = v.CatalogueEN
-	}
-	if what == "" {
-		what = c.T(txtViolationCode, "code", v.Code)
-	}
+	what := violationWhat(c, v)
 	facts := c.T(txtViolationFacts, "points", strconv.Itoa(v.Points), "fine", c.Money(model.Fen(v.FineFen)))
 	when := v.Time.In(model.ChinaZone()).Format("2006-01-02 15:04")
 	// Points and fine are what the person decides on: a long description gives way to them,

@@ -99,24 +99,16 @@ func (p *ownerEntry) typeChar(ch byte) {
 
 func (p *ownerEntry) typeX() {
 	p.clearAnswer()
-	switch {
-	case len(p.idBuf) == idLen-1:
-		p.idBuf = append(p.idBuf, 'X')
+	var typed bool
+	if p.idBuf, p.prob, typed = appendCheckX(p.idBuf); typed {
 		p.checkID()
-	case len(p.idBuf) >= idLen:
-		p.prob = &problem{text: txtIdentifyFull}
-	default:
-		p.prob = &problem{text: txtIdentifyXLast}
 	}
 }
 
 func (p *ownerEntry) checkID() {
-	id, err := model.ParseIDNumber(string(p.idBuf), p.c.Now())
-	if err != nil {
-		p.prob = problemOf(err)
-		return
+	if p.id, p.prob = parseTypedID(p.c, p.idBuf); p.prob == nil {
+		p.onNum = true
 	}
-	p.id, p.onNum, p.prob = id, true, nil
 }
 
 func (p *ownerEntry) confirm() bool {

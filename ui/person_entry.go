@@ -85,24 +85,41 @@ func (p *personEntry) typeX() {
 	switch {
 	case p.onFile:
 		p.prob = &problem{text: txtIdentifyFileDigits}
-	case len(p.idBuf) == idLen-1:
-		p.idBuf = append(p.idBuf, 'X')
-		p.checkID()
-	case len(p.idBuf) >= idLen:
-		p.prob = &problem{text: txtIdentifyFull}
 	default:
-		p.prob = &problem{text: txtIdentifyXLast}
+		var typed bool
+		if p.idBuf, p.prob, typed = appendCheckX(p.idBuf); typed {
+			p.checkID()
+		}
 	}
+}
+
+// appendCheckX types the check character X into an ID number being typed. It can only be the
+// 18th character, so anywhere else it is refused at once, with the reason, rather than when
+// the number is complete; ok says it was typed (and the number is complete).
+func appendCheckX(buf []byte) (out []byte, prob *problem, ok bool) {
+	switch {
+	case len(buf) == idLen-1:
+		return append(buf, 'X'), nil, true
+	case len(buf) >= idLen:
+		return buf, &problem{text: txtIdentifyFull}, false
+	}
+	return buf, &problem{text: txtIdentifyXLast}, false
+}
+
+// parseTypedID judges a typed ID number with the model: the number, or the problem to show.
+func parseTypedID(c *Common, buf []byte) (model.IDNumber, *problem) {
+	id, err := model.ParseIDNumber(string(buf), c.Now())
+	if err != nil {
+		return "", problemOf(err)
+	}
+	return id, nil
 }
 
 // checkID judges the ID number with the model; a good one moves on to the file number.
 func (p *personEntry) checkID() {
-	id, err := model.ParseIDNumber(string(p.idBuf), p.c.Now())
-	if err != nil {
-		p.prob = problemOf(err)
-		return
+	if p.id, p.prob = parseTypedID(p.c, p.idBuf); p.prob == nil {
+		p.onFile = true
 	}
-	p.id, p.onFile, p.prob = id, true, nil
 }
 
 func (p *personEntry) confirm() bool {
