@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/service"
@@ -191,5 +192,55 @@ func TestLargeModeShowsFewerItems(t *testing.T) {
 	large := count()
 	if normal < 5 || large >= normal {
 		t.Errorf("items on screen: %d normally, %d in the large mode; want fewer in the large mode", normal, large)
+	}
+}
+
+// The advice of the points cases that no demo persona shows, as golden screens (zh and en,
+// both contrast modes, 80x24): a violation carrying the full score alone, and a driver already
+// at the full score (whose 0-point violation waits for full-score study too).
+func TestPointsAdviceGolden(t *testing.T) {
+	cases := []struct {
+		name   string
+		points int // the driver's points this cycle
+		viol   int // the points of the violation tried
+		want   model.ReasonCode
+	}{
+		{"full_score_violation", 0, 12, model.ReasonPointsFullScoreViolation},
+		{"at_full", 12, 0, model.ReasonPointsAtFull},
+	}
+	for _, tc := range cases {
+		for _, lang := range []model.Lang{model.ZH, model.EN} {
+			for _, hc := range []bool{false, true} {
+				name := tc.name + "/" + string(lang)
+				if hc {
+					name += "_hc"
+				}
+				t.Run(name, func(t *testing.T) {
+					m := processOn(t, lang, 80, 24, func(id model.IDNumber) service.Looked {
+						l := bigRecord(id, 1, 1)
+						l.Points.Total = tc.points
+						v := &l.Violations[0]
+						v.Status, v.Decision, v.DecidedAt, v.DriverID = string(model.StatusRecorded), "", nil, ""
+						// A code the catalogue does not list: the record's own points decide.
+						v.Points, v.FineFen, v.Code, v.CatalogueZH, v.CatalogueEN = tc.viol, 20000, "9901", "", ""
+						return service.Looked{Lookup: l}
+					})
+					if hc {
+						m.Update(tea.KeyPressMsg{Code: tea.KeyF4})
+					}
+					m.Update(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+					p := m.screen.(*process)
+					if p.prob == nil || p.prob.reason == nil || p.prob.reason.Code != tc.want {
+						t.Fatalf("problem %+v, want %s\n%s", p.prob, tc.want, screenText(m))
+					}
+					view := screenText(m)
+					msg := m.c.Reason(*p.prob.reason)
+					if !strings.Contains(strings.Join(strings.Fields(view), ""), strings.Join(strings.Fields(msg.Message), "")[:20]) {
+						t.Errorf("the reason is not on screen:\n%s", view)
+					}
+					golden.RequireEqual(t, view)
+				})
+			}
+		}
 	}
 }
