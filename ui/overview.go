@@ -29,6 +29,7 @@ type overview struct {
 	refreshErr bool   // the refresh failed: the record shown may be out of date
 	lang       model.Lang
 	shownH     int // the list's height in the frame last drawn; 0 before the first
+	detail     detailPane
 }
 
 // refreshedMsg is the answer to a refresh of the session's record.
@@ -50,7 +51,8 @@ func (o *overview) build() {
 	for i, it := range j.items {
 		groupOf[i] = it.group
 	}
-	o.list = newItemList(len(j.items), groupOf, false, o.renderItem, o.renderHeading)
+	// The highlight marks the violation the detail key shows in full.
+	o.list = newItemList(len(j.items), groupOf, true, o.renderItem, o.renderHeading)
 }
 
 // Init asks the server again when a flow changed the record.
@@ -85,7 +87,13 @@ func (o *overview) HelpText() textKey      { return txtHelpOverview }
 
 func (o *overview) Help() []key.Binding {
 	k := o.c.Keys
-	return []key.Binding{k.Up, k.Down, k.PageDown, k.Finish}
+	if o.detail.open {
+		return []key.Binding{k.Move, k.PageDown, k.Back}
+	}
+	if o.list.len() == 0 {
+		return []key.Binding{k.Finish}
+	}
+	return []key.Binding{k.Move, k.PageDown, k.Detail, k.Finish}
 }
 
 // menu is the overview's numbered tasks.
@@ -129,6 +137,11 @@ func (o *overview) Update(msg tea.Msg) (Screen, tea.Cmd) {
 func (o *overview) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := o.c.Keys
 	switch {
+	case o.detail.key(o.c, msg, o.h-2):
+		return nil
+	case key.Matches(msg, k.Detail) && o.list.cursor >= 0:
+		o.detail.show(o.s.judged.items[o.list.cursor])
+		return nil
 	case o.list.scroll(msg, k, o.listHeight()):
 		return nil
 	case key.Matches(msg, k.Back):
@@ -244,6 +257,9 @@ func (o *overview) View() string {
 	o.lang = o.c.Lang
 	o.list.restyle(o.c)
 	st, w := o.c.Styles, max(o.w, 20)
+	if o.detail.open {
+		return o.detail.view(o.c, w, o.h)
+	}
 	head, menu := o.header(), o.menuLines()
 	listH := o.listRoom(len(head), len(menu))
 	o.shownH = listH
@@ -294,9 +310,13 @@ func vehicleHeading(c *Common, g vehicleGroup, w int) string {
 	return c.Styles.Title.Render(fit(text+strings.Repeat("-", max(w-ansi.StringWidth(text), 0)), w))
 }
 
-func (o *overview) renderItem(i, w int, _ bool) []string {
+func (o *overview) renderItem(i, w int, cursor bool) []string {
 	it := o.s.judged.items[i]
-	out := []string{violationLine(o.c, it, "  ", w)}
+	line := violationLine(o.c, it, "  ", w)
+	if cursor {
+		line = o.c.Styles.FieldActive.Render(violationLine(o.c, it, "> ", w))
+	}
+	out := []string{line}
 	return append(out, verdictLines(o.c, it, "     ", w)...)
 }
 
