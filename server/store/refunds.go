@@ -133,8 +133,8 @@ const refundColumns = `refund_id, payment_id, violation_id, amount, reason, meth
 
 func scanRefund(r scanner) (Refund, error) {
 	var (
-		f                                        Refund
-		amount                                   int64
+		f                                         Refund
+		amount                                    int64
 		created, issuing, issued, settled, failed int64
 	)
 	err := r.Scan(&f.ID, &f.PaymentID, &f.ViolationID, &amount, &f.Reason, &f.Method, &f.KioskID,
