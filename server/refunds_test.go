@@ -64,8 +64,12 @@ func (f *fakeIssuer) asks() []RefundRequest {
 
 func answering(as ...fakeAnswer) *fakeIssuer { return &fakeIssuer{answers: as} }
 
-func issued(ref string) fakeAnswer  { return fakeAnswer{a: RefundAnswer{ChannelRef: ref, State: store.RefundIssued}} }
-func settled(ref string) fakeAnswer { return fakeAnswer{a: RefundAnswer{ChannelRef: ref, State: store.RefundSettled}} }
+func issued(ref string) fakeAnswer {
+	return fakeAnswer{a: RefundAnswer{ChannelRef: ref, State: store.RefundIssued}}
+}
+func settled(ref string) fakeAnswer {
+	return fakeAnswer{a: RefundAnswer{ChannelRef: ref, State: store.RefundSettled}}
+}
 
 func (e *env) refunds(state string) []AdminRefund {
 	e.t.Helper()
