@@ -183,56 +183,63 @@ func (d refundDesk) issue(ctx context.Context, req RefundIssue) (AdminRefundResu
 	var (
 		res     AdminRefundResult
 		ask     *store.Refund
-		stepped []string
+		stepped string
 	)
 	err = d.st.Tx(ctx, func(tx store.Tx) error {
-		res, ask, stepped = AdminRefundResult{}, nil, nil // the store may retry this function
-		r, err := lockRefund(tx, "issue", id)
-		if err != nil {
-			return err
-		}
-		now := storeTime(d.now())
-		askedAgo := now.Sub(r.IssuingAt)
-		switch {
-		case r.State == store.RefundIssued || r.State == store.RefundSettled,
-			r.State == store.RefundIssuing && askedAgo < refundAskStale:
-			res.Refund, err = readAdminRefund(tx, id)
-			return err
-		}
-		if err := checkRefundAmount(tx, r); err != nil {
-			return err
-		}
-		from, note := r.State, ""
-		if from == store.RefundIssuing {
-			note = "asked again: the last ask was never answered"
-		}
-		if r.ChannelTxnID == "" || req.Counter {
-			if req.Ref == "" {
-				return &refusedError{fmt.Sprintf("issue: refund %s came without a payment channel (a %s payment): pay it back at the counter, then record it with --ref and the voucher's number", id, r.Method)}
-			}
-			r.State, r.IssuingAt = store.RefundIssued, time.Time{}
-			r.IssuedAt, r.IssuedBy, r.IssuedRef = now, req.Staff, req.Ref
-			stepped = append(stepped, store.RefundIssued)
-			return d.update(tx, &res, r, store.RefundEvent{At: now, From: from, To: store.RefundIssued,
-				Who: req.Staff, Ref: req.Ref, Note: "paid back at the counter"})
-		}
-		if d.issuer == nil {
-			return &refusedError{fmt.Sprintf("issue: refund %s is of money paid through the payment channel, and no channel is configured to issue refunds: start the server with its channel, or pay it back at the counter and record it with --counter --ref VOUCHER", id)}
-		}
-		r.State, r.Attempts, r.IssuingAt = store.RefundIssuing, r.Attempts+1, now
-		stepped = append(stepped, store.RefundIssuing)
-		asked := r
-		ask = &asked
-		return d.update(tx, &res, r, store.RefundEvent{At: now, From: from, To: store.RefundIssuing, Who: req.Staff, Note: note})
+		res = AdminRefundResult{} // the store may retry this function
+		var err error
+		ask, stepped, err = d.beginIssue(tx, id, req, &res)
+		return err
 	})
 	if err != nil {
 		return AdminRefundResult{}, err
 	}
-	d.stepped(stepped...)
+	if stepped != "" {
+		d.stepped(stepped)
+	}
 	if ask == nil {
 		return res, nil
 	}
 	return d.ask(ctx, *ask)
+}
+
+// beginIssue is issue's first transaction: it answers an issue in progress or done as
+// recorded (into res), records a payback at the counter, or marks the refund issuing and returns
+// it to be asked for. stepped is the state a step led to ("" for none).
+func (d refundDesk) beginIssue(tx store.Tx, id string, req RefundIssue, res *AdminRefundResult) (ask *store.Refund, stepped string, err error) {
+	r, err := lockRefund(tx, "issue", id)
+	if err != nil {
+		return nil, "", err
+	}
+	now := storeTime(d.now())
+	switch {
+	case r.State == store.RefundIssued || r.State == store.RefundSettled,
+		r.State == store.RefundIssuing && now.Sub(r.IssuingAt) < refundAskStale:
+		res.Refund, err = readAdminRefund(tx, id)
+		return nil, "", err
+	}
+	if err := checkRefundAmount(tx, r); err != nil {
+		return nil, "", err
+	}
+	from, note := r.State, ""
+	if from == store.RefundIssuing {
+		note = "asked again: the last ask was never answered"
+	}
+	if r.ChannelTxnID == "" || req.Counter {
+		if req.Ref == "" {
+			return nil, "", &refusedError{fmt.Sprintf("issue: refund %s came without a payment channel (a %s payment): pay it back at the counter, then record it with --ref and the voucher's number", id, r.Method)}
+		}
+		r.State, r.IssuingAt = store.RefundIssued, time.Time{}
+		r.IssuedAt, r.IssuedBy, r.IssuedRef = now, req.Staff, req.Ref
+		return nil, store.RefundIssued, d.update(tx, res, r, store.RefundEvent{At: now, From: from, To: store.RefundIssued,
+			Who: req.Staff, Ref: req.Ref, Note: "paid back at the counter"})
+	}
+	if d.issuer == nil {
+		return nil, "", &refusedError{fmt.Sprintf("issue: refund %s is of money paid through the payment channel, and no channel is configured to issue refunds: start the server with its channel, or pay it back at the counter and record it with --counter --ref VOUCHER", id)}
+	}
+	r.State, r.Attempts, r.IssuingAt = store.RefundIssuing, r.Attempts+1, now
+	err = d.update(tx, res, r, store.RefundEvent{At: now, From: from, To: store.RefundIssuing, Who: req.Staff, Note: note})
+	return &r, store.RefundIssuing, err
 }
 
 // ask asks the channel for a refund marked issuing, and records the answer if the refund is
@@ -269,38 +276,41 @@ func (d refundDesk) ask(ctx context.Context, r store.Refund) (AdminRefundResult,
 			res.Refund, err = readAdminRefund(tx, r.ID)
 			return err
 		}
-		now := storeTime(d.now())
-		ref := answer.ChannelRef
-		if !validRefundRef(ref) {
-			ref = "" // never store what the channel sent unchecked
-		}
-		if failure != "" {
-			cur.State, cur.IssuingAt, cur.FailedAt, cur.Failure = store.RefundOwed, time.Time{}, now, failure
-			stepped = append(stepped, store.RefundFailed)
-			return d.update(tx, &res, cur, store.RefundEvent{At: now, From: store.RefundIssuing, To: store.RefundFailed,
-				Who: refundByChannel, Ref: ref, Note: failure + "; owed again"})
-		}
-		cur.State, cur.IssuingAt = store.RefundIssued, time.Time{}
-		cur.IssuedAt, cur.IssuedBy, cur.IssuedRef = now, refundByChannel, ref
-		stepped = append(stepped, store.RefundIssued)
-		if answer.State == store.RefundIssued {
-			return d.update(tx, &res, cur, store.RefundEvent{At: now, From: store.RefundIssuing, To: store.RefundIssued,
-				Who: refundByChannel, Ref: ref})
-		}
-		if err := tx.UpdateRefund(cur, store.RefundEvent{At: now, From: store.RefundIssuing, To: store.RefundIssued,
-			Who: refundByChannel, Ref: ref}); err != nil {
-			return err
-		}
-		cur.State, cur.SettledAt, cur.SettledBy, cur.SettledRef = store.RefundSettled, now, refundByChannel, ref
-		stepped = append(stepped, store.RefundSettled)
-		return d.update(tx, &res, cur, store.RefundEvent{At: now, From: store.RefundIssued, To: store.RefundSettled,
-			Who: refundByChannel, Ref: ref})
+		stepped, err = d.recordAnswer(tx, &res, cur, answer, failure)
+		return err
 	})
 	if err != nil {
 		return AdminRefundResult{}, fmt.Errorf("record the channel's answer about a refund: %w", err)
 	}
 	d.stepped(stepped...)
 	return res, nil
+}
+
+// recordAnswer records the channel's answer to the ask cur is in: a failure (owed again), an
+// issue, or an issue and its settlement. It returns the states the refund went through.
+func (d refundDesk) recordAnswer(tx store.Tx, res *AdminRefundResult, cur store.Refund, answer RefundAnswer, failure string) ([]string, error) {
+	now := storeTime(d.now())
+	ref := answer.ChannelRef
+	if !validRefundRef(ref) {
+		ref = "" // never store what the channel sent unchecked
+	}
+	if failure != "" {
+		cur.State, cur.IssuingAt, cur.FailedAt, cur.Failure = store.RefundOwed, time.Time{}, now, failure
+		return []string{store.RefundFailed}, d.update(tx, res, cur, store.RefundEvent{At: now, From: store.RefundIssuing,
+			To: store.RefundFailed, Who: refundByChannel, Ref: ref, Note: failure + "; owed again"})
+	}
+	cur.State, cur.IssuingAt = store.RefundIssued, time.Time{}
+	cur.IssuedAt, cur.IssuedBy, cur.IssuedRef = now, refundByChannel, ref
+	issued := store.RefundEvent{At: now, From: store.RefundIssuing, To: store.RefundIssued, Who: refundByChannel, Ref: ref}
+	if answer.State == store.RefundIssued {
+		return []string{store.RefundIssued}, d.update(tx, res, cur, issued)
+	}
+	if err := tx.UpdateRefund(cur, issued); err != nil {
+		return nil, err
+	}
+	cur.State, cur.SettledAt, cur.SettledBy, cur.SettledRef = store.RefundSettled, now, refundByChannel, ref
+	return []string{store.RefundIssued, store.RefundSettled}, d.update(tx, res, cur, store.RefundEvent{At: now,
+		From: store.RefundIssued, To: store.RefundSettled, Who: refundByChannel, Ref: ref})
 }
 
 // update writes a step and reads the refund back as it now is into res.
