@@ -61,9 +61,17 @@ Central server:
                              give a kiosk a new secret; the old one is refused from now on
   kiosk kiosks [--data DIR | --store URL]
                              list the enrolled kiosks (never their secrets)
-                             These five go through a running server's admin socket
+  kiosk refunds list [--state owed|issuing|issued|settled] [--json] [--data DIR | --store URL]
+                             list money owed back, with each refund's steps and references
+  kiosk refunds issue REFUND_ID --staff ID [--ref REFERENCE [--counter]]
+                             pay a refund back: through the payment channel (money that came
+                             through it), or record a payback at the counter with its reference
+  kiosk refunds settle REFUND_ID --staff ID --ref REFERENCE
+                             record that an issued refund reached the person
+                             These go through a running server's admin socket
                              (--admin-socket, default DATA/admin.sock) and open the store
-                             themselves only when no server answers there
+                             themselves only when no server answers there (a refund through
+                             the payment channel is issued only by a running server)
   kiosk demo-data [--seed N] [--people N] > FILE.json
                              generate a realistic demo data set in the import format
   kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
@@ -109,6 +117,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runRotate(args, stdout)
 	case "kiosks":
 		err = runKiosks(args, stdout)
+	case "refunds":
+		err = runRefunds(args, stdout)
 	case "demo-data":
 		err = runDemoData(args, stdout)
 	case "loadtest":

@@ -1,7 +1,7 @@
 package server
 
-// The admin interface of a running server: enroll, revoke and rotate kiosks, list them, and
-// import data, without stopping the server (the embedded store is locked by the process that
+// The admin interface of a running server: enroll, revoke and rotate kiosks, list them, import
+// data, and list, issue and settle refunds, without stopping the server (the embedded store is locked by the process that
 // serves it, so these cannot open it themselves). It is HTTP with JSON over a Unix domain socket
 // (`kiosk serve --admin-socket`, by default DATA/admin.sock). Who may use it is decided by the
 // operating system: the socket is created with mode 0600 in the server's data directory, and
@@ -131,9 +131,21 @@ type AdminKioskID struct {
 	KioskID string `json:"kiosk_id"`
 }
 
-// AdminHandler serves the admin interface.
-func (s *Server) AdminHandler() http.Handler {
+// AdminOptions is what the admin interface needs besides the server.
+type AdminOptions struct {
+	// RefundIssuer asks the payment channel to refund (the channel adapter). Without one,
+	// refunds of money paid through the channel cannot be issued here; staff may still pay them
+	// back at a counter and record it.
+	RefundIssuer RefundIssuer
+}
+
+// AdminHandler serves the admin interface without a payment channel for refunds.
+func (s *Server) AdminHandler() http.Handler { return s.AdminHandlerWith(AdminOptions{}) }
+
+// AdminHandlerWith serves the admin interface.
+func (s *Server) AdminHandlerWith(opts AdminOptions) http.Handler {
 	mux := http.NewServeMux()
+	s.adminRefundRoutes(mux, opts.RefundIssuer)
 	mux.HandleFunc("POST /enroll", func(w http.ResponseWriter, r *http.Request) {
 		var req AdminEnroll
 		if !adminDecode(w, r, &req) {

@@ -263,7 +263,8 @@ func TestHostileKiosk(t *testing.T) {
 		}
 		rejectedOp("an op named after a paid order's payments", rejectionTables, pay("payorder:po-1/1", h.next(), now,
 			api.PayItem{ViolationID: "V-A-6", FineFen: 1}), model.ReasonOpMalformed, "op.op_id")
-		probe("the kiosk's next batch", 200, []string{"kiosks", "ops", "payments"}, func() answer {
+		// Money for an unknown violation is owed back: its refund is written with the payment.
+		probe("the kiosk's next batch", 200, []string{"kiosks", "ops", "payments", "refund_events", "refunds"}, func() answer {
 			a, res := h.ops(pay("ok-1", h.next(), now, api.PayItem{ViolationID: "NO-SUCH", FineFen: 1}))
 			if len(res) == 1 && res[0].Outcome != api.OutcomeWithChanges {
 				t.Errorf("the next batch: %+v", res[0])
@@ -282,7 +283,7 @@ func TestHostileKiosk(t *testing.T) {
 		rejectedOp("a face result that is neither a match nor no camera", noticedTables, noFace, model.ReasonOpMalformed, "op.process.driver_face")
 
 		// Sequence: an older epoch reusing a taken sequence number, and no place at all.
-		probe("an older epoch reusing a taken sequence number", 200, []string{"kiosks", "ops", "payments"}, func() answer {
+		probe("an older epoch reusing a taken sequence number", 200, []string{"kiosks", "ops", "payments", "refund_events", "refunds"}, func() answer {
 			e.send(api.Op{ID: "ep-2", Epoch: 2, Seq: 1, Type: api.OpPay, At: now, Pay: &api.PayOp{Method: "card",
 				Reference: "T", Items: []api.PayItem{{ViolationID: "NO-SUCH", FineFen: 1}}}})
 			older := pay("ep-1", 1, now, api.PayItem{ViolationID: "V-A-6", FineFen: 1})

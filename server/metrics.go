@@ -26,6 +26,7 @@ type metrics struct {
 	failures  map[string]uint64 // kiosk -> failed typed identifications
 	payOrders map[string]uint64 // event: created, paid, expired
 	regressed map[string]uint64 // kiosk -> heartbeats whose journal checkpoint went backwards
+	refunds   map[string]uint64 // refund steps by the state (or failed) they led to
 }
 
 // latencyBuckets are upper bounds in seconds.
@@ -43,7 +44,7 @@ type histogram struct {
 func newMetrics() *metrics {
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
 		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, failures: map[string]uint64{},
-		payOrders: map[string]uint64{}, regressed: map[string]uint64{}}
+		payOrders: map[string]uint64{}, regressed: map[string]uint64{}, refunds: map[string]uint64{}}
 }
 
 func (m *metrics) request(route string, status int, d time.Duration) {
@@ -96,6 +97,14 @@ func (m *metrics) payOrder(event string) {
 	m.mu.Unlock()
 }
 
+// refundStep counts a refund step committed by this process: issuing, issued, settled, or a
+// failed issue.
+func (m *metrics) refundStep(to string) {
+	m.mu.Lock()
+	m.refunds[to]++
+	m.mu.Unlock()
+}
+
 // checkpointRegressed counts a heartbeat whose journal checkpoint was below the kiosk's last.
 func (m *metrics) checkpointRegressed(kiosk string) {
 	m.mu.Lock()
@@ -128,13 +137,18 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 }
 
 // handleMetrics writes the counters this process keeps and, from the store, what every kiosk
-// last reported (so that every server process shows the same, also after a restart).
+// last reported and the refunds in each state (so that every server process shows the same,
+// also after a restart).
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	var kiosks []store.Kiosk
 	var statuses []store.KioskStatus
+	var refunds map[string]int64
 	err := s.store.Read(r.Context(), func(rd store.Reader) error {
 		var err error
 		if kiosks, err = rd.Kiosks(); err != nil {
+			return err
+		}
+		if refunds, err = rd.RefundCounts(); err != nil {
 			return err
 		}
 		statuses, err = rd.KioskStatuses()
@@ -147,6 +161,17 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	s.metrics.write(w, kiosks)
 	writeKioskStatuses(w, statuses, s.now())
+	writeRefundCounts(w, refunds)
+}
+
+// writeRefundCounts writes how many refunds are in each state, every state present (0 for
+// none), so that an alert on owed refunds has a series to watch from the start.
+func writeRefundCounts(w io.Writer, counts map[string]int64) {
+	fmt.Fprintln(w, "# HELP kiosk_refunds Refunds by state: owed (to be issued), issuing (the channel was asked), issued, settled.")
+	fmt.Fprintln(w, "# TYPE kiosk_refunds gauge")
+	for _, state := range store.RefundStates() {
+		fmt.Fprintf(w, "kiosk_refunds{state=%q} %d\n", state, counts[state])
+	}
 }
 
 func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
@@ -184,6 +209,8 @@ func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
 	writeCounter(w, "kiosk_rate_limited_total", "Identifications refused by a rate limit, by scope.", "scope", m.limitedBy)
 	writeCounter(w, "kiosk_identify_failures_total", "Failed typed identifications (wrong ID number or file number), by kiosk.", "kiosk", m.failures)
 	writeCounter(w, "kiosk_pay_orders_total", "Phone payment orders created, paid and found expired.", "event", m.payOrders)
+	writeCounter(w, "kiosk_refund_steps_total", "Refund steps this process recorded, by the state they led to (failed: an issue that failed, owed again).",
+		"to", m.refunds)
 	writeCounter(w, "kiosk_journal_checkpoint_regressions_total",
 		"Heartbeats whose journal checkpoint was below the kiosk's previous one (a replaced store restarts at 0), by kiosk.",
 		"kiosk", m.regressed)

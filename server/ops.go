@@ -245,7 +245,7 @@ func (s *Server) apply(tx store.Tx, k *store.Kiosk, op api.Op, now time.Time) (a
 	case api.OpProcess:
 		return s.applyProcess(tx, p, k.ID, op, now)
 	case api.OpPay:
-		return s.applyPay(tx, p, op, now)
+		return s.applyPay(tx, p, k.ID, op, now)
 	case api.OpBind:
 		return s.applyBind(tx, p, k.ID, op, now)
 	case api.OpUnbind:

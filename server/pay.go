@@ -14,7 +14,7 @@ import (
 // acceptTime). A payment dated before a decision it pays (beyond the clock skew a request may
 // have) is refused whole: that kiosk's clock cannot be trusted, and staff settle the money at a
 // counter with the person's receipt.
-func (s *Server) applyPay(tx store.Tx, p *model.Profile, op api.Op, _ time.Time) (api.OpResult, error) {
+func (s *Server) applyPay(tx store.Tx, p *model.Profile, kioskID string, op api.Op, _ time.Time) (api.OpResult, error) {
 	paid, err := lockPaid(tx, op.Pay.Items)
 	if err != nil {
 		return api.OpResult{}, err
@@ -24,7 +24,7 @@ func (s *Server) applyPay(tx store.Tx, p *model.Profile, op api.Op, _ time.Time)
 			return rejected(model.Reason{Code: model.ReasonOpTimeBeforeDecision, Args: model.Args{At: op.At}}), nil
 		}
 	}
-	return s.recordPayment(tx, p, op, paid)
+	return s.recordPaymentFrom(tx, p, op, paid, refundOrigin{kioskID: kioskID, opID: op.ID})
 }
 
 // lockPaid locks the violations a payment's items name, each read once; an unknown violation
@@ -51,10 +51,21 @@ func lockPaid(tx store.Tx, items []api.PayItem) (map[string]*model.Violation, er
 // recordPayment records a payment (a kiosk's card payment, or a phone order the channel paid)
 // at op.At. A payment is a fact: it is always recorded. Money for a violation that is not
 // payable (paid already, not decided, under objection, unknown) and money beyond what is due
-// become refund records, and the outcome says so. A payment is never dated before the decision
-// it pays (a clock a little behind the server's would otherwise make it so). paid holds the
-// items' violations as lockPaid read them, or is nil to have them read here.
+// become refund records, and the outcome says so; each refund record gets its refund (see
+// refunds.go) in the same transaction. A payment is never dated before the decision it pays (a
+// clock a little behind the server's would otherwise make it so). paid holds the items'
+// violations as lockPaid read them, or is nil to have them read here. Where the money came from
+// (for its refunds) is read from the operation: a phone order's payment names its order.
 func (s *Server) recordPayment(tx store.Tx, p *model.Profile, op api.Op, paid map[string]*model.Violation) (api.OpResult, error) {
+	origin, err := paymentOrigin(tx, op)
+	if err != nil {
+		return api.OpResult{}, err
+	}
+	return s.recordPaymentFrom(tx, p, op, paid, origin)
+}
+
+// recordPaymentFrom is recordPayment with the payment's origin given.
+func (s *Server) recordPaymentFrom(tx store.Tx, p *model.Profile, op api.Op, paid map[string]*model.Violation, origin refundOrigin) (api.OpResult, error) {
 	if paid == nil {
 		var err error
 		if paid, err = lockPaid(tx, op.Pay.Items); err != nil {
@@ -76,6 +87,17 @@ func (s *Server) recordPayment(tx store.Tx, p *model.Profile, op api.Op, paid ma
 		for _, rec := range records {
 			if err := tx.InsertPayment(item.ViolationID, rec); err != nil {
 				return api.OpResult{}, err
+			}
+			if rec.Refund {
+				// settle gives an item with a refund record exactly one reason: why the money is
+				// owed back.
+				var why model.ReasonCode
+				if len(reasons) == 1 {
+					why = reasons[0].Code
+				}
+				if err := createRefund(tx, item.ViolationID, rec, why, pay.Total(), origin); err != nil {
+					return api.OpResult{}, err
+				}
 			}
 			res.Payments = append(res.Payments, api.FromPayment(item.ViolationID, rec))
 		}

@@ -13,10 +13,12 @@ import (
 const migrationLockKey = 0x6b696f736b
 
 // migration is one schema version: statements separated by ";", with {{id}} and {{blob}} for
-// the column types the dialects spell differently.
+// the column types the dialects spell differently, and optionally fill, run after them in the
+// same transaction, for data the new tables must start with.
 type migration struct {
 	version int
 	ddl     string
+	fill    func(c *conn) error
 }
 
 // migrations lists every schema version in order. Released versions are never edited: a change
@@ -24,7 +26,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 3, ddl: schemaV3},
 		{version: 4, ddl: schemaV4}, {version: 5, ddl: schemaV5}, {version: 6, ddl: schemaV6},
-		{version: 7, ddl: schemaV7}}
+		{version: 7, ddl: schemaV7}, {version: 9, ddl: schemaV9, fill: backfillRefunds}}
 }
 
 // Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is
@@ -331,6 +333,11 @@ func (s *db) apply(c *conn, m migration) error {
 			continue
 		}
 		if _, err := c.exec(stmt); err != nil {
+			return err
+		}
+	}
+	if m.fill != nil {
+		if err := m.fill(c); err != nil {
 			return err
 		}
 	}

@@ -57,6 +57,8 @@ type Store interface {
 // Reader reads records. Lists come back in a stable order (documented per method) and are
 // empty, not nil-with-error, when nothing matches.
 type Reader interface {
+	RefundReader
+
 	Meta(key string) (value string, ok bool, err error)
 
 	// Driver returns the person with this ID number, with their licence when they have one.
@@ -118,6 +120,7 @@ type Reader interface {
 // Tx is a read-write transaction.
 type Tx interface {
 	Reader
+	RefundWriter
 
 	// LockKiosk reads a kiosk and holds it until the transaction ends: operations of one kiosk
 	// apply one at a time.
