@@ -33,7 +33,7 @@ type bank struct {
 	alg    string
 	key    *channel.PrivateKey // the channel's: signs its answers and notices
 	sim    *channelsim.Sim
-	down   atomic.Bool    // the channel's API answers 503
+	down   atomic.Bool // the channel's API answers 503
 	notify atomic.Pointer[http.Handler]
 	// notifyURL reaches the server's notify route (set once the server runs, through notify).
 	notifyURL string
