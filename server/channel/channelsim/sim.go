@@ -102,6 +102,9 @@ func (s *Sim) Close() {
 	s.wg.Wait()
 }
 
+// Wait waits until every notice sent so far is delivered or given up.
+func (s *Sim) Wait() { s.wg.Wait() }
+
 // Handler serves the channel's API (docs/payment-channel.md) and, under /sim/, the simulator's
 // own control: POST /sim/pay/{out_trade_no}[?amount_fen=N] plays a person paying the order.
 // The control route is unauthenticated: serve the simulator on loopback only.
