@@ -106,7 +106,8 @@ func (s *Sim) Close() {
 func (s *Sim) Wait() { s.wg.Wait() }
 
 // Handler serves the channel's API (docs/payment-channel.md) and, under /sim/, the simulator's
-// own control: POST /sim/pay/{out_trade_no}[?amount_fen=N] plays a person paying the order.
+// own control: POST /sim/pay/{out_trade_no}[?amount_fen=N] plays a person paying the order, and
+// POST /sim/scan?qr=TEXT[&amount_fen=N] a person paying the order whose QR code they scanned.
 // The control route is unauthenticated: serve the simulator on loopback only.
 func (s *Sim) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -115,6 +116,7 @@ func (s *Sim) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/refunds", s.merchant(s.handleRefund))
 	mux.HandleFunc("GET /v1/statements/{date}", s.merchant(s.handleStatement))
 	mux.HandleFunc("POST /sim/pay/{id}", s.handlePay)
+	mux.HandleFunc("POST /sim/scan", s.handleScan)
 	return mux
 }
 
@@ -396,8 +398,33 @@ func (s *Sim) send(url string, body []byte) bool {
 	return resp.StatusCode == http.StatusOK && a.Code == channel.AnswerSuccess
 }
 
+// PayQR is Pay of the order whose QR text this is, as a phone that scanned it pays.
+func (s *Sim) PayQR(qr string, amountFen int64) (Payment, error) {
+	s.mu.Lock()
+	id := ""
+	for oid, o := range s.orders {
+		if o.qr == qr {
+			id = oid
+		}
+	}
+	s.mu.Unlock()
+	if id == "" {
+		return Payment{}, ErrNoOrder
+	}
+	return s.Pay(id, amountFen)
+}
+
 // handlePay answers POST /sim/pay/{id}[?amount_fen=N].
 func (s *Sim) handlePay(w http.ResponseWriter, r *http.Request) {
+	s.payBy(w, r, func(amount int64) (Payment, error) { return s.Pay(r.PathValue("id"), amount) })
+}
+
+// handleScan answers POST /sim/scan?qr=TEXT[&amount_fen=N].
+func (s *Sim) handleScan(w http.ResponseWriter, r *http.Request) {
+	s.payBy(w, r, func(amount int64) (Payment, error) { return s.PayQR(r.URL.Query().Get("qr"), amount) })
+}
+
+func (s *Sim) payBy(w http.ResponseWriter, r *http.Request, pay func(amount int64) (Payment, error)) {
 	var amount int64
 	if v := r.URL.Query().Get("amount_fen"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -407,7 +434,7 @@ func (s *Sim) handlePay(w http.ResponseWriter, r *http.Request) {
 		}
 		amount = n
 	}
-	p, err := s.Pay(r.PathValue("id"), amount)
+	p, err := pay(amount)
 	switch {
 	case errors.Is(err, ErrNoOrder):
 		s.fail(w, http.StatusNotFound, "ORDER_NOT_FOUND", err.Error())
