@@ -271,3 +271,25 @@ func FuzzVerifyNotice(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkVerifyMessage is the signature's share of a notice.
+//
+//	go test ./server/channel -run '^$' -bench VerifyMessage
+func BenchmarkVerifyMessage(b *testing.B) {
+	for _, alg := range []string{RSA2, SM2} {
+		b.Run(alg, func(b *testing.B) {
+			k := mustKey(b, alg)
+			keys := mustPublic(b, k)
+			body := noticeBody(20000)
+			h := http.Header{}
+			if err := SignMessage(h, k, body, testNow); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := VerifyMessage(keys, h, body, testNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
