@@ -112,9 +112,8 @@ func TestRefundsCommandsThroughTheAdminSocket(t *testing.T) {
 	if out := runBin(t, bin, "refunds", "issue", unknown, "--data", dir, "--staff", "S-018", "--ref", "CTR-9"); !strings.Contains(out, "already issued") {
 		t.Errorf("issued twice: %s", out)
 	}
-	if out := runBinFails(t, bin, "refunds", "issue", channel, "--data", dir, "--staff", "S-017"); !strings.Contains(out, "no channel is configured") {
-		t.Errorf("a channel refund on a server without a channel: %s", out)
-	}
+	// (A phone payment's refund issued by the server goes to its channel:
+	// TestRefundIssuedThroughTheServersChannels. Here it stays owed for the store's turn below.)
 
 	// Settling, twice.
 	if out := runBinFails(t, bin, "refunds", "settle", unknown, "--data", dir, "--staff", "S-017"); !strings.Contains(out, "--ref") {

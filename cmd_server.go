@@ -19,6 +19,7 @@ import (
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
+	"github.com/hallkiosk/kiosk/server/channel"
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
@@ -72,12 +73,23 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	simulate := fs.Bool("simulate-payments", false,
 		"let kiosks mark their own QR payment orders paid (POST /v1/payorders/{id}/simulate-paid): "+
 			"for demos and end-to-end tests only; never in production")
+	channels := fs.String("channels", "", "the payment channels' configuration file (JSON: docs/DEPLOY.md, "+
+		"\"Payment channels\"); without it QR orders are made by the simulated channel")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || (*cert == "") != (*key == "") {
 		return errUsage
 	}
 	log, err := newLogger(stderr, *level)
 	if err != nil {
 		return err
+	}
+	var set channel.Set
+	if *channels != "" {
+		if set, err = channel.Load(*channels, nil); err != nil {
+			return err
+		}
+		for _, ch := range set.Channels {
+			log.Info("payment channel", "name", ch.Name(), "kind", ch.Kind(), "orders", ch.Name() == set.OrderChannel)
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
@@ -88,9 +100,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer st.Close()
 	if *simulate {
 		log.Warn("simulated payments are on: kiosks can mark their own QR payment orders paid without receiving money; never use this in production")
+	} else if *channels == "" {
+		log.Warn("no payment channel is configured (--channels): QR orders are simulated and nobody can pay them")
 	}
 	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: sf.profile, Log: log,
-		SimulatePayments: *simulate})
+		SimulatePayments: *simulate, Channels: set.Channels, OrderChannel: set.OrderChannel})
 	if err != nil {
 		return err
 	}

@@ -48,8 +48,11 @@ Usage:
 Central server:
   kiosk serve  [--addr HOST:PORT] [--data DIR | --store postgres://...] [--profile NAME]
                [--tls-cert FILE --tls-key FILE] [--log-level LEVEL] [--admin-socket PATH]
+               [--channels FILE]
                              run the central server (loopback 127.0.0.1:8470 by default), with
-                             an admin socket (DATA/admin.sock, mode 0600) for the commands below
+                             an admin socket (DATA/admin.sock, mode 0600) for the commands below;
+                             --channels names the payment channels' configuration (JSON, see
+                             docs/DEPLOY.md); without it QR orders are simulated
   kiosk enroll --name NAME [--hall HALL] [--data DIR | --store URL] [--profile NAME]
                              register a kiosk; prints its id and secret
   kiosk import [--data DIR | --store URL] FILE.json
@@ -78,6 +81,12 @@ Central server:
                              measure the server on loopback against a bare net/http baseline
   kiosk sim --server URL --data DIR --kiosk-id ID --secret HEX (--work FILE | --drain)
                              a headless kiosk for the reliability suite: queue and sync operations
+  kiosk channel-sim --merchant-public-key FILE --public-key-out FILE [--algorithm sm2|rsa2]
+        [--addr 127.0.0.1:8480] [--merchant-id ID]
+                             a payment channel simulator (docs/payment-channel.md) on loopback:
+                             pay an order with "pay ORDER_ID [AMOUNT_FEN]" on stdin or
+                             POST /sim/pay/ORDER_ID; "kiosk channel-sim keygen --algorithm A
+                             --private FILE --public FILE" writes a key pair for the server
   kiosk journal verify|show [--data DIR] --secret HEX
                              check the kiosk's hash-chained journal, or list its latest entries
 `
@@ -129,6 +138,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runJournal(args, stdout)
 	case "pin-hash":
 		err = runPinHash(args, os.Stdin, stdout, stderr)
+	case "channel-sim":
+		err = runChannelSim(args, os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "kiosk %s\n", version)
 	case "help", "--help", "-h":

@@ -8,8 +8,9 @@ import (
 )
 
 // Phone payment (扫码缴款). The kiosk asks the server for a payment order and shows its QR code;
-// the person pays with a phone, the payment channel tells the server, and the server records the
-// payment in the same transaction that marks the order paid. The kiosk only polls the order's
+// the person pays with a phone, the payment channel tells the server (a signed notice, see
+// docs/payment-channel.md), and the server records the payment in the same transaction that
+// marks the order paid. The kiosk only polls the order's
 // status: it never records a QR payment itself, so a kiosk that dies after the person paid loses
 // nothing. (A bank card payment is different: the card terminal is at the kiosk, and the kiosk
 // records it as a PayOp through the outbox.)
@@ -40,15 +41,18 @@ type PayOrder struct {
 	Status    string    `json:"status"`
 	AmountFen int64     `json:"amount_fen"`
 	Items     []PayItem `json:"items,omitempty"` // what the order charges, as the server computed it
-	// QR is the text the QR code encodes, "HKPAY:" and a 12-character random token (18
-	// characters, all in the QR alphanumeric set): short enough for a version 1 code, which
-	// fits beside the text at 80x24. It is present only while the order is waiting.
+	// QR is the text the QR code encodes, as the payment channel gave it (the simulated
+	// channel's is "HKPAY:" and a 12-character random token, 18 characters in the QR
+	// alphanumeric set: a version 1 code, which fits beside the text at 80x24). It is present
+	// only while the order is waiting and the channel has answered.
 	QR string `json:"qr,omitempty"`
 	// ExpiresAt is 15 minutes after creation; absent on a refused order, which has none.
 	ExpiresAt time.Time  `json:"expires_at,omitzero"`
 	PaidAt    *time.Time `json:"paid_at,omitempty"`
-	Reference string     `json:"reference,omitempty"` // the channel's transaction reference once paid
-	Payments  []Payment  `json:"payments,omitempty"`  // recorded payments and refund records once paid
+	// Reference is the payment channel's transaction id once paid (the receipt prints it; the
+	// channel's statement lists the payment under it).
+	Reference string    `json:"reference,omitempty"`
+	Payments  []Payment `json:"payments,omitempty"` // recorded payments and refund records once paid
 	// Reasons say why an order was refused; on a paid order, what recording the payment found
 	// (already paid, short, overpaid: the matching refund records are in Payments).
 	Reasons []Reason `json:"reasons,omitempty"`

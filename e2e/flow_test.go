@@ -11,11 +11,12 @@ import (
 	"github.com/hallkiosk/kiosk/model"
 )
 
-// TestKioskInTmux is the hall's day in one test: a real server process with imported data, the
-// built kiosk in an 80x24 tmux pane, and a driver at the keys. The nine-point driver is refused
-// the 3-point violation with its reason, processes the 1-point one, pays it by QR (the test
-// reads the code off the pane as a phone would, then the staff key marks it paid), and gets a
-// receipt. Ctrl+C, Ctrl+\ and Ctrl+Z do nothing; the idle timeout wipes the screen and the
+// TestKioskInTmux is the hall's day in one test: a real server process with imported data, a
+// payment channel (kiosk channel-sim, SM2), the built kiosk in an 80x24 tmux pane, and a driver
+// at the keys. The nine-point driver is refused the 3-point violation with its reason,
+// processes the 1-point one, pays it by QR (the test reads the code off the pane as a phone
+// would and pays it at the channel, which sends the server its signed notice), and gets a
+// receipt with the decision and the channel's transaction id. Ctrl+C, Ctrl+\ and Ctrl+Z do nothing; the idle timeout wipes the screen and the
 // terminal's history of the driver.
 func TestKioskInTmux(t *testing.T) {
 	if testing.Short() {
@@ -24,11 +25,17 @@ func TestKioskInTmux(t *testing.T) {
 	texts := catalogue(t)
 	zh := func(k string, kv ...string) string { return texts.Text(model.ZH, k, kv...) }
 	bin := buildKiosk(t)
-	srv := startServer(t, bin)
+	demo := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(demo, []byte(run(t, bin, "demo-data", "--people", "40")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	bank := startChannelSim(t, bin, addr)
+	srv := startServerArgs(t, bin, demo, addr, "--channels", bank.config)
 	data := t.TempDir()
 	command := append([]string{"env"}, kioskEnv()...)
 	command = append(command, bin, "--server", srv.url, "--kiosk-id", srv.kioskID, "--secret-file", srv.secretFile,
-		"--data", data, "--idle", "45s", "--simulate-payments", "--hall", "端到端测试大厅")
+		"--data", data, "--idle", "45s", "--hall", "端到端测试大厅")
 	tm := startTmux(t, 80, 24, command)
 
 	var driver dataset.Persona
@@ -86,16 +93,20 @@ func TestKioskInTmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitText(5*time.Second, zh("pay.by_qr"))
 	tm.keys("1")
-	shown := tm.waitText(15*time.Second, prefix(zh("pay.qr_scan"), 10), zh("pay.qr_demo"))
+	shown := tm.waitText(15*time.Second, prefix(zh("pay.qr_scan"), 10))
+	if strings.Contains(shown, zh("pay.qr_demo")) {
+		t.Errorf("a kiosk paying through a channel offers the simulated phone:\n%s", shown)
+	}
 	code, err := decodeQR(shown)
 	if err != nil {
 		t.Fatalf("the QR code on the pane does not decode: %v\n%s", err, shown)
 	}
-	if !strings.HasPrefix(code, "HKPAY:") {
-		t.Fatalf("the QR code says %q, want a payment token HKPAY:...", code)
+	if !strings.HasPrefix(code, "HKCS:") {
+		t.Fatalf("the QR code says %q, want the channel's QR text HKCS:...", code)
 	}
-	tm.keys("F9") // the phone pays
+	transaction := bank.scan(t, code) // the phone pays at the channel, which notifies the server
 	receipt := tm.waitText(20*time.Second, zh("pay.done"), zh("receipt.title_pay"))
+	checkPaidReceipt(t, tm, data, decision, transaction)
 	for _, screen := range []string{result, shown, receipt} {
 		if strings.Contains(screen, string(driver.ID)) || strings.Contains(screen, driver.Name) {
 			t.Errorf("a screen shows the driver's full ID number or name:\n%s", screen)
@@ -132,7 +143,35 @@ func TestKioskInTmux(t *testing.T) {
 	if err != nil || len(kioskLog) == 0 {
 		t.Fatalf("no kiosk log in %s (%v)", data, err)
 	}
-	checkNoPersonalData(t, srv.data, map[string]string{"kiosk log": string(kioskLog), "server log": srv.log.String()})
+	checkNoPersonalData(t, srv.data, map[string]string{"kiosk log": string(kioskLog), "server log": srv.log.String(),
+		"channel simulator log": bank.log.String()})
+	if !strings.Contains(srv.log.String(), `"msg":"payment order paid"`) {
+		t.Errorf("the server logged no payment through the channel:\n%s", srv.log)
+	}
+}
+
+// checkPaidReceipt finds the payment's receipt, on the pane and in the kiosk's receipt files:
+// it names the decision paid and the channel's transaction id.
+func checkPaidReceipt(t *testing.T, tm *tmux, data, decision, transaction string) {
+	t.Helper()
+	squash := strings.NewReplacer("\n", "", " ", "")
+	if pane := squash.Replace(tm.everything()); !strings.Contains(pane, transaction) {
+		t.Errorf("the receipt on the pane lacks the channel's transaction id %s:\n%s", transaction, tm.screen())
+	}
+	files, _ := filepath.Glob(filepath.Join(data, "receipts", "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), transaction) {
+			if !strings.Contains(string(b), decision) {
+				t.Errorf("the payment receipt %s lacks the decision %s:\n%s", filepath.Base(f), decision, b)
+			}
+			return
+		}
+	}
+	t.Errorf("no receipt under %s names the channel's transaction id %s", data, transaction)
 }
 
 // checkNoPersonalData greps the logs for every person and vehicle of the imported data: ID

@@ -3,8 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,6 +90,13 @@ func startServer(tb testing.TB, bin string) enrolled {
 // startServerWith is startServer with the data of the import file data.
 func startServerWith(tb testing.TB, bin, data string) enrolled {
 	tb.Helper()
+	return startServerArgs(tb, bin, data, freeAddr(tb), "--simulate-payments")
+}
+
+// startServerArgs is startServer with the data of the import file data, listening on addr, and
+// these further arguments of kiosk serve.
+func startServerArgs(tb testing.TB, bin, data, addr string, serveArgs ...string) enrolled {
+	tb.Helper()
 	dir := tb.TempDir()
 	store := filepath.Join(dir, "store")
 	run(tb, bin, "import", "--data", store, data)
@@ -107,11 +116,10 @@ func startServerWith(tb testing.TB, bin, data string) enrolled {
 		tb.Fatal("kiosk enroll printed no kiosk_id or secret")
 	}
 
-	addr := freeAddr(tb)
 	e.url = "http://" + addr
 	e.log = &lockedBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := exec.CommandContext(ctx, bin, "serve", "--data", store, "--addr", addr, "--simulate-payments")
+	srv := exec.CommandContext(ctx, bin, append([]string{"serve", "--data", store, "--addr", addr}, serveArgs...)...)
 	srv.Stdout, srv.Stderr = e.log, e.log
 	if err := srv.Start(); err != nil {
 		tb.Fatal(err)
@@ -137,4 +145,68 @@ func startServerWith(tb testing.TB, bin, data string) enrolled {
 // narrow width rule for East-Asian ambiguous glyphs.
 func kioskEnv() []string {
 	return []string{"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "RUNEWIDTH_EASTASIAN=0", "TERM=xterm-256color"}
+}
+
+// channelSim is `kiosk channel-sim` running for the test: the payment channel "bank" the server
+// creates its QR orders at, with its own SM2 key, and the server's key pair and channel
+// configuration made as a hall would make them.
+type channelSim struct {
+	url    string        // the simulator's API and its /sim/ control
+	config string        // the server's --channels file
+	log    *lockedBuffer // what the simulator printed
+}
+
+// startChannelSim writes the server's key pair (kiosk channel-sim keygen), starts the simulator
+// (which writes its public key) and writes the channel configuration for a server that will
+// listen on serverAddr.
+func startChannelSim(tb testing.TB, bin, serverAddr string) channelSim {
+	tb.Helper()
+	dir := tb.TempDir()
+	file := func(name string) string { return filepath.Join(dir, name) }
+	run(tb, bin, "channel-sim", "keygen", "--algorithm", "sm2", "--private", file("hall.key"), "--public", file("hall.pub"))
+	addr := freeAddr(tb)
+	cs := channelSim{url: "http://" + addr, config: file("channels.json"), log: &lockedBuffer{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	sim := exec.CommandContext(ctx, bin, "channel-sim", "--addr", addr, "--algorithm", "sm2", "--merchant-id", "M1000001",
+		"--merchant-public-key", file("hall.pub"), "--public-key-out", file("bank.pub"))
+	sim.Stdout, sim.Stderr = cs.log, cs.log
+	if err := sim.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cancel(); _ = sim.Wait() })
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(cs.log.String(), "listening on") {
+		if time.Now().After(deadline) {
+			tb.Fatalf("the channel simulator did not start within 15 s:\n%s", cs.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	config := `{"order_channel": "bank", "channels": [{"name": "bank", "kind": "generic-http",
+		"base_url": "` + cs.url + `", "merchant_id": "M1000001", "algorithm": "sm2",
+		"channel_public_key_file": "bank.pub", "private_key_file": "hall.key",
+		"notify_url": "http://` + serverAddr + `/v1/channels/bank/notify"}]}`
+	if err := os.WriteFile(cs.config, []byte(config), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return cs
+}
+
+// scan plays a phone that scanned the QR text and paid: the simulator pays the order and
+// notifies the server. It returns the channel's transaction id.
+func (cs channelSim) scan(tb testing.TB, qr string) string {
+	tb.Helper()
+	resp, err := http.Post(cs.url+"/sim/scan?qr="+url.QueryEscape(qr), "application/json", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p struct {
+		TransactionID string `json:"transaction_id"`
+		Delivered     bool   `json:"delivered"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || resp.StatusCode != http.StatusOK || !p.Delivered ||
+		p.TransactionID == "" {
+		tb.Fatalf("the channel simulator paid %q: %d %+v %v\n%s", qr, resp.StatusCode, p, err, cs.log)
+	}
+	return p.TransactionID
 }

@@ -139,8 +139,11 @@ type AdminOptions struct {
 	RefundIssuer RefundIssuer
 }
 
-// AdminHandler serves the admin interface without a payment channel for refunds.
-func (s *Server) AdminHandler() http.Handler { return s.AdminHandlerWith(AdminOptions{}) }
+// AdminHandler serves the admin interface; refunds are issued through the server's own payment
+// channels (ChannelRefunds).
+func (s *Server) AdminHandler() http.Handler {
+	return s.AdminHandlerWith(AdminOptions{RefundIssuer: s.ChannelRefunds()})
+}
 
 // AdminHandlerWith serves the admin interface.
 func (s *Server) AdminHandlerWith(opts AdminOptions) http.Handler {
@@ -260,12 +263,23 @@ func ServeAdmin(ctx context.Context, path string, h http.Handler) error {
 		return fmt.Errorf("admin socket %s: another server is answering on it", path)
 	}
 	_ = os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	// The socket is made under a temporary name, given its mode, and only then renamed into
+	// place: its path never shows a socket with the umask's mode, not even for an instant.
+	tmp := path + ".new"
+	_ = os.Remove(tmp)
+	ln, err := net.Listen("unix", tmp)
 	if err != nil {
 		return fmt.Errorf("admin socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // the path is removed below, by its final name
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		ln.Close()
+		_ = os.Remove(tmp)
+		return fmt.Errorf("admin socket: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		_ = os.Remove(tmp)
 		return fmt.Errorf("admin socket: %w", err)
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnContext: withPeer}
@@ -273,6 +287,7 @@ func ServeAdmin(ctx context.Context, path string, h http.Handler) error {
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
+		_ = os.Remove(path)
 		return err
 	case <-ctx.Done():
 	}

@@ -33,6 +33,7 @@ import (
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/channel"
 	"github.com/hallkiosk/kiosk/server/store"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -198,6 +199,16 @@ type oaContract struct {
 	doc   *openAPIDoc
 	store *oaFailingStore
 	seen  map[string]bool // "POST /v1/lookup 200", and "unrouted 404"
+	bank  *bank
+}
+
+// channelSigner signs as the bank signs its notices.
+func (c *oaContract) channelSigner(at time.Time) oaSigner {
+	return func(r *http.Request, body []byte) {
+		if err := channel.SignMessage(r.Header, c.bank.key, body, at); err != nil {
+			c.t.Fatal(err)
+		}
+	}
 }
 
 func newOAContract(t *testing.T) *oaContract {
@@ -208,8 +219,13 @@ func newOAContract(t *testing.T) *oaContract {
 	}
 	t.Cleanup(func() { st.Close() })
 	fs := &oaFailingStore{Store: st}
-	// With simulated payments, so that every documented route is served.
-	c := &oaContract{t: t, e: newEnvOn(t, fs, simulatedPayments), doc: loadOpenAPI(t), store: fs, seen: map[string]bool{}}
+	// With simulated payments, so that every documented route is served, and a payment channel
+	// (the bank) beside the simulated one, for its notices.
+	simulated := func(c *Config) { c.Channels = append(c.Channels, channel.NewSimulated(channel.SimulatedName, c.Now)) }
+	c := &oaContract{t: t, doc: loadOpenAPI(t), store: fs, seen: map[string]bool{}}
+	c.e = newEnvOn(t, fs, simulatedPayments, simulated, withBank(t, channel.RSA2, &c.bank))
+	h := c.e.srv.Handler()
+	c.bank.notify.Store(&h)
 	t.Cleanup(func() {
 		if t.Failed() { // the server's error lines explain a 500 (they carry no request content)
 			for _, line := range strings.Split(c.e.logs.String(), "\n") {
@@ -534,6 +550,14 @@ func TestOpenAPIContract(t *testing.T) {
 	for _, id := range []string{"po-1", "po-1", "po-2", "po-3"} { // po-1 twice: a retry
 		c.want("pay order "+id, c.do("POST", "/v1/payorders", order(id, a1), k, nil), 200, "")
 	}
+	// An order at the bank: 502 while the channel is down, then its QR text.
+	e.srv.orderChannel = e.srv.channels["bank"]
+	c.bank.down.Store(true)
+	c.want("pay order, channel down", c.do("POST", "/v1/payorders", order("po-b", a1), k, nil), 502, "channel_unavailable")
+	c.bank.down.Store(false)
+	c.want("pay order at the bank", c.do("POST", "/v1/payorders", order("po-b", a1), k, nil), 200, "")
+	e.srv.orderChannel = e.srv.channels[channel.SimulatedName]
+	c.want("simulate-paid of a bank order", c.do("POST", "/v1/payorders/po-b/simulate-paid", nil, k, nil), 409, "order_not_simulated")
 	c.want("pay order refused", c.do("POST", "/v1/payorders", order("po-x", a1, a1,
 		api.PayItem{ViolationID: "V-DECIDED"}, api.PayItem{ViolationID: "V-A-6"}, api.PayItem{ViolationID: "NO-SUCH"}), k, nil), 200, "")
 	c.want("pay order id reused", c.do("POST", "/v1/payorders", order("po-1", api.PayItem{ViolationID: "V-A-1", FineFen: 1}), k, nil),
@@ -551,6 +575,24 @@ func TestOpenAPIContract(t *testing.T) {
 		c.want("unknown order: "+r[0]+" "+r[1], c.do(r[0], r[1], nil, k, nil), 404, "unknown_order")
 	}
 	c.want("another kiosk's order", c.do("GET", "/v1/payorders/po-3", nil, c.kiosk(cq), nil), 404, "unknown_order")
+
+	// The bank's notices.
+	notice := func(order, tx string, fen int64) []byte {
+		return c.bank.notice(order, tx, fen, now)
+	}
+	const notify = "/v1/channels/bank/notify"
+	bankSigned := c.channelSigner(now)
+	for range 2 { // recorded, then recorded before
+		c.want("channel notice", c.do("POST", notify, notice("po-b", "T-1", 5000), bankSigned, nil), 200, "")
+	}
+	c.want("channel notice, not a notice", c.do("POST", notify, []byte(`{}`), bankSigned, nil), 400, "FAIL")
+	c.want("channel notice, unsigned", c.do("POST", notify, notice("po-b", "T-1", 5000), nil, nil), 401, "FAIL")
+	c.want("channel notice, unknown channel", c.do("POST", "/v1/channels/nope/notify", notice("po-b", "T-1", 5000), bankSigned, nil),
+		404, "FAIL")
+	c.want("channel notice, unknown order", c.do("POST", notify, notice("po-404", "T-2", 5000), bankSigned, nil), 404, "FAIL")
+	c.want("channel notice, a simulated order", c.do("POST", notify, notice("po-2", "T-3", 5000), bankSigned, nil), 409, "FAIL")
+	c.want("channel notice, too large", c.do("POST", notify, bytes.Repeat([]byte(" "), channel.MaxBody+1), bankSigned, nil),
+		413, "FAIL")
 
 	// Reference data and heartbeats.
 	full := c.do("GET", "/v1/changes?since=", nil, k, nil)
@@ -728,6 +770,8 @@ func TestOpenAPIContract(t *testing.T) {
 		{"POST", "/v1/payorders/po-3/simulate-paid"}} {
 		c.want(r[0]+" "+r[1]+", database down", c.do(r[0], r[1], nil, k, nil), 500, "internal")
 	}
+	c.want("channel notice, database down", c.do("POST", "/v1/channels/bank/notify", c.bank.notice("po-b", "T-9", 5000, now),
+		c.channelSigner(now), nil), 500, "FAIL")
 	c.want("metrics, database down", c.do("GET", "/metrics", nil, nil, nil), 500, "internal")
 	c.want("healthz, database down", c.do("GET", "/healthz", nil, nil, nil), 503, "store_unavailable")
 	c.want("receipt page, database down", c.do("GET", "/r/c-5", nil, nil, nil), 503, "store_unavailable")
@@ -748,6 +792,8 @@ func TestOpenAPIContract(t *testing.T) {
 		{"POST", "/v1/payorders/po-3/simulate-paid"}} {
 		c.want(r[0]+" "+r[1]+", storage full", c.do(r[0], r[1], nil, k, nil), 503, "store_full")
 	}
+	c.want("channel notice, storage full", c.do("POST", "/v1/channels/bank/notify", c.bank.notice("po-b", "T-9", 5000, now),
+		c.channelSigner(now), nil), 503, "FAIL")
 	c.want("metrics, storage full", c.do("GET", "/metrics", nil, nil, nil), 503, "store_full")
 	c.want("healthz, storage full", c.do("GET", "/healthz", nil, nil, nil), 503, "store_full")
 	c.store.full.Store(false)
@@ -902,7 +948,8 @@ var oaWireTypes = map[string]reflect.Type{
 var oaWireFiles = []string{"../api/types.go", "../api/payorder.go"}
 
 // oaDocOnlySchemas are documented bodies with no type in package api.
-var oaDocOnlySchemas = map[string]string{"Health": "the map handleHealth writes"}
+var oaDocOnlySchemas = map[string]string{"Health": "the map handleHealth writes",
+	"ChannelNotice": "channel.NoticeBody, the generic HTTP channel's protocol", "ChannelAnswer": "channel.Answer"}
 
 // TestOpenAPISchemasMatchGoTypes holds every component schema to its Go type: the same
 // property names, required exactly when the field has no omitempty, and a matching JSON type.
@@ -1067,8 +1114,9 @@ func TestOpenAPIDocument(t *testing.T) {
 				t.Errorf("%s: parameter %v needs a valid schema and a description (%v)", o, pm["name"], err)
 			}
 		}
-		if o.signed() != strings.HasPrefix(o.path, "/v1/") {
-			t.Errorf("%s: every /v1/ operation and only those must require KioskSignature", o)
+		// A payment channel is no kiosk: its notices carry the channel's own signature.
+		if channelRoute := strings.HasPrefix(o.path, "/v1/channels/"); o.signed() != (strings.HasPrefix(o.path, "/v1/") && !channelRoute) {
+			t.Errorf("%s: every /v1/ operation but a channel's notice, and only those, must require KioskSignature", o)
 		}
 		if o.signed() {
 			for _, h := range []string{api.HeaderKiosk, api.HeaderTimestamp, api.HeaderNonce} {

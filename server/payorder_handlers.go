@@ -7,6 +7,7 @@ import (
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/channel"
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
@@ -42,6 +43,8 @@ func (s *Server) handleCreatePayOrder(w http.ResponseWriter, r *http.Request, se
 	case errors.Is(err, errOrderIDReused):
 		writeError(w, http.StatusConflict, "order_id_reused",
 			"this order_id belongs to an order with other content: choose a new id for a new order")
+	case errors.Is(err, errChannel):
+		writeChannelUnavailable(w)
 	case err != nil:
 		s.internalError(w, "create pay order", err)
 	default:
@@ -74,27 +77,29 @@ func (s *Server) handleCancelPayOrder() func(http.ResponseWriter, *http.Request,
 }
 
 // handleSimulatePaid answers POST /v1/payorders/{id}/simulate-paid, which Handler serves only
-// with Config.SimulatePayments: the kiosk that created the order plays the payment channel,
-// and the order is paid exactly as a channel's notice would pay it (markOrderPaid).
+// with Config.SimulatePayments: the kiosk that created the order plays the simulated payment
+// channel, and the order is paid exactly as a channel's notice pays it (recordChannelPayment).
+// An order created at a real channel is paid there, never here.
 func (s *Server) handleSimulatePaid() func(http.ResponseWriter, *http.Request, *session) {
 	return s.orderRoute("simulate payment", func(ctx context.Context, kioskID, id string) (api.PayOrder, error) {
-		if err := s.checkOrderOwner(ctx, kioskID, id); err != nil {
-			return api.PayOrder{}, err
-		}
-		order, _, err := s.markOrderPaid(ctx, id, newSimulatedReference(), s.now())
-		return order, err
-	})
-}
-
-// checkOrderOwner reports errNoOrder unless the kiosk created the order.
-func (s *Server) checkOrderOwner(ctx context.Context, kioskID, id string) error {
-	return s.store.Read(ctx, func(r store.Reader) error {
-		o, err := r.PayOrder(id)
+		var o store.PayOrder
+		err := s.store.Read(ctx, func(r store.Reader) error {
+			var err error
+			o, err = r.PayOrder(id)
+			return err
+		})
 		switch {
 		case errors.Is(err, store.ErrNotFound) || err == nil && o.KioskID != kioskID:
-			return errNoOrder
+			return api.PayOrder{}, errNoOrder
+		case err != nil:
+			return api.PayOrder{}, err
 		}
-		return err
+		sim, ok := s.channels[o.Channel].(*channel.Simulated)
+		if !ok {
+			return api.PayOrder{}, errNotSimulated
+		}
+		order, _, err := s.recordChannelPayment(ctx, sim.PaidNotice(id, int64(o.Amount), s.now()))
+		return order, err
 	})
 }
 
@@ -102,11 +107,24 @@ func (s *Server) answerOrder(w http.ResponseWriter, what string, order api.PayOr
 	switch {
 	case errors.Is(err, errNoOrder):
 		writeNoOrder(w)
+	case errors.Is(err, errNotSimulated):
+		writeError(w, http.StatusConflict, "order_not_simulated",
+			"this order was created at a real payment channel: it is paid there, not simulated")
+	case errors.Is(err, errChannel):
+		writeChannelUnavailable(w)
 	case err != nil:
 		s.internalError(w, what, err)
 	default:
 		writeJSON(w, http.StatusOK, order)
 	}
+}
+
+// writeChannelUnavailable answers a request the payment channel could not serve. The order is
+// kept; the same request again asks the channel again.
+func writeChannelUnavailable(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "5")
+	writeError(w, http.StatusBadGateway, "channel_unavailable",
+		"the payment channel did not answer: send the same request again in a moment (the order is kept)")
 }
 
 // writeNoOrder is the one answer for an order that does not exist and for another kiosk's.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/channel"
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
@@ -32,6 +33,7 @@ type RefundIssuer interface {
 
 // RefundRequest is what the channel is asked to pay back.
 type RefundRequest struct {
+	Channel      string // the channel the money came through (the refund's record), "" when unknown
 	RefundID     string // the refund's id: the channel's idempotency key
 	OrderID      string // the phone payment order the money came with
 	ChannelTxnID string // the channel's transaction id of that payment
@@ -71,7 +73,7 @@ const (
 
 // refundOrigin is where a payment came from, as its refund records it.
 type refundOrigin struct {
-	kioskID, opID, orderID, channelTxnID string
+	kioskID, opID, orderID, channel, channelTxnID string
 }
 
 // paymentOrigin finds where an operation's payment came from when the caller did not say: for a
@@ -82,11 +84,13 @@ func paymentOrigin(r store.Reader, op api.Op) (refundOrigin, error) {
 	if !ok {
 		return refundOrigin{opID: op.ID}, nil
 	}
+	// A further payment of an order already paid is named by its transaction after the order.
+	orderID, _, _ = strings.Cut(orderID, "/")
 	o, err := r.PayOrder(orderID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return refundOrigin{}, fmt.Errorf("origin of a refund: %w", err)
 	}
-	out := refundOrigin{orderID: orderID, kioskID: o.KioskID}
+	out := refundOrigin{orderID: orderID, kioskID: o.KioskID, channel: o.Channel}
 	if op.Pay != nil {
 		out.channelTxnID = op.Pay.Reference
 	}
@@ -106,7 +110,7 @@ func createRefund(tx store.Tx, violationID string, pay model.Payment, reason mod
 	}
 	return tx.InsertRefund(store.Refund{ID: store.RefundIDFor(pay.ID), PaymentID: pay.ID, ViolationID: violationID,
 		Amount: amount, Reason: string(reason), Method: string(pay.Method), KioskID: o.kioskID, OrderID: o.orderID,
-		OpID: o.opID, ChannelTxnID: o.channelTxnID, State: store.RefundOwed, CreatedAt: pay.PaidAt}, refundByPlatform)
+		OpID: o.opID, Channel: o.channel, ChannelTxnID: o.channelTxnID, State: store.RefundOwed, CreatedAt: pay.PaidAt}, refundByPlatform)
 }
 
 // AdminRefund is a refund as the admin interface shows it: what is owed, why, where it came
@@ -253,4 +257,31 @@ func (s *Server) adminRefundRoutes(mux *http.ServeMux, issuer RefundIssuer) {
 		}
 		writeJSON(w, http.StatusOK, res)
 	})
+}
+
+// ChannelRefunds issues refunds through the server's payment channels: each refund goes to the
+// channel its money came through, named on its record.
+func (s *Server) ChannelRefunds() RefundIssuer { return channelRefunds{s} }
+
+type channelRefunds struct{ s *Server }
+
+func (c channelRefunds) IssueRefund(ctx context.Context, r RefundRequest) (RefundAnswer, error) {
+	ch, ok := c.s.channels[r.Channel]
+	if !ok {
+		return RefundAnswer{}, fmt.Errorf("refund: no payment channel %q is configured", r.Channel)
+	}
+	ref, state, err := channel.RefundFunc(ch)(ctx, r.RefundID, r.OrderID, r.ChannelTxnID, r.AmountFen)
+	if err != nil {
+		return RefundAnswer{}, err
+	}
+	// The channel's words for a refund's state, in the refund record's.
+	switch state {
+	case channel.RefundProcessing:
+		state = store.RefundIssued
+	case channel.RefundSucceeded:
+		state = store.RefundSettled
+	default: // closed or abnormal: refused; the refund is owed again
+		state = store.RefundFailed
+	}
+	return RefundAnswer{ChannelRef: ref, State: state}, nil
 }

@@ -246,7 +246,7 @@ func (d refundDesk) beginIssue(tx store.Tx, id string, req RefundIssue, res *Adm
 // still in that ask (same attempt) when it comes.
 func (d refundDesk) ask(ctx context.Context, r store.Refund) (AdminRefundResult, error) {
 	callCtx, cancel := context.WithTimeout(ctx, refundAskTimeout)
-	answer, callErr := d.issuer.IssueRefund(callCtx, RefundRequest{RefundID: r.ID, OrderID: r.OrderID,
+	answer, callErr := d.issuer.IssueRefund(callCtx, RefundRequest{Channel: r.Channel, RefundID: r.ID, OrderID: r.OrderID,
 		ChannelTxnID: r.ChannelTxnID, AmountFen: int64(r.Amount)})
 	cancel()
 	failure := ""

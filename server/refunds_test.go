@@ -19,6 +19,7 @@ import (
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/channel"
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
@@ -100,7 +101,8 @@ func (e *env) channelRefund(seq int64) string {
 	if r := e.send(payOp("op-card", seq, e.clock.Now(), "V-DECIDED", 10000, 10000))[0]; r.Outcome != api.OutcomeApplied {
 		e.t.Fatalf("card payment: %+v", r)
 	}
-	if _, _, err := e.srv.markOrderPaid(context.Background(), "order-1", "CH-TXN-0001", e.clock.Now()); err != nil {
+	if _, _, err := e.srv.recordChannelPayment(context.Background(), channel.Notice{Channel: channel.SimulatedName,
+		TransactionID: "CH-TXN-0001", OrderID: "order-1", AmountFen: 20000, PaidAt: e.clock.Now()}); err != nil { // the order's total
 		e.t.Fatal(err)
 	}
 	return store.RefundIDFor("payorder:order-1/1")
@@ -216,7 +218,7 @@ func TestRefundLifecycleThroughTheChannel(t *testing.T) {
 		if got := steps(r); got != ">owed by platform ; owed>issuing by S-017 ; issuing>issued by channel RFD-0001" {
 			t.Errorf("steps: %s", got)
 		}
-		want := RefundRequest{RefundID: id, OrderID: "order-1", ChannelTxnID: "CH-TXN-0001", AmountFen: 20000}
+		want := RefundRequest{Channel: channel.SimulatedName, RefundID: id, OrderID: "order-1", ChannelTxnID: "CH-TXN-0001", AmountFen: 20000}
 		if asks := ch.asks(); len(asks) != 1 || asks[0] != want {
 			t.Errorf("asks: %+v, want one %+v", asks, want)
 		}
@@ -628,4 +630,24 @@ func adminSocketClient(t *testing.T, h http.Handler) func(method, route string, 
 		}
 		return resp.StatusCode
 	}
+}
+
+// The server's own channels issue a refund: the refund goes to the channel its money came
+// through (here the simulated one, which pays back at once), and the channel's words for the
+// state become the record's.
+func TestRefundIssuedThroughTheServersChannels(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		id := e.channelRefund(1)
+		res := e.mustIssue(e.srv.ChannelRefunds(), id, "S-017", "")
+		if r := res.Refund; !res.Changed || r.State != store.RefundSettled || r.Channel != channel.SimulatedName ||
+			!strings.HasPrefix(r.IssuedRef, "SIMRF-") {
+			t.Fatalf("issued through the simulated channel: %+v", res)
+		}
+		// A refund naming a channel the server does not have is not issued, and stays owed.
+		_, err := e.srv.ChannelRefunds().IssueRefund(context.Background(), RefundRequest{Channel: "no-such-bank",
+			RefundID: "RF0000000000000001", OrderID: "order-1", ChannelTxnID: "T", AmountFen: 100})
+		if err == nil || !strings.Contains(err.Error(), "no-such-bank") {
+			t.Errorf("an unknown channel: %v", err)
+		}
+	})
 }

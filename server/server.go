@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/channel"
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
@@ -30,6 +31,12 @@ type Config struct {
 	// plays the payment channel and marks its own QR orders paid: for demos and end-to-end tests
 	// only, never in production. Without it the route does not exist.
 	SimulatePayments bool
+	// Channels are the payment channels (package channel): new QR orders are created at
+	// OrderChannel ("" for the first), and every channel's signed notices are accepted at
+	// POST /v1/channels/{name}/notify. Without any, the server has one simulated channel named
+	// channel.SimulatedName, whose orders only simulate-paid can pay.
+	Channels     []channel.Channel
+	OrderChannel string
 	// MaxInFlight bounds the signed requests served at once (default 32); more wait up to
 	// SlotWait (default 5 s) for a slot and are then answered 503 with Retry-After.
 	MaxInFlight int
@@ -51,6 +58,8 @@ type Server struct {
 	slots            inFlight
 	slotWait         time.Duration
 	kiosks           *kioskCache // nil: read kiosks on every request (a shared database)
+	channels         map[string]channel.Channel
+	orderChannel     channel.Channel
 }
 
 // New builds a server and brings the reference-data feed up to date with cfg.Reference.
@@ -77,6 +86,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if err := s.setChannels(cfg.Channels, cfg.OrderChannel); err != nil {
+		return nil, err
 	}
 	s.limits = newLimiter(cfg.Limits.orDefault(), s.now)
 	if err := s.syncReference(ctx); err != nil {
@@ -106,6 +118,8 @@ func (s *Server) Handler() http.Handler {
 		// the route did not exist, signed or not.
 		v1("POST /v1/payorders/{id}/simulate-paid", "payorder_simulate_paid", s.handleSimulatePaid())
 	}
+	// Public: a payment channel is no kiosk; its notices carry the channel's signature instead.
+	mux.Handle("POST /v1/channels/{name}/notify", s.observe("channel_notify", s.bounded(http.HandlerFunc(s.handleChannelNotify))))
 	mux.Handle("GET /healthz", s.observe("healthz", http.HandlerFunc(s.handleHealth)))
 	// Public: the page a receipt's QR code opens (no personal data; see receipts.go).
 	mux.Handle("GET /r/{id}", s.observe("receipt", http.HandlerFunc(s.handleReceipt)))

@@ -21,11 +21,16 @@ type PayOrder struct {
 	Status      string // waiting, paid, expired or cancelled, as in package api
 	Items       []PayOrderItem
 	Amount      model.Fen // the sum of the items
-	Token       string    // the random part of the QR text; unique among orders
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-	PaidAt      time.Time // zero until paid
-	Reference   string    // the payment channel's transaction reference, once paid
+	// Token is a random text unique among orders. Orders made before schema version 8 show
+	// "HKPAY:" and it as their QR text.
+	Token     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	PaidAt    time.Time // zero until paid
+	Reference string    // the payment channel's transaction reference, once paid
+	// Channel is the payment channel the order was created at, ChannelRef the channel's id of
+	// the order, and QR the text the channel gave for the QR code ("" until it answered).
+	Channel, ChannelRef, QR string
 	// Result is what the server answers about the payment once paid (the payments and refund
 	// records it produced, with their reasons), as JSON the store does not read: the records
 	// themselves are in the payments table.
@@ -69,7 +74,7 @@ func decodeItems(s string) ([]PayOrderItem, error) {
 }
 
 const payOrderColumns = `order_id, kiosk_id, payer_id, request_hash, status, amount, items, token,
-	created_at, expires_at, paid_at, reference, result`
+	created_at, expires_at, paid_at, reference, result, channel, channel_ref, qr`
 
 func scanPayOrder(r scanner) (PayOrder, error) {
 	var (
@@ -79,7 +84,7 @@ func scanPayOrder(r scanner) (PayOrder, error) {
 		created, expires, paid int64
 	)
 	err := r.Scan(&o.ID, &o.KioskID, &payer, &o.RequestHash, &o.Status, &amount, &items, &o.Token,
-		&created, &expires, &paid, &o.Reference, &o.Result)
+		&created, &expires, &paid, &o.Reference, &o.Result, &o.Channel, &o.ChannelRef, &o.QR)
 	if err != nil {
 		return PayOrder{}, err
 	}
@@ -114,10 +119,11 @@ func (c *conn) InsertPayOrder(o PayOrder) (bool, error) {
 		return false, fmt.Errorf("store: insert pay order: %w", err)
 	}
 	res, err := c.exec(`INSERT INTO pay_orders (`+payOrderColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (order_id) DO NOTHING`,
 		o.ID, o.KioskID, string(o.PayerID), o.RequestHash, o.Status, int64(o.Amount), items, o.Token,
-		millis(o.CreatedAt), millis(o.ExpiresAt), millis(o.PaidAt), o.Reference, blob(o.Result))
+		millis(o.CreatedAt), millis(o.ExpiresAt), millis(o.PaidAt), o.Reference, blob(o.Result),
+		o.Channel, o.ChannelRef, o.QR)
 	if err != nil {
 		return false, fmt.Errorf("store: insert pay order: %w", err)
 	}
@@ -128,10 +134,11 @@ func (c *conn) InsertPayOrder(o PayOrder) (bool, error) {
 	return n == 1, nil
 }
 
-// UpdatePayOrder writes what changes in an order's life: status, paid time, reference and
-// result. What the order charges is fixed at creation and never rewritten.
+// UpdatePayOrder writes what changes in an order's life: status, paid time, reference,
+// result, and the channel's answer (QR text and order id). What the order charges, and at which
+// channel, is fixed at creation and never rewritten.
 func (c *conn) UpdatePayOrder(o PayOrder) error {
 	return c.execOne("update pay order", `UPDATE pay_orders SET status = $2, paid_at = $3,
-		reference = $4, result = $5 WHERE order_id = $1`,
-		o.ID, o.Status, millis(o.PaidAt), o.Reference, blob(o.Result))
+		reference = $4, result = $5, qr = $6, channel_ref = $7 WHERE order_id = $1`,
+		o.ID, o.Status, millis(o.PaidAt), o.Reference, blob(o.Result), o.QR, o.ChannelRef)
 }

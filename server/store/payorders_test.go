@@ -161,12 +161,14 @@ func TestConcurrentPayOrderLock(t *testing.T) {
 }
 
 // TestMigrationToPayOrders opens a database as schema version 1 left it (no pay_orders table,
-// no version 2): opening it again adds the table and keeps the data.
+// no version 2, nor version 8, which adds to it): opening it again adds the table and keeps the
+// data.
 func TestMigrationToPayOrders(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
 		mustTx(t, s, func(tx Tx) error { return tx.InsertKiosk(kiosk("K-001")) })
 		d := s.(*db)
-		for _, q := range []string{`DROP TABLE pay_orders`, `DELETE FROM schema_migrations WHERE version = 2`} {
+		for _, q := range []string{`DROP TABLE pay_orders`, `DROP TABLE channel_payments`,
+			`DELETE FROM schema_migrations WHERE version IN (2, 8)`} {
 			if _, err := d.writer.ExecContext(t.Context(), q); err != nil {
 				t.Fatal(err)
 			}

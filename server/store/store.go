@@ -112,6 +112,13 @@ type Reader interface {
 
 	// PayOrder returns a phone payment order by its id.
 	PayOrder(id string) (PayOrder, error)
+	// ChannelPayment returns the payment a channel notified with this transaction id.
+	ChannelPayment(channel, transactionID string) (ChannelPayment, error)
+	// ChannelPaymentsOfOrder lists the channel payments of an order, by RecordedAt.
+	ChannelPaymentsOfOrder(orderID string) ([]ChannelPayment, error)
+	// ChannelPaymentsPaid lists a channel's payments with from <= PaidAt < to, by PaidAt then
+	// transaction id: a day of the channel's statement.
+	ChannelPaymentsPaid(channel string, from, to time.Time) ([]ChannelPayment, error)
 
 	// RefChanges lists reference-data changes with Seq > since, in Seq order.
 	RefChanges(since int64) ([]RefChange, error)
@@ -177,9 +184,13 @@ type Tx interface {
 	// order with the same ID exists (a concurrent inserter waits for the first to commit or roll
 	// back); a Token already used by another order is an error.
 	InsertPayOrder(o PayOrder) (inserted bool, err error)
-	// UpdatePayOrder writes an order's Status, PaidAt, Reference and Result (found by ID;
-	// ErrNotFound if there is none). The other fields never change.
+	// UpdatePayOrder writes an order's Status, PaidAt, Reference, Result, QR and ChannelRef
+	// (found by ID; ErrNotFound if there is none). The other fields never change.
 	UpdatePayOrder(o PayOrder) error
+	// InsertChannelPayment records a payment a channel notified. It reports false, and stores
+	// nothing, when the channel's transaction id is recorded already (a concurrent inserter
+	// waits for the first to commit or roll back).
+	InsertChannelPayment(p ChannelPayment) (inserted bool, err error)
 
 	// InsertOwnerCheck stores a new owner check; a token already stored is an error.
 	InsertOwnerCheck(o OwnerCheck) error
