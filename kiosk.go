@@ -75,6 +75,11 @@ Central server:
                              (--admin-socket, default DATA/admin.sock) and open the store
                              themselves only when no server answers there (a refund through
                              the payment channel is issued only by a running server)
+  kiosk reconcile --channel NAME FILE [--json] [--admin-socket PATH]
+                             match a payment channel's daily statement (CSV) against what the
+                             server recorded: record payments only the channel knew, settle
+                             refunds it paid back, flag differences for staff (a running
+                             server only; docs/DEPLOY.md, "Daily reconciliation")
   kiosk demo-data [--seed N] [--people N] > FILE.json
                              generate a realistic demo data set in the import format
   kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
@@ -128,6 +133,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runKiosks(args, stdout)
 	case "refunds":
 		err = runRefunds(args, stdout)
+	case "reconcile":
+		err = runReconcile(args, stdout)
 	case "demo-data":
 		err = runDemoData(args, stdout)
 	case "loadtest":

@@ -149,6 +149,7 @@ func (s *Server) AdminHandler() http.Handler {
 func (s *Server) AdminHandlerWith(opts AdminOptions) http.Handler {
 	mux := http.NewServeMux()
 	s.adminRefundRoutes(mux, opts.RefundIssuer)
+	mux.HandleFunc("POST /reconcile", s.handleAdminReconcile)
 	mux.HandleFunc("POST /enroll", func(w http.ResponseWriter, r *http.Request) {
 		var req AdminEnroll
 		if !adminDecode(w, r, &req) {

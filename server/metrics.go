@@ -27,6 +27,7 @@ type metrics struct {
 	payOrders map[string]uint64 // event: created, paid, expired
 	regressed map[string]uint64 // kiosk -> heartbeats whose journal checkpoint went backwards
 	refunds   map[string]uint64 // refund steps by the state (or failed) they led to
+	reconcile map[string]uint64 // statement lines and unlisted records by reconciliation outcome
 }
 
 // latencyBuckets are upper bounds in seconds.
@@ -44,7 +45,8 @@ type histogram struct {
 func newMetrics() *metrics {
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
 		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, failures: map[string]uint64{},
-		payOrders: map[string]uint64{}, regressed: map[string]uint64{}, refunds: map[string]uint64{}}
+		payOrders: map[string]uint64{}, regressed: map[string]uint64{}, refunds: map[string]uint64{},
+		reconcile: map[string]uint64{}}
 }
 
 func (m *metrics) request(route string, status int, d time.Duration) {
@@ -102,6 +104,15 @@ func (m *metrics) payOrder(event string) {
 func (m *metrics) refundStep(to string) {
 	m.mu.Lock()
 	m.refunds[to]++
+	m.mu.Unlock()
+}
+
+// reconciled counts n lines (or records the statement did not list) of a reconciliation with
+// this outcome. An outcome counted 0 times still gets its series, so that an alert on flagged
+// outcomes has one to watch from the first run.
+func (m *metrics) reconciled(outcome string, n int) {
+	m.mu.Lock()
+	m.reconcile[outcome] += uint64(n)
 	m.mu.Unlock()
 }
 
@@ -211,6 +222,9 @@ func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
 	writeCounter(w, "kiosk_pay_orders_total", "Phone payment orders created, paid and found expired.", "event", m.payOrders)
 	writeCounter(w, "kiosk_refund_steps_total", "Refund steps this process recorded, by the state they led to (failed: an issue that failed, owed again).",
 		"to", m.refunds)
+	writeCounter(w, "kiosk_reconcile_lines_total",
+		"Daily reconciliation: statement lines, and records the statement did not list, by outcome (docs/payment-channel.md).",
+		"outcome", m.reconcile)
 	writeCounter(w, "kiosk_journal_checkpoint_regressions_total",
 		"Heartbeats whose journal checkpoint was below the kiosk's previous one (a replaced store restarts at 0), by kiosk.",
 		"kiosk", m.regressed)
