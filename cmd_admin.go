@@ -41,15 +41,22 @@ var errNoServer = errors.New("no server answers on the admin socket")
 // adminCall sends one command to a running server's admin socket and decodes its answer into
 // out. It returns errNoServer when nothing listens there.
 func adminCall(path, method, route string, body []byte, out any) error {
-	client := &http.Client{Timeout: 10 * time.Minute, Transport: &http.Transport{
+	return adminRequest(path, method, route, "application/json", bytes.NewReader(body), 10*time.Minute, out)
+}
+
+// adminRequest sends a request with a body of the content type to the admin socket, waits up
+// to timeout for the answer and decodes it into out; errNoServer when nothing listens there.
+func adminRequest(path, method, route, contentType string, body io.Reader, timeout time.Duration, out any) error {
+	client := &http.Client{Timeout: timeout, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", path)
 		}}}
-	req, err := http.NewRequest(method, "http://admin"+route, bytes.NewReader(body))
+	req, err := http.NewRequest(method, "http://admin"+route, body)
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Content-Type", contentType)
 	resp, err := client.Do(req)
 	if err != nil {
 		var op *net.OpError

@@ -9,20 +9,16 @@ package main
 // refunds and amounts, never a person.
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/server/reconcile"
@@ -55,7 +51,7 @@ func runReconcile(args []string, stdout io.Writer) error {
 	}
 	path := sf.adminSocketPath(*sock)
 	var rep server.ReconcileReport
-	err = adminStream(path, "/reconcile?channel="+url.QueryEscape(*name), f, &rep)
+	err = adminRequest(path, "POST", "/reconcile?channel="+url.QueryEscape(*name), "text/csv; charset=utf-8", f, time.Hour, &rep)
 	if errors.Is(err, errNoServer) {
 		return fmt.Errorf("reconcile: no server answers on the admin socket %s, and nothing was reconciled: a payment only the channel "+
 			"knew is recorded with the running server's rules and counted in its metrics. Start the server (kiosk serve), or give its "+
@@ -89,37 +85,6 @@ func checkStatement(f io.Reader) error {
 			return fmt.Errorf("reconcile: %w", err)
 		}
 	}
-}
-
-// adminStream posts body to the admin socket as it is read (a statement may be large) and
-// decodes the answer into out; errNoServer when nothing listens there.
-func adminStream(path, route string, body io.Reader, out any) error {
-	client := &http.Client{Timeout: time.Hour, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		}}}
-	resp, err := client.Post("http://admin"+route, "text/csv; charset=utf-8", body)
-	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return errNoServer
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e api.Error
-		if json.Unmarshal(data, &e) == nil && e.Message != "" {
-			return errors.New(e.Message)
-		}
-		return fmt.Errorf("the server answered %d", resp.StatusCode)
-	}
-	return json.Unmarshal(data, out)
 }
 
 // outcomeText says an outcome in the report's words.
