@@ -39,20 +39,6 @@ func (s *Service) SimulatePaid(ctx context.Context, id string) (api.PayOrder, er
 	return o, reachable(err)
 }
 
-// Verify checks an owner's ID number and file number with the server, for a binding or for
-// processing a vehicle's violations when the rules ask for its owner.
-func (s *Service) Verify(ctx context.Context, id model.IDNumber, file model.FileNumber) (bool, error) {
-	v, err := s.cfg.Client.Verify(ctx, api.Identify{IDNumber: string(id), FileNumber: string(file)})
-	var se *api.StatusError
-	switch {
-	case err == nil:
-		return v.Registered, nil
-	case errors.As(err, &se) && se.Status == 404:
-		return false, ErrNoMatch
-	}
-	return false, reachable(err)
-}
-
 // VerifyOwner checks an owner's ID number and file number with the server to let driver process
 // violations of the owner's vehicle (rule 9). The server records the check and answers its
 // token, which the process op carries as proof (the server takes no kiosk's word for it). A

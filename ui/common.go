@@ -25,8 +25,6 @@ type Services interface {
 	// LookupCard identifies by an ID card read with the kiosk's reader, which stands in for
 	// the file number.
 	LookupCard(ctx context.Context, id model.IDNumber) (service.Looked, error)
-	// Verify checks an owner's (or any person's) ID number and file number with the server.
-	Verify(ctx context.Context, id model.IDNumber, file model.FileNumber) (bool, error)
 	// VerifyOwner checks an owner's numbers to let driver process violations of the owner's
 	// vehicle, and returns the server's token that proves the check to the process op.
 	VerifyOwner(ctx context.Context, id model.IDNumber, file model.FileNumber, driver model.IDNumber, plate model.Plate) (string, error)
