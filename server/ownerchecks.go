@@ -146,7 +146,14 @@ func (o *ownerProofs) judge(v model.Violation, need model.Verification) (model.R
 		if !ok || !o.valid(c, veh) {
 			continue
 		}
-		if proof.Face == api.FaceNoCamera && !o.p.NoCameraAllowed(need) {
+		// A card's check recorded what the kiosk said of the owner's face at that moment; the
+		// op cannot better it afterwards. Other proofs are followed by the face check, which
+		// the op reports, as it reports the driver's.
+		face := proof.Face
+		if c.Face != "" {
+			face = c.Face
+		}
+		if face == api.FaceNoCamera && !o.p.NoCameraAllowed(need) {
 			return model.ReasonNoCamera, nil
 		}
 		o.used[proof.Token] = true

@@ -201,8 +201,19 @@ func TestNoCameraFollowsTheProfile(t *testing.T) {
 				t.Errorf("no camera for the %s, another's vehicle: %+v", []string{"driver", "owner"}[i], r)
 			}
 		}
+		// An owner's card read at a kiosk without a camera is recorded so: the op claiming a
+		// face match afterwards does not make it one.
+		card, err := e.client.Verify(context.Background(), api.Identify{IDNumber: idB, CardRead: true, Face: api.FaceNoCamera,
+			For: &api.OwnerCheckFor{DriverID: idA, PlateType: "02", PlateNumber: "粤B12345"}})
+		if err != nil || card.Token == "" {
+			t.Fatalf("the owner's card: %+v, %v", card, err)
+		}
+		claimed := withOwner(processOp("f-4", 4, now, 2, "V-B-AFTER"), card.Token, api.FaceMatch)
+		if r := e.send(claimed)[0]; r.Outcome != api.OutcomeRejected || reasonOf(r) != string(model.ReasonNoCamera) {
+			t.Errorf("a card recorded without a camera, claimed matched in the op: %+v", r)
+		}
 		// The tokens of the refused ops were not used: with faces checked, one still proves the owner.
-		ok := withOwner(processOp("f-4", 4, now, 2, "V-B-AFTER"), owner.Process.Owners[0].Token, api.FaceMatch)
+		ok := withOwner(processOp("f-5", 5, now, 2, "V-B-AFTER"), owner.Process.Owners[0].Token, api.FaceMatch)
 		if r := e.send(ok)[0]; r.Outcome != api.OutcomeApplied {
 			t.Errorf("faces checked: %+v", r)
 		}
