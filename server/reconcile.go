@@ -353,7 +353,7 @@ func (m *matcher) refund(ctx context.Context, l reconcile.Line, known *store.Ref
 	it.RecordedFen = int64(r.Amount)
 	byChannel := r.IssuedBy == refundByChannel
 	switch {
-	case r.Channel != m.channel || r.ChannelTxnID != l.TransactionID || int64(r.Amount) != l.AmountFen:
+	case r.Channel != m.channel || r.ChannelTxnID != l.TransactionID || r.OrderID != l.OrderID || int64(r.Amount) != l.AmountFen:
 		it.Outcome = OutcomeRefundDiffers
 		it.Note = "the refund is recorded here for another channel, payment or amount: ask the channel which is right; nothing was changed"
 	case r.State == store.RefundOwed || r.State == store.RefundIssuing:
@@ -414,20 +414,16 @@ func (m *matcher) unlistedPayments(ctx context.Context, r *reconcile.Reader, sta
 // those the channel confirmed here in [start, end), and those issued to it before start and
 // still not paid back.
 func (m *matcher) unlistedRefunds(ctx context.Context, r *reconcile.Reader, start, end time.Time) error {
-	var issued, settled []store.Refund
-	err := m.s.store.Read(ctx, func(rd store.Reader) error {
-		var err error
-		if issued, err = rd.Refunds(store.RefundFilter{State: store.RefundIssued}); err != nil {
-			return err
-		}
-		settled, err = rd.Refunds(store.RefundFilter{State: store.RefundSettled})
+	var open []store.Refund
+	err := m.s.store.Read(ctx, func(rd store.Reader) (err error) {
+		open, err = rd.ChannelRefunds(m.channel, start, end)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("read the refunds: %w", err)
 	}
-	for _, rf := range append(issued, settled...) {
-		if rf.Channel != m.channel || rf.IssuedBy != refundByChannel || r.Listed(reconcile.Refund, rf.ID) {
+	for _, rf := range open {
+		if r.Listed(reconcile.Refund, rf.ID) {
 			continue
 		}
 		it := ReconcileItem{OrderID: rf.OrderID, TransactionID: rf.ChannelTxnID, RefundID: rf.ID, ChannelRefundID: rf.IssuedRef,

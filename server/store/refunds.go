@@ -85,6 +85,10 @@ type RefundReader interface {
 	RefundsByIssuedRef(who, ref string) ([]Refund, error)
 	// Refunds lists refunds by creation time then id.
 	Refunds(f RefundFilter) ([]Refund, error)
+	// ChannelRefunds lists what a channel's daily statement is checked against: the channel's
+	// refunds issued by the channel and not yet paid back, and those it settled in
+	// [settledFrom, settledTo). Reconciliation never reads a channel's whole history.
+	ChannelRefunds(channel string, settledFrom, settledTo time.Time) ([]Refund, error)
 	// RefundEvents lists a refund's recorded steps in order.
 	RefundEvents(id string) ([]RefundEvent, error)
 	// RefundCounts counts refunds by state.
@@ -173,6 +177,13 @@ func (c *conn) Refunds(f RefundFilter) ([]Refund, error) {
 	}
 	return list(c, "refunds", scanRefund,
 		`SELECT `+refundColumns+` FROM refunds WHERE state = $1 ORDER BY created_at, refund_id`, f.State)
+}
+
+func (c *conn) ChannelRefunds(channel string, settledFrom, settledTo time.Time) ([]Refund, error) {
+	return list(c, "refunds of a channel", scanRefund,
+		`SELECT `+refundColumns+` FROM refunds WHERE channel = $1 AND issued_by = $2
+		AND (state = $3 OR (state = $4 AND settled_at >= $5 AND settled_at < $6)) ORDER BY created_at, refund_id`,
+		channel, "channel", RefundIssued, RefundSettled, millis(settledFrom), millis(settledTo))
 }
 
 func scanRefundEvent(r scanner) (RefundEvent, error) {

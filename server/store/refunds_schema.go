@@ -49,6 +49,7 @@ CREATE TABLE refunds (
 CREATE INDEX refunds_created ON refunds (created_at, refund_id);
 CREATE INDEX refunds_state ON refunds (state, created_at, refund_id);
 CREATE INDEX refunds_issued_ref ON refunds (issued_ref);
+CREATE INDEX refunds_channel_state ON refunds (channel, state, settled_at);
 CREATE TABLE refund_events (
 	refund_id  TEXT NOT NULL REFERENCES refunds (refund_id) DEFERRABLE INITIALLY DEFERRED,
 	seq        INTEGER NOT NULL,
