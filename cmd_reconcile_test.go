@@ -48,7 +48,9 @@ func TestReconcileCommandThroughTheAdminSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paid := time.Now().Add(time.Second).Truncate(time.Second)
+	// Yesterday's statement: a day is reconciled once it is over. (The money is recorded no
+	// earlier than its order, made today.)
+	paid := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
 	day := reconcile.DayString(model.DateOf(paid))
 	csv := fmt.Sprintf("%s\nPAY,TX-CLI-0001,order-1,,,%d,%s\nSUMMARY,%s,1,0,%d,0,%d\n", reconcile.Header, o.AmountFen,
 		channel.FormatTime(paid), day, o.AmountFen, o.AmountFen)
@@ -56,7 +58,6 @@ func TestReconcileCommandThroughTheAdminSocket(t *testing.T) {
 	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Until(paid)) // the payment is not in the server's future
 
 	out := runBin(t, bin, "reconcile", "--channel", channel.SimulatedName, file, "--data", dir)
 	for _, want := range []string{"Reconciliation of payment channel simulated, " + day, "recorded from the statement 1",

@@ -160,6 +160,12 @@ func (s *Server) Reconcile(ctx context.Context, channelName string, statement io
 		return ReconcileReport{}, fmt.Errorf("reconcile: read the statement again: %w", err)
 	}
 	t := check.Totals()
+	if today := model.DateOf(s.now()); !t.Day.Before(today) {
+		// A day not over yet: payments of its remaining hours would read as missing at the
+		// channel, and lines timed after now would be recorded at another time.
+		return ReconcileReport{}, &refusedError{fmt.Sprintf("nothing was reconciled: the statement is of %s, which is not over yet (today is %s); reconcile a day once it has ended",
+			reconcile.DayString(t.Day), reconcile.DayString(today))}
+	}
 	m := &matcher{s: s, channel: channelName, rep: ReconcileReport{Channel: channelName, Day: reconcile.DayString(t.Day),
 		Statement: StatementTotals{Pays: t.Pays, Refunds: t.Refunds, PayTotalFen: t.PayTotalFen, RefundTotalFen: t.RefundTotal, NetFen: t.NetFen},
 		Outcomes:  map[string]int{}, Items: []ReconcileItem{}}}

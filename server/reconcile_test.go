@@ -263,6 +263,11 @@ func TestReconcileRefunds(t *testing.T) {
 		paidBack := issuedAt.Add(24 * time.Hour) // 10:00 on the 22nd
 		line := refundLine("CH-TXN-0001", "order-1", "CR-0001", id, 20000, paidBack)
 		e.clock.Add(48 * time.Hour)
+		// The 23rd is today: its statement is refused until the day is over, and nothing changes.
+		if _, err := e.reconcile(sim, statement("2026-11-23")); err == nil || !strings.Contains(err.Error(), "not over yet") {
+			t.Errorf("today's statement: %v", err)
+		}
+		e.clock.Add(24 * time.Hour)
 
 		// The statement of the 21st does not list it: issued that day, it is not pending yet.
 		pay := payLine("CH-TXN-0001", "order-1", 20000, issuedAt)

@@ -91,24 +91,25 @@ func (e *Error) Error() string {
 // which the Reader returns it again. A caller that must change nothing for a malformed file
 // reads it whole first (the server does: one pass to check, a second to match).
 type Reader struct {
-	in      *bufio.Reader
-	no      int // the number of the last line read
-	err     error
-	done    bool
-	totals  Totals
-	haveDay bool
-	dayLine int  // the first line, which set the day
-	prev    Line // the last payment or refund read (No 0: none yet)
-	seed    [2]maphash.Seed
-	seen    map[[2]uint64]struct{}
-	fields  [7]string
-	starts  [7]int
+	in       *bufio.Reader
+	no       int // the number of the last line read
+	err      error
+	done     bool
+	totals   Totals
+	haveDay  bool
+	dayLine  int  // the first line, which set the day
+	prev     Line // the last payment or refund read (No 0: none yet)
+	seed     [2]maphash.Seed
+	seen     map[[2]uint64]struct{}
+	fields   [7]string
+	starts   [7]int
+	maxLines int // MaxLines; smaller in tests
 }
 
 // NewReader reads a statement from r.
 func NewReader(r io.Reader) *Reader {
 	return &Reader{in: bufio.NewReaderSize(r, maxLineLen+2), seed: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		seen: map[[2]uint64]struct{}{}}
+		seen: map[[2]uint64]struct{}{}, maxLines: MaxLines}
 }
 
 // Totals is the summary, valid once Next has returned io.EOF.
@@ -312,6 +313,9 @@ func (r *Reader) record() (Line, error) {
 		return Line{}, r.fail(0, "", "out of order: a statement is ordered by time, then transaction_id, then refund_id, and line %d comes after this one", r.prev.No)
 	}
 	r.prev = l
+	if r.totals.Pays+r.totals.Refunds >= r.maxLines {
+		return Line{}, r.fail(0, "", "more than %d payments and refunds: no channel's day holds that many for one merchant; is this one day's statement?", r.maxLines)
+	}
 	if l.Type == Pay {
 		if !r.remember(Pay, l.TransactionID) {
 			return Line{}, r.bad(1, "the payment %s is listed twice: a payment is on one line", l.TransactionID)
@@ -330,6 +334,10 @@ func (r *Reader) record() (Line, error) {
 	}
 	return l, nil
 }
+
+// MaxLines bounds a statement's payments and refunds, and with them the ids a reader remembers:
+// a day of a province's halls is some tens of thousands.
+const MaxLines = 2_000_000
 
 // remember notes an id and reports whether it was new.
 func (r *Reader) remember(typ, id string) bool {

@@ -272,3 +272,18 @@ func FuzzStatement(f *testing.F) {
 		}
 	})
 }
+
+// A statement with more lines than the bound is refused at the first line past it: the ids a
+// reader remembers stay bounded whatever the file.
+func TestStatementLinesAreBounded(t *testing.T) {
+	r := NewReader(strings.NewReader(docExample))
+	r.maxLines = 2
+	var err error
+	for n := 0; err == nil; n++ {
+		_, err = r.Next()
+	}
+	var bad *Error
+	if !errors.As(err, &bad) || bad.Line != 4 || !strings.Contains(err.Error(), "more than 2 payments and refunds") {
+		t.Fatalf("a third line past a bound of 2: %v", err)
+	}
+}
