@@ -103,7 +103,7 @@ func (f *bindFlow) ownerView(w int) []string {
 			out = append(out, st.Value.Render(fit(c.T(txtOwnerCardRead, "id", f.card.id.Masked()), w)))
 		}
 		if f.card.phase == ownerCardFace && f.card.req != 0 {
-			out = append(out, st.Value.Render(fit(c.T(txtFaceOwnerLooking), w)))
+			out = append(out, st.Value.Render(fit(c.T(txtFaceOwnerLooking, "plate", string(f.vehicle.Number)), w)))
 		}
 		if lines := problemLines(c, f.card.prob, w); len(lines) > 0 {
 			out = append(out, joinLines(lines))

@@ -91,3 +91,53 @@ func (p *countingPrinter) Print(context.Context, device.Doc) (string, error) {
 	p.n++
 	return "test printer", nil
 }
+
+// flakyPrinter fails its first print (the receipt) and prints everything after.
+type flakyPrinter struct{ n int }
+
+func (p *flakyPrinter) Info() device.Info { return device.Info{Name: "test printer"} }
+func (p *flakyPrinter) Print(context.Context, device.Doc) (string, error) {
+	p.n++
+	if p.n == 1 {
+		return "", device.ErrPaperOut
+	}
+	return "test printer", nil
+}
+
+// The receipt did not print; the decisions a late answer brings then print: the screen keeps
+// saying the receipt failed (and shows it), never that it was printed.
+func TestLateDecisionsDoNotReportTheReceiptPrinted(t *testing.T) {
+	f := &lateService{fakeService: newFakeService(t)}
+	printer := &flakyPrinter{}
+	h := &harness{t: t, svc: f.fakeService, now: testNow}
+	h.start(testOptions(t), f, []func(*Options){func(o *Options) {
+		o.Profile = testProfile(t, "national")
+		o.Devices = device.Set{Face: device.SimFace{}, Printer: printer}
+	}})
+	h.identifyAs(persona(t, "borrower-late"))
+	h.typeText("1")
+	p := h.m.screen.(*process)
+	h.press(keySpace)
+	h.press(keyEnter)
+	h.typeText("1")
+	if p.phase != procResult || p.printErr == nil {
+		t.Fatalf("the receipt's print did not fail: %v\n%s", p.printErr, h.view())
+	}
+	f.answer = true
+	h.advance(lateRetry)
+	if p.outcome.result == nil || p.printErr == nil {
+		t.Fatalf("after the late answer: result %+v, receipt's print error %v", p.outcome.result, p.printErr)
+	}
+	// The decisions' print, on its own request, comes out: the receipt's failure stands.
+	p.docsReq = h.m.c.newRequest()
+	h.send(printedMsg{req: p.docsReq, where: "test printer"})
+	if p.printErr == nil || p.docsReq != 0 {
+		t.Fatalf("the decisions' print answered the receipt's: receipt error %v, decisions request %d", p.printErr, p.docsReq)
+	}
+	h.mustNotShow(h.text(model.ZH, txtReceiptPrinted))
+	// And a decisions' print that fails is said, not hidden behind a printed receipt.
+	p.printErr = nil
+	p.docsReq = h.m.c.newRequest()
+	h.send(printedMsg{req: p.docsReq, err: device.ErrPaperOut})
+	h.mustShow(strings.SplitN(h.text(model.ZH, txtReceiptPaperOut), "，", 2)[0])
+}

@@ -46,6 +46,12 @@ type process struct {
 	late             lateWaiter // the answer after "pending confirmation"
 	printed          string     // where the receipt went
 	printErr         error      // the printer failed: the receipt is shown on screen instead
+	// docsReq and docsErr are the printing of the decisions a late answer brought, apart from
+	// the receipt's: one's outcome never stands for the other's.
+	docsReq uint64
+	docsErr error
+	// receiptText is the receipt as rendered for the screen, kept until the answer changes it.
+	receiptText []string
 	docs             docPane    // the decisions (and an unprinted receipt) on screen
 	detail           detailPane // everything about the highlighted violation
 	// review lists the chosen violations in full on the confirmation screen, scrolling when
@@ -314,19 +320,21 @@ func (p *process) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		r, cmd := p.late.update(p.c, msg)
 		if r != nil && p.phase == procResult {
 			p.outcome.result, p.outcome.receipt.Result = r, r
+			p.receiptText = nil
 			// The receipt was printed when the operation was queued; the decisions the late
-			// answer brings are printed now.
+			// answer brings are printed now, on a request of their own.
 			if docs := p.c.DecisionDocs(p.outcome.receipt); len(docs) > 0 {
-				if p.pending == 0 {
-					p.pending = p.c.newRequest()
-				}
-				cmd = tea.Batch(cmd, printDocsCmd(p.c, p.pending, docs))
+				p.docsReq = p.c.newRequest()
+				cmd = tea.Batch(cmd, printDocsCmd(p.c, p.docsReq, docs))
 			}
 		}
 		return p, cmd
 	case printedMsg:
-		if answered(&p.pending, msg.req) {
+		switch {
+		case answered(&p.pending, msg.req):
 			p.printed, p.printErr = msg.where, msg.err
+		case answered(&p.docsReq, msg.req):
+			p.docsErr = msg.err
 		}
 	case ownerCardMsg, ownerCardRetryMsg, ownerFaceMsg:
 		return p, p.onOwnerCard(msg)
@@ -777,6 +785,11 @@ func (p *process) resultView() string {
 	case p.printed != "":
 		out = append(out, st.Text.Render(c.T(txtReceiptPrinted)))
 	}
+	if p.docsErr != nil && p.printErr == nil {
+		// The decisions did not come out: they are on screen below, and the printer's problem
+		// is named.
+		out = append(out, printFailedLines(c, p.docsErr, w)...)
+	}
 	out = append(out, "")
 	var opts []string
 	if p.canPayNow() {
@@ -788,7 +801,10 @@ func (p *process) resultView() string {
 	// The decisions, and the receipt when no paper came out, in the room left above the keys.
 	var receipt []string
 	if p.printErr != nil || c.paperless() {
-		receipt = strings.Split(c.RenderReceipt(p.outcome.receipt), "\n")
+		if p.receiptText == nil {
+			p.receiptText = strings.Split(c.RenderReceipt(p.outcome.receipt), "\n")
+		}
+		receipt = p.receiptText
 	}
 	p.docs.fill(c, p.outcome.result, receipt, p.printErr == nil, w, func() []device.Doc { return c.DecisionDocs(p.outcome.receipt) })
 	out = append(out, p.docs.view(c, w, p.h-screenLines(out)-screenLines(keys)-1)...)

@@ -194,13 +194,12 @@ func (p *process) onOwnerVerified(msg ownerVerifiedMsg) tea.Cmd {
 	case errors.Is(msg.err, service.ErrUnreachable):
 		p.setOwnerProblem(&problem{text: txtBindVerifyUnreachable})
 		return nil
+	case errors.Is(msg.err, service.ErrNoMatch):
+		p.ow.file.Wipe()
+		p.setOwnerProblem(&problem{text: txtOwnerNoMatch})
+		return nil
 	case msg.err != nil || msg.token == "":
-		if p.ow.proof == api.ProofFile {
-			p.ow.file.Wipe()
-			p.setOwnerProblem(&problem{text: txtOwnerNoMatch})
-		} else {
-			p.setOwnerProblem(&problem{text: txtBindVerifyFailed})
-		}
+		p.setOwnerProblem(&problem{text: txtBindVerifyFailed})
 		return nil
 	}
 	o := &p.owners[p.owner]
@@ -239,7 +238,7 @@ func (p *process) ownerView() string {
 			out = append(out, st.Value.Render(fit(c.T(txtOwnerCardRead, "id", id.Masked()), w)))
 		}
 		if p.ow.card.phase == ownerCardFace && p.ow.card.req != 0 {
-			out = append(out, st.Value.Render(fit(c.T(txtFaceOwnerLooking), w)))
+			out = append(out, st.Value.Render(fit(c.T(txtFaceOwnerLooking, "plate", string(o.plate.Number)), w)))
 		}
 		out = append(out, problemLines(c, p.ow.card.prob, w)...)
 	}
