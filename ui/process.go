@@ -52,8 +52,8 @@ type process struct {
 	docsErr error
 	// receiptText is the receipt as rendered for the screen, kept until the answer changes it.
 	receiptText []string
-	docs             docPane    // the decisions (and an unprinted receipt) on screen
-	detail           detailPane // everything about the highlighted violation
+	docs        docPane    // the decisions (and an unprinted receipt) on screen
+	detail      detailPane // everything about the highlighted violation
 	// review lists the chosen violations in full on the confirmation screen, scrolling when
 	// they do not fit: nobody confirms what they could not read. reviewH is its last height.
 	review  *itemList
