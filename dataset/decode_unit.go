@@ -90,7 +90,7 @@ func (d *decoder) unitVehicle(o *object) model.Plate {
 	if !ok {
 		d.c.add(o.at("plate_number"), "no vehicle with this plate type and number is in vehicles; add the vehicle "+
 			"or correct the plate")
-		return p
+		return model.Plate{} // nothing more to check against a vehicle that is not there
 	}
 	// A vehicle whose owner_kind is broken has its own problem already.
 	if d.out.Vehicles[vi].OwnerKind == model.OwnerPersonal {
