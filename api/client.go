@@ -108,6 +108,12 @@ func (c *Client) Changes(ctx context.Context, since string) (Changes, error) {
 	return out, c.do(ctx, http.MethodGet, "/v1/changes?since="+url.QueryEscape(since), nil, &out)
 }
 
+// Calls sends the kiosk's calls for staff and returns what became of each.
+func (c *Client) Calls(ctx context.Context, req CallsRequest) (CallsReply, error) {
+	var out CallsReply
+	return out, c.do(ctx, http.MethodPost, "/v1/calls", req, &out)
+}
+
 // Heartbeat reports the kiosk's state.
 func (c *Client) Heartbeat(ctx context.Context, hb Heartbeat) (HeartbeatReply, error) {
 	var out HeartbeatReply

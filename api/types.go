@@ -470,8 +470,11 @@ type RefChange struct {
 type Heartbeat struct {
 	OutboxDepth int               `json:"outbox_depth"`
 	LastSync    *time.Time        `json:"last_sync,omitempty"`
-	Devices     map[string]string `json:"devices,omitempty"` // device name -> state
-	Version     string            `json:"version"`
+	Devices     map[string]string `json:"devices,omitempty"` // device name -> "name: state" (older kiosks)
+	// DeviceStates is each device's state (DevicePrinter, DeviceIDReader, DeviceFace,
+	// DeviceCard -> its status); kiosks that report it need not send Devices.
+	DeviceStates map[string]DeviceStatus `json:"device_states,omitempty"`
+	Version      string                  `json:"version"`
 	// OldestPending is when the oldest operation still waiting to be delivered was queued.
 	OldestPending *time.Time `json:"oldest_pending,omitempty"`
 	// Rejected counts operations the platform rejected that staff at the kiosk have not yet
