@@ -43,17 +43,17 @@ type AdminKiosk struct {
 // AdminKioskStatus is what a kiosk last reported about itself (api.Heartbeat, as the server
 // checked and kept it) and when.
 type AdminKioskStatus struct {
-	ReceivedAt     time.Time              `json:"received_at"`
-	Version        string                 `json:"version"`
-	OutboxDepth    int64                  `json:"outbox_depth"`
-	OldestPending  *time.Time             `json:"oldest_pending,omitempty"`
-	LastSync       *time.Time             `json:"last_sync,omitempty"`
-	Rejected       int64                  `json:"rejected"`
-	FailedAttempts int64                  `json:"failed_attempts"`
-	ClockSkewMS    *int64                 `json:"clock_skew_ms,omitempty"`
-	Store          *api.StoreStatus       `json:"store,omitempty"`
-	Journal        *api.JournalCheckpoint `json:"journal,omitempty"`
-	Devices        map[string]string      `json:"devices,omitempty"`
+	ReceivedAt     time.Time                   `json:"received_at"`
+	Version        string                      `json:"version"`
+	OutboxDepth    int64                       `json:"outbox_depth"`
+	OldestPending  *time.Time                  `json:"oldest_pending,omitempty"`
+	LastSync       *time.Time                  `json:"last_sync,omitempty"`
+	Rejected       int64                       `json:"rejected"`
+	FailedAttempts int64                       `json:"failed_attempts"`
+	ClockSkewMS    *int64                      `json:"clock_skew_ms,omitempty"`
+	Store          *api.StoreStatus            `json:"store,omitempty"`
+	Journal        *api.JournalCheckpoint      `json:"journal,omitempty"`
+	Devices        map[string]api.DeviceStatus `json:"devices,omitempty"`
 }
 
 // AdminKiosks lists kiosks as the admin interface shows them, each with its last heartbeat
@@ -82,7 +82,17 @@ func AdminKiosks(ks []store.Kiosk, statuses []store.KioskStatus) []AdminKiosk {
 
 func adminStatus(st store.KioskStatus) *AdminKioskStatus {
 	a := &AdminKioskStatus{ReceivedAt: st.ReceivedAt, Version: st.Version, OutboxDepth: st.OutboxDepth,
-		Rejected: st.Rejected, FailedAttempts: st.FailedAttempts, Devices: st.Devices}
+		Rejected: st.Rejected, FailedAttempts: st.FailedAttempts}
+	for kind, d := range st.Devices {
+		if a.Devices == nil {
+			a.Devices = map[string]api.DeviceStatus{}
+		}
+		ds := api.DeviceStatus{State: d.State, Name: d.Name}
+		if !d.Since.IsZero() {
+			ds.Since = &d.Since
+		}
+		a.Devices[kind] = ds
+	}
 	if !st.OldestPending.IsZero() {
 		a.OldestPending = &st.OldestPending
 	}

@@ -8,6 +8,8 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -40,10 +42,12 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request, sess *s
 		case err == nil:
 			before = prev.Journal.CheckpointSeq
 			regressed = prev.JournalKnown && status.JournalKnown && status.Journal.CheckpointSeq < before
-		case !errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrNotFound):
+			prev = store.KioskStatus{}
+		default:
 			return err
 		}
-		return tx.PutKioskStatus(status)
+		return tx.PutKioskStatus(carrySince(prev, status, now))
 	})
 	if err != nil {
 		s.internalError(w, "heartbeat", err)
@@ -93,11 +97,25 @@ func checkHeartbeat(hb *api.Heartbeat, now time.Time) string {
 		return "version"
 	case len(hb.Devices) > maxHeartbeatDevices:
 		return "devices"
+	case len(hb.DeviceStates) > maxHeartbeatDevices:
+		return "device_states"
 	}
 	for name, state := range hb.Devices {
 		if !printableASCII(name, maxFieldLen) || !plainLine(state, 128) {
 			return "devices"
 		}
+	}
+	for kind, d := range hb.DeviceStates {
+		if !printableASCII(kind, maxFieldLen) || d.Name != "" && !plainLine(d.Name, 128) {
+			return "device_states"
+		}
+		if !slices.Contains(api.DeviceStatesAll(), d.State) {
+			// A state this server does not know (a newer kiosk's) is shown as unknown rather
+			// than refused: the heartbeat is how staff learn the kiosk is alive.
+			d.State = api.DeviceUnknown
+		}
+		d.Since = believable(d.Since, now)
+		hb.DeviceStates[kind] = d
 	}
 	if path := checkStoreStatus(hb.Store); path != "" {
 		return "store." + path
@@ -180,7 +198,7 @@ func journalHash(seq int64, h string) bool {
 // statusOf is a checked heartbeat as the store keeps it.
 func statusOf(kioskID string, hb api.Heartbeat, now time.Time) store.KioskStatus {
 	st := store.KioskStatus{KioskID: kioskID, ReceivedAt: now, Version: hb.Version, OutboxDepth: int64(hb.OutboxDepth),
-		Rejected: int64(hb.Rejected), FailedAttempts: int64(hb.FailedAttempts), Devices: hb.Devices}
+		Rejected: int64(hb.Rejected), FailedAttempts: int64(hb.FailedAttempts), Devices: devicesOf(hb)}
 	if hb.OldestPending != nil {
 		st.OldestPending = *hb.OldestPending
 	}
@@ -201,4 +219,48 @@ func statusOf(kioskID string, hb api.Heartbeat, now time.Time) store.KioskStatus
 			HeadSeq: j.HeadSeq, HeadHash: j.HeadHash}
 	}
 	return st
+}
+
+// devicesOf is a checked heartbeat's devices as the store keeps them: DeviceStates, or for a
+// kiosk that reports only the older "name: state" strings, those read as well as they can be.
+func devicesOf(hb api.Heartbeat) map[string]store.DeviceState {
+	if len(hb.DeviceStates) == 0 && len(hb.Devices) == 0 {
+		return nil
+	}
+	out := make(map[string]store.DeviceState, len(hb.DeviceStates)+len(hb.Devices))
+	for kind, text := range hb.Devices {
+		name, state, found := strings.Cut(text, ": ")
+		if !found {
+			name, state = "", text
+		}
+		if !slices.Contains(api.DeviceStatesAll(), state) {
+			state = api.DeviceUnknown
+		}
+		out[kind] = store.DeviceState{State: state, Name: name}
+	}
+	for kind, d := range hb.DeviceStates {
+		st := store.DeviceState{State: d.State, Name: d.Name}
+		if d.Since != nil {
+			st.Since = *d.Since
+		}
+		out[kind] = st
+	}
+	return out
+}
+
+// carrySince fills in the times a heartbeat's status carries over from the one before: when
+// the kiosk's unbroken contact began, and when its problems began.
+func carrySince(prev, next store.KioskStatus, now time.Time) store.KioskStatus {
+	next.OnlineSince = now
+	if !prev.ReceivedAt.IsZero() && now.Sub(prev.ReceivedAt) < store.KioskSilentAfter && !prev.OnlineSince.IsZero() {
+		next.OnlineSince = prev.OnlineSince
+	}
+	next.ProblemsSince = time.Time{}
+	if len(KioskProblems(next, now)) > 0 {
+		next.ProblemsSince = now
+		if !prev.ProblemsSince.IsZero() && next.OnlineSince.Equal(prev.OnlineSince) {
+			next.ProblemsSince = prev.ProblemsSince
+		}
+	}
+	return next
 }

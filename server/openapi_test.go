@@ -605,6 +605,10 @@ func TestOpenAPIContract(t *testing.T) {
 	hb := oaJSON(t, api.Heartbeat{OutboxDepth: 2, LastSync: &synced, Devices: map[string]string{"printer": "ok"}, Version: "1.0"})
 	c.want("heartbeat", c.do("POST", "/v1/heartbeat", hb, k, nil), 200, "")
 	c.want("heartbeat with every field", c.do("POST", "/v1/heartbeat", oaJSON(t, fullHeartbeat(now)), k, nil), 200, "")
+	ended := now
+	calls := oaJSON(t, api.CallsRequest{Calls: []api.StaffCall{{ID: "call-1", Screen: "pay", MadeAt: now.Add(-time.Minute),
+		EndedAt: &ended}}})
+	c.want("calls", c.do("POST", "/v1/calls", calls, k, nil), 200, "")
 
 	// Rejection notices: c-2 (A's processing, rejected) is one; the lookups above carried it.
 	ack := func(id string, ops ...string) []byte { return oaJSON(t, api.RejectionAck{IDNumber: id, OpIDs: ops}) }
@@ -695,6 +699,9 @@ func TestOpenAPIContract(t *testing.T) {
 	} {
 		c.want("pay order: "+what, c.do("POST", "/v1/payorders", body, k, nil), 400, "bad_request")
 	}
+	for _, body := range []string{`{"calls":[]}`, `{"calls":[{"id":"a b","screen":"pay","made_at":"2026-11-21T10:00:00Z"}]}`, `{`} {
+		c.want("calls "+body, c.do("POST", "/v1/calls", []byte(body), k, nil), 400, "bad_request")
+	}
 	for _, body := range []string{`{"outbox_depth":"2","version":"1"}`, `{"outbox_depth":2,"version":"1","mood":"fine"}`, `{`} {
 		c.want("heartbeat "+body, c.do("POST", "/v1/heartbeat", []byte(body), k, nil), 400, "bad_request")
 	}
@@ -764,6 +771,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.want("ops, database down", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 500, "internal")
 	c.want("changes, database down", c.do("GET", "/v1/changes?since=", nil, k, nil), 500, "internal")
 	c.want("heartbeat, database down", c.do("POST", "/v1/heartbeat", hb, k, nil), 500, "internal")
+	c.want("calls, database down", c.do("POST", "/v1/calls", calls, k, nil), 500, "internal")
 	c.want("ack, database down", c.do("POST", "/v1/rejections/ack", ack(idA, "c-2"), k, nil), 500, "internal")
 	c.want("pay order, database down", c.do("POST", "/v1/payorders", order("po-8", a1), k, nil), 500, "internal")
 	for _, r := range [][2]string{{"GET", "/v1/payorders/po-3"}, {"POST", "/v1/payorders/po-3/cancel"},
@@ -786,6 +794,7 @@ func TestOpenAPIContract(t *testing.T) {
 	c.want("ops, storage full", c.do("POST", "/v1/ops", ops(processOp("c-40", 40, now, 1, "V-A-6")), k, nil), 503, "store_full")
 	c.want("changes, storage full", c.do("GET", "/v1/changes?since=", nil, k, nil), 503, "store_full")
 	c.want("heartbeat, storage full", c.do("POST", "/v1/heartbeat", hb, k, nil), 503, "store_full")
+	c.want("calls, storage full", c.do("POST", "/v1/calls", calls, k, nil), 503, "store_full")
 	c.want("ack, storage full", c.do("POST", "/v1/rejections/ack", ack(idA, "c-2"), k, nil), 503, "store_full")
 	c.want("pay order, storage full", c.do("POST", "/v1/payorders", order("po-8", a1), k, nil), 503, "store_full")
 	for _, r := range [][2]string{{"GET", "/v1/payorders/po-3"}, {"POST", "/v1/payorders/po-3/cancel"},
@@ -942,10 +951,13 @@ var oaWireTypes = map[string]reflect.Type{
 	"Rejection":  reflect.TypeFor[api.Rejection](), "RejectionAck": reflect.TypeFor[api.RejectionAck](),
 	"RejectionAckReply": reflect.TypeFor[api.RejectionAckReply](), "StoreStatus": reflect.TypeFor[api.StoreStatus](),
 	"JournalCheckpoint": reflect.TypeFor[api.JournalCheckpoint](),
+	"StaffCall":         reflect.TypeFor[api.StaffCall](), "CallsRequest": reflect.TypeFor[api.CallsRequest](),
+	"CallState": reflect.TypeFor[api.CallState](), "CallsReply": reflect.TypeFor[api.CallsReply](),
+	"DeviceStatus": reflect.TypeFor[api.DeviceStatus](),
 }
 
 // oaWireFiles are the files of package api that declare wire types.
-var oaWireFiles = []string{"../api/types.go", "../api/payorder.go"}
+var oaWireFiles = []string{"../api/types.go", "../api/payorder.go", "../api/calls.go"}
 
 // oaDocOnlySchemas are documented bodies with no type in package api.
 var oaDocOnlySchemas = map[string]string{"Health": "the map handleHealth writes",

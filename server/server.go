@@ -109,6 +109,7 @@ func (s *Server) Handler() http.Handler {
 	v1("POST /v1/ops", "ops", s.handleOps)
 	v1("GET /v1/changes", "changes", s.handleChanges)
 	v1("POST /v1/heartbeat", "heartbeat", s.handleHeartbeat)
+	v1("POST /v1/calls", "calls", s.handleCalls)
 	v1("POST /v1/rejections/ack", "rejections_ack", s.handleAckRejections)
 	v1("POST /v1/payorders", "payorder_create", s.handleCreatePayOrder)
 	v1("GET /v1/payorders/{id}", "payorder", s.handlePayOrder())

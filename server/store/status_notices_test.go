@@ -16,7 +16,9 @@ func kioskStatus(id string) KioskStatus {
 		JournalKnown: true,
 		Journal: JournalState{CheckpointSeq: 30000, CheckpointHash: strings.Repeat("ab", 32),
 			CheckpointAt: at("2026-11-20 03:00:00.000"), HeadSeq: 32126, HeadHash: strings.Repeat("cd", 32)},
-		Devices: map[string]string{"printer": "ok", "face": "no camera"},
+		Devices: map[string]DeviceState{"printer": {State: "paper_low", Name: "receipt printer", Since: at("2026-11-21 09:58:00.000")},
+			"face": {State: "ok"}},
+		OnlineSince: at("2026-11-20 08:00:00.000"), ProblemsSince: at("2026-11-21 09:58:00.000"),
 	}
 }
 
@@ -40,7 +42,7 @@ func TestKioskStatusRoundTrip(t *testing.T) {
 		})
 		// The next heartbeat replaces everything, optional parts included.
 		bare := KioskStatus{KioskID: "K-001", ReceivedAt: at("2026-11-21 10:01:00.000"), Version: "1.2.4",
-			Devices: map[string]string{}}
+			Devices: map[string]DeviceState{}}
 		other := kioskStatus("K-002")
 		other.ClockSkewMS = 0 // a measured skew of 0 stays known
 		mustTx(t, s, func(tx Tx) error { return errors.Join(tx.PutKioskStatus(bare), tx.PutKioskStatus(other)) })
@@ -149,8 +151,10 @@ func TestMigrationToV5(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
 		mustTx(t, s, func(tx Tx) error { return tx.InsertKiosk(kiosk("K-001")) })
 		d := s.(*db)
-		for _, q := range []string{`DROP TABLE kiosk_status`, `DROP TABLE rejection_notices`,
-			`DELETE FROM schema_migrations WHERE version = 5`} {
+		// Version 10 changes kiosk_status, so it is undone too and runs again after 5.
+		for _, q := range []string{`DROP TABLE kiosk_status`, `DROP TABLE rejection_notices`, `DROP TABLE staff_calls`,
+			`DROP TABLE op_followups`, `DROP INDEX ops_kiosk_outcome`,
+			`DELETE FROM schema_migrations WHERE version IN (5, 10)`} {
 			if _, err := d.writer.ExecContext(t.Context(), q); err != nil {
 				t.Fatal(err)
 			}

@@ -106,6 +106,17 @@ type Reader interface {
 	// KioskStatuses lists the last heartbeat of every kiosk that sent one, by kiosk ID.
 	KioskStatuses() ([]KioskStatus, error)
 
+	// StaffCall returns one call for staff; StaffCalls lists the calls not closed and those
+	// closed at or after closedSince, of one hall (every hall: ""), by the time they arrived;
+	// OpenStaffCalls counts a kiosk's calls not closed.
+	StaffCall(kioskID, callID string) (StaffCall, error)
+	StaffCalls(hall string, closedSince time.Time) ([]StaffCall, error)
+	OpenStaffCalls(kioskID string) (int, error)
+	// KioskRejections lists a kiosk's rejected operations with their follow-ups, newest first,
+	// at most limit; OpenRejections counts per kiosk those nobody has followed up.
+	KioskRejections(kioskID string, limit int) ([]KioskRejection, error)
+	OpenRejections() (map[string]int, error)
+
 	// UnreadRejections lists a person's rejection notices not yet acknowledged, newest
 	// rejection first, at most limit, with the name and hall of the kiosk of each.
 	UnreadRejections(person model.IDNumber, limit int) ([]RejectionNotice, error)
@@ -198,6 +209,16 @@ type Tx interface {
 	UseOwnerCheck(token, opID string) error
 	// InsertOwnerProofFailure records a failed owner proof by number of a vehicle at a kiosk.
 	InsertOwnerProofFailure(p model.Plate, kioskID string, at time.Time) error
+
+	// InsertStaffCall stores a kiosk's call, reporting false when it is stored already;
+	// EndStaffCall records the end of its session once; AckStaffCall marks an open call coming
+	// and CloseStaffCall closes one not closed, each reporting whether it changed the call.
+	InsertStaffCall(c StaffCall) (bool, error)
+	EndStaffCall(kioskID, callID string, at time.Time) (bool, error)
+	AckStaffCall(kioskID, callID, staff string, at time.Time) (bool, error)
+	CloseStaffCall(kioskID, callID, staff string, at time.Time) (bool, error)
+	// FollowUpOp records that staff followed up an operation, reporting false when it was.
+	FollowUpOp(opID, kioskID, staff string, at time.Time) (bool, error)
 
 	// InsertRejectionNotice stores the notice of a rejected operation (whose record must be
 	// stored in the same transaction); a second notice of the same op is an error.
