@@ -15,8 +15,9 @@ import (
 // configuration), in a window of a fixed size without a status line: the pane is exactly the
 // terminal the kiosk draws on.
 type tmux struct {
-	t    *testing.T
-	sock string
+	t      *testing.T
+	sock   string
+	target string // the session this value drives: "kiosk", or another on the same server
 }
 
 // startTmux runs command in an 80x24 tmux window. The pane stays after the process ends, so a
@@ -35,12 +36,21 @@ func startTmux(t *testing.T, w, h int, command []string) *tmux {
 	if err := os.WriteFile(conf, []byte(settings), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tm := &tmux{t: t, sock: filepath.Join(dir, "sock")}
+	tm := &tmux{t: t, sock: filepath.Join(dir, "sock"), target: "kiosk"}
 	args := append([]string{"-f", conf, "new-session", "-d", "-s", "kiosk",
 		"-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "--"}, command...)
 	tm.run(args...)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-S", tm.sock, "kill-server").Run() })
 	return tm
+}
+
+// open runs command in a second session of the same tmux server, w x h, for a second terminal
+// beside the kiosk's (a member of staff's ssh into the console); the value returned drives it.
+func (tm *tmux) open(name string, w, h int, command []string) *tmux {
+	tm.t.Helper()
+	tm.run(append([]string{"new-session", "-d", "-s", name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "--"},
+		command...)...)
+	return &tmux{t: tm.t, sock: tm.sock, target: name}
 }
 
 func (tm *tmux) run(args ...string) string {
@@ -55,31 +65,31 @@ func (tm *tmux) run(args ...string) string {
 // keys sends tmux key names ("Enter", "Escape", "C-c", "F9").
 func (tm *tmux) keys(names ...string) {
 	tm.t.Helper()
-	tm.run(append([]string{"send-keys", "-t", "kiosk"}, names...)...)
+	tm.run(append([]string{"send-keys", "-t", tm.target}, names...)...)
 }
 
 // typeText sends text literally, one key per character, as a keypad would.
 func (tm *tmux) typeText(s string) {
 	tm.t.Helper()
-	tm.run("send-keys", "-t", "kiosk", "-l", s)
+	tm.run("send-keys", "-t", tm.target, "-l", s)
 }
 
 // screen is the pane's visible text.
 func (tm *tmux) screen() string {
 	tm.t.Helper()
-	return strings.TrimRight(tm.run("capture-pane", "-p", "-t", "kiosk"), "\n")
+	return strings.TrimRight(tm.run("capture-pane", "-p", "-t", tm.target), "\n")
 }
 
 // everything is the pane's text including its scrollback history.
 func (tm *tmux) everything() string {
 	tm.t.Helper()
-	return tm.run("capture-pane", "-p", "-S", "-", "-t", "kiosk")
+	return tm.run("capture-pane", "-p", "-S", "-", "-t", tm.target)
 }
 
 // exited reports whether the kiosk's process has ended.
 func (tm *tmux) exited() bool {
 	tm.t.Helper()
-	return strings.TrimSpace(tm.run("display-message", "-p", "-t", "kiosk", "#{pane_dead}")) == "1"
+	return strings.TrimSpace(tm.run("display-message", "-p", "-t", tm.target, "#{pane_dead}")) == "1"
 }
 
 // waitFor waits until the screen satisfies ok, and returns that screen.
