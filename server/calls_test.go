@@ -252,3 +252,27 @@ func TestFleetFromHeartbeats(t *testing.T) {
 		}
 	})
 }
+
+// A device state the server does not know is kept as unknown, not refused (the heartbeat is how
+// staff learn the kiosk is alive), and a device time in the future is dropped; an older kiosk's
+// "name: state" strings are read as well as they can be.
+func TestDeviceStatesFromAnyKiosk(t *testing.T) {
+	e := newEnv(t, t.TempDir()+"/server.db")
+	ctx := context.Background()
+	future := e.clock.Now().Add(time.Hour)
+	hb := api.Heartbeat{Version: "2.0", DeviceStates: map[string]api.DeviceStatus{
+		"printer": {State: "on_fire", Name: "printer 2", Since: &future}},
+		Devices: map[string]string{"face": "simulated camera: simulated", "card": "POS: jammed"}}
+	if _, err := e.client.Heartbeat(ctx, hb); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := e.srv.StaffSource().Fleet(ctx, console.Staff{ID: "a", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []console.Device{{Kind: "card", Name: "POS", State: "unknown"}, {Kind: "face", Name: "simulated camera", State: "simulated"},
+		{Kind: "printer", Name: "printer 2", State: "unknown"}}
+	if fmt.Sprint(ks[0].Devices) != fmt.Sprint(want) {
+		t.Fatalf("devices %+v, want %+v", ks[0].Devices, want)
+	}
+}
