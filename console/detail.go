@@ -111,7 +111,7 @@ func (m *Model) facts(k Kiosk) []fact {
 			v = m.tf(txtVDeviceSince, "kind", kind, "state", m.deviceState(d.State), "since", m.when(d.Since))
 		}
 		if d.Name != "" {
-			v += "  " + narrowSafe(d.Name)
+			v += sep + narrowSafe(d.Name)
 		}
 		label := textKey("")
 		if i == 0 {

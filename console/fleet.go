@@ -97,11 +97,11 @@ type column struct {
 
 const (
 	minName = 10
-	maxName = 24
+	maxName = 16
 )
 
 func (m *Model) fleetColumns() []column {
-	hallPrio := 6
+	hallPrio := -1 // never: the header names a hall member's hall
 	if m.staff.Admin {
 		hallPrio = 1 // an admin's list mixes halls
 	}
@@ -138,7 +138,7 @@ func (m *Model) fleetColumns() []column {
 			return skew(k.ClockSkew)
 		}},
 		{head: txtColPrinter, width: 10, prio: 2, cell: func(m *Model, k Kiosk) string { return m.deviceCell(k, "printer") }},
-		{head: txtColVersion, width: 10, prio: 4, cell: func(m *Model, k Kiosk) string { return narrowSafe(k.Version) }},
+		{head: txtColVersion, width: 8, prio: 4, cell: func(m *Model, k Kiosk) string { return narrowSafe(k.Version) }},
 		{head: txtColSeen, width: 9, right: true, prio: 5, cell: func(m *Model, k Kiosk) string {
 			if k.LastSeen.IsZero() {
 				return m.t(txtNever)
@@ -146,15 +146,15 @@ func (m *Model) fleetColumns() []column {
 			return short(m.opts.Now().Sub(k.LastSeen))
 		}},
 		{head: txtColCalls, width: 5, right: true, prio: 5, cell: func(m *Model, k Kiosk) string { return strconv.Itoa(k.OpenCalls) }},
-		{head: txtColIDReader, width: 10, prio: 7, cell: func(m *Model, k Kiosk) string { return m.deviceCell(k, "id_reader") }},
-		{head: txtColFace, width: 10, prio: 7, cell: func(m *Model, k Kiosk) string { return m.deviceCell(k, "face") }},
-		{head: txtColCard, width: 10, prio: 7, cell: func(m *Model, k Kiosk) string { return m.deviceCell(k, "card") }},
-		{head: txtColProblems, width: 16, prio: 8, cell: func(m *Model, k Kiosk) string {
+		{head: txtColIDReader, width: 10, prio: 8, cell: func(m *Model, k Kiosk) string { return m.deviceCell(k, "id_reader") }},
+		{head: txtColFace, width: 10, prio: 8, cell: func(m *Model, k Kiosk) string { return m.deviceCell(k, "face") }},
+		{head: txtColCard, width: 10, prio: 8, cell: func(m *Model, k Kiosk) string { return m.deviceCell(k, "card") }},
+		{head: txtColProblems, width: 20, prio: 6, cell: func(m *Model, k Kiosk) string {
 			var ws []string
 			for _, p := range k.Problems {
-				ws = append(ws, ProblemText(p, m.lang))
+				ws = append(ws, problemText(p, m.lang, true))
 			}
-			return narrowSafe(strings.Join(ws, m.listSep()))
+			return narrowSafe(strings.Join(ws, m.commaSep()))
 		}},
 	}
 }

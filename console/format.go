@@ -42,10 +42,10 @@ func fitRight(s string, w int) string {
 // place when both do not fit, because it holds the time or the sort.
 func spread(left, right string, w int) string {
 	rw := ansi.StringWidth(right)
-	if rw+1 >= w {
+	if rw == 0 || rw+2 >= w {
 		return fit(left, w)
 	}
-	return fit(left, w-rw-1) + " " + right
+	return fit(left, w-rw-2) + "  " + right
 }
 
 // narrowSafe replaces East-Asian ambiguous glyphs in text that comes from elsewhere (kiosk
@@ -162,17 +162,15 @@ func wrapLine(s string, w int) []string {
 	}
 	var out []string
 	cur, curW := indent, len(indent)
-	pendingSpace := false
+	gap := 0 // the spaces before the next word, dropped at a break
 	for _, tok := range wrapTokens(body) {
-		if tok == " " {
-			pendingSpace = curW > len(indent)
+		if strings.TrimLeft(tok, " ") == "" {
+			if curW > len(indent) {
+				gap = len(tok)
+			}
 			continue
 		}
 		tw := ansi.StringWidth(tok)
-		gap := 0
-		if pendingSpace {
-			gap = 1
-		}
 		if curW > len(indent) && curW+gap+tw > w {
 			out = append(out, cur)
 			cur, curW, gap = indent, len(indent), 0
@@ -187,18 +185,15 @@ func wrapLine(s string, w int) []string {
 			tw = ansi.StringWidth(tok)
 			cur, curW, gap = indent, len(indent), 0
 		}
-		if gap > 0 {
-			cur += " "
-		}
-		cur += tok
+		cur += strings.Repeat(" ", gap) + tok
 		curW += gap + tw
-		pendingSpace = false
+		gap = 0
 	}
 	return append(out, cur)
 }
 
-// wrapTokens splits s into words of narrow characters, single wide characters and " " for a
-// run of spaces. Closing punctuation clings to what it follows so that it never starts a line.
+// wrapTokens splits s into words of narrow characters, single wide characters and runs of
+// spaces (kept, so that aligned help lines stay aligned). Closing punctuation clings to what it follows so that it never starts a line.
 func wrapTokens(s string) []string {
 	const closing = "，。、；：？！）」』》,.;:?!)"
 	var toks []string
@@ -213,12 +208,14 @@ func wrapTokens(s string) []string {
 		switch {
 		case r == ' ':
 			endWord()
-			if n := len(toks); n > 0 && toks[n-1] != " " {
+			if n := len(toks); n > 0 && strings.TrimLeft(toks[n-1], " ") == "" {
+				toks[n-1] += " "
+			} else {
 				toks = append(toks, " ")
 			}
 		case strings.ContainsRune(closing, r) && word.Len() > 0:
 			word.WriteRune(r)
-		case strings.ContainsRune(closing, r) && len(toks) > 0 && toks[len(toks)-1] != " ":
+		case strings.ContainsRune(closing, r) && len(toks) > 0 && strings.TrimLeft(toks[len(toks)-1], " ") != "":
 			toks[len(toks)-1] += string(r)
 		case ansi.StringWidth(string(r)) < 2:
 			word.WriteRune(r)

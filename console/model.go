@@ -76,6 +76,9 @@ type Model struct {
 	sortBy   sortKey
 	seenOpen map[string]bool // calls already rung for
 
+	// after delivers msg after d: tea.Tick; the tests that drive Update by hand replace it.
+	after func(d time.Duration, msg tea.Msg) tea.Cmd
+
 	fetching bool // a round of reading is under way
 	again    bool // read again as soon as it is back (an action changed something meanwhile)
 	tickGen  int  // the generation of the pending refresh tick; older ticks are dropped
@@ -154,6 +157,9 @@ func newModel(src Source, staff Staff, opts Options) *Model {
 	return &Model{
 		src: src, staff: staff, opts: opts, texts: consoleTexts(), st: newStyles(), lang: lang,
 		w: 80, h: 24, seenOpen: map[string]bool{},
+		after: func(d time.Duration, msg tea.Msg) tea.Cmd {
+			return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+		},
 	}
 }
 
@@ -254,8 +260,7 @@ func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 		next = m.refresh()
 	} else {
 		m.tickGen++
-		gen := m.tickGen
-		next = tea.Tick(m.opts.Refresh, func(time.Time) tea.Msg { return tickMsg{gen: gen} })
+		next = m.after(m.opts.Refresh, tickMsg{gen: m.tickGen})
 	}
 	return tea.Batch(bell, next)
 }

@@ -238,14 +238,14 @@ func consoleTexts() map[textKey]wording {
 		txtVLastSeen:     {"最后联系 {at}（{ago}）", "last seen {at} ({ago})"},
 		txtVNeverSeen:    {"从未联系", "never seen"},
 		txtVContact:      {"心跳 {hb}，同步 {sync}，连续失败 {n} 次，时差 {skew}", "heartbeat {hb}, last sync {sync}, {n} failed attempts, clock skew {skew}"},
-		txtVOutbox:       {"{n} 条待发送", "{n} waiting"},
+		txtVOutbox:       {"{n} 条", "{n} waiting"},
 		txtVOldest:       {"最久的已等 {d}", "the oldest for {d}"},
 		txtVRejected:     {"被拒：本机未处理 {k} 条，待跟进 {open} 条", "rejected: {k} open at the kiosk, {open} to follow up here"},
-		txtVStore:        {"存储 {used} / {max}（{pct}%，{level}）", "store {used} of {max} ({pct}%, {level})"},
-		txtVStoreUnknown: {"存储未知", "store unknown"},
+		txtVStore:        {"已用 {used} / {max}（{pct}%，{level}）", "{used} of {max} used ({pct}%, {level})"},
+		txtVStoreUnknown: {"用量未知", "use unknown"},
 		txtVJournal:      {"日志检查点 #{seq}（{at}），最新 #{head}", "journal checkpoint #{seq} ({at}), head #{head}"},
 		txtVJournalUnk:   {"日志未知", "journal unknown"},
-		txtVSoftware:     {"版本 {v}，配置 {profile}，未关闭的呼叫 {n} 个", "version {v}, profile {profile}, {n} calls not closed"},
+		txtVSoftware:     {"版本 {v}，配置 {profile}，未关闭的呼叫 {n} 个", "version {v}, profile {profile}, calls not closed: {n}"},
 		txtVDevice:       {"{kind}：{state}", "{kind}: {state}"},
 		txtVDeviceSince:  {"{kind}：{state}，自 {since} 起", "{kind}: {state} since {since}"},
 		txtDSoftware:     {"软件", "Software"},
@@ -358,22 +358,36 @@ const (
 // simulated).
 func DeviceProblem(kind, state string) string { return kind + "." + state }
 
-func problemWords() map[string]wording {
-	return map[string]wording{
-		ProblemOutboxOld:        {"有业务超过 1 小时未送达，检查网络", "an operation waits over an hour: check the network"},
-		ProblemRejected:         {"有被拒绝的操作待跟进，见下方列表", "rejected operations to follow up: see the list below"},
-		ProblemStoreHigh:        {"存储偏满，联系运维", "store filling up: call maintenance"},
-		ProblemStoreStop:        {"存储已满，本机不再收单，立即联系运维", "store full, takes no business: call maintenance now"},
-		ProblemClockSkew:        {"时钟偏差过大，检查时间同步", "clock off: check time sync"},
-		ProblemJournalRegressed: {"日志检查点倒退，存储可能被替换，联系运维", "journal went back, store may be replaced: call maintenance"},
-		ProblemSyncFailing:      {"与服务器通信连续失败", "requests to the server keep failing"},
-		ProblemCallOpen:         {"有呼叫等待响应", "a call for staff waits"},
+// problemWording is a problem's short wording for the fleet list and its full wording, with
+// what to do, for the detail view.
+type problemWording struct{ short, long wording }
+
+func problemWords() map[string]problemWording {
+	return map[string]problemWording{
+		ProblemOutboxOld: {wording{"积压超 1 小时", "outbox old"},
+			wording{"有业务超过 1 小时未送达，检查网络", "an operation waits over an hour: check the network"}},
+		ProblemRejected: {wording{"有被拒", "rejections"},
+			wording{"有被拒绝的操作待跟进，见下方列表", "rejected operations to follow up: see the list below"}},
+		ProblemStoreHigh: {wording{"存储偏满", "store high"},
+			wording{"存储偏满，联系运维", "store filling up: call maintenance"}},
+		ProblemStoreStop: {wording{"存储已满", "store full"},
+			wording{"存储已满，本机不再收单，立即联系运维", "store full, takes no business: call maintenance now"}},
+		ProblemClockSkew: {wording{"时钟偏差", "clock off"},
+			wording{"时钟偏差过大，检查时间同步", "clock off: check time sync"}},
+		ProblemJournalRegressed: {wording{"日志倒退", "journal back"},
+			wording{"日志检查点倒退，存储可能被替换，联系运维", "journal went back, store may be replaced: call maintenance"}},
+		ProblemSyncFailing: {wording{"同步失败", "sync failing"},
+			wording{"与服务器通信连续失败", "requests to the server keep failing"}},
+		ProblemCallOpen: {wording{"有呼叫", "call open"},
+			wording{"有呼叫等待响应", "a call for staff waits"}},
 	}
 }
 
-// ProblemText words a problem code for staff in lang (zh or en). A device's problem names the
-// device and its state; an unknown code is returned as it is.
-func ProblemText(code string, lang model.Lang) string {
+// ProblemText words a problem code for staff in lang (zh or en), with what to do. A device's
+// problem names the device and its state; an unknown code is returned as it is.
+func ProblemText(code string, lang model.Lang) string { return problemText(code, lang, false) }
+
+func problemText(code string, lang model.Lang, short bool) string {
 	pick := func(w wording) string {
 		if lang == model.EN {
 			return w.en
@@ -381,16 +395,19 @@ func ProblemText(code string, lang model.Lang) string {
 		return w.zh
 	}
 	if w, ok := problemWords()[code]; ok {
-		return pick(w)
+		if short {
+			return pick(w.short)
+		}
+		return pick(w.long)
 	}
 	if kind, state, ok := strings.Cut(code, "."); ok {
 		k, okK := deviceKindWords()[kind]
-		s, okS := deviceStateWords()[state]
+		st, okS := deviceStateWords()[state]
 		if okK && okS {
 			if lang == model.EN {
-				return k.en + " " + s.en
+				return k.en + " " + st.en
 			}
-			return k.zh + s.zh
+			return k.zh + st.zh
 		}
 	}
 	return code
