@@ -23,9 +23,9 @@ type fakeSource struct {
 	fleet      []Kiosk
 	rejections map[string][]Rejection
 	log        []sourceCall
-	reads      int           // rounds of Calls so far
+	reads      int              // rounds of Calls so far
 	errs       map[string]error // method -> error it returns
-	gate       chan struct{} // when set, Fleet waits for it (a slow server)
+	gate       chan struct{}    // when set, Fleet waits for it (a slow server)
 }
 
 func newFakeSource() *fakeSource {
