@@ -41,7 +41,8 @@ func stateRank(state string) int {
 }
 
 // sortFleet orders the fleet by the current key; ties go by name, then id, so that rows never
-// swap places between refreshes.
+// swap places between refreshes. Names compare as Chinese readers expect (by pinyin) with
+// numbers by value, so that 东门2号机 comes before 东门10号机.
 func (m *Model) sortFleet() {
 	by := m.sortBy
 	sort.SliceStable(m.fleet, func(i, j int) bool {
@@ -67,8 +68,8 @@ func (m *Model) sortFleet() {
 				return a.RejectedOpen > b.RejectedOpen
 			}
 		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
+		if c := m.names.CompareString(a.Name, b.Name); c != 0 {
+			return c < 0
 		}
 		return a.ID < b.ID
 	})

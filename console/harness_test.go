@@ -138,3 +138,5 @@ func ambiguous(s string) string {
 	}
 	return string(out)
 }
+
+func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

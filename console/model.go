@@ -7,6 +7,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"github.com/hallkiosk/kiosk/model"
 )
@@ -74,7 +76,8 @@ type Model struct {
 	callTop, fleetTop, rejTop int    // the first row shown of each list
 
 	sortBy   sortKey
-	seenOpen map[string]bool // calls already rung for
+	names    *collate.Collator // orders kiosk names; the model is used by one goroutine only
+	seenOpen map[string]bool   // calls already rung for
 
 	// after delivers msg after d: tea.Tick; the tests that drive Update by hand replace it.
 	after func(d time.Duration, msg tea.Msg) tea.Cmd
@@ -156,7 +159,7 @@ func newModel(src Source, staff Staff, opts Options) *Model {
 	}
 	return &Model{
 		src: src, staff: staff, opts: opts, texts: consoleTexts(), st: newStyles(), lang: lang,
-		w: 80, h: 24, seenOpen: map[string]bool{},
+		w: 80, h: 24, seenOpen: map[string]bool{}, names: collate.New(language.Chinese, collate.Numeric),
 		after: func(d time.Duration, msg tea.Msg) tea.Cmd {
 			return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 		},
