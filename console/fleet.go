@@ -180,6 +180,9 @@ func (m *Model) layoutColumns(w, numW int) []column {
 			out = append(out, c)
 		}
 	}
+	if len(out) == 0 || out[0].head != txtColName {
+		return out // a screen too narrow for the name: nothing but numbers
+	}
 	spare := w - used
 	if grow := min(spare, maxName-minName); grow > 0 {
 		out[0].width += grow

@@ -316,7 +316,7 @@ func TestDetailOfAKioskThatLeft(t *testing.T) {
 
 func TestResizeFitsEverySize(t *testing.T) {
 	h := newHarness(t, fixtureSource(), admin, 80, 24, model.ZH)
-	for _, size := range [][2]int{{160, 48}, {60, 20}, {40, 10}, {120, 30}, {80, 24}} {
+	for _, size := range [][2]int{{160, 48}, {60, 20}, {40, 10}, {120, 30}, {20, 5}, {10, 3}, {1, 1}, {80, 24}} {
 		h.send(teaSize(size[0], size[1]))
 		for _, screen := range []string{"main", "detail", "help"} {
 			switch screen {

@@ -124,8 +124,7 @@ func (m *Model) mainLines() []string {
 	for len(ls) < m.h-2 {
 		ls = append(ls, strings.Repeat(" ", m.w))
 	}
-	ls = append(ls[:m.h-2], m.statusText(), m.keyLine())
-	return ls
+	return append(ls[:max(m.h-2, 0)], m.statusText(), m.keyLine())
 }
 
 // rangeText is "from-to/n" when a list shows only part of itself.
@@ -334,5 +333,5 @@ func (m *Model) helpLines() []string {
 	for len(ls) < m.h-1 {
 		ls = append(ls, strings.Repeat(" ", m.w))
 	}
-	return append(ls[:m.h-1], m.keyLine())
+	return append(ls[:max(m.h-1, 0)], m.keyLine())
 }
