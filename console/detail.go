@@ -172,7 +172,8 @@ func (m *Model) rejRows() int {
 	if m.detail == "" || !ok {
 		return 1
 	}
-	used := 1 + 1 + len(m.factLines(k)) + 1 + 2 + 2 // header, title, facts, rule, list title and heads, status and keys
+	// header, title, facts, rule, the list's title and heads, status, keys
+	used := 1 + 1 + len(m.factLines(k)) + 1 + 2 + m.statusHeight() + 1
 	return max(m.h-used, 1)
 }
 
@@ -192,10 +193,7 @@ func (m *Model) detailLines() []string {
 		ls = append(ls, m.st.Rule.Render(strings.Repeat("-", m.w)))
 		ls = append(ls, m.rejectionLines()...)
 	}
-	for len(ls) < m.h-2 {
-		ls = append(ls, strings.Repeat(" ", m.w))
-	}
-	return append(ls[:max(m.h-2, 0)], m.statusText(), m.keyLine())
+	return m.bottom(ls)
 }
 
 // rejColumns are the widths of the rejection list's columns: operation id, type, time, reasons

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -27,6 +28,14 @@ func TestGoldenScreens(t *testing.T) {
 		}},
 		{"confirm_close", staffA, []model.Lang{model.ZH}, func(h *harness) { h.press("down", "c") }},
 		{"acknowledged", staffA, []model.Lang{model.ZH, model.EN}, func(h *harness) { h.press("a") }},
+		{"error_worded", staffA, []model.Lang{model.ZH, model.EN}, func(h *harness) {
+			h.src.setErr("Acknowledge", fmt.Errorf("store: %w", ErrConflict))
+			h.press("a")
+		}},
+		{"stale", staffA, []model.Lang{model.EN}, func(h *harness) {
+			h.src.setErr("Fleet", errors.New("sql: database is closed"))
+			h.tick()
+		}},
 		{"detail", staffA, []model.Lang{model.ZH}, func(h *harness) { h.press("2", "down", "enter") }},
 		{"detail_followed_up", staffA, []model.Lang{model.EN}, func(h *harness) { h.press("2", "down", "enter", "down", "f") }},
 		{"help", staffA, []model.Lang{model.ZH, model.EN}, func(h *harness) { h.press("?") }},

@@ -209,10 +209,11 @@ func TestSourceErrorsAreWorded(t *testing.T) {
 					want, fail = c.en, "Could not acknowledge"
 				}
 				h.press("a")
-				l := h.line(fail)
-				if !strings.Contains(l, want) || strings.Contains(h.view(), c.internal) {
-					t.Errorf("status %q, want %q and no %q", l, want, c.internal)
+				_, text := h.m.statusContent()
+				if !strings.Contains(text, fail) || !strings.Contains(text, want) || strings.Contains(h.view(), c.internal) {
+					t.Errorf("status %q, want %q and no %q", text, want, c.internal)
 				}
+				checkStatusShown(t, h, text)
 				if h.m.calls[0].State != CallOpen {
 					t.Error("the call changed though the Source refused")
 				}
@@ -221,12 +222,32 @@ func TestSourceErrorsAreWorded(t *testing.T) {
 				if lang == model.EN {
 					fail = "Could not mark it followed up"
 				}
-				if l := h.line(fail); !strings.Contains(l, want) {
-					t.Errorf("follow-up status %q, want %q", l, want)
+				if _, text := h.m.statusContent(); !strings.Contains(text, fail) || !strings.Contains(text, want) {
+					t.Errorf("follow-up status %q, want %q", text, want)
 				}
 			})
 		}
 	}
+}
+
+// checkStatusShown fails unless the status text is on the screen whole, wrapped onto the lines
+// above the keys rather than cut.
+func checkStatusShown(t *testing.T, h *harness, text string) {
+	t.Helper()
+	ls := strings.Split(h.view(), "\n")
+	n := h.m.statusHeight()
+	sep := ""
+	if h.m.lang == model.EN {
+		sep = " "
+	}
+	var parts []string
+	for _, l := range ls[len(ls)-1-n : len(ls)-1] {
+		parts = append(parts, strings.TrimSpace(l))
+	}
+	if got := strings.Join(parts, sep); got != text {
+		t.Errorf("status on the screen %q, want %q", got, text)
+	}
+	checkFits(t, "status", h.view(), h.m.w, h.m.h)
 }
 
 // When reading fails the console keeps what it showed and says since when; the next good read
@@ -236,9 +257,11 @@ func TestFailedReadKeepsTheDataAndSaysSo(t *testing.T) {
 	h := newHarness(t, src, staffA, 80, 24, model.ZH)
 	src.setErr("Fleet", errors.New("sql: database is closed"))
 	h.tick()
-	if l := h.line("无法读取最新数据"); !strings.Contains(l, "14:02:11") || !strings.Contains(l, "服务器出错") {
-		t.Errorf("stale line %q", l)
+	_, text := h.m.statusContent()
+	if !strings.Contains(text, "无法读取最新数据，显示的是 14:02:11 的数据") || !strings.Contains(text, "服务器出错") {
+		t.Errorf("stale status %q", text)
 	}
+	checkStatusShown(t, h, text)
 	if strings.Contains(h.view(), "sql:") {
 		t.Errorf("the error's own text is shown:\n%s", h.view())
 	}

@@ -37,6 +37,7 @@ const (
 	txtLoading    textKey = "loading"
 	txtUpdatedAt  textKey = "updated_at"
 	txtStale      textKey = "stale"
+	txtNoData     textKey = "no_data"
 
 	txtSortState    textKey = "sort_state"
 	txtSortName     textKey = "sort_name"
@@ -170,6 +171,7 @@ func consoleTexts() map[textKey]wording {
 		txtLoading:    {"正在读取数据...", "Loading..."},
 		txtUpdatedAt:  {"数据更新于 {at}", "Data as of {at}"},
 		txtStale:      {"无法读取最新数据，显示的是 {at} 的数据：{why}", "Cannot read fresh data; showing data of {at}: {why}"},
+		txtNoData:     {"无法读取数据：{why}", "Cannot read the data: {why}"},
 
 		txtSortState:    {"状态（最差在前）", "state (worst first)"},
 		txtSortName:     {"名称", "name"},
@@ -206,7 +208,7 @@ func consoleTexts() map[textKey]wording {
 
 		txtConfirmClose: {"关闭 {where} 的呼叫？按 y 确认，按其他键取消。", "Close the call at {where}? Press y to close, any other key to keep it."},
 		txtCancelled:    {"已取消，呼叫未关闭。", "Cancelled; the call stays."},
-		txtAcked:        {"已响应：{where} 的人知道有人赶来了。", "Acknowledged: the person at {where} is told someone is coming."},
+		txtAcked:        {"已响应：{where} 的人知道有人赶来了。", "Acknowledged: {where} is told someone is coming."},
 		txtClosed:       {"已关闭 {where} 的呼叫。", "Closed the call at {where}."},
 		txtFollowedUp:   {"已标记跟进：操作 {op}。", "Marked followed up: operation {op}."},
 		txtWorking:      {"正在提交...", "Sending..."},

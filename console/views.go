@@ -103,7 +103,7 @@ func (m *Model) callRows() int { return max(m.callBandRows(), 1) }
 
 func (m *Model) fleetRows() int {
 	band := 1 + m.callBandRows()
-	return max(m.h-1-band-1-2-2, 1)
+	return max(m.h-1-band-1-2-m.statusHeight()-1, 1)
 }
 
 func (m *Model) header() string {
@@ -121,10 +121,7 @@ func (m *Model) mainLines() []string {
 	ls = append(ls, m.callLines()...)
 	ls = append(ls, m.st.Rule.Render(strings.Repeat("-", m.w)))
 	ls = append(ls, m.fleetLines()...)
-	for len(ls) < m.h-2 {
-		ls = append(ls, strings.Repeat(" ", m.w))
-	}
-	return append(ls[:max(m.h-2, 0)], m.statusText(), m.keyLine())
+	return m.bottom(ls)
 }
 
 // rangeText is "from-to/n" when a list shows only part of itself.
@@ -291,25 +288,49 @@ func (m *Model) stateStyle(state string) lipgloss.Style {
 	return m.st.Revoked
 }
 
-// statusText is the line above the keys: a question waiting for y/n, else the outcome of the
-// last action (unless reading failed since), else whether the data is fresh.
-func (m *Model) statusText() string {
+// statusLines are the lines above the keys: a question waiting for y/n, else the outcome of
+// the last action (unless reading failed since), else whether the data is fresh. A long text
+// (an error and what to do about it) wraps to at most three lines rather than lose its remedy.
+func (m *Model) statusLines() []string {
+	style, text := m.statusContent()
+	ls := strings.Split(wrap(text, max(m.w-1, 1)), "\n")
+	if len(ls) > 3 {
+		ls = ls[:3]
+	}
+	for i, l := range ls {
+		ls[i] = style.Render(fit(" "+l, m.w))
+	}
+	return ls
+}
+
+func (m *Model) statusContent() (lipgloss.Style, string) {
 	switch {
 	case m.confirm != nil:
-		return m.st.Ask.Render(fit(" "+m.tf(txtConfirmClose, "where", m.callWhere(*m.confirm)), m.w))
+		return m.st.Ask, m.tf(txtConfirmClose, "where", m.callWhere(*m.confirm))
 	case m.status.kind != statusNone && (m.loadErr == nil || !m.status.at.Before(m.errAt)):
 		s := map[statusKind]lipgloss.Style{statusInfo: m.st.Dim.Faint(false), statusOK: m.st.OK, statusErr: m.st.Error}[m.status.kind]
-		return s.Render(fit(" "+m.hhmmss(m.status.at)+" "+m.status.text, m.w))
+		return s, m.hhmmss(m.status.at) + " " + m.status.text
+	case m.loadErr != nil && m.loaded:
+		return m.st.Error, m.tf(txtStale, "at", m.hhmmss(m.loadedAt), "why", m.errText(m.loadErr))
 	case m.loadErr != nil:
-		at := m.t(txtNever)
-		if m.loaded {
-			at = m.hhmmss(m.loadedAt)
-		}
-		return m.st.Error.Render(fit(" "+m.tf(txtStale, "at", at, "why", m.errText(m.loadErr)), m.w))
+		return m.st.Error, m.tf(txtNoData, "why", m.errText(m.loadErr))
 	case !m.loaded:
-		return m.st.Dim.Render(fit(" "+m.t(txtLoading), m.w))
+		return m.st.Dim, m.t(txtLoading)
 	}
-	return m.st.Dim.Render(fit(" "+m.tf(txtUpdatedAt, "at", m.hhmmss(m.loadedAt)), m.w))
+	return m.st.Dim, m.tf(txtUpdatedAt, "at", m.hhmmss(m.loadedAt))
+}
+
+// statusHeight is how many lines the status takes.
+func (m *Model) statusHeight() int { return len(m.statusLines()) }
+
+// bottom pads the lines of a view and puts the status and the keys at the screen's foot.
+func (m *Model) bottom(ls []string) []string {
+	foot := append(m.statusLines(), m.keyLine())
+	n := max(m.h-len(foot), 0)
+	for len(ls) < n {
+		ls = append(ls, strings.Repeat(" ", m.w))
+	}
+	return append(ls[:n], foot...)
 }
 
 func (m *Model) keyLine() string {
