@@ -244,6 +244,9 @@ func (m *Model) onLoaded(msg loadedMsg) tea.Cmd {
 		m.calls = orderCalls(msg.calls)
 	}
 	if msg.err == nil {
+		if !m.loaded && len(m.calls) == 0 {
+			m.focus = focusFleet // nobody waits: the keys start on the kiosks
+		}
 		m.fleet = append([]Kiosk(nil), msg.fleet...)
 		m.sortFleet()
 		m.loaded, m.loadedAt, m.loadErr = true, msg.at, nil

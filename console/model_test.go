@@ -407,3 +407,24 @@ func TestRefreshesNeverOverlap(t *testing.T) {
 		t.Error("a stale tick started a read")
 	}
 }
+
+// With nobody waiting at the start the keys start on the kiosks; a call arriving later rings
+// but does not take the focus from under the staff member's keys.
+func TestFocusStartsOnTheKiosksWhenNobodyWaits(t *testing.T) {
+	src := fixtureSource()
+	calls := src.calls
+	src.calls = nil
+	h := newHarness(t, src, staffA, 80, 24, model.ZH)
+	if l := h.line("西门1号机    离线"); !strings.HasPrefix(l, "> 1") {
+		t.Fatalf("first kiosk row %q is not highlighted", l)
+	}
+	src.addCall(calls[0])
+	h.tick()
+	if h.bells != 1 || h.m.focus != focusFleet {
+		t.Errorf("after a call: %d bells, focus %d", h.bells, h.m.focus)
+	}
+	h.press("enter")
+	if h.m.detail != "K-03" {
+		t.Errorf("Enter opened %q, want the highlighted kiosk K-03", h.m.detail)
+	}
+}

@@ -280,7 +280,7 @@ func consoleTexts() map[textKey]wording {
 				"  c    关闭呼叫（先确认 y/n），用于处理完毕或对方已离开\n" +
 				"下方是本大厅的自助机，最差的在前。\n" +
 				"  s    切换排序：状态、名称、待发送、最久待发、被拒待跟进\n" +
-				"  Enter  打开详情：设备、存储、日志检查点、被拒绝的操作\n" +
+				"  Enter  打开自助机详情（在呼叫上按：呼叫的那台）\n" +
 				"  f    （详情中）把选中的被拒操作标记为已跟进\n" +
 				"Tab、1、2   在呼叫和自助机之间切换\n" +
 				"上下键、PgUp、PgDn   移动选中行\n" +
@@ -291,7 +291,7 @@ func consoleTexts() map[textKey]wording {
 				"  c    close the call (asks y/n), when it is dealt with or the person left\n" +
 				"The hall's kiosks are below, the worst first.\n" +
 				"  s    change the order: state, name, outbox, oldest pending, rejected\n" +
-				"  Enter  open the detail: devices, store, journal checkpoint, rejections\n" +
+				"  Enter  open a kiosk's detail (on a call: the kiosk it came from)\n" +
 				"  f    (in the detail) mark the selected rejection followed up\n" +
 				"Tab, 1, 2   move between calls and kiosks\n" +
 				"Up, Down, PgUp, PgDn   move the selection\n" +
