@@ -59,7 +59,7 @@ func (m *Model) facts(k Kiosk) []fact {
 	if len(k.Problems) > 0 {
 		ws := make([]string, len(k.Problems))
 		for i, p := range k.Problems {
-			ws[i] = ProblemText(p, m.lang)
+			ws[i] = narrowSafe(ProblemText(p, m.lang))
 		}
 		problems = strings.Join(ws, sep)
 	}

@@ -428,3 +428,27 @@ func TestFocusStartsOnTheKiosksWhenNobodyWaits(t *testing.T) {
 		t.Errorf("Enter opened %q, want the highlighted kiosk K-03", h.m.detail)
 	}
 }
+
+// Names and codes from the Source are shown as text: no placeholder of ours is filled inside
+// them, and no control character reaches the terminal.
+func TestSourceTextIsInert(t *testing.T) {
+	src := fixtureSource()
+	src.fleet[1].Name = "{at}\x1b[31m"
+	src.fleet[1].Problems = []string{"new\x07code"}
+	for i := range src.calls {
+		if src.calls[i].KioskID == "K-02" {
+			src.calls[i].KioskName = "{at}\x1b[31m"
+		}
+	}
+	h := newHarness(t, src, staffA, 80, 24, model.ZH)
+	if h.line("{at} [31m  页面：缴款") == "" {
+		t.Errorf("the call's kiosk name is not shown as it is:\n%s", h.view())
+	}
+	h.press("2", "down", "enter")
+	if h.line("new code") == "" {
+		t.Errorf("the unknown problem code is not shown:\n%s", h.view())
+	}
+	if v := h.m.View().Content; strings.ContainsAny(v, "\x07") || strings.Contains(v, "\x1b[31m") {
+		t.Error("a control character from the Source reached the screen")
+	}
+}

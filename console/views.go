@@ -53,11 +53,12 @@ func (m *Model) t(k textKey) string {
 
 // tf is t with {name} placeholders filled from name, value pairs.
 func (m *Model) tf(k textKey, pairs ...string) string {
-	s := m.t(k)
+	// One pass, so that a value holding "{name}" (a kiosk's name is anybody's text) stays as it is.
+	olds := make([]string, 0, len(pairs))
 	for i := 0; i+1 < len(pairs); i += 2 {
-		s = strings.ReplaceAll(s, "{"+pairs[i]+"}", pairs[i+1])
+		olds = append(olds, "{"+pairs[i]+"}", pairs[i+1])
 	}
-	return s
+	return strings.NewReplacer(olds...).Replace(m.t(k))
 }
 
 func (m *Model) colon() string {
