@@ -201,7 +201,7 @@ func TestFleetFromHeartbeats(t *testing.T) {
 		e.clock.Add(time.Minute)
 		beat(api.DevicePaperOut)
 		k = fleet()
-		if k.State != console.KioskDegraded || !k.Since.Equal(out) || len(k.Problems) != 1 || k.Problems[0] != "printer_paper_out" {
+		if k.State != console.KioskDegraded || !k.Since.Equal(out) || len(k.Problems) != 1 || k.Problems[0] != "printer.paper_out" {
 			t.Fatalf("paper out: %+v, want degraded since %v", k, out)
 		}
 		last := e.clock.Now()

@@ -19,16 +19,6 @@ import (
 	"github.com/hallkiosk/kiosk/server/store"
 )
 
-// Problems that make a kiosk degraded in the fleet view, as codes the console words. Device
-// problems are "KIND_STATE" (printer_paper_out, id_reader_offline, ...).
-const (
-	ProblemOutboxOld = "outbox_old" // an operation has waited over an hour to be delivered
-	ProblemRejected  = "rejected"   // rejected operations nobody has followed up
-	ProblemStoreHigh = "store_high" // its store is above the high watermark
-	ProblemStoreStop = "store_stop" // its store is full: it takes no new offline work
-	ProblemClockSkew = "clock_skew" // its clock is off by more than a minute
-)
-
 // Thresholds of the problems.
 const (
 	outboxOldAfter = time.Hour
@@ -39,23 +29,24 @@ const (
 	maxConsoleRejections = 200
 )
 
-// KioskProblems lists what is wrong with a kiosk by its last heartbeat, at now.
+// KioskProblems lists what is wrong with a kiosk by its last heartbeat, at now, as the console's
+// problem codes.
 func KioskProblems(st store.KioskStatus, now time.Time) []string {
 	var out []string
 	if !st.OldestPending.IsZero() && now.Sub(st.OldestPending) > outboxOldAfter {
-		out = append(out, ProblemOutboxOld)
+		out = append(out, console.ProblemOutboxOld)
 	}
 	if st.StoreKnown {
 		switch st.Store.Level {
 		case api.StoreHigh:
-			out = append(out, ProblemStoreHigh)
+			out = append(out, console.ProblemStoreHigh)
 		case api.StoreStop:
-			out = append(out, ProblemStoreStop)
+			out = append(out, console.ProblemStoreStop)
 		}
 	}
 	if st.ClockSkewKnown && time.Duration(st.ClockSkewMS)*time.Millisecond > clockSkewLimit ||
 		st.ClockSkewKnown && time.Duration(-st.ClockSkewMS)*time.Millisecond > clockSkewLimit {
-		out = append(out, ProblemClockSkew)
+		out = append(out, console.ProblemClockSkew)
 	}
 	kinds := make([]string, 0, len(st.Devices))
 	for kind := range st.Devices {
@@ -65,7 +56,7 @@ func KioskProblems(st store.KioskStatus, now time.Time) []string {
 	for _, kind := range kinds {
 		switch state := st.Devices[kind].State; state {
 		case api.DevicePaperLow, api.DevicePaperOut, api.DeviceCoverOpen, api.DeviceOffline, api.DeviceError:
-			out = append(out, kind+"_"+state)
+			out = append(out, console.DeviceProblem(kind, state))
 		}
 	}
 	return out
@@ -182,7 +173,7 @@ func fleetKiosk(k store.Kiosk, st store.KioskStatus, hasStatus bool, openRejecti
 		c.Problems = KioskProblems(st, now)
 	}
 	if openRejections > 0 {
-		c.Problems = append(c.Problems, ProblemRejected)
+		c.Problems = append(c.Problems, console.ProblemRejected)
 	}
 	switch {
 	case !k.RevokedAt.IsZero():
