@@ -15,7 +15,10 @@ import (
 	"syscall"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/console"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
@@ -75,6 +78,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			"for demos and end-to-end tests only; never in production")
 	channels := fs.String("channels", "", "the payment channels' configuration file (JSON: docs/DEPLOY.md, "+
 		"\"Payment channels\"); without it QR orders are made by the simulated channel")
+	consoleAddr := fs.String("console", "127.0.0.1:2222", "where the staff console listens for ssh (\"\": no console)")
+	staffKeys := fs.String("staff-keys", "", "the staff keys file of the console (default DATA/staff_keys; docs/DEPLOY.md, "+
+		"\"The staff console\")")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || (*cert == "") != (*key == "") {
 		return errUsage
 	}
@@ -118,6 +124,15 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	adminErr := make(chan error, 1)
 	go func() { adminErr <- server.ServeAdmin(ctx, sockPath, srv.AdminHandler()) }()
+	cons, err := startConsole(*consoleAddr, *staffKeys, sf.data, srv, log)
+	if err != nil {
+		return err
+	}
+	consoleErr := make(chan error, 1)
+	if cons != nil {
+		defer cons.Close()
+		go func() { consoleErr <- cons.Serve() }()
+	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
@@ -127,6 +142,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "store", st.Kind(), "profile", sf.profile,
 		"admin_socket", sockPath)
 	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
+	if cons != nil {
+		fmt.Fprintf(stdout, "staff console on ssh://%s\n", cons.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if *cert != "" {
@@ -140,6 +158,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	case err := <-adminErr:
 		return err
+	case err := <-consoleErr:
+		return fmt.Errorf("staff console: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
@@ -172,4 +192,39 @@ func runDemoData(args []string, stdout io.Writer) error {
 		return errUsage
 	}
 	return dataset.Encode(stdout, dataset.Demo(*seed, time.Now(), *people))
+}
+
+// startConsole opens the staff console's SSH listener, or returns nil when it is off: asked off
+// (addr ""), or no staff keys file at the default place (said in the log: nobody could enter).
+// A keys file named on the command line must exist, and any keys file must read.
+func startConsole(addr, keysPath, data string, srv *server.Server, log *slog.Logger) (*console.SSHServer, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	named := keysPath != ""
+	if !named {
+		keysPath = filepath.Join(data, "staff_keys")
+	}
+	if _, err := os.Stat(keysPath); errors.Is(err, os.ErrNotExist) && !named {
+		log.Warn("staff console off: no staff keys file; add one to let hall staff in (docs/DEPLOY.md, \"The staff console\")",
+			"event", "console_off", "staff_keys", keysPath)
+		return nil, nil
+	}
+	keys, err := console.OpenKeys(keysPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return nil, fmt.Errorf("staff console: the host key's directory: %w", err)
+	}
+	src := srv.StaffSource()
+	now := func() time.Time { return time.Now().In(model.ChinaZone()) }
+	cons, err := console.Listen(console.ServeConfig{Addr: addr, HostKeyPath: filepath.Join(data, "console_host_ed25519"),
+		Keys: keys, Log: log, NewModel: func(ctx context.Context, staff console.Staff) tea.Model {
+			return console.New(src, staff, console.Options{Now: now, Context: ctx})
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return cons, nil
 }

@@ -57,11 +57,12 @@ func runBin(t *testing.T, bin string, args ...string) string {
 
 // served is a running `kiosk serve` process.
 type served struct {
-	cmd  *exec.Cmd
-	base string
-	logs *strings.Builder
-	mu   *sync.Mutex
-	done chan error
+	cmd    *exec.Cmd
+	base   string
+	stdout *bufio.Reader // what the server prints after its first line
+	logs   *strings.Builder
+	mu     *sync.Mutex
+	done   chan error
 }
 
 func startServe(t *testing.T, bin string, args ...string) *served {
@@ -81,7 +82,8 @@ func startServe(t *testing.T, bin string, args ...string) *served {
 			s.mu.Unlock()
 		}
 	}()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	s.stdout = bufio.NewReader(stdout)
+	line, err := s.stdout.ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "listening on ") {
 		cmd.Process.Kill()
 		t.Fatalf("serve did not start: %q %v\n%s", line, err, s.logText())

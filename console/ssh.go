@@ -5,6 +5,7 @@ package console
 // Nothing is installed at the desk; `ssh -p PORT console@SERVER` is the whole client.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,8 +30,9 @@ type ServeConfig struct {
 	HostKeyPath string
 	Keys        *Keys
 	Log         *slog.Logger
-	// NewModel makes the program of one session for the member of staff.
-	NewModel func(Staff) tea.Model
+	// NewModel makes the program of one session for the member of staff; ctx ends with the
+	// session.
+	NewModel func(ctx context.Context, staff Staff) tea.Model
 }
 
 // SSHServer is the console's running SSH server.
@@ -73,7 +75,7 @@ func Listen(cfg ServeConfig) (*SSHServer, error) {
 					wish.Fatalln(sess, "This key is no longer in the staff keys file. Ask the server's operator.")
 					return nil, nil
 				}
-				return cfg.NewModel(staff), nil
+				return cfg.NewModel(sess.Context(), staff), nil
 			}),
 			activeterm.Middleware(),
 			sessionLog(log, cfg.Keys),

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
@@ -64,7 +65,7 @@ func startConsole(t *testing.T, keysFile string) *SSHServer {
 		t.Fatal(err)
 	}
 	srv, err := Listen(ServeConfig{Addr: "127.0.0.1:0", HostKeyPath: filepath.Join(t.TempDir(), "host_ed25519"),
-		Keys: keys, NewModel: func(s Staff) tea.Model { return whoModel{s} }})
+		Keys: keys, NewModel: func(_ context.Context, s Staff) tea.Model { return whoModel{s} }})
 	if err != nil {
 		t.Fatal(err)
 	}
