@@ -462,8 +462,8 @@ type backend struct {
 	// client signs with it, and the sync engine keeps it measured.
 	clock   *uplink.Clock
 	mu      sync.Mutex
-	closers []func() // run in reverse order
-	demoDir string   // demo mode's temporary directory, removed by close
+	closers []func()        // run in reverse order
+	demoDir string          // demo mode's temporary directory, removed by close
 	devs    *device.Monitor // nil until devices has run
 }
 
