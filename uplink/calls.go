@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 // is harmless, and the answers are how the kiosk learns that staff are coming. A round runs when
 // a call was added or ended since the last one (so a call made leaves at once), and otherwise
 // at most every Probe while any call is live.
+
+// callsUnsupportedWait is how long the engine waits before asking again a server that did not
+// know POST /v1/calls.
+const callsUnsupportedWait = 5 * time.Minute
 
 // callRounds is the engine's memory of its rounds of calls (only the engine's goroutine).
 type callRounds struct {
@@ -39,6 +44,15 @@ func (e *Engine) sendCalls(ctx context.Context) error {
 	var news int
 	for chunk := range slices.Chunk(live, api.MaxCallsPerRequest) {
 		changed, err := e.callRound(ctx, chunk)
+		var se *api.StatusError
+		if errors.As(err, &se) && se.Status == http.StatusNotFound {
+			// A server older than calls: the outbox must not wait behind them (the round would
+			// fail every time), so they are asked about again only after a while. The calls
+			// stay in the store, live.
+			e.cfg.Log.Warn("the server does not take calls for staff yet; trying again later", "live_calls", len(live))
+			r.version, r.last, r.none = version, now.Add(callsUnsupportedWait), false
+			return nil
+		}
 		if err != nil {
 			return err
 		}

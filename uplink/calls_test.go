@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -325,5 +326,46 @@ func TestHeartbeatCarriesDeviceStates(t *testing.T) {
 	got := r.srv.beats[0].DeviceStates[api.DevicePrinter]
 	if got.State != api.DevicePaperOut || got.Since == nil || !got.Since.Equal(since) {
 		t.Errorf("heartbeat's printer: %+v", got)
+	}
+}
+
+// oldServer is a server without POST /v1/calls.
+type oldServer struct{ *fakeServer }
+
+func (o oldServer) Calls(context.Context, api.CallsRequest) (api.CallsReply, error) {
+	o.exchange("calls")
+	return api.CallsReply{}, &api.StatusError{Status: http.StatusNotFound, Body: api.Error{Code: "not_found"}}
+}
+
+// Against a server that does not know calls yet, the outbox still drains and the kiosk is
+// online; the call stays stored and is offered again after a while.
+func TestServerWithoutCallsDoesNotBlockTheOutbox(t *testing.T) {
+	r := newCallRig(t)
+	r.engine.cfg.Client = oldServer{r.srv}
+	r.addCall(t, "call-1")
+	if _, err := r.store.Enqueue(api.Op{ID: "op-1", Type: api.OpPay, At: r.clock.Now(),
+		Pay: &api.PayOp{Method: "card", Items: []api.PayItem{{ViolationID: "v1", FineFen: 100}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	r.step()
+	if d, _ := r.store.Depth(); d != 0 {
+		t.Fatalf("the outbox waits behind the calls: depth %d", d)
+	}
+	if st := r.engine.Status(); st.State != Online {
+		t.Errorf("status %+v", st)
+	}
+	r.srv.takeLog()
+	r.clock.Advance(time.Minute)
+	r.step()
+	if log := r.srv.takeLog(); slices.Contains(log, "calls") {
+		t.Errorf("asked again within a minute: %v", log)
+	}
+	r.clock.Advance(callsUnsupportedWait + time.Second)
+	r.step()
+	if log := r.srv.takeLog(); !slices.Contains(log, "calls") {
+		t.Errorf("not asked again after %s: %v", callsUnsupportedWait, log)
+	}
+	if live, _ := r.store.LiveCalls(); len(live) != 1 {
+		t.Errorf("the call was dropped: %+v", live)
 	}
 }
