@@ -434,11 +434,21 @@ func (b *backend) devices(c terminalConfig) (device.Set, error) {
 		b.onClose(func() { _ = r.Close() })
 		set.IDReader = idreader.Device{Reader: r, Path: c.idReader}
 	}
+	// The monitor keeps each device's state for heartbeats: it asks the printer every minute
+	// (never during a receipt) and hears of every receipt that fails; the UI prints through it.
+	mon := device.NewMonitor(set, b.clock.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { mon.Run(ctx, deviceProbeEvery); close(done) }()
+	b.onClose(func() { cancel(); <-done })
 	b.mu.Lock()
-	b.devs = set // the heartbeat reports them
+	b.devs = mon
 	b.mu.Unlock()
-	return set, nil
+	return mon.Set(), nil
 }
+
+// deviceProbeEvery is how often the device monitor asks the printer how it is.
+const deviceProbeEvery = time.Minute
 
 // backend is the world behind the UI: the kiosk's store and sync engine, and in demo mode a
 // central server with demo data on loopback. It is built in a tea.Cmd (Connect) and torn down
@@ -452,9 +462,9 @@ type backend struct {
 	// client signs with it, and the sync engine keeps it measured.
 	clock   *uplink.Clock
 	mu      sync.Mutex
-	closers []func() // run in reverse order
-	demoDir string   // demo mode's temporary directory, removed by close
-	devs    device.Set
+	closers []func()        // run in reverse order
+	demoDir string          // demo mode's temporary directory, removed by close
+	devs    *device.Monitor // nil until devices has run
 }
 
 func (b *backend) onClose(f func()) {
@@ -569,7 +579,7 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 	log.Info("kiosk started", "kiosk_id", c.kioskID, "version", version, "server", c.server, "profile", c.profile)
 	var svc *service.Service
 	eng := uplink.New(uplink.Config{Store: st, Client: client, OnStatus: latestStatus(status), Version: version,
-		Devices: devs.States, Log: log, Clock: b.clock, Idle: func() bool { return svc.Idle() }})
+		Devices: deviceStates(devs), Log: log, Clock: b.clock, Idle: func() bool { return svc.Idle() }})
 	svc = service.New(service.Config{Store: st, Client: client, Engine: eng, Profile: p, Now: b.clock.Now})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -587,6 +597,14 @@ func (b *backend) connectRemote(ctx context.Context, c terminalConfig, status ch
 		}
 	}()
 	return svc, nil
+}
+
+// deviceStates is the heartbeat's report of the devices: none before the monitor exists.
+func deviceStates(m *device.Monitor) func() map[string]api.DeviceStatus {
+	if m == nil {
+		return nil
+	}
+	return m.States
 }
 
 // openLog opens DIR/kiosk.log (JSON lines, appended, owner-only): the screen belongs to the

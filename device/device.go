@@ -128,31 +128,6 @@ type Set struct {
 	IDReader IDReader
 }
 
-// States reports each device's name for heartbeats and the maintenance page.
-func (s Set) States() map[string]string {
-	out := map[string]string{}
-	add := func(kind string, i Info) {
-		state := "ok"
-		if i.Simulated {
-			state = "simulated"
-		}
-		out[kind] = i.Name + ": " + state
-	}
-	if s.Face != nil {
-		add("face", s.Face.Info())
-	}
-	if s.Card != nil {
-		add("card", s.Card.Info())
-	}
-	if s.Printer != nil {
-		add("printer", s.Printer.Info())
-	}
-	if s.IDReader != nil {
-		add("id_reader", s.IDReader.Info())
-	}
-	return out
-}
-
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,15 +50,24 @@ type Service struct {
 	// inSession is set by an identification and cleared by EndSession: the sync engine's
 	// upkeep compacts the store only while nobody is being served.
 	inSession atomic.Bool
+	// callMu guards callID, the current person's call for staff ("" for none; see calls.go).
+	callMu sync.Mutex
+	callID string
 }
 
 // Idle reports that nobody is being served.
 func (s *Service) Idle() bool { return !s.inSession.Load() }
 
-// New builds a service.
+// New builds a service. The calls for staff an earlier process left open are ended: their
+// sessions are over, since every process starts on the welcome screen.
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Store != nil {
+		// A failure leaves those calls open for staff, who close them; nothing is lost, and
+		// the kiosk must start whatever its store says.
+		_, _ = cfg.Store.EndOpenCalls(cfg.Now())
 	}
 	return &Service{cfg: cfg}
 }
@@ -254,9 +264,19 @@ func (s *Service) Await(ctx context.Context, seq int64) (*api.OpResult, error) {
 	}
 }
 
-// EndSession wipes the looked-up records at the end of a session, unless the kiosk is offline
-// and the profile keeps them so that people who looked up before an outage can still be served.
+// EndSession ends the person's session: their call for staff, if still live, is ended (the
+// engine tells staff they may have gone) and forgotten, so that the next person never sees it;
+// and the looked-up records are wiped as ForgetPerson does.
 func (s *Service) EndSession() error {
+	callErr := s.endCall()
+	return errors.Join(s.ForgetPerson(), callErr)
+}
+
+// ForgetPerson wipes the looked-up records when the identified person is dropped (the kiosk
+// goes back to identification, or the session ends), unless the kiosk is offline and the
+// profile keeps them so that people who looked up before an outage can still be served. The
+// person may still be at the kiosk: their call for staff stands.
+func (s *Service) ForgetPerson() error {
 	s.inSession.Store(false)
 	if s.cfg.Engine.Status().State != uplink.Online && s.cfg.Profile.Offline.KeepCacheOffline {
 		_, err := s.cfg.Store.WipeExpiredCache()

@@ -149,6 +149,11 @@ func (s *Store) initialize(q quarantined) (OpenReport, error) {
 			return err
 		}
 		if v := meta.Get([]byte(metaEpoch)); v != nil {
+			// The calls bucket came with a later version of the store: an older file gets it
+			// here. The others are never made again: one missing means the file was altered.
+			if _, err := tx.CreateBucketIfNotExists([]byte(bucketCalls)); err != nil {
+				return fmt.Errorf("create bucket %s: %w", bucketCalls, err)
+			}
 			s.epoch = btoi(v)
 			keyCheck = clone(meta.Get([]byte(metaKeyCheck)))
 			return nil

@@ -44,6 +44,7 @@ const (
 	bucketCache   = "cache"
 	bucketOutbox  = "outbox"
 	bucketJournal = "journal"
+	bucketCalls   = "calls"
 
 	metaEpoch       = "epoch"
 	metaKeyCheck    = "keycheck"
@@ -68,7 +69,7 @@ const (
 
 // allBuckets lists the buckets created with a new store.
 func allBuckets() []string {
-	return []string{bucketMeta, bucketRef, bucketCache, bucketOutbox, bucketJournal}
+	return []string{bucketMeta, bucketRef, bucketCache, bucketOutbox, bucketJournal, bucketCalls}
 }
 
 // Options of Open.
@@ -139,6 +140,8 @@ type Store struct {
 	// can refuse a write below the stop watermark); 0 when none did. Until the store has given
 	// back room, Fill reports the stop level, so that what the kiosk says matches what it can do.
 	refusedAt atomic.Int64
+	// callsVersion counts calls added or ended in this process (see CallsVersion).
+	callsVersion atomic.Int64
 }
 
 // OutboxVersion changes whenever an entry is queued, completed, pruned or dismissed.

@@ -56,8 +56,17 @@ type Services interface {
 	CancelPayOrder(ctx context.Context, id string) (api.PayOrder, error)
 	// SimulatePaid plays the phone in demo mode (a staff key).
 	SimulatePaid(ctx context.Context, id string) (api.PayOrder, error)
-	// EndSession wipes what the session left in the kiosk's cache.
+	// EndSession ends the person's session: it ends their call for staff (staff learn they may
+	// have gone) and forgets it, and wipes what the session left in the kiosk's cache.
 	EndSession() error
+	// ForgetPerson wipes what an identified person's lookups left in the cache when the kiosk
+	// goes back to identification; the person is still there, and their call stands.
+	ForgetPerson() error
+	// CallStaff calls staff for the person at the kiosk from screen (F3), or rings their live
+	// call again; when it returns, the call is saved and the sync engine sends it at once.
+	CallStaff(screen string) (service.CallView, error)
+	// Call is where the person's call stands; false when they made none.
+	Call() (service.CallView, bool, error)
 }
 
 // DemoIdentity is a demo persona a presenter can sign in as; the help screen lists them in demo

@@ -229,10 +229,13 @@ func TestHelpAndStaffCall(t *testing.T) {
 	if got := len(h.m.screen.(*identify).idBuf); got != 0 || h.m.id != identifyID {
 		t.Fatalf("keys went through the help: %d typed, screen %d", got, h.m.id)
 	}
+	// F3 says what actually happened: the call is being sent, not "staff called".
 	h.press(keyF3)
-	h.mustShow(h.text(model.ZH, txtNoticeStaff))
-	h.advance(noticeFor)
-	h.mustNotShow(h.text(model.ZH, txtNoticeStaff))
+	h.mustShow(h.text(model.ZH, txtCallTitle), h.text(model.ZH, txtCallSending))
+	h.mustNotShow(h.text(model.ZH, txtCallSent))
+	if got := h.svc.screens; len(got) != 1 || got[0] != "identify" {
+		t.Errorf("calls made from %v", got)
+	}
 }
 
 func TestEveryScreenShowsDemoAndFits(t *testing.T) {
@@ -274,8 +277,9 @@ func TestEscFromOverviewStartsIdentificationAfresh(t *testing.T) {
 	p := persona(t, "overdue")
 	h.identifyAs(p)
 	h.press(keyEsc)
-	if h.m.id != identifyID || h.m.session != nil || h.svc.ended != 1 {
-		t.Fatalf("esc: screen %d, session %v, ended %d", h.m.id, h.m.session != nil, h.svc.ended)
+	// The lookups are wiped; the session (and a call for staff) stands: the person is there.
+	if h.m.id != identifyID || h.m.session != nil || h.svc.forgot != 1 || h.svc.ended != 0 {
+		t.Fatalf("esc: screen %d, session %v, forgot %d, ended %d", h.m.id, h.m.session != nil, h.svc.forgot, h.svc.ended)
 	}
 	h.mustNotShow(p.ID.Masked(), maskedName(p.Name))
 }

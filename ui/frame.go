@@ -43,6 +43,9 @@ func (m *Model) render() string {
 		body = m.helpView()
 	}
 	bodyLines := lines(body, bw, bh)
+	if m.call.open && !m.helpOpen {
+		overlay(bodyLines, m.callPanelView(bw), bw)
+	}
 	if m.idle.warning {
 		if km, ok := m.screen.(middleKeeper); ok && km.KeepMiddle() {
 			overlayBottom(bodyLines, m.warningView(bw), bw)
@@ -60,6 +63,8 @@ func (m *Model) render() string {
 	switch {
 	case m.notice != "":
 		notice = s.Notice.Render(" " + m.c.T(m.notice) + " ")
+	case m.callLine() != "":
+		notice = s.Notice.Render(" " + m.callLine() + " ")
 	default:
 		if b := m.noticeBanner(); b != "" {
 			notice = s.NetOffline.Render(" " + b + " ")

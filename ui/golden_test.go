@@ -45,7 +45,6 @@ func TestGoldenScreens(t *testing.T) {
 		{"welcome_offline", func(h *harness) { h.send(netStatusMsg{status: uplink.Status{State: uplink.Offline}}) }},
 		{"welcome_high_contrast", func(h *harness) { h.press(keyF4) }},
 		{"welcome_help", func(h *harness) { h.press(keyF1) }},
-		{"welcome_staff_called", func(h *harness) { h.press(keyF3) }},
 		{"identify_empty", func(h *harness) { h.typeText("1") }},
 		{"identify_typing", func(h *harness) { h.typeText("1" + string(p.ID[:11])) }},
 		{"identify_x_refused", func(h *harness) { h.typeText("1" + string(p.ID[:6]) + "x") }},
@@ -110,9 +109,11 @@ func TestOneLineTextsFitEightyColumns(t *testing.T) {
 		for i, s := range screens {
 			lines["keys of screen "+string(rune('0'+i))] = h.m.keyLine(s.Help())
 		}
-		for _, k := range []textKey{txtNoticeStaff, txtNoticeTimedOut} {
+		for _, k := range []textKey{txtNoticeTimedOut, txtCallNotReady, txtCallLineQueued, txtCallLineSending,
+			txtCallLineSent, txtCallLineComing} {
 			lines[string(k)] = " " + c.T(k) + " "
 		}
+		lines[string(txtCallLineWaited)] = " " + c.T(txtCallLineWaited, "n", "999") + " "
 		for what, l := range lines {
 			if w := ansi.StringWidth(l); w > bodyW {
 				t.Errorf("%s, %s: %d cells, room for %d: %q", lang, what, w, bodyW, ansi.Strip(l))

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +41,15 @@ type fakeService struct {
 	rejections []service.Rejection
 	acks       [][]string
 	ackErr     error
+	// The person's call for staff: call is the current one (nil: none), made by CallStaff on
+	// the fake's clock (now, testNow when nil) unless callErr; screens are the screens calls
+	// were made from; EndSession forgets the call, ForgetPerson counts forgot.
+	call    *service.CallView
+	callErr error
+	screens []string
+	rings   int
+	forgot  int
+	now     func() time.Time
 }
 
 func newFakeService(t *testing.T) *fakeService {
@@ -97,7 +107,54 @@ func (f *fakeService) EndSession() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ended++
+	f.call = nil
 	return nil
+}
+
+func (f *fakeService) ForgetPerson() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.forgot++
+	return nil
+}
+
+func (f *fakeService) CallStaff(screen string) (service.CallView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.callErr != nil {
+		return service.CallView{}, f.callErr
+	}
+	if f.call != nil && f.call.Live() {
+		f.rings++
+		return *f.call, nil
+	}
+	now := testNow
+	if f.now != nil {
+		now = f.now()
+	}
+	f.screens = append(f.screens, screen)
+	f.call = &service.CallView{ID: "call-" + strconv.Itoa(len(f.screens)), State: service.CallQueued, MadeAt: now,
+		Offline: f.unreachable}
+	return *f.call, nil
+}
+
+func (f *fakeService) Call() (service.CallView, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.call == nil {
+		return service.CallView{}, false, nil
+	}
+	f.call.Offline = f.unreachable // as the service reads the engine's state on each call
+	return *f.call, true, nil
+}
+
+// setCall changes the state of the current call, as the sync engine would on the server's
+// answer; the test then sends a status message, as the engine would.
+func (f *fakeService) setCall(state service.CallState, acked time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call.State, f.call.AckedAt = state, acked
+	f.call.Offline = f.unreachable
 }
 
 // harness drives a Model the way the program would, synchronously: commands run at once and
@@ -115,6 +172,7 @@ type harness struct {
 func newHarness(t *testing.T, mutate ...func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, svc: newFakeService(t), now: testNow}
+	h.svc.now = func() time.Time { return h.now }
 	h.start(testOptions(t), h.svc, mutate)
 	return h
 }

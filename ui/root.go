@@ -27,8 +27,11 @@ type Model struct {
 	helpOnIDs bool    // the help shows the demo identities (PgDn from its first page)
 	helpPage  int     // the first demo identity the help lists
 	helpShown int     // how many it listed last time (the page's size)
-	notice    textKey // a message over the key line ("staff have been called"); "" for none
+	notice    textKey // a message over the key line ("the last session ended"); "" for none
 	noticeGen int
+	call      staffCall // the person's call for staff (call.go)
+	// ending is set while the service records the end of a session (sessionEndedMsg clears it).
+	ending bool
 
 	net      uplink.Status
 	netKnown bool  // a status has arrived
@@ -133,7 +136,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case netStatusMsg:
 		m.net, m.netKnown = msg.status, true
 		m.c.Net, m.c.NetKnown = msg.status, true
-		return m, m.waitStatus()
+		return m, tea.Batch(m.waitStatus(), m.refreshCall())
+	case callDoneMsg:
+		return m, m.onCallDone(msg)
+	case callTickMsg:
+		return m, m.onCallTick(msg)
 	case idleCheckMsg:
 		return m, m.onIdleCheck(msg)
 	case noticeExpiredMsg:
@@ -163,6 +170,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.opts.ExitAfterSession {
 			return m, tea.Quit
 		}
+		m.ending = false
+		if screen := m.call.deferred; screen != "" {
+			m.call.deferred = ""
+			return m, m.makeCall(screen)
+		}
 		return m, nil
 	}
 	return m, m.updateScreen(msg)
@@ -175,7 +187,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) updateScreen(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	m.screen, cmd = m.screen.Update(msg)
-	if t := m.screen.Timeout(); t != m.idle.timeout {
+	if t := m.timeoutFor(m.screen); t != m.idle.timeout {
 		cmd = tea.Batch(cmd, m.restartIdle(t))
 	}
 	return cmd
@@ -205,7 +217,10 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.resize()
 		return nil
 	case key.Matches(msg, k.Staff):
-		return m.showNotice(txtNoticeStaff)
+		return m.onStaffKey()
+	case m.call.open && !m.helpOpen:
+		m.call.open = false // any other key closes the call's panel; the call stays
+		return nil
 	case key.Matches(msg, k.Help):
 		m.helpOpen, m.helpOnIDs, m.helpPage = !m.helpOpen, false, 0
 		return nil
@@ -252,10 +267,11 @@ func (m *Model) show(id screenID, s Screen) tea.Cmd {
 		m.noticeGen++
 	}
 	m.resize()
-	return tea.Batch(s.Init(), m.restartIdle(s.Timeout()))
+	return tea.Batch(s.Init(), m.restartIdle(m.timeoutFor(s)))
 }
 
-// dropSession forgets the identified person and asks the service to wipe its cache.
+// dropSession forgets the identified person and asks the service to wipe its cache. The person
+// is still at the kiosk (going back to identification): their call for staff stands.
 func (m *Model) dropSession() tea.Cmd {
 	had := m.session != nil
 	m.session = nil
@@ -264,16 +280,18 @@ func (m *Model) dropSession() tea.Cmd {
 	}
 	svc := m.c.Services
 	return func() tea.Msg {
-		_ = svc.EndSession() // best effort: the cache's own TTL removes what this misses
+		_ = svc.ForgetPerson() // best effort: the cache's own TTL removes what this misses
 		return nil
 	}
 }
 
 // endSession wipes everything of the session and returns to the welcome screen: the person,
-// every screen (rebuilt from nothing), the help and notices, the language the user chose, and
-// the kiosk's cache of the lookup.
+// every screen (rebuilt from nothing), the help and notices, the language the user chose, the
+// call for staff (the service ends it, so staff learn the person may have gone), and the
+// kiosk's cache of the lookup.
 func (m *Model) endSession(timedOut bool) tea.Cmd {
 	m.session = nil
+	m.forgetCall()
 	m.notice, m.helpOpen = "", false
 	m.noticeGen++
 	m.c.Lang = m.opts.Lang
@@ -289,6 +307,7 @@ func (m *Model) endSession(timedOut bool) tea.Cmd {
 		}
 		return show
 	}
+	m.ending = true
 	return tea.Batch(show, func() tea.Msg {
 		_ = svc.EndSession()
 		return sessionEndedMsg{}

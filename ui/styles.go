@@ -52,7 +52,8 @@ type Styles struct {
 	Error        lipgloss.Style // what is wrong
 	Remedy       lipgloss.Style // what to do about it
 	Warning      lipgloss.Style // the idle warning box
-	Notice       lipgloss.Style // "staff have been called"
+	Call         lipgloss.Style // the call for staff's panel
+	Notice       lipgloss.Style // "the last session ended"
 	KeyCap       lipgloss.Style // "[F1]" in the key line
 	KeyDesc      lipgloss.Style
 	Placeholder  lipgloss.Style // a "coming later" note
@@ -96,6 +97,7 @@ func NewStyles(highContrast bool) Styles {
 		Error:        base.Foreground(colBrWhite).Background(colRed).Bold(true),
 		Remedy:       base.Bold(true),
 		Warning:      base.Foreground(colBlack).Background(colBrYel).Bold(true).Border(asciiBox()).BorderForeground(colBlack).BorderBackground(colBrYel).Padding(0, 2),
+		Call:         base.Foreground(colBrWhite).Background(colBlue).Bold(true).Border(asciiBox()).BorderForeground(colBrWhite).BorderBackground(colBlue).Padding(0, 2),
 		Notice:       base.Foreground(colBlack).Background(colBrYel).Bold(true),
 		KeyCap:       base.Reverse(true).Bold(true),
 		KeyDesc:      base,
@@ -131,6 +133,7 @@ func highContrastStyles() Styles {
 		Error:        lipgloss.NewStyle().Foreground(colBrWhite).Background(colBrRed).Bold(true),
 		Remedy:       base.Foreground(colBrYel),
 		Warning:      inverse.Border(asciiBox()).BorderForeground(colBlack).BorderBackground(colBrYel).Padding(0, 2),
+		Call:         base.Border(asciiBox()).BorderForeground(colBrYel).BorderBackground(colBlack).Padding(0, 2),
 		Notice:       inverse,
 		KeyCap:       inverse,
 		KeyDesc:      base,

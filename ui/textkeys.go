@@ -66,7 +66,6 @@ const (
 	txtKeyDrop     textKey = "key.drop"
 	txtKeyKeep     textKey = "key.keep"
 
-	txtNoticeStaff    textKey = "notice.staff_called"
 	txtNoticeTimedOut textKey = "notice.timed_out"
 
 	txtIdleTitle     textKey = "idle.title"

@@ -32,6 +32,9 @@ func (e *Engine) upkeep(now time.Time) {
 	if _, err := st.Prune(r.Acked); err != nil {
 		e.cfg.Log.Error("upkeep: prune failed", "err", err)
 	}
+	if _, err := st.PruneCalls(r.Calls); err != nil {
+		e.cfg.Log.Error("upkeep: pruning calls failed", "err", err)
+	}
 	if _, err := st.TrimJournalOlder(e.cfg.Clock.Now().Add(-r.JournalAge), r.JournalKeep); err != nil {
 		e.cfg.Log.Error("upkeep: journal trim failed", "err", err)
 	}

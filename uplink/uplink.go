@@ -24,6 +24,7 @@ type Client interface {
 	Ops(ctx context.Context, ops []api.Op) (api.OpsResponse, error)
 	Changes(ctx context.Context, since string) (api.Changes, error)
 	Heartbeat(ctx context.Context, hb api.Heartbeat) (api.HeartbeatReply, error)
+	Calls(ctx context.Context, req api.CallsRequest) (api.CallsReply, error)
 	// StaleClock reads the server's proven time from a refusal of a stale timestamp.
 	StaleClock(err error) (time.Time, bool)
 }
@@ -88,6 +89,11 @@ type Status struct {
 	// an outage cost in resending. Both live in memory only: the store records outcomes, not
 	// attempts.
 	OpsSent, OpsDone int
+	// LiveCalls counts the calls for staff still to be sent (storage.Call.Live); CallUpdates
+	// counts the changes the server's answers made to calls since the engine started, so that
+	// the UI knows to read its call again when it moves.
+	LiveCalls   int
+	CallUpdates int64
 }
 
 // Config sets up an Engine. Zero durations take the defaults in brackets.
@@ -106,8 +112,10 @@ type Config struct {
 	Idle func() bool
 	// OnStatus is called, from the engine's goroutine, whenever the status changes.
 	OnStatus func(Status)
-	Devices  func() map[string]string
-	Version  string
+	// Devices reports the state of each device for heartbeats (api.DevicePrinter... to its
+	// status); nil reports none.
+	Devices func() map[string]api.DeviceStatus
+	Version string
 
 	BatchSize      int           // operations per request [50]
 	MinBackoff     time.Duration // first wait after a failure [250ms]
@@ -128,6 +136,7 @@ type Retention struct {
 	Acked       time.Duration // answered operations (with receipts) after their answer [7 days]
 	JournalAge  time.Duration // journal entries [30 days]
 	JournalKeep int           // journal entries at most [20000]
+	Calls       time.Duration // calls for staff that need nothing more [1 day]
 }
 
 // Tighter retention while the store is above its high watermark: what must go so that the
@@ -160,6 +169,7 @@ type Engine struct {
 		since     time.Time // first failed attempt
 		lastError string
 	}
+	calls          callRounds
 	corrected      bool // the clock was corrected since the last exchange that worked
 	lastUpkeep     time.Time
 	journaledLevel string    // the store level the journal last recorded
@@ -199,6 +209,7 @@ func New(cfg Config) *Engine {
 	d(&cfg.UpkeepEvery, time.Hour)
 	d(&cfg.Retention.Acked, 7*24*time.Hour)
 	d(&cfg.Retention.JournalAge, 30*24*time.Hour)
+	d(&cfg.Retention.Calls, 24*time.Hour)
 	if cfg.Retention.JournalKeep == 0 {
 		cfg.Retention.JournalKeep = 20000
 	}
@@ -274,6 +285,11 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) step(ctx context.Context) time.Duration {
 	now := e.cfg.Now()
 	e.upkeep(now)
+	if err := e.sendCalls(ctx); retryNow(err) {
+		return 0
+	} else if err != nil {
+		return e.failed(err)
+	}
 	sent, err := e.drain(ctx)
 	if retryNow(err) {
 		return 0

@@ -164,7 +164,7 @@ func (e *Engine) Report() api.Heartbeat {
 		hb.Journal = &api.JournalCheckpoint{Seq: cp.Seq, Hash: cp.Hash, At: cp.At, HeadSeq: cp.HeadSeq, HeadHash: cp.HeadHash}
 	}
 	if e.cfg.Devices != nil {
-		hb.Devices = e.cfg.Devices()
+		hb.DeviceStates = e.cfg.Devices()
 	}
 	return hb
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/device"
 )
 
@@ -30,7 +31,10 @@ type Printer struct {
 	turn   chan struct{} // holds a token while a receipt is being sent
 }
 
-var _ device.Printer = (*Printer)(nil)
+var (
+	_ device.Printer       = (*Printer)(nil)
+	_ device.StateReporter = (*Printer)(nil)
+)
 
 // New makes a printer for target (see [ParseTarget]). It does not contact the printer: a
 // kiosk starts even when the printer is off, and each Print says how it went.
@@ -100,4 +104,31 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// State asks the printer how it is, with the queries Print makes before a receipt, and prints
+// nothing (device.StateReporter). It never waits for a receipt being printed: a query between
+// the bytes of a receipt could disturb it, so busy is true then and the caller keeps what it
+// knew. A printer that cannot report status is "unknown" (a file target, which always takes
+// receipts, "ok"); one that cannot be reached "offline".
+func (p *Printer) State(ctx context.Context) (state string, busy bool) {
+	select {
+	case p.turn <- struct{}{}:
+		defer func() { <-p.turn }()
+	default:
+		return "", true
+	}
+	l, err := open(ctx, p.target, p.limits)
+	if err != nil {
+		return api.DeviceOffline, false
+	}
+	defer l.close()
+	if p.target.Transport == File {
+		return api.DeviceOK, false
+	}
+	c, err := readCondition(ctx, l, p.target)
+	if err != nil {
+		return api.DeviceOffline, false
+	}
+	return c.state, false
 }

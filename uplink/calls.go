@@ -1,0 +1,104 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/storage"
+)
+
+// Calls for staff go before the outbox: a person waiting for help must not wait behind a
+// backlog of operations. Every live call (storage.Call.Live) is sent in each round, newest
+// first (the person at the kiosk now), at most api.MaxCallsPerRequest a request: sending again
+// is harmless, and the answers are how the kiosk learns that staff are coming. A round runs when
+// a call was added or ended since the last one (so a call made leaves at once), and otherwise
+// at most every Probe while any call is live.
+
+// callsUnsupportedWait is how long the engine waits before asking again a server that did not
+// know POST /v1/calls.
+const callsUnsupportedWait = 5 * time.Minute
+
+// callRounds is the engine's memory of its rounds of calls (only the engine's goroutine).
+type callRounds struct {
+	version int64     // the store's CallsVersion at the last round that worked
+	last    time.Time // when that round was
+	none    bool      // it found no live call
+}
+
+// sendCalls runs a round of calls when one is due.
+func (e *Engine) sendCalls(ctx context.Context) error {
+	version, now := e.cfg.Store.CallsVersion(), e.cfg.Now()
+	r := &e.calls
+	if version == r.version && (r.none || now.Sub(r.last) < e.cfg.Probe) {
+		return nil
+	}
+	live, err := e.cfg.Store.LiveCalls()
+	if err != nil {
+		return local("read calls", err)
+	}
+	slices.Reverse(live) // newest first
+	var news int
+	for chunk := range slices.Chunk(live, api.MaxCallsPerRequest) {
+		changed, err := e.callRound(ctx, chunk)
+		var se *api.StatusError
+		if errors.As(err, &se) && se.Status == http.StatusNotFound {
+			// A server older than calls: the outbox must not wait behind them (the round would
+			// fail every time), so they are asked about again only after a while. The calls
+			// stay in the store, live.
+			e.cfg.Log.Warn("the server does not take calls for staff yet; trying again later", "live_calls", len(live))
+			r.version, r.last, r.none = version, now.Add(callsUnsupportedWait), false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		news += changed
+	}
+	r.version, r.last, r.none = version, now, len(live) == 0
+	left, err := e.cfg.Store.LiveCalls()
+	if err != nil {
+		return local("read calls", err)
+	}
+	e.mu.Lock()
+	changed := news > 0 || e.status.LiveCalls != len(left)
+	e.status.LiveCalls = len(left)
+	e.status.CallUpdates += int64(news)
+	e.mu.Unlock()
+	if changed {
+		e.notify()
+	}
+	return nil
+}
+
+// callRound sends one request of calls and records the answers; it returns how many calls
+// the answers changed.
+func (e *Engine) callRound(ctx context.Context, chunk []storage.Call) (int, error) {
+	req := api.CallsRequest{Calls: make([]api.StaffCall, len(chunk))}
+	for i, c := range chunk {
+		req.Calls[i] = c.StaffCall
+	}
+	rctx, cancel := context.WithTimeout(ctx, e.cfg.RequestTimeout)
+	defer cancel()
+	sent := e.cfg.Clock.Local()
+	reply, err := e.cfg.Client.Calls(rctx, req)
+	e.tried()
+	if err != nil {
+		return 0, e.clockRefused(err, sent)
+	}
+	changed, err := e.cfg.Store.RecordCalls(req.Calls, reply.Calls)
+	switch {
+	case errors.Is(err, storage.ErrInvalidCall):
+		return 0, errors.New("server answered calls that do not match the request")
+	case err != nil:
+		return 0, local("record calls", err)
+	}
+	for _, c := range changed {
+		e.cfg.Log.Info("call for staff answered", "call_id", c.ID, "state", c.State)
+	}
+	e.succeeded()
+	return len(changed), nil
+}
