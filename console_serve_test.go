@@ -152,7 +152,7 @@ func TestStaffConsoleOverSSH(t *testing.T) {
 		t.Fatal(err)
 	}
 	eastConsole.waitFor("the east kiosk's call", func(s string) bool {
-		return strings.Contains(s, "desk-e1") && strings.Contains(s, "east-gate-1") && strings.Contains(s, "待响应")
+		return strings.Contains(s, "desk-e1") && strings.Contains(s, "east-gate-1") && strings.Contains(s, "待响应 已等")
 	})
 	// The west desk sees its own kiosk, and nothing of the east's.
 	westConsole.waitFor("the west hall's kiosk", func(s string) bool { return strings.Contains(s, "west-gate-1") })
@@ -168,10 +168,10 @@ func TestStaffConsoleOverSSH(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	eastConsole.waitFor("the call as coming", func(s string) bool { return strings.Contains(s, "赶来中") })
+	eastConsole.waitFor("the call as coming", func(s string) bool { return strings.Contains(s, "赶来中 desk-e1") })
 	time.Sleep(1500 * time.Millisecond) // a refresh or two of the west console
 	westScreen := westConsole.text()
-	for _, other := range []string{"east-gate-1", "东区大厅", "待响应", "赶来中"} {
+	for _, other := range []string{"east-gate-1", "东区大厅", "待响应 已等", "赶来中 desk"} {
 		if strings.Contains(westScreen, other) {
 			t.Errorf("the west hall's console shows %q:\n%s", other, westScreen)
 		}
