@@ -103,7 +103,8 @@ func (m *metrics) request(route string, status int, d time.Duration) {
 	rm, ok := m.routes.Load(route)
 	if !ok {
 		// The children are made (or found) by the vectors themselves: two first requests of
-		// a route store the same ones.
+		// a route store the same ones. A route's 200 series so starts at 0 with its first
+		// request, whatever that answered, which rate() reads better than a late first sample.
 		rm, _ = m.routes.LoadOrStore(route, &routeMetrics{ok: m.requests.WithLabelValues(route, "200"),
 			latency: m.latency.WithLabelValues(route)})
 	}

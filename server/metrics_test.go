@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -200,6 +201,16 @@ func TestMetricsFromTheStore(t *testing.T) {
 		f := driveFleet(t, e)
 		now := e.clock.Now()
 		m := scrapeMetrics(t, e.srv.Handler())
+		// A pedantic registry checks that what the collector collects is what it describes.
+		snap, err := e.srv.readSnapshot(context.Background(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pedantic := prometheus.NewPedanticRegistry()
+		pedantic.MustRegister(storeCollector{descs: &e.srv.metrics.fromStore, snap: snap})
+		if _, err := pedantic.Gather(); err != nil {
+			t.Errorf("the store's gauges are not what they describe: %v", err)
+		}
 
 		m.want(t, 1, "kiosk_staff_calls", "hall", hostileHall, "state", "open")
 		m.want(t, 0, "kiosk_staff_calls", "hall", hostileHall, "state", "coming")
