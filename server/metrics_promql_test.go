@@ -143,13 +143,13 @@ func promqlMetricNames(expr string) ([]string, error) {
 				next = src[i]
 			}
 			switch {
-			case promqlGrouping[word]:
+			case promqlGrouping(word):
 				if next == '(' {
 					if err := skipTo(')'); err != nil {
 						return nil, err
 					}
 				}
-			case promqlKeywords[word] || next == '(':
+			case promqlKeyword(word) || next == '(':
 				// An aggregation, a keyword, or a function: its arguments are read next.
 			default:
 				names = append(names, word)
@@ -162,16 +162,26 @@ func promqlMetricNames(expr string) ([]string, error) {
 	return slices.Compact(names), nil
 }
 
-// promqlGrouping are the keywords followed by a list of label names.
-var promqlGrouping = map[string]bool{"by": true, "without": true, "on": true, "ignoring": true, "group_left": true,
-	"group_right": true}
+// promqlGrouping reports whether word is a keyword followed by a list of label names.
+func promqlGrouping(word string) bool {
+	switch word {
+	case "by", "without", "on", "ignoring", "group_left", "group_right":
+		return true
+	}
+	return false
+}
 
-// promqlKeywords are PromQL's binary operators, modifiers, literals and aggregations: an
-// aggregation may be followed by "by (...)" before its "(".
-var promqlKeywords = map[string]bool{"and": true, "or": true, "unless": true, "bool": true, "offset": true,
-	"atan2": true, "inf": true, "nan": true, "Inf": true, "NaN": true, "start": true, "end": true,
-	"sum": true, "min": true, "max": true, "avg": true, "group": true, "stddev": true, "stdvar": true, "count": true,
-	"count_values": true, "bottomk": true, "topk": true, "quantile": true, "limitk": true, "limit_ratio": true}
+// promqlKeyword reports whether word is one of PromQL's binary operators, modifiers, literals
+// and aggregations (an aggregation may be followed by "by (...)" before its "(").
+func promqlKeyword(word string) bool {
+	switch word {
+	case "and", "or", "unless", "bool", "offset", "atan2", "inf", "nan", "Inf", "NaN", "start", "end",
+		"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile",
+		"limitk", "limit_ratio":
+		return true
+	}
+	return false
+}
 
 func TestPromQLMetricNames(t *testing.T) {
 	for _, c := range []struct {
