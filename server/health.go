@@ -156,3 +156,17 @@ func (s *Server) healthFailed(cause string, err error) {
 		s.log.Error("health check failed", "cause", cause, "err", err)
 	}
 }
+
+// storeWritable reports what /healthz would say of the store's writes at now, for the metrics
+// (kiosk_server_store_writable): false while the write probe fails (it runs at most once per
+// probeEvery, shared with /healthz) or a request failed for storage within storageRetryAfter.
+// It logs nothing: /healthz logs the cause.
+func (s *Server) storeWritable(ctx context.Context, now time.Time) bool {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	if err := s.health.probeWrite(ctx, s.store, now); err != nil {
+		return false
+	}
+	_, _, recent := s.health.recentFailure(now)
+	return !recent
+}

@@ -66,7 +66,7 @@ func TestHeartbeatIsStoredAndShown(t *testing.T) {
 			"kiosk_oldest_pending_age_seconds" + id + "604800",
 			"kiosk_rejected_operations" + id + "2",
 			"kiosk_clock_skew_seconds" + id + "-600.25",
-			"kiosk_store_used_bytes" + id + "12582912",
+			"kiosk_store_used_bytes" + id + "1.2582912e+07", // 12 MiB, as the text format writes it
 			"kiosk_store_level" + id + "1",
 			"kiosk_journal_checkpoint_seq" + id + "30000",
 		} {

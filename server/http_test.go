@@ -203,10 +203,13 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 		m := e.metricsText()
 		for _, want := range []string{
-			`kiosk_http_requests_total{route="ops",code="200"} 1`,
-			`kiosk_operations_total{type="process",outcome="applied"} 1`,
+			// client_golang writes labels in the order of their names, and values as Go's
+			// shortest %g (a Unix time of seconds in exponent form).
+			`kiosk_http_requests_total{code="200",route="ops"} 1`,
+			`kiosk_operations_total{outcome="applied",type="process"} 1`,
 			`kiosk_http_request_duration_seconds_count{route="ops"} 1`,
-			`kiosk_last_seen_timestamp_seconds{kiosk="` + e.kiosk.KioskID + `"} ` + strconv.FormatInt(e.clock.Now().Unix(), 10),
+			`kiosk_last_seen_timestamp_seconds{kiosk="` + e.kiosk.KioskID + `"} ` +
+				strconv.FormatFloat(float64(e.clock.Now().Unix()), 'g', -1, 64),
 			`kiosk_outbox_depth{kiosk="` + e.kiosk.KioskID + `"} 3`,
 		} {
 			if !strings.Contains(m, want) {

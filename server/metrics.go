@@ -2,32 +2,44 @@ package server
 
 import (
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/hallkiosk/kiosk/api"
-	"github.com/hallkiosk/kiosk/server/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics collects what /metrics exposes in the Prometheus text format. It is small enough to
-// keep by hand, and keeping it by hand keeps a global registry out of the process.
+// metrics holds what this process counts, in a Prometheus registry of its own: the process's
+// default registry is global state that tests and a second Server in one process would share.
+// What the store holds (kiosks, heartbeats, calls, refunds) is not kept here but read at each
+// scrape (metrics_store.go), so that every server process shows the same.
 type metrics struct {
-	mu        sync.Mutex
-	requests  map[[2]string]uint64 // route, status code
-	latency   map[string]*histogram
-	ops       map[[2]string]uint64 // type, outcome
-	auth      map[string]uint64
-	limitedBy map[string]uint64
-	failures  map[string]uint64 // kiosk -> failed typed identifications
-	payOrders map[string]uint64 // event: created, paid, expired
-	regressed map[string]uint64 // kiosk -> heartbeats whose journal checkpoint went backwards
-	refunds   map[string]uint64 // refund steps by the state (or failed) they led to
-	reconcile map[string]uint64 // statement lines and unlisted records by reconciliation outcome
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec   // route, status code
+	latency   *prometheus.HistogramVec // route
+	ops       *prometheus.CounterVec   // type, outcome
+	auth      *prometheus.CounterVec   // reason
+	limitedBy *prometheus.CounterVec   // scope
+	failures  *prometheus.CounterVec   // kiosk: failed typed identifications
+	payOrders *prometheus.CounterVec   // event: created, paid, expired
+	refunds   *prometheus.CounterVec   // the state (or failed) a refund step led to
+	reconcile *prometheus.CounterVec   // statement lines and unlisted records by outcome
+	regressed *prometheus.CounterVec   // kiosk: heartbeats whose journal checkpoint went backwards
+	// routes holds each route's latency histogram and its counter of 200 answers, so that a
+	// request, on every request's path, costs a map load and two atomic adds instead of
+	// hashing the labels of two vectors.
+	routes sync.Map // route -> *routeMetrics
+	// fromStore describes the gauges each scrape reads from the store.
+	fromStore storeDescs
+}
+
+// routeMetrics are the children of the vectors for one route.
+type routeMetrics struct {
+	ok      prometheus.Counter
+	latency prometheus.Observer
 }
 
 // latencyBuckets are upper bounds in seconds.
@@ -35,93 +47,102 @@ func latencyBuckets() []float64 {
 	return []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
 }
 
-type histogram struct {
-	bounds []float64 // upper bounds of the buckets, from latencyBuckets
-	counts []uint64  // per bucket, then +Inf
-	sum    float64
-	n      uint64
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry(), fromStore: newStoreDescs()}
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+		m.reg.MustRegister(c)
+		return c
+	}
+	m.requests = counter("kiosk_http_requests_total", "HTTP requests by route and status code.", "route", "code")
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kiosk_http_request_duration_seconds",
+		Help: "Time to answer a request, by route.", Buckets: latencyBuckets()}, []string{"route"})
+	m.reg.MustRegister(m.latency)
+	m.ops = counter("kiosk_operations_total", "Kiosk operations applied, by type and outcome.", "type", "outcome")
+	m.auth = counter("kiosk_auth_failures_total", "Requests refused by authentication, by reason.", "reason")
+	m.limitedBy = counter("kiosk_rate_limited_total", "Identifications refused by a rate limit, by scope.", "scope")
+	m.failures = counter("kiosk_identify_failures_total",
+		"Failed typed identifications (wrong ID number or file number), by kiosk.", "kiosk")
+	m.payOrders = counter("kiosk_pay_orders_total", "Phone payment orders created, paid and found expired.", "event")
+	m.refunds = counter("kiosk_refund_steps_total",
+		"Refund steps this process recorded, by the state they led to (failed: an issue that failed, owed again).", "to")
+	m.reconcile = counter("kiosk_reconcile_lines_total",
+		"Daily reconciliation: statement lines, and records the statement did not list, by outcome (docs/payment-channel.md).",
+		"outcome")
+	m.regressed = counter("kiosk_journal_checkpoint_regressions_total",
+		"Heartbeats whose journal checkpoint was below the kiosk's previous one (a replaced store restarts at 0), by kiosk.",
+		"kiosk")
+	return m
 }
 
-func newMetrics() *metrics {
-	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
-		ops: map[[2]string]uint64{}, auth: map[string]uint64{}, limitedBy: map[string]uint64{}, failures: map[string]uint64{},
-		payOrders: map[string]uint64{}, regressed: map[string]uint64{}, refunds: map[string]uint64{},
-		reconcile: map[string]uint64{}}
+// codeLabel is a status as a label value, without an allocation for the statuses the server
+// answers (strconv.Itoa allocates for numbers of three digits).
+func codeLabel(status int) string {
+	switch status {
+	case http.StatusOK:
+		return "200"
+	case http.StatusBadRequest:
+		return "400"
+	case http.StatusUnauthorized:
+		return "401"
+	case http.StatusNotFound:
+		return "404"
+	case http.StatusConflict:
+		return "409"
+	case http.StatusTooManyRequests:
+		return "429"
+	case http.StatusInternalServerError:
+		return "500"
+	case http.StatusServiceUnavailable:
+		return "503"
+	}
+	return strconv.Itoa(status)
 }
 
 func (m *metrics) request(route string, status int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[[2]string{route, fmt.Sprint(status)}]++
-	h, ok := m.latency[route]
+	rm, ok := m.routes.Load(route)
 	if !ok {
-		b := latencyBuckets()
-		h = &histogram{bounds: b, counts: make([]uint64, len(b)+1)}
-		m.latency[route] = h
+		// The children are made (or found) by the vectors themselves: two first requests of
+		// a route store the same ones. A route's 200 series so starts at 0 with its first
+		// request, whatever that answered, which rate() reads better than a late first sample.
+		rm, _ = m.routes.LoadOrStore(route, &routeMetrics{ok: m.requests.WithLabelValues(route, "200"),
+			latency: m.latency.WithLabelValues(route)})
 	}
-	secs := d.Seconds()
-	i := sort.SearchFloat64s(h.bounds, secs)
-	h.counts[i]++
-	h.sum += secs
-	h.n++
+	r := rm.(*routeMetrics)
+	if status == http.StatusOK {
+		r.ok.Inc()
+	} else {
+		m.requests.WithLabelValues(route, codeLabel(status)).Inc()
+	}
+	r.latency.Observe(d.Seconds())
 }
 
-func (m *metrics) op(typ, outcome string) {
-	m.mu.Lock()
-	m.ops[[2]string{typ, outcome}]++
-	m.mu.Unlock()
-}
+func (m *metrics) op(typ, outcome string) { m.ops.WithLabelValues(typ, outcome).Inc() }
 
-func (m *metrics) authFailure(reason string) {
-	m.mu.Lock()
-	m.auth[reason]++
-	m.mu.Unlock()
-}
+func (m *metrics) authFailure(reason string) { m.auth.WithLabelValues(reason).Inc() }
 
-func (m *metrics) limited(scope string) {
-	m.mu.Lock()
-	m.limitedBy[scope]++
-	m.mu.Unlock()
-}
+func (m *metrics) limited(scope string) { m.limitedBy.WithLabelValues(scope).Inc() }
 
 // identifyFailure counts a failed typed identification at a kiosk: a rising count is what an
 // operator watches for (a person or a script guessing file numbers).
-func (m *metrics) identifyFailure(kiosk string) {
-	m.mu.Lock()
-	m.failures[kiosk]++
-	m.mu.Unlock()
-}
+func (m *metrics) identifyFailure(kiosk string) { m.failures.WithLabelValues(kiosk).Inc() }
 
 // payOrder counts an event in the life of phone payment orders: created, paid, expired.
-func (m *metrics) payOrder(event string) {
-	m.mu.Lock()
-	m.payOrders[event]++
-	m.mu.Unlock()
-}
+func (m *metrics) payOrder(event string) { m.payOrders.WithLabelValues(event).Inc() }
 
 // refundStep counts a refund step committed by this process: issuing, issued, settled, or a
 // failed issue.
-func (m *metrics) refundStep(to string) {
-	m.mu.Lock()
-	m.refunds[to]++
-	m.mu.Unlock()
-}
+func (m *metrics) refundStep(to string) { m.refunds.WithLabelValues(to).Inc() }
 
 // reconciled counts n lines (or records the statement did not list) of a reconciliation with
 // this outcome. An outcome counted 0 times still gets its series, so that an alert on flagged
 // outcomes has one to watch from the first run.
 func (m *metrics) reconciled(outcome string, n int) {
-	m.mu.Lock()
-	m.reconcile[outcome] += uint64(n)
-	m.mu.Unlock()
+	m.reconcile.WithLabelValues(outcome).Add(float64(n))
 }
 
 // checkpointRegressed counts a heartbeat whose journal checkpoint was below the kiosk's last.
-func (m *metrics) checkpointRegressed(kiosk string) {
-	m.mu.Lock()
-	m.regressed[kiosk]++
-	m.mu.Unlock()
-}
+func (m *metrics) checkpointRegressed(kiosk string) { m.regressed.WithLabelValues(kiosk).Inc() }
 
 // statusRecorder remembers the status a handler wrote.
 type statusRecorder struct {
@@ -147,165 +168,33 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 	})
 }
 
-// handleMetrics writes the counters this process keeps and, from the store, what every kiosk
-// last reported and the refunds in each state (so that every server process shows the same,
-// also after a restart).
+// handleMetrics serves the counters this process keeps together with gauges read from the
+// store at this scrape: what every kiosk last reported, its state as staff see it, calls for
+// staff, rejected operations nobody followed up, refunds in each state, and whether the
+// server's own store takes writes. A store that cannot be read answers like any other request
+// (500 internal, or 503 for full or read-only storage); the format, its escaping and content
+// negotiation are client_golang's.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
-	var kiosks []store.Kiosk
-	var statuses []store.KioskStatus
-	var refunds map[string]int64
-	err := s.store.Read(r.Context(), func(rd store.Reader) error {
-		var err error
-		if kiosks, err = rd.Kiosks(); err != nil {
-			return err
-		}
-		if refunds, err = rd.RefundCounts(); err != nil {
-			return err
-		}
-		statuses, err = rd.KioskStatuses()
-		return err
-	})
+	now := s.now()
+	snap, err := s.readSnapshot(r.Context(), now)
 	if err != nil {
 		s.internalError(w, "metrics", err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	s.metrics.write(w, kiosks)
-	writeKioskStatuses(w, statuses, s.now())
-	writeRefundCounts(w, refunds)
+	snap.writable = s.storeWritable(r.Context(), now)
+	scrape := prometheus.NewRegistry()
+	if err := scrape.Register(storeCollector{descs: &s.metrics.fromStore, snap: snap}); err != nil {
+		s.internalError(w, "metrics", err)
+		return
+	}
+	promhttp.HandlerFor(prometheus.Gatherers{s.metrics.reg, scrape},
+		promhttp.HandlerOpts{ErrorLog: promErrorLog{s.log}}).ServeHTTP(w, r)
 }
 
-// writeRefundCounts writes how many refunds are in each state, every state present (0 for
-// none), so that an alert on owed refunds has a series to watch from the start.
-func writeRefundCounts(w io.Writer, counts map[string]int64) {
-	fmt.Fprintln(w, "# HELP kiosk_refunds Refunds by state: owed (to be issued), issuing (the channel was asked), issued, settled.")
-	fmt.Fprintln(w, "# TYPE kiosk_refunds gauge")
-	for _, state := range store.RefundStates() {
-		fmt.Fprintf(w, "kiosk_refunds{state=%q} %d\n", state, counts[state])
-	}
-}
+// promErrorLog logs what promhttp could not gather (a bug of ours: a family described twice,
+// say) through the server's log.
+type promErrorLog struct{ log *slog.Logger }
 
-func (m *metrics) write(w io.Writer, kiosks []store.Kiosk) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fmt.Fprintln(w, "# HELP kiosk_http_requests_total HTTP requests by route and status code.")
-	fmt.Fprintln(w, "# TYPE kiosk_http_requests_total counter")
-	for _, k := range sortedKeys2(m.requests) {
-		fmt.Fprintf(w, "kiosk_http_requests_total{route=%q,code=%q} %d\n", k[0], k[1], m.requests[k])
-	}
-	fmt.Fprintln(w, "# HELP kiosk_http_request_duration_seconds Time to answer a request, by route.")
-	fmt.Fprintln(w, "# TYPE kiosk_http_request_duration_seconds histogram")
-	routes := make([]string, 0, len(m.latency))
-	for r := range m.latency {
-		routes = append(routes, r)
-	}
-	sort.Strings(routes)
-	for _, route := range routes {
-		h := m.latency[route]
-		cum := uint64(0)
-		for i, le := range h.bounds {
-			cum += h.counts[i]
-			fmt.Fprintf(w, "kiosk_http_request_duration_seconds_bucket{route=%q,le=\"%g\"} %d\n", route, le, cum)
-		}
-		fmt.Fprintf(w, "kiosk_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", route, h.n)
-		fmt.Fprintf(w, "kiosk_http_request_duration_seconds_sum{route=%q} %g\n", route, h.sum)
-		fmt.Fprintf(w, "kiosk_http_request_duration_seconds_count{route=%q} %d\n", route, h.n)
-	}
-	fmt.Fprintln(w, "# HELP kiosk_operations_total Kiosk operations applied, by type and outcome.")
-	fmt.Fprintln(w, "# TYPE kiosk_operations_total counter")
-	for _, k := range sortedKeys2(m.ops) {
-		fmt.Fprintf(w, "kiosk_operations_total{type=%q,outcome=%q} %d\n", k[0], k[1], m.ops[k])
-	}
-	writeCounter(w, "kiosk_auth_failures_total", "Requests refused by authentication, by reason.", "reason", m.auth)
-	writeCounter(w, "kiosk_rate_limited_total", "Identifications refused by a rate limit, by scope.", "scope", m.limitedBy)
-	writeCounter(w, "kiosk_identify_failures_total", "Failed typed identifications (wrong ID number or file number), by kiosk.", "kiosk", m.failures)
-	writeCounter(w, "kiosk_pay_orders_total", "Phone payment orders created, paid and found expired.", "event", m.payOrders)
-	writeCounter(w, "kiosk_refund_steps_total", "Refund steps this process recorded, by the state they led to (failed: an issue that failed, owed again).",
-		"to", m.refunds)
-	writeCounter(w, "kiosk_reconcile_lines_total",
-		"Daily reconciliation: statement lines, and records the statement did not list, by outcome (docs/payment-channel.md).",
-		"outcome", m.reconcile)
-	writeCounter(w, "kiosk_journal_checkpoint_regressions_total",
-		"Heartbeats whose journal checkpoint was below the kiosk's previous one (a replaced store restarts at 0), by kiosk.",
-		"kiosk", m.regressed)
-	fmt.Fprintln(w, "# HELP kiosk_last_seen_timestamp_seconds When each enrolled kiosk was last heard from (0: never).")
-	fmt.Fprintln(w, "# TYPE kiosk_last_seen_timestamp_seconds gauge")
-	for _, k := range kiosks {
-		seen := int64(0)
-		if !k.LastSeen.IsZero() {
-			seen = k.LastSeen.Unix()
-		}
-		fmt.Fprintf(w, "kiosk_last_seen_timestamp_seconds{kiosk=%q} %d\n", k.ID, seen)
-	}
-}
-
-// writeKioskStatuses writes per-kiosk gauges from each kiosk's last heartbeat. A kiosk that did
-// not report a part (its clock's skew before it measured it, its store, its journal) has no
-// sample of those gauges.
-func writeKioskStatuses(w io.Writer, statuses []store.KioskStatus, now time.Time) {
-	gauge := func(name, help string, value func(store.KioskStatus) (float64, bool)) {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
-		for _, st := range statuses {
-			if v, ok := value(st); ok {
-				fmt.Fprintf(w, "%s{kiosk=%q} %s\n", name, st.KioskID, strconv.FormatFloat(v, 'f', -1, 64))
-			}
-		}
-	}
-	gauge("kiosk_outbox_depth", "Operations waiting in each kiosk's outbox, from its last heartbeat.",
-		func(st store.KioskStatus) (float64, bool) { return float64(st.OutboxDepth), true })
-	gauge("kiosk_oldest_pending_age_seconds", "Age of the oldest operation waiting in each kiosk's outbox (0: none waits).",
-		func(st store.KioskStatus) (float64, bool) {
-			if st.OldestPending.IsZero() || !now.After(st.OldestPending) {
-				return 0, true
-			}
-			return now.Sub(st.OldestPending).Truncate(time.Second).Seconds(), true
-		})
-	gauge("kiosk_rejected_operations", "Operations the platform rejected that staff at each kiosk have not yet dealt with.",
-		func(st store.KioskStatus) (float64, bool) { return float64(st.Rejected), true })
-	gauge("kiosk_clock_skew_seconds", "Each kiosk's clock minus the server's, as the kiosk last measured it.",
-		func(st store.KioskStatus) (float64, bool) { return float64(st.ClockSkewMS) / 1000, st.ClockSkewKnown })
-	gauge("kiosk_store_used_bytes", "Bytes in use in each kiosk's local store.",
-		func(st store.KioskStatus) (float64, bool) { return float64(st.Store.UsedBytes), st.StoreKnown })
-	gauge("kiosk_store_level", "Fill level of each kiosk's local store: 0 ok, 1 high (pruning early), 2 stop (no new offline operations).",
-		func(st store.KioskStatus) (float64, bool) {
-			return float64(storeLevelValue(st.Store.Level)), st.StoreKnown
-		})
-	gauge("kiosk_journal_checkpoint_seq", "Sequence number of each kiosk's journal checkpoint (entries trimmed so far).",
-		func(st store.KioskStatus) (float64, bool) { return float64(st.Journal.CheckpointSeq), st.JournalKnown })
-}
-
-// storeLevelValue is a store level as a gauge's value.
-func storeLevelValue(level string) int {
-	switch level {
-	case api.StoreHigh:
-		return 1
-	case api.StoreStop:
-		return 2
-	}
-	return 0
-}
-
-func writeCounter(w io.Writer, name, help, label string, values map[string]uint64) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
-	for _, k := range sortedKeys(values) {
-		fmt.Fprintf(w, "%s{%s=%q} %d\n", name, label, k, values[k])
-	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeys2(m map[[2]string]uint64) [][2]string {
-	out := make([][2]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i][:], "\x00") < strings.Join(out[j][:], "\x00") })
-	return out
+func (l promErrorLog) Println(v ...any) {
+	l.log.Error("metrics: gather failed", "err", fmt.Sprint(v...))
 }
