@@ -331,15 +331,15 @@ func deviceKindWords() map[string]wording {
 // screenWords names the kiosk's screens (the ui package's screen names) for staff walking over.
 func screenWords() map[string]wording {
 	return map[string]wording{
-		"welcome":  {"欢迎页", "welcome"},
-		"identify": {"身份识别", "identification"},
-		"overview": {"记录总览", "overview"},
-		"process":  {"处理违法", "processing"},
-		"pay":      {"缴款", "payment"},
-		"vehicles": {"车辆与备案", "vehicles"},
-		"pending":  {"待发送业务", "pending"},
-		"receipt":  {"凭证", "receipt"},
-		"maint":    {"维护", "maintenance"},
+		"welcome":     {"欢迎页", "welcome"},
+		"identify":    {"身份识别", "identification"},
+		"overview":    {"记录总览", "overview"},
+		"process":     {"处理违法", "processing"},
+		"pay":         {"缴款", "payment"},
+		"vehicles":    {"车辆与备案", "vehicles"},
+		"pending":     {"待发送业务", "pending"},
+		"receipt":     {"凭证", "receipt"},
+		"maintenance": {"维护", "maintenance"},
 	}
 }
 

@@ -45,11 +45,13 @@ func (e *Engine) sendCalls(ctx context.Context) error {
 	for chunk := range slices.Chunk(live, api.MaxCallsPerRequest) {
 		changed, err := e.callRound(ctx, chunk)
 		var se *api.StatusError
-		if errors.As(err, &se) && se.Status == http.StatusNotFound {
-			// A server older than calls: the outbox must not wait behind them (the round would
-			// fail every time), so they are asked about again only after a while. The calls
-			// stay in the store, live.
-			e.cfg.Log.Warn("the server does not take calls for staff yet; trying again later", "live_calls", len(live))
+		if errors.As(err, &se) && refusedForGood(se.Status) {
+			// A server older than calls (404), or one that refuses these calls as they are
+			// (400: they would be refused every time): the outbox must not wait behind them, so
+			// they are asked about again only after a while. The calls stay in the store, live,
+			// and the person is still told they have not reached anyone.
+			e.cfg.Log.Warn("the server does not take these calls for staff; trying again later", "status", se.Status,
+				"live_calls", len(live))
 			r.version, r.last, r.none = version, now.Add(callsUnsupportedWait), false
 			return nil
 		}
@@ -101,4 +103,11 @@ func (e *Engine) callRound(ctx context.Context, chunk []storage.Call) (int, erro
 	}
 	e.succeeded()
 	return len(changed), nil
+}
+
+// refusedForGood reports an answer to calls that sending them again at once would not change:
+// anything the server refuses as a client's fault, except being unknown or refused for the
+// moment (401 and 429 concern every request, and the engine's status names them).
+func refusedForGood(status int) bool {
+	return status >= 400 && status < 500 && status != http.StatusUnauthorized && status != http.StatusTooManyRequests
 }

@@ -329,19 +329,29 @@ func TestHeartbeatCarriesDeviceStates(t *testing.T) {
 	}
 }
 
-// oldServer is a server without POST /v1/calls.
-type oldServer struct{ *fakeServer }
+// oldServer is a server without POST /v1/calls (404), or one that refuses the kiosk's calls as
+// they are (400).
+type oldServer struct {
+	*fakeServer
+	status int
+}
 
 func (o oldServer) Calls(context.Context, api.CallsRequest) (api.CallsReply, error) {
 	o.exchange("calls")
-	return api.CallsReply{}, &api.StatusError{Status: http.StatusNotFound, Body: api.Error{Code: "not_found"}}
+	return api.CallsReply{}, &api.StatusError{Status: o.status, Body: api.Error{Code: "refused"}}
 }
 
-// Against a server that does not know calls yet, the outbox still drains and the kiosk is
-// online; the call stays stored and is offered again after a while.
+// Against a server that does not know calls yet, or refuses them, the outbox still drains and
+// the kiosk is online; the call stays stored and is offered again after a while.
 func TestServerWithoutCallsDoesNotBlockTheOutbox(t *testing.T) {
+	for _, status := range []int{http.StatusNotFound, http.StatusBadRequest} {
+		t.Run(http.StatusText(status), func(t *testing.T) { refusedCallsDoNotBlock(t, status) })
+	}
+}
+
+func refusedCallsDoNotBlock(t *testing.T, status int) {
 	r := newCallRig(t)
-	r.engine.cfg.Client = oldServer{r.srv}
+	r.engine.cfg.Client = oldServer{r.srv, status}
 	r.addCall(t, "call-1")
 	if _, err := r.store.Enqueue(api.Op{ID: "op-1", Type: api.OpPay, At: r.clock.Now(),
 		Pay: &api.PayOp{Method: "card", Items: []api.PayItem{{ViolationID: "v1", FineFen: 100}}}}, nil); err != nil {
