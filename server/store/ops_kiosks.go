@@ -65,6 +65,13 @@ func (c *conn) InsertOp(rec OpRecord) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("store: insert op: %w", err)
 	}
+	if n == 1 && rec.Outcome == "rejected" {
+		// The kiosk's count of rejections nobody has followed up (staff.go): the ops
+		// transaction holds the kiosk's row already, so this costs no new lock.
+		if _, err := c.exec(`UPDATE kiosks SET open_rejections = open_rejections + 1 WHERE id = $1`, rec.KioskID); err != nil {
+			return false, fmt.Errorf("store: count a rejection: %w", err)
+		}
+	}
 	return n == 1, nil
 }
 

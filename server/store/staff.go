@@ -14,7 +14,10 @@ import (
 // session ended while the call was not closed. The hall of a call is its kiosk's (a join), so
 // that a kiosk moved to another hall is seen by that hall's staff.
 //
-// op_followups records that a member of staff followed up a rejected operation of a kiosk.
+// op_followups records that a member of staff followed up a rejected operation of a kiosk, and
+// kiosks.open_rejections counts each kiosk's rejected operations nobody has followed up (one
+// more when a rejection is stored, one less when it is followed up), so that a console's
+// refresh each second reads 200 kiosk rows rather than a year of rejections.
 //
 // kiosk_status gains when the kiosk's current unbroken contact began (online_since: heartbeats
 // less than KioskSilentAfter apart) and when what makes it degraded began (problems_since, 0
@@ -43,6 +46,8 @@ CREATE TABLE op_followups (
 	at       BIGINT NOT NULL
 );
 CREATE INDEX ops_kiosk_outcome ON ops (kiosk_id, outcome, applied_at);
+ALTER TABLE kiosks ADD COLUMN open_rejections BIGINT NOT NULL DEFAULT 0;
+UPDATE kiosks SET open_rejections = (SELECT count(*) FROM ops WHERE ops.kiosk_id = kiosks.id AND ops.outcome = 'rejected');
 ALTER TABLE kiosk_status ADD COLUMN online_since BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE kiosk_status ADD COLUMN problems_since BIGINT NOT NULL DEFAULT 0;
 UPDATE kiosk_status SET devices = '{}'
@@ -123,12 +128,17 @@ func (c *conn) StaffCall(kioskID, callID string) (StaffCall, error) {
 
 // StaffCalls lists the calls not closed and those closed at or after closedSince, of one hall
 // or of every hall when hall is "", by ReceivedAt. The index on (closed_at, received_at) reads
-// the open ones (closed_at 0) and the recently closed ones, not the quarter's history.
+// the open ones (closed_at 0) and the recently closed ones, each half of the union a range of
+// it, not the quarter's history.
 func (c *conn) StaffCalls(hall string, closedSince time.Time) ([]StaffCall, error) {
-	return list(c, "staff calls", scanStaffCall, `SELECT `+staffCallColumns+`
-		FROM staff_calls c JOIN kiosks k ON k.id = c.kiosk_id
-		WHERE (c.closed_at = 0 OR c.closed_at >= $1) AND ($2 = '' OR k.hall = $2)
-		ORDER BY c.received_at, c.kiosk_id, c.call_id`, millis(closedSince), hall)
+	return list(c, "staff calls", scanStaffCall, `SELECT kiosk_id, call_id, screen, made_at, received_at, ended_at, state,
+		acked_at, acked_by, closed_at, closed_by, name, hall FROM (
+		SELECT `+staffCallColumns+` FROM staff_calls c JOIN kiosks k ON k.id = c.kiosk_id
+		WHERE c.closed_at = 0 AND ($2 = '' OR k.hall = $2)
+		UNION ALL
+		SELECT `+staffCallColumns+` FROM staff_calls c JOIN kiosks k ON k.id = c.kiosk_id
+		WHERE c.closed_at >= $1 AND c.closed_at > 0 AND ($2 = '' OR k.hall = $2)) AS calls
+		ORDER BY received_at, kiosk_id, call_id`, millis(closedSince), hall)
 }
 
 // OpenStaffCalls counts a kiosk's calls that are not closed.
@@ -198,7 +208,8 @@ func (c *conn) KioskRejections(kioskID string, limit int) ([]KioskRejection, err
 		ORDER BY o.applied_at DESC, o.op_id DESC LIMIT $2`, kioskID, limit)
 }
 
-// OpenRejections counts, per kiosk, the rejected operations nobody has followed up.
+// OpenRejections counts, per kiosk, the rejected operations nobody has followed up: the
+// kiosks' counters, kept by InsertOp and FollowUpOp.
 func (c *conn) OpenRejections() (map[string]int, error) {
 	type count struct {
 		kiosk string
@@ -207,8 +218,7 @@ func (c *conn) OpenRejections() (map[string]int, error) {
 	counts, err := list(c, "open rejections", func(r scanner) (count, error) {
 		var k count
 		return k, r.Scan(&k.kiosk, &k.n)
-	}, `SELECT o.kiosk_id, count(*) FROM ops o LEFT JOIN op_followups f ON f.op_id = o.op_id
-		WHERE o.outcome = 'rejected' AND f.op_id IS NULL GROUP BY o.kiosk_id`)
+	}, `SELECT id, open_rejections FROM kiosks WHERE open_rejections > 0`)
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +229,20 @@ func (c *conn) OpenRejections() (map[string]int, error) {
 	return out, nil
 }
 
-// FollowUpOp records that staff followed up an operation; false when it was already.
+// FollowUpOp records that staff followed up a rejected operation of the kiosk; false when it
+// was already.
 func (c *conn) FollowUpOp(opID, kioskID, staff string, at time.Time) (bool, error) {
 	res, err := c.exec(`INSERT INTO op_followups (op_id, kiosk_id, staff_id, at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (op_id) DO NOTHING`, opID, kioskID, staff, millis(at))
-	return affected(res, err, "follow up operation")
+	done, err := affected(res, err, "follow up operation")
+	if !done || err != nil {
+		return done, err
+	}
+	_, err = c.exec(`UPDATE kiosks SET open_rejections = open_rejections - 1 WHERE id = $1 AND open_rejections > 0`, kioskID)
+	if err != nil {
+		return false, fmt.Errorf("store: follow up operation: count: %w", err)
+	}
+	return true, nil
 }
 
 // affected reports whether a statement changed one row.

@@ -153,7 +153,7 @@ func TestMigrationToV5(t *testing.T) {
 		d := s.(*db)
 		// Version 10 changes kiosk_status, so it is undone too and runs again after 5.
 		for _, q := range []string{`DROP TABLE kiosk_status`, `DROP TABLE rejection_notices`, `DROP TABLE staff_calls`,
-			`DROP TABLE op_followups`, `DROP INDEX ops_kiosk_outcome`,
+			`DROP TABLE op_followups`, `DROP INDEX ops_kiosk_outcome`, `ALTER TABLE kiosks DROP COLUMN open_rejections`,
 			`DELETE FROM schema_migrations WHERE version IN (5, 10)`} {
 			if _, err := d.writer.ExecContext(t.Context(), q); err != nil {
 				t.Fatal(err)
