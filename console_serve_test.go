@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -16,30 +14,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/internal/sshtest"
 )
-
-// staffKey is a member of staff's SSH key made for a test.
-type staffKey struct {
-	signer gossh.Signer
-	line   string // the public key in authorized_keys form
-}
-
-func newStaffKey(t *testing.T) staffKey {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := gossh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return staffKey{signer, strings.TrimSpace(string(gossh.MarshalAuthorizedKey(sshPub)))}
-}
 
 // consoleSession is an SSH session into the staff console with a terminal of 100x30.
 type consoleSession struct {
@@ -78,10 +54,10 @@ func (c *consoleSession) waitFor(what string, ok func(string) bool) string {
 	}
 }
 
-func dialConsole(t *testing.T, addr string, key staffKey) (*consoleSession, error) {
+func dialConsole(t *testing.T, addr string, key sshtest.Key) (*consoleSession, error) {
 	t.Helper()
 	client, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "console",
-		Auth: []gossh.AuthMethod{gossh.PublicKeys(key.signer)}, HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+		Auth: []gossh.AuthMethod{gossh.PublicKeys(key.Signer)}, HostKeyCallback: gossh.InsecureIgnoreHostKey(),
 		Timeout: 5 * time.Second})
 	if err != nil {
 		return nil, err
@@ -121,8 +97,8 @@ func TestStaffConsoleOverSSH(t *testing.T) {
 	storeArgs := []string{"--data", data}
 	east, eastSecret := enrollWith(t, bin, append(storeArgs, "--hall", "东区大厅", "--name", "east-gate-1")...)
 	enrollWith(t, bin, append(storeArgs, "--hall", "西区大厅", "--name", "west-gate-1")...)
-	deskEast, deskWest, stranger := newStaffKey(t), newStaffKey(t), newStaffKey(t)
-	keys := "staff=desk-e1,hall=\"东区大厅\" " + deskEast.line + "\nstaff=desk-w1,hall=\"西区大厅\" " + deskWest.line + "\n"
+	deskEast, deskWest, stranger := sshtest.NewKey(t), sshtest.NewKey(t), sshtest.NewKey(t)
+	keys := "staff=desk-e1,hall=\"东区大厅\" " + deskEast.Line + "\nstaff=desk-w1,hall=\"西区大厅\" " + deskWest.Line + "\n"
 	if err := os.WriteFile(filepath.Join(data, "staff_keys"), []byte(keys), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,20 @@ type StaffCall struct {
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 }
 
+// ValidScreenName reports whether s may name a screen in a call: 1 to 32 of a-z 0-9 _.
+func ValidScreenName(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // CallsRequest is the body of POST /v1/calls.
 type CallsRequest struct {
 	Calls []StaffCall `json:"calls"` // 1 to MaxCallsPerRequest

@@ -3,8 +3,6 @@ package console
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +13,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/hallkiosk/kiosk/internal/sshtest"
 )
 
 // whoModel is a program that says whom it serves: the SSH layer's tests need no console.
@@ -34,19 +34,8 @@ func (m whoModel) View() tea.View {
 // newKey makes an ed25519 key pair: the client's signer and its authorized_keys form.
 func newKey(t *testing.T) (gossh.Signer, string) {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := gossh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signer, strings.TrimSpace(string(gossh.MarshalAuthorizedKey(sshPub)))
+	k := sshtest.NewKey(t)
+	return k.Signer, k.Line
 }
 
 // syncBuf collects a session's output.

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,34 +8,9 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
-
+	"github.com/hallkiosk/kiosk/internal/sshtest"
 	"github.com/hallkiosk/kiosk/model"
 )
-
-// staffKeyFiles writes a member of staff's SSH key pair as ssh-keygen would (the private key in
-// OpenSSH form, readable by its owner only) and returns the private key's path and the public
-// key's authorized_keys line.
-func staffKeyFiles(t *testing.T, dir string) (string, string) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := gossh.MarshalPrivateKey(priv, "e2e desk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "id_ed25519")
-	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := gossh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, strings.TrimSpace(string(gossh.MarshalAuthorizedKey(sshPub)))
-}
 
 // TestStaffCallInTmux is a call for help from end to end, in two terminals of one tmux server:
 // the kiosk in one, a member of staff's `ssh` into the server's console in the other. F3 on the
@@ -62,7 +34,8 @@ func TestStaffCallInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	keysDir := t.TempDir()
-	privateKey, publicLine := staffKeyFiles(t, keysDir)
+	key := sshtest.NewKey(t)
+	privateKey, publicLine := key.WritePrivate(t, keysDir), key.Line
 	staffKeys := filepath.Join(keysDir, "staff_keys")
 	if err := os.WriteFile(staffKeys, []byte("staff=desk-07,hall=\"端到端测试大厅\" "+publicLine+"\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -95,9 +95,9 @@ func checkCalls(req *api.CallsRequest, now time.Time) string {
 		c := &req.Calls[i]
 		path := "calls[" + strconv.Itoa(i) + "]."
 		switch {
-		case !callID(c.ID) || seen[c.ID]:
+		case !api.ValidClientID(c.ID) || seen[c.ID]:
 			return path + "id"
-		case !screenName(c.Screen):
+		case !api.ValidScreenName(c.Screen):
 			return path + "screen"
 		}
 		seen[c.ID] = true
@@ -117,34 +117,6 @@ func checkCalls(req *api.CallsRequest, now time.Time) string {
 		}
 	}
 	return ""
-}
-
-// callID reports whether s is a kiosk's id for a call: 1 to 64 of A-Z a-z 0-9 - _.
-func callID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// screenName reports whether s is a screen's name: 1 to 32 of a-z 0-9 _.
-func screenName(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // callState is a stored call as its kiosk may know it: no staff id.

@@ -88,7 +88,7 @@ func FuzzCalls(f *testing.F) {
 			t.Fatalf("%d calls taken", len(req.Calls))
 		}
 		for _, c := range req.Calls {
-			if !callID(c.ID) || !screenName(c.Screen) || strings.ContainsAny(c.ID+c.Screen, "\x1b\x00 ") {
+			if !api.ValidClientID(c.ID) || !api.ValidScreenName(c.Screen) || strings.ContainsAny(c.ID+c.Screen, "\x1b\x00 ") {
 				t.Fatalf("call %+v taken", c)
 			}
 			if c.MadeAt.After(now) || c.MadeAt.Before(now.Add(-callMaxAge)) {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -169,7 +170,7 @@ func fleetKiosk(k store.Kiosk, st store.KioskStatus, hasStatus bool, openRejecti
 		for kind, d := range st.Devices {
 			c.Devices = append(c.Devices, console.Device{Kind: kind, Name: d.Name, State: d.State, Since: d.Since})
 		}
-		slices.SortFunc(c.Devices, func(a, b console.Device) int { return cmpString(a.Kind, b.Kind) })
+		slices.SortFunc(c.Devices, func(a, b console.Device) int { return strings.Compare(a.Kind, b.Kind) })
 		c.Problems = KioskProblems(st, now)
 	}
 	if openRejections > 0 {
@@ -195,16 +196,6 @@ func fleetKiosk(k store.Kiosk, st store.KioskStatus, hasStatus bool, openRejecti
 		c.State, c.Since = console.KioskOnline, st.OnlineSince
 	}
 	return c
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // kioskFor reads a kiosk the staff member may see: ErrNotFound for none, ErrNotAllowed for a
@@ -280,24 +271,23 @@ func (src staffSource) change(ctx context.Context, staff console.Staff, kioskID,
 }
 
 func (src staffSource) Acknowledge(ctx context.Context, staff console.Staff, kioskID, callID string) error {
-	return src.change(ctx, staff, kioskID, "staff_call_acknowledged", callID, func(tx store.Tx, now time.Time) (bool, error) {
-		if _, err := tx.StaffCall(kioskID, callID); errors.Is(err, store.ErrNotFound) {
-			return false, console.ErrNotFound
-		} else if err != nil {
-			return false, err
-		}
-		return tx.AckStaffCall(kioskID, callID, staff.ID, now)
-	})
+	return src.changeCall(ctx, staff, kioskID, callID, "staff_call_acknowledged", store.Tx.AckStaffCall)
 }
 
 func (src staffSource) CloseCall(ctx context.Context, staff console.Staff, kioskID, callID string) error {
-	return src.change(ctx, staff, kioskID, "staff_call_closed", callID, func(tx store.Tx, now time.Time) (bool, error) {
+	return src.changeCall(ctx, staff, kioskID, callID, "staff_call_closed", store.Tx.CloseStaffCall)
+}
+
+// changeCall applies a staff member's change to a call that exists.
+func (src staffSource) changeCall(ctx context.Context, staff console.Staff, kioskID, callID, event string,
+	apply func(tx store.Tx, kioskID, callID, staff string, at time.Time) (bool, error)) error {
+	return src.change(ctx, staff, kioskID, event, callID, func(tx store.Tx, now time.Time) (bool, error) {
 		if _, err := tx.StaffCall(kioskID, callID); errors.Is(err, store.ErrNotFound) {
 			return false, console.ErrNotFound
 		} else if err != nil {
 			return false, err
 		}
-		return tx.CloseStaffCall(kioskID, callID, staff.ID, now)
+		return apply(tx, kioskID, callID, staff.ID, now)
 	})
 }
 

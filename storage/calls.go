@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -71,24 +72,11 @@ func (c Call) Live() bool {
 	return !c.Final()
 }
 
-// validScreen holds screen names to 1 to 32 of a-z, 0-9 and '_', as the API does.
-func validScreen(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 func checkCall(c api.StaffCall) error {
 	switch {
 	case !api.ValidClientID(c.ID):
 		return fmt.Errorf("%w: the id must be 1 to %d letters, digits, '-' or '_'", ErrInvalidCall, api.MaxClientIDLen)
-	case !validScreen(c.Screen):
+	case !api.ValidScreenName(c.Screen):
 		return fmt.Errorf("%w: the screen name must be 1 to 32 of a-z, 0-9 and '_'", ErrInvalidCall)
 	case c.MadeAt.IsZero():
 		return fmt.Errorf("%w: the time it was made is missing", ErrInvalidCall)
@@ -133,19 +121,9 @@ func allCalls(b *bolt.Bucket) ([]Call, error) {
 		if d := a.MadeAt.Compare(b.MadeAt); d != 0 {
 			return d
 		}
-		return compareStrings(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	return out, err
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // AddCall stores a new call; when it returns nil, the call is fsynced and the kiosk may say it
