@@ -36,6 +36,11 @@ type Config struct {
 	Drain    int           // operations to queue and drain in batches (0: skip)
 	Batch    int           // batch size of the drain
 	Seed     int64
+	// Camera is how many new violations arrive a second while the server is under load (0:
+	// Rate/8, enough to keep processing a steady share of the traffic; negative: none).
+	Camera int
+	// Window is the length of the report's time windows (0: 4 s).
+	Window time.Duration
 }
 
 // Result is one measured run.
@@ -48,6 +53,16 @@ type Result struct {
 	P50, P99   time.Duration
 	ByKind     map[string]int
 	P99ByKind  map[string]time.Duration
+	// Outcomes counts operations by kind and the server's outcome ("process applied").
+	Outcomes map[string]int
+	// Windows is the mix in each time window of the run.
+	Windows []Window
+}
+
+// Window is what was sent in one time window of a run, by kind and, for operations, outcome.
+type Window struct {
+	Start  time.Duration
+	Counts map[string]int // "lookup", "process applied", "pay rejected", ...
 }
 
 func (r Result) String() string {
@@ -63,16 +78,25 @@ type Report struct {
 	Store     string
 	Server    Result
 	Baseline  Result
-	DrainOps  int
+	Camera    int64 // violations the cameras added during the server run
+	DrainOps  int   // operations sent in the drain
 	DrainTime time.Duration
+	// Drained counts the drain's operations by the server's outcome: applied,
+	// applied_with_changes, rejected.
+	Drained map[string]int
 }
 
-// DrainRate is operations applied per second while draining.
+// DrainApplied is the drain's operations the server applied (with changes or not).
+func (r Report) DrainApplied() int {
+	return r.Drained[api.OutcomeApplied] + r.Drained[api.OutcomeWithChanges]
+}
+
+// DrainRate is operations applied per second while draining: rejected ones do not count.
 func (r Report) DrainRate() float64 {
 	if r.DrainTime == 0 {
 		return 0
 	}
-	return float64(r.DrainOps) / r.DrainTime.Seconds()
+	return float64(r.DrainApplied()) / r.DrainTime.Seconds()
 }
 
 // Run sets up a server over cfg.DSN with generated data and enrolled kiosks, offers the load,
@@ -111,19 +135,46 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	drivers := driversOf(data)
-	rep.Server = offer(ctx, "server", cfg, kiosks, drivers)
+	r := rules{profile: p, catalogue: ref.Catalogue}
+	cam := newCamera(st, data, cfg.Seed)
+	camCtx, stopCam := context.WithCancel(ctx)
+	camErr := make(chan error, 1)
+	go func() { camErr <- cam.run(camCtx, cameraRate(cfg)) }()
+	seen := &canned{}
+	var scripts [][]string
+	rep.Server, scripts = offer(ctx, "server", cfg, kiosks, drivers, r, seen, nil)
+	stopCam()
+	if err := <-camErr; err != nil {
+		return rep, err
+	}
+	rep.Camera = cam.added.Load()
 
-	bare, stopBare, err := listen(bareHandler(ctx, kiosks[0], drivers[0]))
+	bareH, err := bareHandler(seen)
+	if err != nil {
+		return rep, err
+	}
+	bare, stopBare, err := listen(bareH)
 	if err != nil {
 		return rep, err
 	}
 	defer stopBare()
-	rep.Baseline = offer(ctx, "bare", cfg, pointAt(kiosks, bare), drivers)
+	rep.Baseline, _ = offer(ctx, "bare", cfg, pointAt(kiosks, bare), drivers, r, nil, scripts)
 
 	if cfg.Drain > 0 {
-		rep.DrainOps, rep.DrainTime, err = drain(ctx, st, ref, base, data, cfg)
+		rep.DrainOps, rep.DrainTime, rep.Drained, err = drain(ctx, st, ref, base, data, r, cfg)
 	}
 	return rep, err
+}
+
+// cameraRate is the violations a second the cameras add.
+func cameraRate(cfg Config) int {
+	switch {
+	case cfg.Camera < 0:
+		return 0
+	case cfg.Camera == 0:
+		return int(cfg.Rate / 8)
+	}
+	return cfg.Camera
 }
 
 // listen serves h on a loopback port.
@@ -183,15 +234,35 @@ func driversOf(d *dataset.Data) []driver {
 	return out
 }
 
+// driversAt is the drivers who come to kiosk i of n: a person stands at one kiosk at a time, so
+// two kiosks never process the same person's violations at once (the server would refuse the
+// second as processed elsewhere, which says nothing about its speed).
+func driversAt(all []driver, i, n int) []driver {
+	var out []driver
+	for j := i; j < len(all); j += n {
+		out = append(out, all[j])
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
+}
+
 // sample is one answered request.
 type sample struct {
 	kind    string
+	outcome string        // an operation's outcome at the server
+	reason  string        // a rejection's first reason code
+	at      time.Duration // when it was scheduled, from the run's start
 	latency time.Duration
 	err     bool
 }
 
 // offer runs every kiosk's sessions on a shared open-loop schedule for cfg.Duration.
-func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []driver) Result {
+// A baseline run gets scripts: each kiosk sends the kinds of requests it sent in the server
+// run, in the same order, so that both runs carry the same mix.
+func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []driver, r rules, seen *canned,
+	scripts [][]string) (Result, [][]string) {
 	perKiosk := cfg.Rate / float64(len(ks))
 	interval := time.Duration(float64(time.Second) / perKiosk)
 	start := time.Now()
@@ -205,21 +276,49 @@ func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []
 			rng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(i)))
 			// Spread the kiosks' first requests over one interval.
 			next := start.Add(time.Duration(rng.Int64N(int64(interval))))
-			samples[i] = session(ctx, k, drivers, rng, next, end, interval, name == "bare")
+			var script []string
+			if scripts != nil {
+				script = scripts[i]
+			}
+			samples[i] = session(ctx, k, driversAt(drivers, i, len(ks)), r, rng, start, next, end, interval, seen, script)
 		}()
 	}
 	wg.Wait()
-	return summarise(name, samples, time.Since(start))
+	window := cfg.Window
+	if window <= 0 {
+		window = 4 * time.Second
+	}
+	sent := make([][]string, len(samples))
+	for i, ss := range samples {
+		for _, smp := range ss {
+			sent[i] = append(sent[i], smp.kind)
+		}
+	}
+	return summarise(name, samples, time.Since(start), window), sent
 }
 
-func summarise(name string, per [][]sample, d time.Duration) Result {
-	r := Result{Name: name, Duration: d, ByKind: map[string]int{}, P99ByKind: map[string]time.Duration{}}
+func summarise(name string, per [][]sample, d, window time.Duration) Result {
+	r := Result{Name: name, Duration: d, ByKind: map[string]int{}, P99ByKind: map[string]time.Duration{},
+		Outcomes: map[string]int{}}
 	var lat []time.Duration
 	byKind := map[string][]time.Duration{}
 	for _, ss := range per {
 		for _, s := range ss {
 			r.Requests++
 			r.ByKind[s.kind]++
+			key := s.kind
+			if s.outcome != "" {
+				key += " " + s.outcome
+				r.Outcomes[key]++
+				if s.reason != "" {
+					r.Outcomes[key+" "+s.reason]++
+				}
+			}
+			w := int(s.at / window)
+			for len(r.Windows) <= w {
+				r.Windows = append(r.Windows, Window{Start: time.Duration(len(r.Windows)) * window, Counts: map[string]int{}})
+			}
+			r.Windows[w].Counts[key]++
 			if s.err {
 				r.Errors++
 			}
@@ -243,8 +342,16 @@ func (r Report) Text() string {
 			r.Server.Throughput/r.Baseline.Throughput, float64(r.Server.P50)/float64(r.Baseline.P50), float64(r.Server.P99)/float64(r.Baseline.P99))
 	}
 	s += fmt.Sprintf("server mix: %v, p99 by kind: %v\n", r.Server.ByKind, r.Server.P99ByKind)
+	s += fmt.Sprintf("server outcomes: %v; bare mix: %v\n", r.Server.Outcomes, r.Baseline.ByKind)
+	s += fmt.Sprintf("cameras added %d violations during the server run\n", r.Camera)
+	s += "server mix by window:\n"
+	for _, w := range r.Server.Windows {
+		s += fmt.Sprintf("  %5s  %v\n", w.Start, w.Counts)
+	}
 	if r.DrainOps > 0 {
-		s += fmt.Sprintf("drain: %d operations in %s = %.0f operations/s\n", r.DrainOps, r.DrainTime.Round(time.Millisecond), r.DrainRate())
+		s += fmt.Sprintf("drain: %d operations in %s: %d applied, %d applied with changes, %d rejected = %.0f applied operations/s\n",
+			r.DrainOps, r.DrainTime.Round(time.Millisecond), r.Drained[api.OutcomeApplied], r.Drained[api.OutcomeWithChanges],
+			r.Drained[api.OutcomeRejected], r.DrainRate())
 	}
 	return s
 }

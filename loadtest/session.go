@@ -1,12 +1,15 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -16,49 +19,82 @@ import (
 )
 
 // session runs driver sessions back to back on the kiosk's schedule: identify, then often
-// process one or two violations, then often pay for them, as people do at a hall terminal.
-func session(ctx context.Context, k *kiosk, drivers []driver, rng *rand.Rand, next, end time.Time, interval time.Duration, bare bool) []sample {
+// process one or two violations the rules allow, then often pay for them, as people do at a
+// hall terminal. Every sample keeps its kind, the server's outcome of an operation and when it
+// was scheduled, so that the report can show the mix over the run.
+func session(ctx context.Context, k *kiosk, drivers []driver, r rules, rng *rand.Rand, start, next, end time.Time,
+	interval time.Duration, seen *canned, script []string) []sample {
 	var out []sample
-	var looked *api.Lookup
+	var pick []string
+	var person api.Lookup
 	var decided []api.Decision
-	for next.Before(end) {
+	for n := 0; next.Before(end); n++ {
 		if d := time.Until(next); d > 0 {
 			time.Sleep(d)
 		}
 		scheduled := next
 		next = next.Add(interval)
-		var kind string
+		s := sample{at: scheduled.Sub(start)}
+		if script != nil {
+			// The baseline sends what this kiosk sent to the server, in the same order.
+			if n >= len(script) {
+				break
+			}
+			switch script[n] {
+			case "pay":
+				decided = []api.Decision{{}}
+			case "process":
+				pick = []string{"replayed"}
+			}
+		}
 		var err error
 		switch {
-		case looked != nil && len(decided) > 0:
-			kind = "pay"
-			err = k.send(ctx, payOf(k, decided))
-			looked, decided = nil, nil
-		case looked != nil && hasRecorded(looked):
-			kind = "process"
+		case len(decided) > 0:
+			s.kind = "pay"
 			var res []api.OpResult
-			op := processOf(k, looked, rng)
-			res, err = k.sendResults(ctx, op)
-			looked = nil
-			if err == nil && len(res) == 1 && !bare && rng.Float64() < 0.7 {
+			res, err = k.sendResults(ctx, payOf(k, decided))
+			s.outcome, s.reason = outcomeOf(res)
+			seen.pay(res)
+			decided = nil
+		case len(pick) > 0:
+			s.kind = "process"
+			var res []api.OpResult
+			res, err = k.sendResults(ctx, processOf(k, &person, pick))
+			s.outcome, s.reason = outcomeOf(res)
+			seen.process(res)
+			pick = nil
+			if err == nil && len(res) == 1 && rng.Float64() < 0.7 {
 				decided = res[0].Decisions
-				if len(decided) > 0 {
-					looked = &api.Lookup{}
-				}
 			}
 		default:
 			// Start a new session (also when the last driver had nothing to process).
-			kind = "lookup"
+			s.kind = "lookup"
 			d := drivers[rng.IntN(len(drivers))]
-			var l api.Lookup
-			l, err = k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
-			if err == nil && rng.Float64() < 0.6 {
-				looked = &l
+			person, err = k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
+			if err == nil && script == nil && rng.Float64() < 0.6 {
+				pick = r.pick(&person, rng, time.Now())
+				seen.lookup(person, len(pick) > 0)
 			}
 		}
-		out = append(out, sample{kind: kind, latency: time.Since(scheduled), err: err != nil})
+		if script != nil {
+			pick, decided = nil, nil
+		}
+		s.latency, s.err = time.Since(scheduled), err != nil
+		out = append(out, s)
 	}
 	return out
+}
+
+// outcomeOf is the outcome of a one-operation answer ("" when there is none) and the code of
+// its first reason when it was rejected.
+func outcomeOf(res []api.OpResult) (string, string) {
+	if len(res) != 1 {
+		return "", ""
+	}
+	if res[0].Outcome == api.OutcomeRejected && len(res[0].Reasons) > 0 {
+		return res[0].Outcome, res[0].Reasons[0].Code
+	}
+	return res[0].Outcome, ""
 }
 
 func (k *kiosk) nextOp(typ string) api.Op {
@@ -76,39 +112,8 @@ func (k *kiosk) sendResults(ctx context.Context, op api.Op) ([]api.OpResult, err
 	return resp.Results, err
 }
 
-func hasRecorded(l *api.Lookup) bool {
-	for _, v := range l.Violations {
-		if processable(l, v) {
-			return true
-		}
-	}
-	return false
-}
-
-// processable is an unprocessed camera violation of one of the driver's own vehicles. The
-// simulated driver leaves others' vehicles alone: those need their owner to verify at the kiosk
-// first, which the load test does not play.
-func processable(l *api.Lookup, v api.Violation) bool {
-	if v.Status != string(model.StatusRecorded) || v.Source != string(model.SourceCamera) {
-		return false
-	}
-	for _, veh := range l.Vehicles {
-		if veh.PlateType == v.PlateType && veh.PlateNumber == v.PlateNumber {
-			return veh.Relation == "own"
-		}
-	}
-	return false
-}
-
-// processOf picks one or two processable violations the driver can see.
-func processOf(k *kiosk, l *api.Lookup, rng *rand.Rand) api.Op {
-	want := 1 + rng.IntN(2)
-	var ids []string
-	for _, v := range l.Violations {
-		if processable(l, v) && len(ids) < want {
-			ids = append(ids, v.ID)
-		}
-	}
+// processOf is the processing of the violations picked from the driver's lookup.
+func processOf(k *kiosk, l *api.Lookup, ids []string) api.Op {
 	op := k.nextOp(api.OpProcess)
 	op.Process = &api.ProcessOp{DriverID: l.Person.IDNumber, ViolationIDs: ids, DriverFace: api.FaceMatch, SeenPoints: l.Points.Total}
 	return op
@@ -123,83 +128,146 @@ func payOf(k *kiosk, ds []api.Decision) api.Op {
 	return op
 }
 
-// bareHandler answers every request with one real lookup answer held in memory: what the
-// network stack and JSON costs without authentication, rules or a database.
-func bareHandler(ctx context.Context, k *kiosk, d driver) http.Handler {
-	l, err := k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
-	body, _ := json.Marshal(l)
-	if err != nil {
-		body = []byte(`{}`)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(body)
-	})
+// canned keeps real answers of the server run, one of each kind, for the baseline: a lookup
+// with violations to process, a processing's result with its decisions and a payment's result.
+type canned struct {
+	mu                   sync.Mutex
+	lookupBody, procBody []byte
+	payBody              []byte
 }
 
-// drain queues cfg.Drain operations over ten kiosks (a hall coming back online) and sends them
-// in batches of cfg.Batch, timing how long the server takes to apply them all.
-func drain(ctx context.Context, st store.Store, ref *model.Reference, base string, data *dataset.Data, cfg Config) (int, time.Duration, error) {
+func (c *canned) keep(dst *[]byte, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *dst == nil {
+		*dst, _ = json.Marshal(v)
+	}
+}
+
+func (c *canned) lookup(l api.Lookup, processable bool) {
+	if c != nil && processable {
+		c.keep(&c.lookupBody, l)
+	}
+}
+
+func (c *canned) process(res []api.OpResult) {
+	if c != nil && len(res) == 1 && len(res[0].Decisions) > 0 {
+		c.keep(&c.procBody, api.OpsResponse{Results: res})
+	}
+}
+
+func (c *canned) pay(res []api.OpResult) {
+	if c != nil && len(res) == 1 && res[0].Outcome == api.OutcomeApplied {
+		c.keep(&c.payBody, api.OpsResponse{Results: res})
+	}
+}
+
+// bareHandler is the baseline: a handler without authentication, rules or a database that
+// reads each request's body and answers with a real answer of the same kind (kept from the
+// server run), so that the baseline carries the same mix of requests and sizes of bodies.
+func bareHandler(c *canned) (http.Handler, error) {
+	if c.lookupBody == nil || c.procBody == nil || c.payBody == nil {
+		return nil, fmt.Errorf("the server run gave no answer of some kind to replay (lookup %v, process %v, pay %v)",
+			c.lookupBody != nil, c.procBody != nil, c.payBody != nil)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		answer := c.lookupBody
+		if r.URL.Path == "/v1/ops" {
+			answer = c.procBody
+			if bytes.Contains(body, []byte(`"type":"pay"`)) {
+				answer = c.payBody
+			}
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(answer)
+	}), nil
+}
+
+// drain is a hall coming back online: ten kiosks each hold a queue of operations made while
+// offline, and send them in batches of cfg.Batch; the time is how long the server takes to
+// answer them all. The queues hold what kiosks really queue: processing of violations the rules
+// allowed at the kiosk (judged on each driver's lookup, taken before the clock starts, with the
+// points of the driver's earlier queued processing counted), each followed by the payment of
+// its fines. The outcomes are counted: an operation the server rejects is not a drained one.
+func drain(ctx context.Context, st store.Store, ref *model.Reference, base string, data *dataset.Data, r rules,
+	cfg Config) (int, time.Duration, map[string]int, error) {
 	const halls = 10
 	ks, err := enrollAll(ctx, st, ref, halls, base)
 	if err != nil {
-		return 0, 0, err
-	}
-	owners := map[model.Plate]string{}
-	for _, veh := range data.Vehicles {
-		owners[veh.Plate] = string(veh.Owner)
+		return 0, 0, nil, err
 	}
 	queues := make([][]api.Op, halls)
-	for i := 0; i < cfg.Drain; i++ {
-		k := ks[i%halls]
-		queues[i%halls] = append(queues[i%halls], drainOp(k, data, owners, i))
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 99))
+	total := 0
+	for n, d := range driversOf(data) {
+		if total >= cfg.Drain {
+			break
+		}
+		h := n % halls
+		k := ks[h]
+		l, err := k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
+		if err != nil {
+			return 0, 0, nil, fmt.Errorf("drain: a lookup: %w", err)
+		}
+		for total+2 <= cfg.Drain {
+			ids := r.pick(&l, rng, time.Now())
+			if len(ids) == 0 {
+				break
+			}
+			proc := processOf(k, &l, ids)
+			pay := k.nextOp(api.OpPay)
+			pay.Pay = &api.PayOp{Method: "card", Reference: pay.ID}
+			for i := range l.Violations {
+				v := &l.Violations[i]
+				if slices.Contains(ids, v.ID) {
+					pay.Pay.Items = append(pay.Pay.Items, api.PayItem{ViolationID: v.ID, FineFen: v.FineFen})
+					// As the kiosk's overlay shows it: processed, its points in the cycle's total.
+					v.Status = string(model.StatusProcessed)
+					l.Points.Total += v.Points
+				}
+			}
+			queues[h] = append(queues[h], proc, pay)
+			total += 2
+		}
 	}
 	start := time.Now()
-	errs := make(chan error, halls)
+	type done struct {
+		outcomes map[string]int
+		err      error
+	}
+	results := make(chan done, halls)
 	for i, k := range ks {
 		go func() {
-			q := queues[i]
+			q, out := queues[i], map[string]int{}
 			for len(q) > 0 {
 				n := min(cfg.Batch, len(q))
 				resp, err := k.client.Ops(ctx, q[:n])
 				if err != nil {
-					errs <- err
+					results <- done{err: err}
 					return
 				}
 				for _, r := range resp.Results {
 					if r.Outcome == api.OutcomeDeferred {
-						errs <- fmt.Errorf("operation %s deferred while draining in order", r.OpID)
+						results <- done{err: fmt.Errorf("operation %s deferred while draining in order", r.OpID)}
 						return
 					}
+					out[r.Outcome]++
 				}
 				q = q[n:]
 			}
-			errs <- nil
+			results <- done{outcomes: out}
 		}()
 	}
+	outcomes := map[string]int{}
 	for range ks {
-		if err := <-errs; err != nil {
-			return 0, 0, err
+		d := <-results
+		if d.err != nil {
+			return 0, 0, nil, d.err
+		}
+		for o, n := range d.outcomes {
+			outcomes[o] += n
 		}
 	}
-	return cfg.Drain, time.Since(start), nil
-}
-
-// drainOp is the i-th queued operation: mostly payments (facts that must all be recorded) and
-// processing of the data set's camera violations by their vehicles' owners.
-func drainOp(k *kiosk, data *dataset.Data, owners map[model.Plate]string, i int) api.Op {
-	v := data.Violations[i%len(data.Violations)]
-	if i%2 == 0 {
-		op := k.nextOp(api.OpPay)
-		op.Pay = &api.PayOp{Method: "card", Reference: op.ID, Items: []api.PayItem{{ViolationID: v.ID, FineFen: int64(v.Fine)}}}
-		return op
-	}
-	op := k.nextOp(api.OpProcess)
-	owner := owners[v.Plate]
-	if owner == "" { // a unit's vehicle: someone tries anyway and is refused
-		owner = string(data.People[0].Driver.ID)
-	}
-	op.Process = &api.ProcessOp{DriverID: owner, ViolationIDs: []string{v.ID}, DriverFace: api.FaceMatch}
-	return op
+	return total, time.Since(start), outcomes, nil
 }
