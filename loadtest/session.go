@@ -199,7 +199,7 @@ func drain(ctx context.Context, st store.Store, ref *model.Reference, base strin
 	}
 	queues := make([][]api.Op, halls)
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 99))
-	total := 0
+	total, taken := 0, map[string]bool{}
 	for n, d := range driversOf(data) {
 		if total >= cfg.Drain {
 			break
@@ -209,6 +209,13 @@ func drain(ctx context.Context, st store.Store, ref *model.Reference, base strin
 		l, err := k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
 		if err != nil {
 			return 0, 0, nil, fmt.Errorf("drain: a lookup: %w", err)
+		}
+		for i := range l.Violations {
+			// A violation another queue processes already (the owner's, seen by a bound driver
+			// too) is processed as far as this kiosk's overlay knows: it is not picked twice.
+			if taken[l.Violations[i].ID] {
+				l.Violations[i].Status = string(model.StatusProcessed)
+			}
 		}
 		for total+2 <= cfg.Drain {
 			ids := r.pick(&l, rng, time.Now())
@@ -226,6 +233,9 @@ func drain(ctx context.Context, st store.Store, ref *model.Reference, base strin
 					v.Status = string(model.StatusProcessed)
 					l.Points.Total += v.Points
 				}
+			}
+			for _, id := range ids {
+				taken[id] = true
 			}
 			queues[h] = append(queues[h], proc, pay)
 			total += 2

@@ -60,6 +60,20 @@ func (c *conn) InsertDecision(d model.Decision) error {
 // number is one index probe (numbers are the primary key and sort as their sequence, which is
 // zero-padded). The upsert's row lock makes concurrent callers, in any process, wait for each
 // other, and each gets the value its own update produced.
+// LockDecisionSeq holds an office's sequence of a year until the transaction ends, when it
+// exists, so that batches take the sequences they will draw from in one global order. A
+// sequence not yet started is not created here (a batch that is then rejected changes nothing):
+// its first two users meet on the unique key instead, once per office and year.
+func (c *conn) LockDecisionSeq(officeCode string, year int) error {
+	var seq int64
+	err := c.queryRow(`SELECT last_seq FROM decision_seq WHERE office_code = $1 AND year = $2`+c.d.forUpdate(),
+		officeCode, year).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: lock decision sequence: %w", err)
+	}
+	return nil
+}
+
 func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
 	prefix := fmt.Sprintf("%s%04d", officeCode, year)
 	var highest sql.NullString

@@ -180,6 +180,8 @@ type Tx interface {
 	// (imported ones included), so from 1 for a new office and year; numbers are never reused,
 	// even across server processes.
 	NextDecisionSeq(officeCode string, year int) (int64, error)
+	// LockDecisionSeq holds the sequence of an office and year until the transaction ends.
+	LockDecisionSeq(officeCode string, year int) error
 	InsertDecision(d model.Decision) error
 	// UpdateViolation writes every field of v (found by ID; ErrNotFound if there is none).
 	UpdateViolation(v model.Violation) error
