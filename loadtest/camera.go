@@ -67,31 +67,42 @@ func (c *camera) run(ctx context.Context, perSecond int) error {
 		if n == 0 {
 			continue
 		}
-		batch := make([]model.Violation, n)
-		now := time.Now()
-		for i := range batch {
-			v := c.templates[c.rng.IntN(len(c.templates))]
-			c.seq++
-			v.ID = fmt.Sprintf("CAM-%09d", c.seq)
-			v.Plate = c.plates[c.rng.IntN(len(c.plates))]
-			v.Time = now.Add(-time.Duration(5+c.rng.IntN(55)) * time.Minute)
-			v.Status, v.Decision, v.Driver, v.DecidedAt, v.PaidAt = model.StatusRecorded, "", "", time.Time{}, time.Time{}
-			batch[i] = v
-		}
-		err := c.st.Tx(ctx, func(tx store.Tx) error {
-			for _, v := range batch {
-				if err := tx.PutViolation(v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := c.add(ctx, n); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("camera feed: %w", err)
+			return err
 		}
-		c.added.Add(int64(n))
 	}
+}
+
+// add records n new violations in one transaction.
+func (c *camera) add(ctx context.Context, n int) error {
+	if len(c.plates) == 0 || len(c.templates) == 0 {
+		return nil
+	}
+	batch := make([]model.Violation, n)
+	now := time.Now()
+	for i := range batch {
+		v := c.templates[c.rng.IntN(len(c.templates))]
+		c.seq++
+		v.ID = fmt.Sprintf("CAM-%09d", c.seq)
+		v.Plate = c.plates[c.rng.IntN(len(c.plates))]
+		v.Time = now.Add(-time.Duration(5+c.rng.IntN(55)) * time.Minute)
+		v.Status, v.Decision, v.Driver, v.DecidedAt, v.PaidAt = model.StatusRecorded, "", "", time.Time{}, time.Time{}
+		batch[i] = v
+	}
+	err := c.st.Tx(ctx, func(tx store.Tx) error {
+		for _, v := range batch {
+			if err := tx.PutViolation(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("camera feed: %w", err)
+	}
+	c.added.Add(int64(n))
+	return nil
 }
