@@ -242,28 +242,12 @@ func (s *Store) EndCall(id string, at time.Time) (Call, error) {
 // EndOpenCalls ends (as EndCall) every call that is neither final nor ended: at start, the
 // sessions of an earlier process are over. It returns how many it ended.
 func (s *Store) EndOpenCalls(at time.Time) (int, error) {
-	n := 0
-	err := s.update(func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketCalls)
-		if err != nil {
-			return err
+	n, err := eachCall(s.update, func(b *bolt.Bucket, c Call) (bool, error) {
+		if c.EndedAt != nil || c.Final() {
+			return false, nil
 		}
-		all, err := allCalls(b)
-		if err != nil {
-			return err
-		}
-		n = 0
-		for _, c := range all {
-			if c.EndedAt != nil || c.Final() {
-				continue
-			}
-			c.EndedAt = &at
-			if err := putCall(b, c); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		c.EndedAt = &at
+		return true, putCall(b, c)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage: end open calls: %w", err)
@@ -272,6 +256,34 @@ func (s *Store) EndOpenCalls(at time.Time) (int, error) {
 		s.callsChanged()
 	}
 	return n, nil
+}
+
+// eachCall runs change on every stored call in one transaction of run and counts the calls it
+// changed.
+func eachCall(run func(func(*bolt.Tx) error) error, change func(b *bolt.Bucket, c Call) (bool, error)) (int, error) {
+	n := 0
+	err := run(func(tx *bolt.Tx) error {
+		b, err := bucket(tx, bucketCalls)
+		if err != nil {
+			return err
+		}
+		all, err := allCalls(b)
+		if err != nil {
+			return err
+		}
+		n = 0 // the transaction may run again
+		for _, c := range all {
+			changed, err := change(b, c)
+			if err != nil {
+				return err
+			}
+			if changed {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // RecordCalls records the server's answer to a report of calls: states[i] answers sent[i]. A
@@ -379,27 +391,11 @@ func (c Call) same(o Call) bool {
 // returns how many it deleted.
 func (s *Store) PruneCalls(age time.Duration) (int, error) {
 	cutoff := s.now().Add(-age)
-	n := 0
-	err := s.updateReserved(func(tx *bolt.Tx) error {
-		b, err := bucket(tx, bucketCalls)
-		if err != nil {
-			return err
+	n, err := eachCall(s.updateReserved, func(b *bolt.Bucket, c Call) (bool, error) {
+		if c.Live() || c.DoneAt.After(cutoff) {
+			return false, nil
 		}
-		all, err := allCalls(b)
-		if err != nil {
-			return err
-		}
-		n = 0
-		for _, c := range all {
-			if c.Live() || c.DoneAt.After(cutoff) {
-				continue
-			}
-			if err := b.Delete([]byte(c.ID)); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		return true, b.Delete([]byte(c.ID))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage: prune calls: %w", err)
