@@ -41,7 +41,7 @@ func (e *Engine) sendCalls(ctx context.Context) error {
 		return local("read calls", err)
 	}
 	slices.Reverse(live) // newest first
-	var news int
+	news, left := 0, len(live)
 	for chunk := range slices.Chunk(live, api.MaxCallsPerRequest) {
 		changed, err := e.callRound(ctx, chunk)
 		var se *api.StatusError
@@ -58,16 +58,17 @@ func (e *Engine) sendCalls(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		news += changed
+		news += len(changed)
+		for _, c := range changed {
+			if !c.Live() {
+				left-- // answered for good: closed, refused, or its end delivered
+			}
+		}
 	}
 	r.version, r.last, r.none = version, now, len(live) == 0
-	left, err := e.cfg.Store.LiveCalls()
-	if err != nil {
-		return local("read calls", err)
-	}
 	e.mu.Lock()
-	changed := news > 0 || e.status.LiveCalls != len(left)
-	e.status.LiveCalls = len(left)
+	changed := news > 0 || e.status.LiveCalls != left
+	e.status.LiveCalls = left
 	e.status.CallUpdates += int64(news)
 	e.mu.Unlock()
 	if changed {
@@ -76,9 +77,9 @@ func (e *Engine) sendCalls(ctx context.Context) error {
 	return nil
 }
 
-// callRound sends one request of calls and records the answers; it returns how many calls
-// the answers changed.
-func (e *Engine) callRound(ctx context.Context, chunk []storage.Call) (int, error) {
+// callRound sends one request of calls and records the answers; it returns the calls the
+// answers changed, as they are now.
+func (e *Engine) callRound(ctx context.Context, chunk []storage.Call) ([]storage.Call, error) {
 	req := api.CallsRequest{Calls: make([]api.StaffCall, len(chunk))}
 	for i, c := range chunk {
 		req.Calls[i] = c.StaffCall
@@ -89,20 +90,20 @@ func (e *Engine) callRound(ctx context.Context, chunk []storage.Call) (int, erro
 	reply, err := e.cfg.Client.Calls(rctx, req)
 	e.tried()
 	if err != nil {
-		return 0, e.clockRefused(err, sent)
+		return nil, e.clockRefused(err, sent)
 	}
 	changed, err := e.cfg.Store.RecordCalls(req.Calls, reply.Calls)
 	switch {
 	case errors.Is(err, storage.ErrInvalidCall):
-		return 0, errors.New("server answered calls that do not match the request")
+		return nil, errors.New("server answered calls that do not match the request")
 	case err != nil:
-		return 0, local("record calls", err)
+		return nil, local("record calls", err)
 	}
 	for _, c := range changed {
 		e.cfg.Log.Info("call for staff answered", "call_id", c.ID, "state", c.State)
 	}
 	e.succeeded()
-	return len(changed), nil
+	return changed, nil
 }
 
 // refusedForGood reports an answer to calls that sending them again at once would not change:
