@@ -91,11 +91,17 @@ func getCall(b *bolt.Bucket, id string) (Call, bool, error) {
 	if v == nil {
 		return Call{}, false, nil
 	}
+	c, err := decodeCall(id, v)
+	return c, err == nil, err
+}
+
+// decodeCall reads the stored record of call id.
+func decodeCall(id string, v []byte) (Call, error) {
 	var c Call
 	if err := json.Unmarshal(v, &c); err != nil || c.ID != id {
-		return Call{}, false, fmt.Errorf("call record %q is damaged", id)
+		return Call{}, fmt.Errorf("call record %q is damaged", id)
 	}
-	return c, true, nil
+	return c, nil
 }
 
 func putCall(b *bolt.Bucket, c Call) error {
@@ -109,8 +115,8 @@ func putCall(b *bolt.Bucket, c Call) error {
 // allCalls decodes the bucket, oldest call first.
 func allCalls(b *bolt.Bucket) ([]Call, error) {
 	var out []Call
-	err := b.ForEach(func(k, _ []byte) error {
-		c, _, err := getCall(b, string(k))
+	err := b.ForEach(func(k, v []byte) error {
+		c, err := decodeCall(string(k), v)
 		if err != nil {
 			return err
 		}
