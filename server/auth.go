@@ -157,12 +157,7 @@ func (s *Server) kiosk(ctx context.Context, id string) (store.Kiosk, error) {
 			return k, nil
 		}
 	}
-	var k store.Kiosk
-	err := s.store.Read(ctx, func(r store.Reader) error {
-		var err error
-		k, err = r.Kiosk(id)
-		return err
-	})
+	k, err := s.store.Kiosk(ctx, id)
 	if err == nil && s.kiosks != nil {
 		s.kiosks.put(k)
 	}

@@ -24,6 +24,7 @@ const (
 	sqliteReaders     = 4
 	sqliteBusyTimeout = 10 * time.Second
 	pgMaxConns        = 16
+	pgNonceConns      = 8
 )
 
 // errInUse is returned by Open when another process (or another Open in this one) holds the
@@ -40,13 +41,23 @@ type db struct {
 	path             string    // SQLite: the database file
 	lock             *os.File  // SQLite: the flock held on <file>.lock
 	nonces           *nonceLog // SQLite: the nonces, in memory and in a log of their own
+	// PostgreSQL: connections that do not wait for the WAL to reach disk at commit, for the
+	// nonces alone (see rememberNoncePG).
+	nonceDB *sql.DB
 	stmtMu           sync.Mutex
 	// Prepared statements per pool (the writer's and the reader's; one on PostgreSQL).
 	writerStmts, readerStmts *stmtCache
 }
 
 // stmtsFor returns the statement cache of a pool, creating it on first use.
+// PostgreSQL has none: pgx prepares each query on the connection that first runs it and keeps
+// it there (its statement cache), so a query costs one round trip from its second run on. A
+// statement prepared through database/sql as well would be prepared again on every connection
+// a transaction happens to get, each time one more round trip.
 func (s *db) stmtsFor(pool *sql.DB) *stmtCache {
+	if s.d.kind == kindPostgres {
+		return nil
+	}
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
 	switch {
@@ -105,6 +116,14 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	// A nonce claimed is one statement on a connection whose commits do not wait for fsync;
+	// setting that per transaction would take three more round trips for every request.
+	nonceCfg := cfg.Copy()
+	nonceCfg.RuntimeParams["synchronous_commit"] = "off"
+	s.nonceDB = stdlib.OpenDB(*nonceCfg)
+	s.nonceDB.SetMaxOpenConns(pgNonceConns)
+	s.nonceDB.SetMaxIdleConns(pgNonceConns)
+	s.nonceDB.SetConnMaxIdleTime(5 * time.Minute)
 	return s, nil
 }
 
@@ -197,6 +216,9 @@ func (s *db) Close() error {
 	if s.reader != nil && s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
 	}
+	if s.nonceDB != nil {
+		errs = append(errs, s.nonceDB.Close())
+	}
 	if s.writer != nil {
 		errs = append(errs, s.writer.Close())
 	}
@@ -205,7 +227,7 @@ func (s *db) Close() error {
 		// process that opened the old file lock it while another locks a new one.
 		errs = append(errs, s.lock.Close())
 	}
-	s.reader, s.writer, s.lock = nil, nil, nil
+	s.reader, s.writer, s.lock, s.nonceDB = nil, nil, nil, nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -92,6 +95,23 @@ func scanKiosk(r scanner) (Kiosk, error) {
 
 func (c *conn) Kiosk(id string) (Kiosk, error) {
 	return getOne(c, "kiosk", scanKiosk, `SELECT `+kioskColumns+` FROM kiosks WHERE id = $1`, id)
+}
+
+func (s *db) Kiosk(ctx context.Context, id string) (Kiosk, error) {
+	q := s.d.rebind(`SELECT ` + kioskColumns + ` FROM kiosks WHERE id = $1`)
+	var row *sql.Row
+	if st := s.stmtsFor(s.reader).get(q); st != nil {
+		row = st.QueryRowContext(ctx, id)
+	} else {
+		row = s.reader.QueryRowContext(ctx, q, id)
+	}
+	k, err := scanKiosk(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, fmt.Errorf("store: kiosk: %w", ErrNotFound)
+	} else if err != nil {
+		return k, fmt.Errorf("store: kiosk: %w", err)
+	}
+	return k, nil
 }
 
 func (c *conn) LockKiosk(id string) (Kiosk, error) {

@@ -33,6 +33,9 @@ func newStmtCache(pool *sql.DB) *stmtCache {
 
 // get returns the cached statement for query, or nil (and starts preparing it) on a miss.
 func (c *stmtCache) get(query string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.m[query]; ok || c.closed || c.pending[query] || len(c.m)+len(c.pending) >= stmtCacheSize {

@@ -44,6 +44,9 @@ type Store interface {
 	// store waits for fsync, so a power loss (of the database machine) may forget the last
 	// ones, which leaves the request timestamp check to bound those replays.
 	RememberNonce(ctx context.Context, kioskID, nonce string, now, until time.Time) (fresh bool, err error)
+	// Kiosk reads one kiosk's record by itself, outside any transaction: what authenticating a
+	// request needs, in one round trip to the database.
+	Kiosk(ctx context.Context, id string) (Kiosk, error)
 	// CheckWritable proves that the store can write now, for health checks: it commits a
 	// small write and, on SQLite, checks the room left to grow. A full store answers an error
 	// IsFull recognises, a read-only one an error IsReadOnly recognises. Each call costs a

@@ -1,0 +1,102 @@
+package pgtest
+
+import (
+	"fmt"
+	"os"
+	"net"
+	"net/url"
+	"sync"
+	"testing"
+)
+
+// RoundTrips is a loopback proxy in front of a PostgreSQL server that counts round trips: how
+// many times a client spoke after the server had answered. Messages a client sends one after
+// another without waiting (a pipeline, a batch) count once, whatever their number, which is
+// what makes a round trip cost: the wait for the other side.
+type RoundTrips struct {
+	ln     net.Listener
+	target string
+
+	mu sync.Mutex
+	n  int
+}
+
+// direction remembers which side of one connection spoke last.
+type direction struct{ clientLast bool }
+
+// NewRoundTrips starts a counting proxy in front of the server of dsn and returns it with a
+// DSN that goes through it. The proxy stops when the test ends.
+func NewRoundTrips(t testing.TB, dsn string) (*RoundTrips, string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("pgtest: parse DSN: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("pgtest: proxy: %v", err)
+	}
+	p := &RoundTrips{ln: ln, target: u.Host}
+	go p.serve()
+	t.Cleanup(func() { ln.Close() })
+	u.Host = ln.Addr().String()
+	return p, u.String()
+}
+
+// Count is the number of round trips so far, over every connection.
+func (p *RoundTrips) Count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
+}
+
+func (p *RoundTrips) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		go p.relay(c)
+	}
+}
+
+func (p *RoundTrips) relay(client net.Conn) {
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		client.Close()
+		return
+	}
+	d := &direction{}
+	done := make(chan struct{}, 2)
+	pump := func(dst, src net.Conn, fromClient bool) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				p.mu.Lock()
+				if fromClient && !d.clientLast {
+					p.n++
+					if os.Getenv("PGTEST_RT_DEBUG") != "" {
+						fmt.Fprintf(os.Stderr, "RT %d: %q\n", p.n, buf[:min(n, 120)])
+					}
+				}
+				d.clientLast = fromClient
+				p.mu.Unlock()
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		// Closing both ends stops the other pump too.
+		client.Close()
+		server.Close()
+		done <- struct{}{}
+	}
+	go pump(server, client, true)
+	go pump(client, server, false)
+	<-done
+	<-done
+}
