@@ -2,9 +2,9 @@ package pgtest
 
 import (
 	"fmt"
-	"os"
 	"net"
 	"net/url"
+	"os"
 	"sync"
 	"testing"
 )

@@ -44,7 +44,7 @@ type db struct {
 	// PostgreSQL: connections that do not wait for the WAL to reach disk at commit, for the
 	// nonces alone (see rememberNoncePG).
 	nonceDB *sql.DB
-	stmtMu           sync.Mutex
+	stmtMu  sync.Mutex
 	// Prepared statements per pool (the writer's and the reader's; one on PostgreSQL).
 	writerStmts, readerStmts *stmtCache
 }
