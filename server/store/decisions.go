@@ -121,10 +121,14 @@ func scanPointsEntry(r scanner) (model.PointsEntry, error) {
 	return e, nil
 }
 
+const pointsOfDriver = `SELECT decision, points, entered_at, paid_at FROM points_entries WHERE driver_id = $1
+	ORDER BY entered_at, decision`
+
 func (c *conn) PointsEntries(driver model.IDNumber) ([]model.PointsEntry, error) {
-	return list(c, "points entries", scanPointsEntry,
-		`SELECT decision, points, entered_at, paid_at FROM points_entries WHERE driver_id = $1
-		ORDER BY entered_at, decision`, string(driver))
+	if l, ok := aheadList[model.PointsEntry](c, pointsKey(driver)); ok {
+		return l, nil
+	}
+	return list(c, "points entries", scanPointsEntry, pointsOfDriver, string(driver))
 }
 
 func (c *conn) InsertPointsEntry(driver model.IDNumber, e model.PointsEntry) error {

@@ -60,9 +60,13 @@ func driverArgs(d Driver) ([]any, error) {
 	return args, nil
 }
 
+const driverByID = `SELECT ` + driverColumns + ` FROM drivers WHERE id_number = $1`
+
 func (c *conn) Driver(id model.IDNumber) (Driver, error) {
-	return getOne(c, "driver", scanDriver,
-		`SELECT `+driverColumns+` FROM drivers WHERE id_number = $1`, string(id))
+	if d, ok, err := aheadRecord[Driver](c, driverKey(id), "driver"); ok {
+		return d, err
+	}
+	return getOne(c, "driver", scanDriver, driverByID, string(id))
 }
 
 func (c *conn) LockDriver(id model.IDNumber) (Driver, error) {
@@ -111,6 +115,9 @@ func scanVehicle(r scanner) (Vehicle, error) {
 }
 
 func (c *conn) Vehicle(p model.Plate) (Vehicle, error) {
+	if v, ok, err := aheadRecord[Vehicle](c, vehicleKey(p), "vehicle"); ok {
+		return v, err
+	}
 	return getOne(c, "vehicle", scanVehicle,
 		`SELECT `+vehicleColumns+` FROM vehicles WHERE plate_type = $1 AND plate_number = $2`,
 		string(p.Type), string(p.Number))
@@ -129,10 +136,13 @@ func (c *conn) VehiclesOwnedBy(owner model.IDNumber) ([]Vehicle, error) {
 		// Units' vehicles have no owner ID; they are nobody's "own" vehicles.
 		return []Vehicle{}, nil
 	}
-	return list(c, "vehicles of owner", scanVehicle,
-		`SELECT `+vehicleColumns+` FROM vehicles WHERE owner_id = $1 ORDER BY plate_type, plate_number`,
-		string(owner))
+	if l, ok := aheadList[Vehicle](c, ownedKey(owner)); ok {
+		return l, nil
+	}
+	return list(c, "vehicles of owner", scanVehicle, vehiclesOfOwner, string(owner))
 }
+
+const vehiclesOfOwner = `SELECT ` + vehicleColumns + ` FROM vehicles WHERE owner_id = $1 ORDER BY plate_type, plate_number`
 
 func (c *conn) PutVehicle(v Vehicle) error {
 	_, err := c.exec(`INSERT INTO vehicles (`+vehicleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -45,7 +45,7 @@ type db struct {
 	// nonces alone (see rememberNoncePG).
 	nonceDB *sql.DB
 	stmtMu  sync.Mutex
-	// Prepared statements per pool (the writer's and the reader's; one on PostgreSQL).
+	// Prepared statements per pool, the writer's and the reader's (SQLite only: see stmtsFor).
 	writerStmts, readerStmts *stmtCache
 }
 

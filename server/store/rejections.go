@@ -61,12 +61,16 @@ func scanRejectionNotice(r scanner) (RejectionNotice, error) {
 }
 
 // UnreadRejections reads through the index on (person_id, acked_at, rejected_at).
+const unreadRejections = `SELECT n.op_id, n.person_id, n.kiosk_id, n.op_type, n.op_at, n.rejected_at, n.reasons, n.acked_at, k.name, k.hall
+	FROM rejection_notices n JOIN kiosks k ON k.id = n.kiosk_id
+	WHERE n.person_id = $1 AND n.acked_at = 0
+	ORDER BY n.rejected_at DESC, n.op_id DESC LIMIT $2`
+
 func (c *conn) UnreadRejections(person model.IDNumber, limit int) ([]RejectionNotice, error) {
-	return list(c, "unread rejections", scanRejectionNotice,
-		`SELECT n.op_id, n.person_id, n.kiosk_id, n.op_type, n.op_at, n.rejected_at, n.reasons, n.acked_at, k.name, k.hall
-		FROM rejection_notices n JOIN kiosks k ON k.id = n.kiosk_id
-		WHERE n.person_id = $1 AND n.acked_at = 0
-		ORDER BY n.rejected_at DESC, n.op_id DESC LIMIT $2`, string(person), limit)
+	if l, ok := aheadList[RejectionNotice](c, rejectionsKey(person, limit)); ok {
+		return l, nil
+	}
+	return list(c, "unread rejections", scanRejectionNotice, unreadRejections, string(person), limit)
 }
 
 func (c *conn) AckRejection(person model.IDNumber, opID string, at time.Time) (bool, error) {

@@ -120,6 +120,15 @@ type Reader interface {
 	KioskRejections(kioskID string, limit int) ([]KioskRejection, error)
 	OpenRejections() (map[string]int, error)
 
+	// PrefetchPerson sends ahead, together, the reads a lookup of this person makes: their
+	// record, points ledger, vehicles, bindings and follows both ways, designations, the
+	// vehicles and violations of all of those, the violations decided against them, their
+	// unread rejections (at most rejections of them) and the people linked to their vehicles.
+	// The calls that follow with the same arguments are answered from them; others go to the
+	// database as before. It changes no answer, only how many times the database is waited
+	// for: on PostgreSQL, in a Read, once instead of a dozen times; elsewhere it does nothing.
+	PrefetchPerson(id model.IDNumber, rejections int) error
+
 	// UnreadRejections lists a person's rejection notices not yet acknowledged, newest
 	// rejection first, at most limit, with the name and hall of the kiosk of each.
 	UnreadRejections(person model.IDNumber, limit int) ([]RejectionNotice, error)

@@ -51,14 +51,30 @@ func (s *db) retry(ctx context.Context, attempt func() error) error {
 
 // runTx runs one attempt. The transaction is rolled back when fn fails or panics.
 func (s *db) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*conn) error) error {
-	tx, err := pool.BeginTx(ctx, opts)
+	var sc *sql.Conn
+	if s.d.kind == kindPostgres {
+		// A connection held by name, so that reads sent ahead together (prefetch) can reach
+		// pgx beneath database/sql on the transaction's own session.
+		var err error
+		if sc, err = pool.Conn(ctx); err != nil {
+			return fmt.Errorf("store: begin transaction: %w", err)
+		}
+		defer sc.Close()
+	}
+	var tx *sql.Tx
+	var err error
+	if sc != nil {
+		tx, err = sc.BeginTx(ctx, opts)
+	} else {
+		tx, err = pool.BeginTx(ctx, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("store: begin transaction: %w", err)
 	}
 	// After a commit this does nothing (sql.ErrTxDone); otherwise the error that got us here is
 	// the one to report.
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(&conn{ctx: ctx, tx: tx, d: s.d, stmts: s.stmtsFor(pool)}); err != nil {
+	if err := fn(&conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool)}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -74,6 +90,11 @@ type conn struct {
 	tx    *sql.Tx
 	d     dialect
 	stmts *stmtCache
+	// session is the connection tx runs on (PostgreSQL only); ahead holds the answers of
+	// reads sent ahead on it (prefetch), by the call they answer.
+	session  *sql.Conn
+	ahead    map[string]any
+	readOnly bool
 }
 
 func (c *conn) exec(query string, args ...any) (sql.Result, error) {

@@ -47,9 +47,15 @@ func (c *conn) UnitDrivers(f UnitDriverFilter) ([]model.UnitDriver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unit drivers: %w", err)
 	}
-	return list(c, "unit drivers", scanUnitDriver,
-		`SELECT `+unitDriverColumns+` FROM unit_drivers WHERE `+where+` ORDER BY since, driver_id, plate_type, plate_number`,
-		args...)
+	if l, ok := aheadList[model.UnitDriver](c, unitKey(f)); ok {
+		return l, nil
+	}
+	return list(c, "unit drivers", scanUnitDriver, unitDriversWhere(where), args...)
+}
+
+func unitDriversWhere(where string) string {
+	return `SELECT ` + unitDriverColumns + ` FROM unit_drivers WHERE ` + where +
+		` ORDER BY since, driver_id, plate_type, plate_number`
 }
 
 func (c *conn) PutUnitDriver(u model.UnitDriver) error {

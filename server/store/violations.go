@@ -60,6 +60,9 @@ func (c *conn) LockViolation(id string) (model.Violation, error) {
 // end rather than left to each query.
 func (c *conn) ViolationsOfPlates(plates []model.Plate) ([]model.Violation, error) {
 	plates = uniquePlates(plates)
+	if vs, ok := c.violationsAhead(plates); ok {
+		return vs, nil
+	}
 	out := []model.Violation{}
 	for len(plates) > 0 {
 		batch := plates[:min(len(plates), platesPerQuery)]
@@ -102,10 +105,13 @@ func (c *conn) ViolationsDecidedAgainst(driver model.IDNumber) ([]model.Violatio
 		// Undecided violations have no driver; they are decided against nobody.
 		return []model.Violation{}, nil
 	}
-	return list(c, "violations decided against driver", scanViolation,
-		`SELECT `+violationColumns+` FROM violations WHERE driver_id = $1 ORDER BY occurred_at, id`,
-		string(driver))
+	if l, ok := aheadList[model.Violation](c, decidedKey(driver)); ok {
+		return l, nil
+	}
+	return list(c, "violations decided against driver", scanViolation, violationsDecidedAgainst, string(driver))
 }
+
+const violationsDecidedAgainst = `SELECT ` + violationColumns + ` FROM violations WHERE driver_id = $1 ORDER BY occurred_at, id`
 
 func (c *conn) PutViolation(v model.Violation) error {
 	_, err := c.exec(`INSERT INTO violations (`+violationColumns+`)

@@ -1,0 +1,270 @@
+package store
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Reads sent ahead.
+//
+// A lookup asks about a dozen questions of the store, each depending only on the person's ID
+// number. Asked one after another over a network, each costs a round trip: on one machine two
+// context switches and four system calls on each side, most of a lookup's time on PostgreSQL.
+// PrefetchPerson sends them all at once in a pgx batch on the read transaction's own
+// connection, within its snapshot, and keeps the answers; the Reader calls that follow are
+// answered from them when their arguments match, and go to the database as before when they
+// do not. What a call answers does not change, only when the database was asked.
+
+// aheadRead is one read sent ahead: the SQL and arguments of a Reader call, and how its rows
+// become the answer that call gives.
+type aheadRead struct {
+	key     string
+	query   string
+	args    []any
+	collect func(rows pgx.Rows) (any, error)
+}
+
+// aheadOne is the answer of a read of one record, which may find none.
+type aheadOne[T any] struct {
+	v     T
+	found bool
+}
+
+func listAhead[T any](key, what string, scan func(scanner) (T, error), query string, args ...any) aheadRead {
+	return aheadRead{key: key, query: query, args: args, collect: func(rows pgx.Rows) (any, error) {
+		out := []T{}
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return nil, fmt.Errorf("store: %s: %w", what, err)
+			}
+			out = append(out, v)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		return out, nil
+	}}
+}
+
+func oneAhead[T any](key, what string, scan func(scanner) (T, error), query string, args ...any) aheadRead {
+	r := listAhead(key, what, scan, query, args...)
+	collect := r.collect
+	r.collect = func(rows pgx.Rows) (any, error) {
+		v, err := collect(rows)
+		if err != nil {
+			return nil, err
+		}
+		if l := v.([]T); len(l) > 0 {
+			return aheadOne[T]{v: l[0], found: true}, nil
+		}
+		return aheadOne[T]{}, nil
+	}
+	return r
+}
+
+// sendAhead runs the reads as one batch on the transaction's connection and keeps their
+// answers. It does nothing where there is no round trip to save (SQLite) or outside a read.
+func (c *conn) sendAhead(reads []aheadRead) error {
+	if c.session == nil || !c.readOnly {
+		return nil
+	}
+	return c.session.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return nil
+		}
+		b := &pgx.Batch{}
+		for _, r := range reads {
+			b.Queue(r.query, r.args...)
+		}
+		res := sc.Conn().SendBatch(c.ctx, b)
+		if c.ahead == nil {
+			c.ahead = make(map[string]any, len(reads))
+		}
+		for _, r := range reads {
+			rows, err := res.Query()
+			if err != nil {
+				res.Close()
+				return fmt.Errorf("store: read ahead: %w", err)
+			}
+			v, err := r.collect(rows)
+			rows.Close()
+			if err != nil {
+				res.Close()
+				return err
+			}
+			c.ahead[r.key] = v
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("store: read ahead: %w", err)
+		}
+		return nil
+	})
+}
+
+// aheadOf returns the answer kept for key, if any.
+func aheadOf[T any](c *conn, key string) (T, bool) {
+	v, ok := c.ahead[key].(T)
+	return v, ok
+}
+
+// aheadList returns a copy of a list answer kept for key, so that a caller changing it cannot
+// change the next caller's answer.
+func aheadList[T any](c *conn, key string) ([]T, bool) {
+	l, ok := aheadOf[[]T](c, key)
+	return slices.Clone(l), ok
+}
+
+// aheadRecord answers a read of one record from what was kept for key.
+func aheadRecord[T any](c *conn, key, what string) (T, bool, error) {
+	a, ok := aheadOf[aheadOne[T]](c, key)
+	if !ok {
+		return a.v, false, nil
+	}
+	if !a.found {
+		return a.v, true, fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	return a.v, true, nil
+}
+
+// Keys of the answers kept, one per Reader call and its arguments.
+func driverKey(id model.IDNumber) string { return "driver\x00" + string(id) }
+func vehicleKey(p model.Plate) string {
+	return "vehicle\x00" + string(p.Type) + "\x00" + string(p.Number)
+}
+func ownedKey(id model.IDNumber) string   { return "owned\x00" + string(id) }
+func pointsKey(id model.IDNumber) string  { return "points\x00" + string(id) }
+func decidedKey(id model.IDNumber) string { return "decided\x00" + string(id) }
+func unitKey(f UnitDriverFilter) string {
+	return "units\x00" + string(f.Driver) + "\x00" + plateKey(f.Plate)
+}
+func plateKey(p model.Plate) string      { return string(p.Type) + "\x00" + string(p.Number) }
+func bindingsKey(f BindingFilter) string { return "bindings\x00" + linkKey(f.Driver, f.Owner, f.Plate) }
+func followsKey(f FollowFilter) string   { return "follows\x00" + linkKey(f.Follower, f.Owner, f.Plate) }
+func rejectionsKey(id model.IDNumber, limit int) string {
+	return fmt.Sprintf("rejections\x00%s\x00%d", id, limit)
+}
+
+func linkKey(person, owner model.IDNumber, p model.Plate) string {
+	return string(person) + "\x00" + string(owner) + "\x00" + plateKey(p)
+}
+
+// Keys of answers that several calls draw on.
+const (
+	aheadLinkedVehicles = "linked vehicles"
+	aheadLinkedPeople   = "linked people"
+	aheadViolations     = "violations of related plates"
+)
+
+// relatedPlates are the plates a person has to do with: owned, bound, followed or designated,
+// in force or not. A lookup asks for the violations of some of them.
+const relatedPlates = `SELECT plate_type, plate_number FROM vehicles WHERE owner_id = $1
+	UNION SELECT plate_type, plate_number FROM bindings WHERE driver_id = $1
+	UNION SELECT plate_type, plate_number FROM follows WHERE follower_id = $1
+	UNION SELECT plate_type, plate_number FROM unit_drivers WHERE driver_id = $1`
+
+// linkedPlates are the other people's vehicles among them.
+const linkedPlates = `SELECT plate_type, plate_number FROM bindings WHERE driver_id = $1
+	UNION SELECT plate_type, plate_number FROM follows WHERE follower_id = $1
+	UNION SELECT plate_type, plate_number FROM unit_drivers WHERE driver_id = $1`
+
+// relatedViolations is what the answer kept for aheadViolations holds.
+type relatedViolations struct {
+	plates map[model.Plate]bool
+	vs     []model.Violation
+}
+
+func (c *conn) PrefetchPerson(id model.IDNumber, rejections int) error {
+	if c.session == nil || !c.readOnly || id == "" {
+		return nil
+	}
+	p := string(id)
+	reads := []aheadRead{
+		oneAhead(driverKey(id), "driver", scanDriver, driverByID, p),
+		listAhead(pointsKey(id), "points entries", scanPointsEntry, pointsOfDriver, p),
+		listAhead(ownedKey(id), "vehicles of owner", scanVehicle, vehiclesOfOwner, p),
+		listAhead(bindingsKey(BindingFilter{Driver: id}), "bindings", scanBinding, bindingsWhere("driver_id = $1"), p),
+		listAhead(bindingsKey(BindingFilter{Owner: id}), "bindings", scanBinding, bindingsWhere("owner_id = $1"), p),
+		listAhead(followsKey(FollowFilter{Follower: id}), "follows", scanFollow, followsWhere("follower_id = $1"), p),
+		listAhead(followsKey(FollowFilter{Owner: id}), "follows", scanFollow, followsWhere("owner_id = $1"), p),
+		listAhead(unitKey(UnitDriverFilter{Driver: id}), "unit drivers", scanUnitDriver, unitDriversWhere("driver_id = $1"), p),
+		listAhead(aheadLinkedVehicles, "vehicles", scanVehicle,
+			`SELECT `+vehicleColumns+` FROM vehicles WHERE (plate_type, plate_number) IN (`+linkedPlates+`)`, p),
+		listAhead(aheadViolations, "violations of plates", scanViolation,
+			`SELECT `+violationColumns+` FROM violations WHERE (plate_type, plate_number) IN (`+relatedPlates+`)`, p),
+		listAhead(decidedKey(id), "violations decided against driver", scanViolation, violationsDecidedAgainst, p),
+		listAhead(rejectionsKey(id, rejections), "unread rejections", scanRejectionNotice, unreadRejections, p, rejections),
+		listAhead(aheadLinkedPeople, "drivers", scanDriver, `SELECT `+driverColumns+` FROM drivers WHERE id_number IN (
+			SELECT driver_id FROM bindings WHERE owner_id = $1 UNION SELECT follower_id FROM follows WHERE owner_id = $1)`, p),
+	}
+	if err := c.sendAhead(reads); err != nil {
+		return err
+	}
+	c.fileAhead(id)
+	return nil
+}
+
+// fileAhead files the answers several calls draw on under the keys of those calls.
+func (c *conn) fileAhead(id model.IDNumber) {
+	owned, _ := aheadOf[[]Vehicle](c, ownedKey(id))
+	linked, _ := aheadOf[[]Vehicle](c, aheadLinkedVehicles)
+	for _, v := range append(slices.Clone(owned), linked...) {
+		c.ahead[vehicleKey(v.Plate)] = aheadOne[Vehicle]{v: v, found: true}
+	}
+	people, _ := aheadOf[[]Driver](c, aheadLinkedPeople)
+	for _, d := range people {
+		c.ahead[driverKey(d.ID)] = aheadOne[Driver]{v: d, found: true}
+	}
+	// The plates whose violations were read: those of the answers just kept, which come from
+	// the same snapshot as the subquery that chose them.
+	rv := relatedViolations{plates: map[model.Plate]bool{}}
+	for _, v := range owned {
+		rv.plates[v.Plate] = true
+	}
+	bs, _ := aheadOf[[]Binding](c, bindingsKey(BindingFilter{Driver: id}))
+	for _, b := range bs {
+		rv.plates[b.Plate] = true
+	}
+	fs, _ := aheadOf[[]Follow](c, followsKey(FollowFilter{Follower: id}))
+	for _, f := range fs {
+		rv.plates[f.Plate] = true
+	}
+	us, _ := aheadOf[[]model.UnitDriver](c, unitKey(UnitDriverFilter{Driver: id}))
+	for _, u := range us {
+		rv.plates[u.Plate] = true
+	}
+	rv.vs, _ = aheadOf[[]model.Violation](c, aheadViolations)
+	c.ahead[aheadViolations] = rv
+}
+
+// violationsAhead answers ViolationsOfPlates from the violations read ahead when every plate
+// asked about was among them.
+func (c *conn) violationsAhead(plates []model.Plate) ([]model.Violation, bool) {
+	rv, ok := aheadOf[relatedViolations](c, aheadViolations)
+	if !ok {
+		return nil, false
+	}
+	want := make(map[model.Plate]bool, len(plates))
+	for _, p := range plates {
+		if !rv.plates[p] {
+			return nil, false
+		}
+		want[p] = true
+	}
+	out := []model.Violation{}
+	for _, v := range rv.vs {
+		if want[v.Plate] {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b model.Violation) int {
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID))
+	})
+	return out, true
+}
