@@ -203,6 +203,12 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Tim
 	if err != nil {
 		return api.OpResult{}, false, err
 	}
+	if advance {
+		k.LastSeq = op.Seq
+		if err := tx.SetKioskProgress(k.ID, k.Epoch, k.LastSeq); err != nil {
+			return api.OpResult{}, false, err
+		}
+	}
 	inserted, err := tx.InsertOp(store.OpRecord{
 		OpID: storeID, KioskID: k.ID, Epoch: op.Epoch, Seq: op.Seq, Type: safeOpType(op.Type),
 		RequestHash: in.hash, Outcome: res.Outcome, Result: body, AppliedAt: now,
@@ -220,11 +226,10 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Tim
 			return api.OpResult{}, false, err
 		}
 	}
-	if advance {
-		k.LastSeq = op.Seq
-		if err := tx.SetKioskProgress(k.ID, k.Epoch, k.LastSeq); err != nil {
-			return api.OpResult{}, false, err
-		}
+	// The operation's writes that wait to be sent go now, so that a failure among them is
+	// charged to this operation and not to the next one.
+	if err := tx.Flush(); err != nil {
+		return api.OpResult{}, false, err
 	}
 	return res, true, nil
 }
@@ -398,23 +403,20 @@ func prelock(tx store.Tx, ins []incoming, now time.Time) error {
 			person(op.Follow.FollowerID)
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(drivers)) {
-		if _, err := tx.LockDriver(id); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
+	if err := tx.LockDrivers(slices.Collect(maps.Keys(drivers))); err != nil {
+		return err
 	}
 	type sequence struct {
 		office string
 		year   int
 	}
 	sequences := map[sequence]bool{}
-	for _, id := range slices.Sorted(maps.Keys(violations)) {
-		v, err := tx.LockViolation(id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return err
-		}
+	locked, err := tx.LockViolations(slices.Collect(maps.Keys(violations)))
+	if err != nil {
+		return err
+	}
+	for _, v := range locked {
+		id := v.ID
 		for _, y := range processed[id] {
 			if v.OfficeCode != "" {
 				sequences[sequence{v.OfficeCode, y}] = true

@@ -26,6 +26,9 @@ func (s *Server) applyProcess(tx store.Tx, p *model.Profile, kioskID string, op 
 	} else if err != nil {
 		return api.OpResult{}, err
 	}
+	if err := tx.PrefetchCase(id); err != nil {
+		return api.OpResult{}, err
+	}
 	c, err := s.caseFor(tx, p, d, now)
 	if err != nil {
 		return api.OpResult{}, err

@@ -71,8 +71,11 @@ func oneAhead[T any](key, what string, scan func(scanner) (T, error), query stri
 // sendAhead runs the reads as one batch on the transaction's connection and keeps their
 // answers. It does nothing where there is no round trip to save (SQLite) or outside a read.
 func (c *conn) sendAhead(reads []aheadRead) error {
-	if c.session == nil || !c.readOnly {
+	if c.session == nil {
 		return nil
+	}
+	if err := c.Flush(); err != nil {
+		return err
 	}
 	return c.session.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
@@ -180,29 +183,51 @@ type relatedViolations struct {
 	vs     []model.Violation
 }
 
+// caseReads are the reads judging a person's operation makes: their points ledger, their
+// vehicles, the vehicles they are bound to, follow or were designated for, and those links.
+func caseReads(id model.IDNumber) []aheadRead {
+	p := string(id)
+	return []aheadRead{
+		listAhead(pointsKey(id), "points entries", scanPointsEntry, pointsOfDriver, p),
+		listAhead(ownedKey(id), "vehicles of owner", scanVehicle, vehiclesOfOwner, p),
+		listAhead(bindingsKey(BindingFilter{Driver: id}), "bindings", scanBinding, bindingsWhere("driver_id = $1"), p),
+		listAhead(followsKey(FollowFilter{Follower: id}), "follows", scanFollow, followsWhere("follower_id = $1"), p),
+		listAhead(unitKey(UnitDriverFilter{Driver: id}), "unit drivers", scanUnitDriver, unitDriversWhere("driver_id = $1"), p),
+		listAhead(aheadLinkedVehicles, "vehicles", scanVehicle,
+			`SELECT `+vehicleColumns+` FROM vehicles WHERE (plate_type, plate_number) IN (`+linkedPlates+`)`, p),
+	}
+}
+
+// PrefetchCase sends ahead, together, the reads judging an operation of this person makes
+// (caseReads). In a read-write transaction the answers hold only until the next statement:
+// after it, the database may hold newer ones.
+func (c *conn) PrefetchCase(id model.IDNumber) error {
+	if c.session == nil || id == "" {
+		return nil
+	}
+	if err := c.sendAhead(caseReads(id)); err != nil {
+		return err
+	}
+	c.fileAhead(id)
+	return nil
+}
+
 func (c *conn) PrefetchPerson(id model.IDNumber, rejections int) error {
 	if c.session == nil || !c.readOnly || id == "" {
 		return nil
 	}
 	p := string(id)
-	reads := []aheadRead{
+	reads := append(caseReads(id),
 		oneAhead(driverKey(id), "driver", scanDriver, driverByID, p),
-		listAhead(pointsKey(id), "points entries", scanPointsEntry, pointsOfDriver, p),
-		listAhead(ownedKey(id), "vehicles of owner", scanVehicle, vehiclesOfOwner, p),
-		listAhead(bindingsKey(BindingFilter{Driver: id}), "bindings", scanBinding, bindingsWhere("driver_id = $1"), p),
 		listAhead(bindingsKey(BindingFilter{Owner: id}), "bindings", scanBinding, bindingsWhere("owner_id = $1"), p),
-		listAhead(followsKey(FollowFilter{Follower: id}), "follows", scanFollow, followsWhere("follower_id = $1"), p),
 		listAhead(followsKey(FollowFilter{Owner: id}), "follows", scanFollow, followsWhere("owner_id = $1"), p),
-		listAhead(unitKey(UnitDriverFilter{Driver: id}), "unit drivers", scanUnitDriver, unitDriversWhere("driver_id = $1"), p),
-		listAhead(aheadLinkedVehicles, "vehicles", scanVehicle,
-			`SELECT `+vehicleColumns+` FROM vehicles WHERE (plate_type, plate_number) IN (`+linkedPlates+`)`, p),
 		listAhead(aheadViolations, "violations of plates", scanViolation,
 			`SELECT `+violationColumns+` FROM violations WHERE (plate_type, plate_number) IN (`+relatedPlates+`)`, p),
 		listAhead(decidedKey(id), "violations decided against driver", scanViolation, violationsDecidedAgainst, p),
 		listAhead(rejectionsKey(id, rejections), "unread rejections", scanRejectionNotice, unreadRejections, p, rejections),
 		listAhead(aheadLinkedPeople, "drivers", scanDriver, `SELECT `+driverColumns+` FROM drivers WHERE id_number IN (
 			SELECT driver_id FROM bindings WHERE owner_id = $1 UNION SELECT follower_id FROM follows WHERE owner_id = $1)`, p),
-	}
+	)
 	if err := c.sendAhead(reads); err != nil {
 		return err
 	}
@@ -239,8 +264,10 @@ func (c *conn) fileAhead(id model.IDNumber) {
 	for _, u := range us {
 		rv.plates[u.Plate] = true
 	}
-	rv.vs, _ = aheadOf[[]model.Violation](c, aheadViolations)
-	c.ahead[aheadViolations] = rv
+	if vs, ok := aheadOf[[]model.Violation](c, aheadViolations); ok {
+		rv.vs = vs
+		c.ahead[aheadViolations] = rv
+	}
 }
 
 // violationsAhead answers ViolationsOfPlates from the violations read ahead when every plate

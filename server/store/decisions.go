@@ -41,14 +41,10 @@ func (c *conn) Decision(n model.DecisionNumber) (model.Decision, error) {
 }
 
 func (c *conn) InsertDecision(d model.Decision) error {
-	_, err := c.exec(`INSERT INTO decisions (`+decisionColumns+`)
+	return c.later("insert decision", false, `INSERT INTO decisions (`+decisionColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		string(d.Number), d.ViolationID, string(d.Driver), string(d.Plate.Type),
 		string(d.Plate.Number), d.Points, int64(d.Fine), millis(d.IssuedAt), dateText(d.Due))
-	if err != nil {
-		return fmt.Errorf("store: insert decision: %w", err)
-	}
-	return nil
 }
 
 // NextDecisionSeq continues after the highest number known for the office and year: the
@@ -132,25 +128,17 @@ func (c *conn) PointsEntries(driver model.IDNumber) ([]model.PointsEntry, error)
 }
 
 func (c *conn) InsertPointsEntry(driver model.IDNumber, e model.PointsEntry) error {
-	_, err := c.exec(`INSERT INTO points_entries (decision, driver_id, points, entered_at, paid_at)
+	return c.later("insert points entry", false, `INSERT INTO points_entries (decision, driver_id, points, entered_at, paid_at)
 		VALUES ($1, $2, $3, $4, $5)`,
 		string(e.Decision), string(driver), e.Points, millis(e.EnteredAt), millis(e.PaidAt))
-	if err != nil {
-		return fmt.Errorf("store: insert points entry: %w", err)
-	}
-	return nil
 }
 
 // MarkPointsPaid leaves an entry that is already paid as it is (the first payment date counts),
 // and does nothing for a decision without an entry: one that carries no points, or an on-site
 // decision imported without its ledger entry, has nothing to mark, and its payment must not fail.
 func (c *conn) MarkPointsPaid(n model.DecisionNumber, paidAt time.Time) error {
-	_, err := c.exec(`UPDATE points_entries SET paid_at = $2 WHERE decision = $1 AND paid_at = 0`,
+	return c.later("mark points paid", false, `UPDATE points_entries SET paid_at = $2 WHERE decision = $1 AND paid_at = 0`,
 		string(n), millis(paidAt))
-	if err != nil {
-		return fmt.Errorf("store: mark points paid: %w", err)
-	}
-	return nil
 }
 
 const paymentColumns = `id, decision, fine, late_fee, paid_at, method, refund`
@@ -178,14 +166,10 @@ func (c *conn) Payments(violationID string) ([]model.Payment, error) {
 }
 
 func (c *conn) InsertPayment(violationID string, p model.Payment) error {
-	_, err := c.exec(`INSERT INTO payments (violation_id, `+paymentColumns+`)
+	return c.later("insert payment", false, `INSERT INTO payments (violation_id, `+paymentColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		violationID, p.ID, string(p.Decision), int64(p.Fine), int64(p.LateFee), millis(p.PaidAt),
 		string(p.Method), p.Refund)
-	if err != nil {
-		return fmt.Errorf("store: insert payment: %w", err)
-	}
-	return nil
 }
 
 // dateText writes a date as YYYY-MM-DD, and the zero Date (no date) as "".

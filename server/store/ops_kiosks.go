@@ -71,8 +71,8 @@ func (c *conn) InsertOp(rec OpRecord) (bool, error) {
 	if n == 1 && rec.Outcome == "rejected" {
 		// The kiosk's count of rejections nobody has followed up (staff.go): the ops
 		// transaction holds the kiosk's row already, so this costs no new lock.
-		if _, err := c.exec(`UPDATE kiosks SET open_rejections = open_rejections + 1 WHERE id = $1`, rec.KioskID); err != nil {
-			return false, fmt.Errorf("store: count a rejection: %w", err)
+		if err := c.later("count a rejection", false, `UPDATE kiosks SET open_rejections = open_rejections + 1 WHERE id = $1`, rec.KioskID); err != nil {
+			return false, err
 		}
 	}
 	return n == 1, nil
@@ -134,12 +134,12 @@ func (c *conn) InsertKiosk(k Kiosk) error {
 }
 
 func (c *conn) SetKioskProgress(kioskID string, epoch, lastSeq int64) error {
-	return c.execOne("set kiosk progress", `UPDATE kiosks SET epoch = $2, last_seq = $3 WHERE id = $1`,
+	return c.later("set kiosk progress", true, `UPDATE kiosks SET epoch = $2, last_seq = $3 WHERE id = $1`,
 		kioskID, epoch, lastSeq)
 }
 
 func (c *conn) TouchKiosk(kioskID string, at time.Time) error {
-	return c.execOne("touch kiosk", `UPDATE kiosks SET last_seen = $2 WHERE id = $1`,
+	return c.later("touch kiosk", true, `UPDATE kiosks SET last_seen = $2 WHERE id = $1`,
 		kioskID, millis(at))
 }
 

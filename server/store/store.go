@@ -157,6 +157,12 @@ type Tx interface {
 	LockKiosk(id string) (Kiosk, error)
 	// LockDriver reads a person and holds them: points of one licence change one at a time.
 	LockDriver(id model.IDNumber) (Driver, error)
+	// LockDrivers holds the people with these ID numbers (those that exist), taking the locks
+	// in the byte order of the numbers; on PostgreSQL in one statement.
+	LockDrivers(ids []model.IDNumber) error
+	// LockViolations holds the violations with these IDs (those that exist) and returns them
+	// by ID, taking the locks in the byte order of the IDs; on PostgreSQL in one statement.
+	LockViolations(ids []string) ([]model.Violation, error)
 	// LockViolation reads a violation and holds it.
 	LockViolation(id string) (model.Violation, error)
 	// LockPayOrder reads a payment order and holds it: an order's state changes one
@@ -167,6 +173,19 @@ type Tx interface {
 	LockOwnerCheck(token string) (OwnerCheck, error)
 	// LockVehicle reads a vehicle and holds it: its owner's proofs are judged one at a time.
 	LockVehicle(p model.Plate) (Vehicle, error)
+
+	// PrefetchCase sends ahead, together, the reads judging an operation of this person makes
+	// (points ledger, vehicles, bindings, follows, designations and their vehicles). The calls
+	// that follow with the same arguments are answered from them until the transaction's next
+	// statement; on SQLite it does nothing.
+	PrefetchCase(id model.IDNumber) error
+	// Flush sends the writes waiting to be sent and reports the first that failed. On
+	// PostgreSQL, writes that need no answer (inserting a decision, a points entry or a
+	// payment, updating a violation, the kiosk's progress and last contact) wait in the
+	// transaction and go together with the next statement that needs one; their errors are
+	// reported by that statement, by Flush, or by the commit. Elsewhere writes are never kept
+	// waiting and Flush does nothing.
+	Flush() error
 
 	// InsertOp stores an operation's record. It reports false, and stores nothing, when an
 	// operation with the same OpID or the same kiosk, epoch and sequence already exists (a

@@ -74,7 +74,16 @@ func (s *db) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	// After a commit this does nothing (sql.ErrTxDone); otherwise the error that got us here is
 	// the one to report.
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(&conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool)}); err != nil {
+	c := &conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool)}
+	if err := fn(c); err != nil {
+		if c.flushErr != nil {
+			// The statement that failed may only have found the transaction aborted by a
+			// queued write; that write's error says why, and whether a retry may help.
+			return errors.Join(c.flushErr, err)
+		}
+		return err
+	}
+	if err := c.Flush(); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -95,9 +104,29 @@ type conn struct {
 	session  *sql.Conn
 	ahead    map[string]any
 	readOnly bool
+	// queued are writes waiting to be sent (later.go), and flushErr the failure of the last
+	// sending, which the transaction ends with.
+	queued   []queuedWrite
+	flushErr error
+}
+
+// ready sends the queued writes before a statement that needs an answer, and forgets the
+// answers read ahead in a read-write transaction: from here on the database may hold newer ones.
+func (c *conn) ready() error {
+	if !c.readOnly {
+		c.ahead = nil
+	}
+	return c.Flush()
 }
 
 func (c *conn) exec(query string, args ...any) (sql.Result, error) {
+	if len(c.queued) > 0 && c.flushErr == nil {
+		// Sent after the queued writes, with them: one round trip for all.
+		return c.send(&queuedWrite{query: query, args: args})
+	}
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if st := c.stmt(query); st != nil {
 		return st.ExecContext(c.ctx, args...)
 	}
@@ -105,6 +134,9 @@ func (c *conn) exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (c *conn) queryRow(query string, args ...any) *sql.Row {
+	// A failed flush is kept in flushErr: the query then fails on the aborted transaction,
+	// and the transaction ends with the flush's error.
+	_ = c.ready()
 	if st := c.stmt(query); st != nil {
 		return st.QueryRowContext(c.ctx, args...)
 	}
@@ -161,6 +193,9 @@ func getOne[T any](c *conn, what string, scan func(scanner) (T, error), query st
 
 // list reads records; the result is empty, never nil, when nothing matches.
 func list[T any](c *conn, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	var rows *sql.Rows
 	var err error
 	if st := c.stmt(query); st != nil {

@@ -131,7 +131,7 @@ func (c *conn) PutViolation(v model.Violation) error {
 }
 
 func (c *conn) UpdateViolation(v model.Violation) error {
-	return c.execOne("update violation", `UPDATE violations SET plate_type = $2, plate_number = $3,
+	return c.later("update violation", true, `UPDATE violations SET plate_type = $2, plate_number = $3,
 		occurred_at = $4, place = $5, code = $6, points = $7, fine = $8, source = $9, status = $10,
 		office = $11, office_code = $12, decision = $13, driver_id = $14, decided_at = $15,
 		paid_at = $16
