@@ -1,0 +1,1007 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/assets"
+	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server"
+	"github.com/hallkiosk/kiosk/server/store"
+	"github.com/hallkiosk/kiosk/service"
+	"github.com/hallkiosk/kiosk/storage"
+	"github.com/hallkiosk/kiosk/uplink"
+)
+
+// ReplicasConfig sets up a run of several `kiosk serve` processes on one PostgreSQL database,
+// one of which is killed and restarted while kiosks are under load.
+type ReplicasConfig struct {
+	Bin      string // the kiosk binary, started as `kiosk serve`
+	DSN      string // postgres://... : the database every server process shares
+	Replicas int    // server processes
+	Kiosks   int
+	Rate     float64 // offered session requests a second, all kiosks together
+	Duration time.Duration
+	People   int
+	Seed     int64
+	// Camera is how many new violations arrive a second (0: Rate/8; negative: none).
+	Camera int
+	// KillAt is when, from the start of the load, one server is killed with SIGKILL (0: a third
+	// of Duration); DownFor how long it stays down before it is started again on the same
+	// address (0: 5 s). Kill is the index of that server.
+	KillAt, DownFor time.Duration
+	Kill            int
+	// Pinned points each kiosk at one server: the kiosks of the killed one wait for it to come
+	// back. Otherwise kiosks reach the servers through a front that skips a dead one.
+	Pinned bool
+	// Dir holds the kiosks' stores and the servers' data directories and logs ("": a temporary
+	// directory, removed at the end).
+	Dir string
+	// Settle bounds the wait, after the load, for every kiosk's outbox to drain (0: 60 s).
+	Settle time.Duration
+	// Window is the length of the report's time windows (0: 2 s).
+	Window time.Duration
+	// Progress, when set, receives a line at each stage of the run.
+	Progress io.Writer
+}
+
+// ReplicasReport is the outcome of a replicas run.
+type ReplicasReport struct {
+	Replicas, Kiosks int
+	Pinned           bool
+	KioskDir         string
+	// Load is the kiosks' session requests: lookups, and processing and payments from queueing
+	// to the server's answer as the kiosk's outbox recorded it.
+	Load   Result
+	Camera int64
+	// Killed is the index of the killed server; KilledAt and RestartedAt are from the start of
+	// the load, Listening is how long the restarted process took to listen again.
+	Killed                          int
+	KilledAt, RestartedAt           time.Duration
+	Listening                       time.Duration
+	KillWindowEnd                   time.Duration
+	KillWindowErrors, OutsideErrors map[string]int
+	// KilledInFlight says the kill cut off a batch of operations the server had been handed and
+	// not answered; CutOff are its op ids (when the front could read them).
+	KilledInFlight bool
+	CutOff         []string
+	// Connections is how many connections the fronts handed to each server, Refused how many
+	// found no server.
+	Connections []int64
+	Refused     int64
+	// Resent counts operations the kiosks' engines sent again after a failed exchange.
+	Resent int
+	// Outages are the times the kiosks' sync engines were cut off from the server, by kiosk.
+	Outages []Outage
+	// Drained is how long after the load the last outbox emptied; Stuck lists kiosks whose
+	// outbox still held operations, or whose engine was not online, when Settle ran out.
+	Drained time.Duration
+	Stuck   []string
+	Check   OnceCheck
+}
+
+// Outage is a stretch in which one kiosk's sync engine could not get an answer.
+type Outage struct {
+	Kiosk    string
+	From, To time.Duration // from the start of the load; To is zero when it had not ended
+}
+
+// OnceCheck is what the database holds against what the kiosks queued.
+type OnceCheck struct {
+	Queued   int            // operations in the kiosks' outboxes
+	Stored   int64          // operations the server stored, all kiosks
+	Outcomes map[string]int // stored outcomes of the queued operations
+	// Decisions, LedgerEntries and Payments were found once each for the applied operations.
+	Decisions, LedgerEntries, Payments int
+	// CutOffStored counts the operations of the batch the kill cut off that the killed server
+	// had stored before it died (their answer was lost and given again to a retry);
+	// CutOffAfter those stored after the kill, by a retry.
+	CutOffStored, CutOffAfter int
+	Problems                  []string
+}
+
+// OK reports that every queued operation was applied exactly once.
+func (c OnceCheck) OK() bool { return len(c.Problems) == 0 && int64(c.Queued) == c.Stored }
+
+// RunReplicas starts cfg.Replicas server processes on the database, enrolls cfg.Kiosks kiosks
+// (each with its own store, sync engine and service, as the terminal runs them), spreads them
+// over the servers, offers the load, kills one server with SIGKILL mid-load and starts it again,
+// waits for every outbox to drain, and checks the database against what the kiosks queued.
+func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, err error) {
+	if !strings.HasPrefix(cfg.DSN, "postgres://") && !strings.HasPrefix(cfg.DSN, "postgresql://") {
+		return rep, errors.New("replicas: several server processes share one database only on PostgreSQL: " +
+			"give --store postgres://...")
+	}
+	if cfg.Replicas < 2 || cfg.Kiosks < 1 || cfg.Rate <= 0 || cfg.Duration <= 0 {
+		return rep, errors.New("replicas: need at least 2 servers, 1 kiosk, a positive rate and duration")
+	}
+	if cfg.Kill < 0 || cfg.Kill >= cfg.Replicas {
+		return rep, fmt.Errorf("replicas: the server to kill must be 0 to %d", cfg.Replicas-1)
+	}
+	if cfg.KillAt == 0 {
+		cfg.KillAt = cfg.Duration / 3
+	}
+	if cfg.DownFor == 0 {
+		cfg.DownFor = 5 * time.Second
+	}
+	if cfg.Settle == 0 {
+		cfg.Settle = time.Minute
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 2 * time.Second
+	}
+	progress := func(format string, args ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, format+"\n", args...)
+		}
+	}
+	if cfg.Dir == "" {
+		if cfg.Dir, err = kioskTempDir(); err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(cfg.Dir)
+	}
+	rep = ReplicasReport{Replicas: cfg.Replicas, Kiosks: cfg.Kiosks, Pinned: cfg.Pinned, KioskDir: cfg.Dir, Killed: cfg.Kill}
+
+	st, err := store.Open(ctx, cfg.DSN)
+	if err != nil {
+		return rep, err
+	}
+	defer st.Close()
+	ref, err := model.LoadReference(assets.FS())
+	if err != nil {
+		return rep, err
+	}
+	p, err := ref.Profile("national")
+	if err != nil {
+		return rep, err
+	}
+	data := dataset.Demo(cfg.Seed, time.Now(), cfg.People)
+	if _, err := server.Import(ctx, st, p, data); err != nil {
+		return rep, err
+	}
+	progress("imported %d people; starting %d servers", len(data.People), cfg.Replicas)
+
+	servers := make([]*replica, cfg.Replicas)
+	for i := range servers {
+		addr, err := freeLoopback()
+		if err != nil {
+			return rep, err
+		}
+		servers[i] = &replica{bin: cfg.Bin, dsn: cfg.DSN, addr: addr, dir: filepath.Join(cfg.Dir, fmt.Sprintf("server-%d", i+1))}
+	}
+	defer func() {
+		for _, s := range servers {
+			if serr := s.stop(); serr != nil && err == nil {
+				err = serr
+			}
+		}
+	}()
+	for _, s := range servers {
+		if _, err := s.start(); err != nil {
+			return rep, err
+		}
+	}
+	// Kiosks reach the servers through fronts: one that spreads them over every server and skips
+	// a dead one, or, pinned, one per server that only passes its traffic on. Either way a front
+	// sees when a batch of operations is on its way to a server, so that the kill can cut one off.
+	var fronts []*front
+	defer func() {
+		for _, fr := range fronts {
+			fr.close()
+		}
+	}()
+	addrs := make([]string, len(servers))
+	for i, s := range servers {
+		addrs[i] = s.addr
+	}
+	groups := [][]string{addrs}
+	if cfg.Pinned {
+		groups = nil
+		for _, a := range addrs {
+			groups = append(groups, []string{a})
+		}
+	}
+	for _, g := range groups {
+		fr, err := newFront(g)
+		if err != nil {
+			return rep, err
+		}
+		fronts = append(fronts, fr)
+	}
+	homes := make([]string, len(fronts))
+	for i, fr := range fronts {
+		homes[i] = fr.URL()
+	}
+	watch, watched := fronts[0], cfg.Kill
+	if cfg.Pinned {
+		watch, watched = fronts[cfg.Kill], 0
+	}
+
+	fleet, err := enrollFleet(ctx, st, ref, p, cfg, homes)
+	if err != nil {
+		return rep, err
+	}
+	defer fleet.close()
+	progress("%d kiosks online (stores in %s); offering %.0f requests/s for %s", cfg.Kiosks, cfg.Dir, cfg.Rate, cfg.Duration)
+
+	cam := newCamera(st, data, cfg.Seed)
+	camCtx, stopCam := context.WithCancel(ctx)
+	defer stopCam()
+	camErr := make(chan error, 1)
+	go func() { camErr <- cam.run(camCtx, cameraRate(Config{Rate: cfg.Rate, Camera: cfg.Camera})) }()
+
+	start := time.Now()
+	fleet.start = start
+	killErr := make(chan error, 1)
+	go func() { killErr <- rep.killAndRestart(ctx, cfg, servers[cfg.Kill], watch, watched, start, progress) }()
+	var samples []sample
+	rep.Load, samples = fleet.offer(ctx, cfg, data, rules{profile: p, catalogue: ref.Catalogue}, start)
+	stopCam()
+	if err := <-camErr; err != nil {
+		return rep, err
+	}
+	rep.Camera = cam.added.Load()
+	if err := <-killErr; err != nil {
+		return rep, err
+	}
+	if err := fleet.failure(); err != nil {
+		return rep, err
+	}
+	loadEnd := time.Now()
+	progress("load over; waiting for the outboxes to drain")
+	rep.Stuck, err = fleet.settle(ctx, cfg.Settle)
+	if err != nil {
+		return rep, err
+	}
+	rep.Drained = time.Since(loadEnd)
+	// The end of the kill window: the restart plus the engine's longest backoff and a second,
+	// by when a kiosk that waited for its server has tried it again.
+	rep.KillWindowEnd = rep.RestartedAt + 5*time.Second
+	rep.KillWindowErrors, rep.OutsideErrors = errorsAround(samples, rep.KilledAt, rep.KillWindowEnd)
+	rep.Outages = fleet.outages()
+	for _, fr := range fronts {
+		rep.Connections = append(rep.Connections, fr.connections()...)
+		rep.Refused += fr.refused.Load()
+	}
+	for _, k := range fleet.kiosks {
+		st := k.engine.Status()
+		rep.Resent += st.OpsSent - st.OpsDone
+	}
+	progress("checking the database against %d kiosks' outboxes", cfg.Kiosks)
+	rep.Check, err = checkOnce(ctx, st, fleet.kiosks, rep.CutOff, start.Add(rep.KilledAt))
+	return rep, err
+}
+
+// killAndRestart kills the server with SIGKILL at cfg.KillAt, at the moment a batch of
+// operations has reached it and not been answered (waiting up to 3 s for one), and starts it
+// again on the same address cfg.DownFor later.
+func (rep *ReplicasReport) killAndRestart(ctx context.Context, cfg ReplicasConfig, s *replica, watch *front, b int,
+	start time.Time, progress func(string, ...any)) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Until(start.Add(cfg.KillAt))):
+	}
+	// A batch is cut off at a random point of its handling, so that some runs kill the server
+	// before its commit and some after it: a batch answered in the meantime does not count.
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 77))
+	for give := time.Now().Add(3 * time.Second); time.Now().Before(give); {
+		if !watch.opsInFlight(b) {
+			time.Sleep(200 * time.Microsecond)
+			continue
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(10 * time.Millisecond))))
+		if watch.opsInFlight(b) {
+			rep.CutOff = watch.lastOpIDs(b)
+			rep.KilledInFlight = true
+			break
+		}
+	}
+	rep.KilledAt = time.Since(start)
+	if err := s.kill(); err != nil {
+		return err
+	}
+	progress("server %d killed at %s (a batch of %d operations in flight: %v)", cfg.Kill+1,
+		rep.KilledAt.Round(time.Millisecond), len(rep.CutOff), rep.KilledInFlight)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(cfg.DownFor):
+	}
+	rep.RestartedAt = time.Since(start)
+	d, err := s.start()
+	if err != nil {
+		return fmt.Errorf("restart server %d: %w", cfg.Kill+1, err)
+	}
+	rep.Listening = d
+	progress("server %d restarted at %s (listening after %s)", cfg.Kill+1, rep.RestartedAt.Round(time.Millisecond),
+		d.Round(time.Millisecond))
+	return nil
+}
+
+// kioskTempDir is where a run keeps its kiosks' stores: on a memory file system when there is
+// one. Every kiosk of a hall has a disk of its own; a hundred and fifty of them fsyncing on this
+// machine's one disk would measure that disk, not the servers.
+func kioskTempDir() (string, error) {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if d, err := os.MkdirTemp("/dev/shm", "kiosk-replicas-"); err == nil {
+			return d, nil
+		}
+	}
+	return os.MkdirTemp("", "kiosk-replicas-")
+}
+
+func freeLoopback() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// replica is one `kiosk serve` process, started again on the same address after a kill.
+type replica struct {
+	bin, dsn, addr, dir string
+	cmd                 *exec.Cmd
+	log                 *os.File
+}
+
+// start starts the process and waits until it listens; it returns how long that took.
+func (r *replica) start() (time.Duration, error) {
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return 0, err
+	}
+	lf, err := os.OpenFile(filepath.Join(r.dir, "serve.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	began := time.Now()
+	// Its own data directory keeps its admin socket apart from the others'; no staff console.
+	cmd := exec.Command(r.bin, "serve", "--store", r.dsn, "--addr", r.addr, "--data", r.dir, "--console", "",
+		"--log-level", "error")
+	cmd.Stderr = lf
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		lf.Close()
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		lf.Close()
+		return 0, err
+	}
+	lines := make(chan string, 1)
+	go func() {
+		rd := bufio.NewReader(stdout)
+		line, _ := rd.ReadString('\n')
+		lines <- line
+		_, _ = io.Copy(io.Discard, rd)
+	}()
+	select {
+	case line := <-lines:
+		if strings.HasPrefix(line, "listening on") {
+			r.cmd, r.log = cmd, lf
+			return time.Since(began), nil
+		}
+	case <-time.After(30 * time.Second):
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	lf.Close()
+	tail, _ := os.ReadFile(filepath.Join(r.dir, "serve.log"))
+	return 0, fmt.Errorf("kiosk serve on %s did not start; its log ends:\n%s", r.addr, lastLines(string(tail), 5))
+}
+
+// kill ends the process with SIGKILL: no shutdown, requests in flight cut off.
+func (r *replica) kill() error {
+	if r.cmd == nil {
+		return errors.New("kill: the server is not running")
+	}
+	_ = r.cmd.Process.Kill()
+	_ = r.cmd.Wait()
+	r.cmd = nil
+	return r.log.Close()
+}
+
+// stop ends a running process as an operator does (SIGTERM); a server that does not stop
+// within 30 s is killed and that is an error.
+func (r *replica) stop() error {
+	if r.cmd == nil {
+		return nil
+	}
+	cmd := r.cmd
+	r.cmd = nil
+	defer r.log.Close()
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("kiosk serve on %s: %w", r.addr, err)
+		}
+		return nil
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("kiosk serve on %s did not stop within 30 s of SIGTERM", r.addr)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// fleet is the run's kiosks.
+type fleet struct {
+	kiosks []*fleetKiosk
+	start  time.Time
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+
+	mu  sync.Mutex
+	err error // the first failure of a kiosk's own store
+}
+
+// fleetKiosk is a kiosk as the terminal runs it: its encrypted store with the durable outbox,
+// the sync engine that drains it (real backoff, batches, op ids kept across retries), and the
+// service the UI calls.
+type fleetKiosk struct {
+	id     string
+	home   string
+	store  *storage.Store
+	engine *uplink.Engine
+	svc    *service.Service
+
+	mu      sync.Mutex
+	online  bool
+	up      chan struct{} // closed when the engine first reaches a server
+	offAt   time.Time     // when the current outage began (zero: none)
+	outages [][2]time.Time
+}
+
+// onStatus follows the engine's state: an outage runs from leaving online to coming back.
+func (k *fleetKiosk) onStatus(s uplink.Status) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s.State == uplink.Online {
+		if !k.online && k.up != nil {
+			close(k.up)
+			k.up = nil
+		}
+		if !k.offAt.IsZero() {
+			k.outages = append(k.outages, [2]time.Time{k.offAt, s.Since})
+			k.offAt = time.Time{}
+		}
+		k.online = true
+		return
+	}
+	if k.online && k.offAt.IsZero() {
+		k.offAt = s.Since
+	}
+}
+
+func enrollFleet(ctx context.Context, st store.Store, ref *model.Reference, p *model.Profile, cfg ReplicasConfig,
+	homes []string) (*fleet, error) {
+	runCtx, cancel := context.WithCancel(context.Background())
+	f := &fleet{cancel: cancel}
+	quiet := slog.New(slog.DiscardHandler)
+	for i := range cfg.Kiosks {
+		e, err := server.Enroll(ctx, st, ref, fmt.Sprintf("replica kiosk %d", i+1), fmt.Sprintf("hall %d", i%10+1),
+			"national", time.Now())
+		if err != nil {
+			f.close()
+			return nil, err
+		}
+		secret, _ := hex.DecodeString(e.Secret)
+		dir := filepath.Join(cfg.Dir, "kiosk-"+e.KioskID)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			f.close()
+			return nil, err
+		}
+		// No reserve file: it is for a full disk, and a hundred of them would fill this one.
+		ks, _, err := storage.Open(filepath.Join(dir, "kiosk.db"), secret, storage.Options{Reserve: -1})
+		if err != nil {
+			f.close()
+			return nil, err
+		}
+		k := &fleetKiosk{id: e.KioskID, home: homes[i%len(homes)], store: ks, up: make(chan struct{})}
+		// Each kiosk has its own connections, as each terminal is its own process.
+		hc := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2,
+			IdleConnTimeout: 90 * time.Second}}
+		clock := uplink.NewClock(nil)
+		client := api.NewClientWithClock(k.home, e.KioskID, secret, hc, clock.Now)
+		k.engine = uplink.New(uplink.Config{Store: ks, Client: client, Clock: clock, Log: quiet, OnStatus: k.onStatus,
+			Version: "loadtest"})
+		k.svc = service.New(service.Config{Store: ks, Client: client, Engine: k.engine, Profile: p, Now: clock.Now})
+		f.kiosks = append(f.kiosks, k)
+	}
+	for _, k := range f.kiosks {
+		f.done.Add(1)
+		go func() {
+			defer f.done.Done()
+			_ = k.engine.Run(runCtx)
+		}()
+	}
+	deadline := time.After(2 * time.Minute)
+	for _, k := range f.kiosks {
+		k.mu.Lock()
+		up := k.up
+		k.mu.Unlock()
+		if up == nil {
+			continue
+		}
+		select {
+		case <-up:
+		case <-deadline:
+			f.close()
+			return nil, fmt.Errorf("kiosk %s did not reach a server within 2 minutes: %s", k.id, k.engine.Status().LastError)
+		}
+	}
+	return f, nil
+}
+
+// close stops the engines and closes the stores.
+func (f *fleet) close() {
+	f.cancel()
+	f.done.Wait()
+	for _, k := range f.kiosks {
+		k.store.Close()
+	}
+	f.kiosks = nil
+}
+
+func (f *fleet) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
+}
+
+func (f *fleet) failure() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// offer runs every kiosk's driver sessions on the shared open-loop schedule.
+func (f *fleet) offer(ctx context.Context, cfg ReplicasConfig, data *dataset.Data, r rules, start time.Time) (Result, []sample) {
+	interval := time.Duration(float64(time.Second) / (cfg.Rate / float64(len(f.kiosks))))
+	end := start.Add(cfg.Duration)
+	drivers := driversOf(data)
+	samples := make([][]sample, len(f.kiosks))
+	var wg sync.WaitGroup
+	for i, k := range f.kiosks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(i)))
+			next := start.Add(time.Duration(rng.Int64N(int64(interval))))
+			samples[i] = f.sessions(ctx, k, driversAt(drivers, i, len(f.kiosks)), r, rng, start, next, end, interval)
+		}()
+	}
+	wg.Wait()
+	var all []sample
+	for _, ss := range samples {
+		all = append(all, ss...)
+	}
+	return summarise("replicas", samples, time.Since(start), cfg.Window), all
+}
+
+// Session outcomes of the kiosk's side (the server's are api.Outcome...).
+const (
+	outcomeFailed    = "failed"     // a lookup no server answered and nothing cached could stand in
+	outcomeCached    = "from_cache" // a lookup answered from the kiosk's cache: no server answered
+	outcomeLimited   = "rate_limited"
+	outcomePending   = "pending"         // queued; no answer within the UI's wait (the receipt says so)
+	outcomeOfflineNo = "refused_offline" // the offline policy did not let the kiosk queue it
+)
+
+// awaitFor is how long the UI waits for the platform's answer to a queued operation before it
+// prints "pending confirmation" (ui/process.go).
+const awaitFor = 8 * time.Second
+
+// receiptBytes stands in for a rendered receipt kept with each queued operation.
+var receiptBytes = []byte(strings.Repeat("receipt line of a realistic length\n", 32))
+
+// sessions runs driver sessions back to back on the kiosk's schedule through the service, as the
+// terminal's screens do: a new person (the last one's session ended), identify, often process
+// one or two violations the rules allow and wait for the answer, then often pay by card for the
+// decisions. Each request is measured from when it was scheduled.
+func (f *fleet) sessions(ctx context.Context, k *fleetKiosk, drivers []driver, r rules, rng *rand.Rand,
+	start, next, end time.Time, interval time.Duration) []sample {
+	var out []sample
+	var pick []string
+	var person service.Looked
+	var decided []api.Decision
+	for next.Before(end) {
+		if d := time.Until(next); d > 0 {
+			time.Sleep(d)
+		}
+		scheduled := next
+		next = next.Add(interval)
+		s := sample{at: scheduled.Sub(start)}
+		switch {
+		case len(decided) > 0:
+			s.kind = "pay"
+			op := api.Op{ID: uplink.NewOpID(), Type: api.OpPay, At: k.engine.Clock().Now(), Pay: &api.PayOp{Method: "card"}}
+			op.Pay.Reference = op.ID
+			for _, d := range decided {
+				op.Pay.Items = append(op.Pay.Items, api.PayItem{ViolationID: d.ViolationID, FineFen: d.FineFen})
+			}
+			decided = nil
+			// The card was charged: the payment is a fact the kiosk records whatever the policy.
+			q, err := k.svc.Record(op, receiptBytes)
+			if err != nil {
+				f.fail(fmt.Errorf("kiosk %s: record a payment: %w", k.id, err))
+				return out
+			}
+			res := f.await(ctx, k, q.Seq)
+			s.outcome, s.reason = resultOutcome(res)
+		case len(pick) > 0:
+			s.kind = "process"
+			op := api.Op{Type: api.OpProcess, At: k.engine.Clock().Now(), Process: &api.ProcessOp{
+				DriverID: person.Person.IDNumber, ViolationIDs: pick, DriverFace: api.FaceMatch, SeenPoints: person.Points.Total}}
+			pick = nil
+			q, refused, err := k.svc.Submit(op, receiptBytes, 0)
+			if err != nil {
+				f.fail(fmt.Errorf("kiosk %s: queue a processing: %w", k.id, err))
+				return out
+			}
+			if len(refused) > 0 {
+				s.outcome, s.reason = outcomeOfflineNo, string(refused[0].Code)
+				break
+			}
+			res := f.await(ctx, k, q.Seq)
+			s.outcome, s.reason = resultOutcome(res)
+			if res != nil && res.Outcome != api.OutcomeRejected && len(res.Decisions) > 0 && rng.Float64() < 0.7 {
+				decided = res.Decisions
+			}
+		default:
+			s.kind = "lookup"
+			// The last person has left: their session's records are wiped, as the terminal does.
+			if err := k.svc.EndSession(); err != nil {
+				f.fail(fmt.Errorf("kiosk %s: end a session: %w", k.id, err))
+				return out
+			}
+			d := drivers[rng.IntN(len(drivers))]
+			looked, err := k.svc.Lookup(ctx, model.IDNumber(d.id), model.FileNumber(d.file))
+			var limited *service.RateLimited
+			switch {
+			case errors.As(err, &limited):
+				s.outcome, s.err = outcomeLimited, true
+			case err != nil:
+				s.outcome, s.err = outcomeFailed, true
+			case looked.FromCache:
+				s.outcome = outcomeCached
+			}
+			if err == nil && rng.Float64() < 0.6 {
+				person = looked
+				pick = r.pick(&person.Lookup, rng, k.engine.Clock().Now())
+			}
+		}
+		s.latency = time.Since(scheduled)
+		out = append(out, s)
+	}
+	return out
+}
+
+// await waits, as the UI does, for the server's answer to a queued operation.
+func (f *fleet) await(ctx context.Context, k *fleetKiosk, seq int64) *api.OpResult {
+	wctx, cancel := context.WithTimeout(ctx, awaitFor)
+	defer cancel()
+	res, err := k.svc.Await(wctx, seq)
+	if err != nil {
+		f.fail(fmt.Errorf("kiosk %s: await an answer: %w", k.id, err))
+	}
+	return res
+}
+
+// resultOutcome is an answered operation's outcome and first reason, or pending.
+func resultOutcome(res *api.OpResult) (string, string) {
+	if res == nil {
+		return outcomePending, ""
+	}
+	if res.Outcome == api.OutcomeRejected && len(res.Reasons) > 0 {
+		return res.Outcome, res.Reasons[0].Code
+	}
+	return res.Outcome, ""
+}
+
+// settle waits until every kiosk's outbox is empty and its engine online, or limit runs out;
+// it returns the kiosks that were not.
+func (f *fleet) settle(ctx context.Context, limit time.Duration) ([]string, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		var stuck []string
+		for _, k := range f.kiosks {
+			depth, err := k.store.Depth()
+			if err != nil {
+				return nil, err
+			}
+			if st := k.engine.Status(); depth > 0 || st.State != uplink.Online {
+				stuck = append(stuck, fmt.Sprintf("%s (%d waiting, %s, %s)", k.id, depth, st.State, st.Problem))
+			}
+		}
+		if len(stuck) == 0 || time.Now().After(deadline) {
+			return stuck, nil
+		}
+		for _, k := range f.kiosks {
+			k.engine.Wake()
+		}
+		select {
+		case <-ctx.Done():
+			return stuck, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// outages lists every kiosk's outages, from the start of the load.
+func (f *fleet) outages() []Outage {
+	var out []Outage
+	for _, k := range f.kiosks {
+		k.mu.Lock()
+		for _, o := range k.outages {
+			out = append(out, Outage{Kiosk: k.id, From: o[0].Sub(f.start), To: o[1].Sub(f.start)})
+		}
+		if !k.offAt.IsZero() {
+			out = append(out, Outage{Kiosk: k.id, From: k.offAt.Sub(f.start)})
+		}
+		k.mu.Unlock()
+	}
+	return out
+}
+
+// errorsAround counts failed and degraded answers (by kind and outcome) seen in [from, to) and
+// outside it, by the time the kiosk saw them.
+func errorsAround(samples []sample, from, to time.Duration) (inside, outside map[string]int) {
+	inside, outside = map[string]int{}, map[string]int{}
+	for _, s := range samples {
+		if !s.err && s.outcome != outcomeCached && s.outcome != outcomePending && s.outcome != outcomeOfflineNo {
+			continue
+		}
+		key := s.kind + " " + s.outcome
+		if seen := s.at + s.latency; seen >= from && seen < to {
+			inside[key]++
+		} else {
+			outside[key]++
+		}
+	}
+	return inside, outside
+}
+
+// checkOnce compares every operation in the kiosks' outboxes with the database: each is stored
+// once, with the outcome the kiosk recorded; each decision of an applied processing exists once,
+// is its violation's decision and has one points ledger entry; each payment item of an applied
+// payment is recorded once, and no violation is paid twice. The database's count of operations
+// must equal the kiosks' (no operation stored that no kiosk queued).
+func checkOnce(ctx context.Context, st store.Store, ks []*fleetKiosk, cutOff []string, killed time.Time) (OnceCheck, error) {
+	c := OnceCheck{Outcomes: map[string]int{}}
+	var entries []storage.Entry
+	for _, k := range ks {
+		es, err := k.store.Entries()
+		if err != nil {
+			return c, err
+		}
+		entries = append(entries, es...)
+	}
+	c.Queued = len(entries)
+	problem := func(format string, args ...any) {
+		if len(c.Problems) < 50 {
+			c.Problems = append(c.Problems, fmt.Sprintf(format, args...))
+		}
+	}
+	decidedBy := map[string]string{} // violation → the op that decided it
+	paidBy := map[string]string{}    // violation → the op whose payment settled it
+	err := st.Read(ctx, func(r store.Reader) error {
+		counts, err := r.OpCounts()
+		if err != nil {
+			return err
+		}
+		for _, n := range counts {
+			c.Stored += n
+		}
+		for _, e := range entries {
+			if e.State != storage.StateAcked && e.State != storage.StateRejected {
+				problem("op %s (%s) still %s at its kiosk", e.Op.ID, e.Op.Type, e.State)
+			}
+			rec, err := r.Op(e.Op.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				problem("op %s (%s) queued but not stored", e.Op.ID, e.Op.Type)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			c.Outcomes[rec.Outcome]++
+			if slices.Contains(cutOff, e.Op.ID) {
+				if rec.AppliedAt.Before(killed) {
+					c.CutOffStored++
+				} else {
+					c.CutOffAfter++
+				}
+			}
+			var stored api.OpResult
+			if err := json.Unmarshal(rec.Result, &stored); err != nil {
+				return fmt.Errorf("op %s: %w", e.Op.ID, err)
+			}
+			if e.Result == nil || e.Result.Outcome != rec.Outcome || !sameDecisions(*e.Result, stored) {
+				problem("op %s: the kiosk recorded %v, the server stored %s", e.Op.ID, e.Result, rec.Outcome)
+			}
+			if rec.Outcome == api.OutcomeRejected {
+				continue
+			}
+			switch e.Op.Type {
+			case api.OpProcess:
+				for _, d := range stored.Decisions {
+					if other, ok := decidedBy[d.ViolationID]; ok {
+						problem("violation %s decided by op %s and by op %s", d.ViolationID, other, e.Op.ID)
+					}
+					decidedBy[d.ViolationID] = e.Op.ID
+					dec, err := r.Decision(model.DecisionNumber(d.Number))
+					if err != nil {
+						problem("decision %s of op %s: %v", d.Number, e.Op.ID, err)
+						continue
+					}
+					v, err := r.Violation(d.ViolationID)
+					if err != nil {
+						return err
+					}
+					if string(v.Decision) != d.Number || dec.ViolationID != d.ViolationID {
+						problem("violation %s carries decision %s, op %s issued %s", d.ViolationID, v.Decision, e.Op.ID, d.Number)
+					}
+					c.Decisions++
+					ledger, err := r.PointsEntries(dec.Driver)
+					if err != nil {
+						return err
+					}
+					n := 0
+					for _, pe := range ledger {
+						if string(pe.Decision) == d.Number {
+							n++
+						}
+					}
+					if n != 1 {
+						problem("decision %s has %d points ledger entries", d.Number, n)
+					}
+					c.LedgerEntries += n
+				}
+			case api.OpPay:
+				for i, it := range e.Op.Pay.Items {
+					ps, err := r.Payments(it.ViolationID)
+					if err != nil {
+						return err
+					}
+					mine, settled := 0, 0
+					for _, p := range ps {
+						if p.ID == fmt.Sprintf("%s/%d", e.Op.ID, i+1) {
+							mine++
+						}
+						if !p.Refund {
+							settled++
+						}
+					}
+					if mine != 1 {
+						problem("payment item %d of op %s recorded %d times", i+1, e.Op.ID, mine)
+					}
+					if settled > 1 {
+						problem("violation %s has %d payments that are not refunds", it.ViolationID, settled)
+					}
+					if other, ok := paidBy[it.ViolationID]; ok {
+						problem("violation %s paid by op %s and by op %s", it.ViolationID, other, e.Op.ID)
+					}
+					paidBy[it.ViolationID] = e.Op.ID
+					c.Payments += mine
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	if c.Stored != int64(c.Queued) {
+		problem("the server stored %d operations, the kiosks queued %d", c.Stored, c.Queued)
+	}
+	return c, nil
+}
+
+// sameDecisions reports that two results of one operation name the same decisions and payments.
+func sameDecisions(a, b api.OpResult) bool {
+	return slices.EqualFunc(a.Decisions, b.Decisions, func(x, y api.Decision) bool { return x.Number == y.Number }) &&
+		slices.EqualFunc(a.Payments, b.Payments, func(x, y api.Payment) bool { return x.ID == y.ID })
+}
+
+// Text renders the report for a terminal and for docs/PERFORMANCE.md.
+func (r ReplicasReport) Text() string {
+	var b strings.Builder
+	how := "through a front that hands each new connection to the next live server"
+	if r.Pinned {
+		how = "each pinned to one server"
+	}
+	fmt.Fprintf(&b, "%d kiosk serve processes on one PostgreSQL; %d kiosks (store, sync engine, service) %s; kiosk stores in %s\n",
+		r.Replicas, r.Kiosks, how, r.KioskDir)
+	fmt.Fprintf(&b, "%s\n", r.Load)
+	fmt.Fprintf(&b, "mix: %v, p99 by kind: %v\n", r.Load.ByKind, r.Load.P99ByKind)
+	fmt.Fprintf(&b, "outcomes: %v\n", r.Load.Outcomes)
+	fmt.Fprintf(&b, "cameras added %d violations\n", r.Camera)
+	fmt.Fprintf(&b, "server %d killed (SIGKILL) at %s, restarted at %s, listening %s later\n", r.Killed+1,
+		r.KilledAt.Round(time.Millisecond), r.RestartedAt.Round(time.Millisecond), r.Listening.Round(time.Millisecond))
+	if r.KilledInFlight {
+		fmt.Fprintf(&b, "the kill cut off a batch of %d operations: %d stored before the kill (answer lost, given again to "+
+			"the retry), %d stored after it by the retry\n", len(r.CutOff), r.Check.CutOffStored, r.Check.CutOffAfter)
+	} else {
+		b.WriteString("no batch of operations was in flight to the killed server at the kill\n")
+	}
+	fmt.Fprintf(&b, "operations the kiosks' engines sent again after a failed exchange: %d\n", r.Resent)
+	fmt.Fprintf(&b, "failed or degraded answers from the kill to %s: %v; at other times: %v\n",
+		r.KillWindowEnd.Round(time.Millisecond), r.KillWindowErrors, r.OutsideErrors)
+	fmt.Fprintf(&b, "connections handed to each server: %v, found no server: %d\n", r.Connections, r.Refused)
+	fmt.Fprintf(&b, "%s\n", outageSummary(r.Outages, r.KilledAt, r.KillWindowEnd))
+	fmt.Fprintf(&b, "outboxes drained %s after the load; stuck kiosks: %d %v\n", r.Drained.Round(time.Millisecond),
+		len(r.Stuck), r.Stuck)
+	c := r.Check
+	fmt.Fprintf(&b, "operations queued at the kiosks %d, stored by the servers %d, outcomes %v\n", c.Queued, c.Stored, c.Outcomes)
+	fmt.Fprintf(&b, "decisions %d, points ledger entries %d, payment records %d, each found once\n", c.Decisions,
+		c.LedgerEntries, c.Payments)
+	if c.OK() {
+		b.WriteString("exactly once: every queued operation stored once, nothing stored that no kiosk queued\n")
+	} else {
+		fmt.Fprintf(&b, "exactly once: %d problems:\n  %s\n", len(c.Problems), strings.Join(c.Problems, "\n  "))
+	}
+	b.WriteString("mix by window:\n")
+	for _, w := range r.Load.Windows {
+		fmt.Fprintf(&b, "  %5s  %v\n", w.Start, w.Counts)
+	}
+	return b.String()
+}
+
+// outageSummary says how many kiosks lost their server around the kill and how long they took
+// to get an answer again.
+func outageSummary(outages []Outage, from, to time.Duration) string {
+	var back, fromKill []time.Duration
+	kiosks := map[string]bool{}
+	others, open := 0, 0
+	for _, o := range outages {
+		switch {
+		case o.To == 0:
+			open++
+		case o.From >= from && o.From < to:
+			kiosks[o.Kiosk] = true
+			back = append(back, o.To-o.From)
+			fromKill = append(fromKill, o.To-from)
+		default:
+			others++
+		}
+	}
+	if len(back) == 0 {
+		return fmt.Sprintf("no kiosk's sync engine lost the server around the kill; outages at other times %d, not over %d",
+			others, open)
+	}
+	return fmt.Sprintf("%d kiosks' sync engines lost the server around the kill; online again after p50 %s, max %s "+
+		"(from the kill: p50 %s, max %s); outages at other times %d, not over %d",
+		len(kiosks), percentile(back, 50).Round(time.Millisecond), slices.Max(back).Round(time.Millisecond),
+		percentile(fromKill, 50).Round(time.Millisecond), slices.Max(fromKill).Round(time.Millisecond), others, open)
+}
