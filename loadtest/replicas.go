@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -89,6 +90,12 @@ type ReplicasReport struct {
 	Refused     int64
 	// Resent counts operations the kiosks' engines sent again after a failed exchange.
 	Resent int
+	// ServerCPU is the CPU time of the server processes over their lives; KioskCPU that of this
+	// process (the kiosks, the fronts, the cameras) during the load; MachineCores how many cores
+	// the whole machine kept busy during the load on average (PostgreSQL, and anything else that
+	// shares it), 0 when unknown.
+	ServerCPU, KioskCPU time.Duration
+	MachineCores        float64
 	// Outages are the times the kiosks' sync engines were cut off from the server, by kiosk.
 	Outages []Outage
 	// Drained is how long after the load the last outbox emptied; Stuck lists kiosks whose
@@ -251,10 +258,16 @@ func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, e
 
 	start := time.Now()
 	fleet.start = start
+	self0 := selfCPU()
+	machine0, machineOK := machineCPU()
 	killErr := make(chan error, 1)
 	go func() { killErr <- rep.killAndRestart(ctx, cfg, servers[cfg.Kill], watch, watched, start, progress) }()
 	var samples []sample
 	rep.Load, samples = fleet.offer(ctx, cfg, data, rules{profile: p, catalogue: ref.Catalogue}, start)
+	rep.KioskCPU = selfCPU() - self0
+	if machine1, ok := machineCPU(); ok && machineOK {
+		rep.MachineCores = float64(machine1-machine0) / float64(time.Since(start))
+	}
 	stopCam()
 	if err := <-camErr; err != nil {
 		return rep, err
@@ -287,8 +300,16 @@ func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, e
 		rep.Resent += st.OpsSent - st.OpsDone
 	}
 	progress("checking the database against %d kiosks' outboxes", cfg.Kiosks)
-	rep.Check, err = checkOnce(ctx, st, fleet.kiosks, rep.CutOff, start.Add(rep.KilledAt))
-	return rep, err
+	if rep.Check, err = checkOnce(ctx, st, fleet.kiosks, rep.CutOff, start.Add(rep.KilledAt)); err != nil {
+		return rep, err
+	}
+	for _, s := range servers {
+		if err := s.stop(); err != nil {
+			return rep, err
+		}
+		rep.ServerCPU += s.cpu
+	}
+	return rep, nil
 }
 
 // killAndRestart kills the server with SIGKILL at cfg.KillAt, at the moment a batch of
@@ -364,6 +385,14 @@ type replica struct {
 	bin, dsn, addr, dir string
 	cmd                 *exec.Cmd
 	log                 *os.File
+	cpu                 time.Duration // CPU time of its processes that have ended
+}
+
+// ended adds the CPU time of an ended process.
+func (r *replica) ended(cmd *exec.Cmd) {
+	if ps := cmd.ProcessState; ps != nil {
+		r.cpu += ps.UserTime() + ps.SystemTime()
+	}
 }
 
 // start starts the process and waits until it listens; it returns how long that took.
@@ -418,6 +447,7 @@ func (r *replica) kill() error {
 	}
 	_ = r.cmd.Process.Kill()
 	_ = r.cmd.Wait()
+	r.ended(r.cmd)
 	r.cmd = nil
 	return r.log.Close()
 }
@@ -431,6 +461,7 @@ func (r *replica) stop() error {
 	cmd := r.cmd
 	r.cmd = nil
 	defer r.log.Close()
+	defer r.ended(cmd)
 	_ = cmd.Process.Signal(os.Interrupt)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -944,6 +975,9 @@ func (r ReplicasReport) Text() string {
 	fmt.Fprintf(&b, "%d kiosk serve processes on one PostgreSQL; %d kiosks (store, sync engine, service) %s; kiosk stores in %s\n",
 		r.Replicas, r.Kiosks, how, r.KioskDir)
 	fmt.Fprintf(&b, "%s\n", r.Load)
+	fmt.Fprintf(&b, "CPU: servers %.1f s over their lives, kiosks and load generator %.1f s during the load; "+
+		"the machine kept %.2f of %d cores busy during the load\n", r.ServerCPU.Seconds(), r.KioskCPU.Seconds(),
+		r.MachineCores, runtime.NumCPU())
 	fmt.Fprintf(&b, "mix: %v, p99 by kind: %v\n", r.Load.ByKind, r.Load.P99ByKind)
 	fmt.Fprintf(&b, "outcomes: %v\n", r.Load.Outcomes)
 	fmt.Fprintf(&b, "cameras added %d violations\n", r.Camera)
