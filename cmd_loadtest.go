@@ -29,13 +29,16 @@ func runLoadtest(args []string, stdout io.Writer) error {
 	downFor := fs.Duration("down-for", 5*time.Second, "with --replicas: how long the killed server stays down")
 	pinned := fs.Bool("pinned", false, "with --replicas: each kiosk talks to one server and waits for it, instead of a front "+
 		"that skips a dead server")
+	randomPoint := fs.Bool("kill-random", false, "with --replicas: kill at a random point of a batch's handling "+
+		"(mostly before its commit), instead of after the commit with the answer held back from its kiosk")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *kiosks < 1 || *rate <= 0 || *batch < 1 || *replicas < 0 ||
 		*replicas == 1 {
 		return errUsage
 	}
 	if *replicas > 0 {
 		return runReplicas(stdout, loadtest.ReplicasConfig{DSN: *dsn, Replicas: *replicas, Kiosks: *kiosks, Rate: *rate,
-			Duration: *duration, People: *people, Seed: 1, KillAt: *killAt, DownFor: *downFor, Kill: 1, Pinned: *pinned})
+			Duration: *duration, People: *people, Seed: 1, KillAt: *killAt, DownFor: *downFor, Kill: 1, Pinned: *pinned,
+			RandomPoint: *randomPoint})
 	}
 	if *dsn == "" {
 		dir, err := os.MkdirTemp("", "kiosk-loadtest-")

@@ -85,7 +85,7 @@ Central server:
   kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
                              measure the server on loopback against a bare net/http baseline
   kiosk loadtest --replicas 3 --store postgres://... [--kiosks N] [--rate N] [--duration D]
-        [--kill-at D] [--down-for 5s] [--pinned]
+        [--kill-at D] [--down-for 5s] [--pinned] [--kill-random]
                              several kiosk serve processes on one database, one killed with
                              SIGKILL mid-load and restarted: every operation applied once?
   kiosk sim --server URL --data DIR --kiosk-id ID --secret HEX (--work FILE | --drain)

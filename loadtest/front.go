@@ -40,7 +40,18 @@ type front struct {
 	// lastOps is, per server, the start of the last operations request it was handed (guarded
 	// by mu): after a kill, the batch the kill cut off.
 	lastOps [][]byte
-	wg      sync.WaitGroup
+	// holds, per server, an armed hold of the next answer to an operations request (guarded by
+	// mu; see holdNextAnswer).
+	holds []*answerHold
+	wg    sync.WaitGroup
+}
+
+// answerHold keeps one server's answer to a batch from its kiosk: the server has committed the
+// batch and written its answer, and the kiosk has not received it. Killing the server then is
+// the hardest moment for exactly once: the work is done and nobody was told.
+type answerHold struct {
+	held    chan []byte   // receives the start of the request whose answer is held
+	release chan struct{} // closed to drop the held answer and close the kiosk's connection
 }
 
 // opsRequest begins the request that carries a batch of operations.
@@ -54,7 +65,7 @@ func newFront(backends []string) (*front, error) {
 	f := &front{ln: ln, backends: backends, dialTimeout: 500 * time.Millisecond, downFor: time.Second,
 		downUntil: make([]time.Time, len(backends)), open: map[net.Conn]struct{}{},
 		conns: make([]atomic.Int64, len(backends)), inflight: make([]atomic.Int64, len(backends)),
-		lastOps: make([][]byte, len(backends))}
+		lastOps: make([][]byte, len(backends)), holds: make([]*answerHold, len(backends))}
 	f.wg.Add(1)
 	go f.serve()
 	return f, nil
@@ -145,23 +156,39 @@ func (f *front) relay(c net.Conn) {
 	// A kiosk writes each request at once, so a read that begins with the request line begins a
 	// request; the first byte back begins its answer.
 	var waiting atomic.Bool
+	var request atomic.Pointer[[]byte] // the start of the operations request in flight
 	done := make(chan struct{}, 2)
 	go func() {
-		pipe(s, c, func(chunk []byte) {
-			if bytes.HasPrefix(chunk, opsRequest) && waiting.CompareAndSwap(false, true) {
+		pipe(s, c, func(chunk []byte) bool {
+			if bytes.HasPrefix(chunk, opsRequest) && !waiting.Load() {
+				start := bytes.Clone(chunk)
+				request.Store(&start)
 				f.mu.Lock()
-				f.lastOps[b] = bytes.Clone(chunk)
+				f.lastOps[b] = start
 				f.mu.Unlock()
 				f.inflight[b].Add(1)
+				waiting.Store(true)
 			}
+			return true
 		})
 		done <- struct{}{}
 	}()
 	go func() {
-		pipe(c, s, func([]byte) {
-			if waiting.CompareAndSwap(true, false) {
-				f.inflight[b].Add(-1)
+		pipe(c, s, func([]byte) bool {
+			if !waiting.CompareAndSwap(true, false) {
+				return true
 			}
+			f.inflight[b].Add(-1)
+			f.mu.Lock()
+			h := f.holds[b]
+			f.holds[b] = nil
+			f.mu.Unlock()
+			if h == nil {
+				return true
+			}
+			h.held <- *request.Load()
+			<-h.release
+			return false
 		})
 		done <- struct{}{}
 	}()
@@ -175,13 +202,16 @@ func (f *front) relay(c net.Conn) {
 	}
 }
 
-// pipe copies src to dst until either fails, showing each chunk to seen before passing it on.
-func pipe(dst, src net.Conn, seen func([]byte)) {
+// pipe copies src to dst until either fails, showing each chunk to seen before passing it on;
+// a chunk seen refuses ends the copy without it.
+func pipe(dst, src net.Conn, seen func([]byte) bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			seen(buf[:n])
+			if !seen(buf[:n]) {
+				return
+			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}
@@ -192,12 +222,34 @@ func pipe(dst, src net.Conn, seen func([]byte)) {
 	}
 }
 
-// lastOpIDs reads the op ids of the last operations request server b was handed, when its
-// first chunk held the whole body (a kiosk's batch of a few operations does).
+// holdNextAnswer arms a hold of server b's next answer to an operations request; the caller
+// must close the hold's release channel.
+func (f *front) holdNextAnswer(b int) *answerHold {
+	h := &answerHold{held: make(chan []byte, 1), release: make(chan struct{})}
+	f.mu.Lock()
+	f.holds[b] = h
+	f.mu.Unlock()
+	return h
+}
+
+// disarm takes back a hold that has not caught an answer.
+func (f *front) disarm(b int) {
+	f.mu.Lock()
+	f.holds[b] = nil
+	f.mu.Unlock()
+}
+
+// lastOpIDs reads the op ids of the last operations request server b was handed.
 func (f *front) lastOpIDs(b int) []string {
 	f.mu.Lock()
 	chunk := f.lastOps[b]
 	f.mu.Unlock()
+	return opIDsOf(chunk)
+}
+
+// opIDsOf reads the op ids of an operations request from its start, when that holds the whole
+// body (a kiosk's batch of a few operations does).
+func opIDsOf(chunk []byte) []string {
 	_, body, ok := bytes.Cut(chunk, []byte("\r\n\r\n"))
 	var req api.OpsRequest
 	if !ok || json.Unmarshal(body, &req) != nil {

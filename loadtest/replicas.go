@@ -53,6 +53,10 @@ type ReplicasConfig struct {
 	// Pinned points each kiosk at one server: the kiosks of the killed one wait for it to come
 	// back. Otherwise kiosks reach the servers through a front that skips a dead one.
 	Pinned bool
+	// RandomPoint kills the server at a random point of a batch's handling (mostly before its
+	// commit: a batch takes milliseconds). Otherwise the front holds the server's next answer
+	// to a batch and the server is killed then: committed, and the kiosk not told.
+	RandomPoint bool
 	// Dir holds the kiosks' stores and the servers' data directories and logs ("": a temporary
 	// directory, removed at the end).
 	Dir string
@@ -81,7 +85,8 @@ type ReplicasReport struct {
 	KillWindowEnd                   time.Duration
 	KillWindowErrors, OutsideErrors map[string]int
 	// KilledInFlight says the kill cut off a batch of operations the server had been handed and
-	// not answered; CutOff are its op ids (when the front could read them).
+	// whose answer its kiosk did not receive; CutOff are its op ids (when the front could read
+	// them).
 	KilledInFlight bool
 	CutOff         []string
 	// Connections is how many connections the fronts handed to each server, Refused how many
@@ -286,9 +291,9 @@ func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, e
 		return rep, err
 	}
 	rep.Drained = time.Since(loadEnd)
-	// The end of the kill window: the restart plus the engine's longest backoff and a second,
-	// by when a kiosk that waited for its server has tried it again.
-	rep.KillWindowEnd = rep.RestartedAt + 5*time.Second
+	// The end of the kill window: the restarted server listening plus the engine's longest
+	// backoff and a second, by when a kiosk that waited for its server has tried it again.
+	rep.KillWindowEnd = rep.RestartedAt + rep.Listening + 5*time.Second
 	rep.KillWindowErrors, rep.OutsideErrors = errorsAround(samples, rep.KilledAt, rep.KillWindowEnd)
 	rep.Outages = fleet.outages()
 	for _, fr := range fronts {
@@ -312,9 +317,9 @@ func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, e
 	return rep, nil
 }
 
-// killAndRestart kills the server with SIGKILL at cfg.KillAt, at the moment a batch of
-// operations has reached it and not been answered (waiting up to 3 s for one), and starts it
-// again on the same address cfg.DownFor later.
+// killAndRestart kills the server with SIGKILL at cfg.KillAt, in the middle of a batch of
+// operations (waiting up to 3 s for one), and starts it again on the same address cfg.DownFor
+// later.
 func (rep *ReplicasReport) killAndRestart(ctx context.Context, cfg ReplicasConfig, s *replica, watch *front, b int,
 	start time.Time, progress func(string, ...any)) error {
 	select {
@@ -322,26 +327,36 @@ func (rep *ReplicasReport) killAndRestart(ctx context.Context, cfg ReplicasConfi
 		return ctx.Err()
 	case <-time.After(time.Until(start.Add(cfg.KillAt))):
 	}
-	// A batch is cut off at a random point of its handling, so that some runs kill the server
-	// before its commit and some after it: a batch answered in the meantime does not count.
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 77))
-	for give := time.Now().Add(3 * time.Second); time.Now().Before(give); {
-		if !watch.opsInFlight(b) {
-			time.Sleep(200 * time.Microsecond)
-			continue
-		}
-		time.Sleep(time.Duration(rng.Int64N(int64(10 * time.Millisecond))))
-		if watch.opsInFlight(b) {
-			rep.CutOff = watch.lastOpIDs(b)
-			rep.KilledInFlight = true
-			break
+	release := func() {}
+	if cfg.RandomPoint {
+		rep.cutAtRandom(cfg, watch, b)
+	} else {
+		// The server's next answer to a batch is held at the front: the kill comes after the
+		// batch's commit, and the kiosk never hears of it. The answer is dropped, and the
+		// kiosk's connection closed, once the server is dead.
+		h := watch.holdNextAnswer(b)
+		var once sync.Once
+		release = func() { once.Do(func() { close(h.release) }) }
+		defer release()
+		select {
+		case req := <-h.held:
+			rep.CutOff, rep.KilledInFlight = opIDsOf(req), true
+		case <-time.After(3 * time.Second):
+			watch.disarm(b)
+			select {
+			case req := <-h.held: // caught just as it was taken back
+				rep.CutOff, rep.KilledInFlight = opIDsOf(req), true
+			default:
+			}
 		}
 	}
 	rep.KilledAt = time.Since(start)
-	if err := s.kill(); err != nil {
+	err := s.kill()
+	release()
+	if err != nil {
 		return err
 	}
-	progress("server %d killed at %s (a batch of %d operations in flight: %v)", cfg.Kill+1,
+	progress("server %d killed at %s (a batch of %d operations cut off: %v)", cfg.Kill+1,
 		rep.KilledAt.Round(time.Millisecond), len(rep.CutOff), rep.KilledInFlight)
 	select {
 	case <-ctx.Done():
@@ -357,6 +372,24 @@ func (rep *ReplicasReport) killAndRestart(ctx context.Context, cfg ReplicasConfi
 	progress("server %d restarted at %s (listening after %s)", cfg.Kill+1, rep.RestartedAt.Round(time.Millisecond),
 		d.Round(time.Millisecond))
 	return nil
+}
+
+// cutAtRandom waits for a batch of operations to reach the server and lets a random part of
+// its handling pass (some runs kill before its commit, some after): a batch answered in the
+// meantime does not count.
+func (rep *ReplicasReport) cutAtRandom(cfg ReplicasConfig, watch *front, b int) {
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 77))
+	for give := time.Now().Add(3 * time.Second); time.Now().Before(give); {
+		if !watch.opsInFlight(b) {
+			time.Sleep(200 * time.Microsecond)
+			continue
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(10 * time.Millisecond))))
+		if watch.opsInFlight(b) {
+			rep.CutOff, rep.KilledInFlight = watch.lastOpIDs(b), true
+			return
+		}
+	}
 }
 
 // kioskTempDir is where a run keeps its kiosks' stores: on a memory file system when there is
