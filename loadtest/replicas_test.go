@@ -2,6 +2,8 @@ package loadtest
 
 import (
 	"context"
+	"encoding/hex"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +12,12 @@ import (
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/internal/pgtest"
+	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server"
+	"github.com/hallkiosk/kiosk/server/store"
+	"github.com/hallkiosk/kiosk/storage"
 )
 
 // TestReplicasKillRestart runs three `kiosk serve` processes on one PostgreSQL database, with
@@ -125,4 +132,94 @@ func applied(rep ReplicasReport, from, to time.Duration) int {
 		}
 	}
 	return n
+}
+
+// The check finds what exactly once forbids: an operation a kiosk queued that the server never
+// stored, and operations stored under a kiosk that it never queued.
+func TestCheckOnceFindsLossesAndStrays(t *testing.T) {
+	stores := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "server.db") },
+		"postgres": func(t *testing.T) string { return pgtest.New(t) },
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, stores[name](t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			ref, err := model.LoadReference(assets.FS())
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := httptest.NewServer(srv.Handler())
+			defer hs.Close()
+			e, err := server.Enroll(ctx, st, ref, "check kiosk", "hall", "national", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			secret, _ := hex.DecodeString(e.Secret)
+			ks, _, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), secret, storage.Options{Reserve: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ks.Close()
+			client := api.NewClient(hs.URL, e.KioskID, secret, nil)
+			pay := func(id string) api.Op {
+				return api.Op{ID: id, Type: api.OpPay, At: time.Now(), Pay: &api.PayOp{Method: "card", Reference: id,
+					Items: []api.PayItem{{ViolationID: "V-none", FineFen: 100}}}}
+			}
+			// One operation queued, sent and answered as the engine does it.
+			sent, err := ks.Enqueue(pay("sent-1"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.Ops(ctx, []api.Op{sent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ks.Complete(resp.Results); err != nil {
+				t.Fatal(err)
+			}
+			k := &fleetKiosk{id: e.KioskID, store: ks}
+			c, err := checkOnce(ctx, st, []*fleetKiosk{k}, nil, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.OK() || c.Queued != 1 || c.Stored != 1 {
+				t.Fatalf("one operation sent and answered: %+v", c)
+			}
+			// A second queued and never sent; two more stored under the kiosk's numbers that it
+			// never queued (the second after its last).
+			lost, err := ks.Enqueue(pay("lost-2"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stray := []api.Op{pay("stray-2"), pay("stray-3")}
+			stray[0].Epoch, stray[0].Seq = lost.Epoch, lost.Seq
+			stray[1].Epoch, stray[1].Seq = lost.Epoch, lost.Seq+1
+			if _, err := client.Ops(ctx, stray); err != nil {
+				t.Fatal(err)
+			}
+			c, err = checkOnce(ctx, st, []*fleetKiosk{k}, nil, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := strings.Join(c.Problems, "\n")
+			for _, want := range []string{"op lost-2 (pay) still queued", "op lost-2 (pay) queued but not stored",
+				"op stray-3 stored at seq 3, after the last it queued"} {
+				if !strings.Contains(problems, want) {
+					t.Errorf("the check did not find %q in:\n%s", want, problems)
+				}
+			}
+			if c.OK() || c.Queued != 2 || c.Stored != 3 {
+				t.Errorf("queued %d, stored %d, ok %v", c.Queued, c.Stored, c.OK())
+			}
+		})
+	}
 }
