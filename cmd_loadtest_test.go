@@ -16,6 +16,11 @@ func TestLoadtestReplicasNeedsPostgreSQL(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "only on PostgreSQL") {
 		t.Errorf("embedded store: %d %q", code, errOut)
 	}
+	code, _, errOut = runCLI("loadtest", "--replicas", "3", "--store", "postgres://nobody@127.0.0.1:1/none",
+		"--duration", "10s", "--kill-at", "8s")
+	if code != 1 || !strings.Contains(errOut, "must end inside the 10s of load") {
+		t.Errorf("kill after the load: %d %q", code, errOut)
+	}
 	if code, _, errOut := runCLI("loadtest", "--replicas", "1"); code != 2 || !strings.Contains(errOut, "Usage:") {
 		t.Errorf("one replica: %d %q", code, errOut)
 	}

@@ -146,6 +146,10 @@ func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, e
 	if cfg.DownFor == 0 {
 		cfg.DownFor = 5 * time.Second
 	}
+	if cfg.KillAt < 0 || cfg.DownFor < 0 || cfg.KillAt+cfg.DownFor >= cfg.Duration {
+		return rep, fmt.Errorf("replicas: the kill at %s and the %s down must end inside the %s of load: "+
+			"give a longer --duration or an earlier --kill-at", cfg.KillAt, cfg.DownFor, cfg.Duration)
+	}
 	if cfg.Settle == 0 {
 		cfg.Settle = time.Minute
 	}
