@@ -84,6 +84,10 @@ Central server:
                              generate a realistic demo data set in the import format
   kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
                              measure the server on loopback against a bare net/http baseline
+  kiosk loadtest --replicas 3 --store postgres://... [--kiosks N] [--rate N] [--duration D]
+        [--kill-at D] [--down-for 5s] [--pinned] [--kill-random]
+                             several kiosk serve processes on one database, one killed with
+                             SIGKILL mid-load and restarted: every operation applied once?
   kiosk sim --server URL --data DIR --kiosk-id ID --secret HEX (--work FILE | --drain)
                              a headless kiosk for the reliability suite: queue and sync operations
   kiosk channel-sim --merchant-public-key FILE --public-key-out FILE [--algorithm sm2|rsa2]
