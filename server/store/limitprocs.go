@@ -103,10 +103,12 @@ ON CONFLICT (kiosk_id) DO UPDATE SET
 		WHEN limit_kiosks.level - ($3 - limit_kiosks.at) * $8 / 3600000 <= 0 THEN 0
 		ELSE limit_kiosks.level - ($3 - limit_kiosks.at) * $8 / 3600000 END,
 	at = CASE WHEN $3 <= limit_kiosks.at THEN limit_kiosks.at ELSE $3 END`
-	// lockID locks the ID number's row, if it has one, before anything reads it: attempts on
-	// one ID number at several kiosks are decided one after the other. (With no row there is no
-	// count to decide on: concurrent first attempts are all free, as they would be in turn.)
-	lockID = `SELECT 1 FROM limit_ids WHERE id_hash = $2`
+	// lockID locks the ID number's row before anything reads it, creating an empty one (no
+	// count) if there is none: attempts on one ID number at several kiosks are decided one after
+	// the other, the first ones too (without a row to lock, concurrent first attempts would all
+	// read no count and all be admitted).
+	lockID = `INSERT INTO limit_ids (id_hash, n, last) VALUES ($2, 0, 0)
+	ON CONFLICT (id_hash) DO UPDATE SET n = limit_ids.n`
 	// pairN and globalN are the live counts of the ID number at the kiosk and across kiosks (0
 	// when none, or forgotten: quiet for the forget time).
 	pairN   = `COALESCE((SELECT p.n FROM limit_kiosk_ids p WHERE p.kiosk_id = $1 AND p.id_hash = $2 AND p.last > $3 - $9), 0)`
@@ -130,7 +132,7 @@ func newLimitProcs() limitProcs {
 		returns: "TABLE (out_rate DOUBLE PRECISION, out_slow BIGINT, out_pair BIGINT, out_id BIGINT, out_pending BOOLEAN)",
 		stmts: []limitStmt{
 			{sql: refreshKiosk},
-			{sql: lockID, lock: true, typed: true},
+			{sql: lockID, typed: true},
 			// The decision: each scope's wait (w), kept in the kiosk's row for the statements
 			// after it. An admitted attempt takes a token, and a typed one starts the spacing
 			// while the kiosk's level is high. Pending: counts remain that a success clears.
@@ -186,7 +188,7 @@ func newLimitProcs() limitProcs {
 	abort := limitProc{name: "limit_abort", params: params, returns: "void",
 		stmts: []limitStmt{
 			{sql: `SELECT 1 FROM limit_kiosks WHERE kiosk_id = $1`, lock: true},
-			{sql: lockID, lock: true},
+			{sql: `SELECT 1 FROM limit_ids WHERE id_hash = $2`, lock: true},
 			// The admission counted the attempt across kiosks when it was among the kiosk's
 			// free failures or the ID number's delay had started; others' attempts since may
 			// blur the second case: this only ever takes back one.
