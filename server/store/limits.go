@@ -16,8 +16,8 @@ import (
 
 // limitsDDL holds the identification limiter's state (server/limits.go has the design), so that
 // every server process sharing a database enforces one set of limits. On PostgreSQL, schema
-// version 11 creates these tables; the embedded store keeps them in a file of their own
-// (limitsfile.go).
+// version 11 creates these tables; the embedded store keeps them in a memory database of their
+// own (limitsfile.go).
 //
 // limit_kiosks holds each kiosk's token bucket (tokens, brought up to date at "at"), its failure
 // level (leaking from "at" on), and when its next typed identification may start while the level
@@ -196,27 +196,39 @@ func (s *db) runLimit(ctx context.Context, p limitProc, typed bool, dest []any, 
 			}
 			return s.writer.QueryRowContext(ctx, p.pgCall(), args...).Scan(dest...)
 		}
-		return s.runTx(ctx, s.limitsDB, s.txOpts, func(c *conn) error {
-			for _, st := range p.stmts {
-				var err error
-				switch {
-				case st.lock || st.typed && !typed:
-				case st.result:
-					err = c.queryRow(st.sql, args...).Scan(dest...)
-				default:
-					_, err = c.exec(st.sql, args...)
-				}
-				if err != nil {
-					return err
-				}
+		err := s.runLimitSQLite(ctx, p, typed, dest, args)
+		if limitTablesMissing(err) {
+			if err = createLimitTables(ctx, s.limitsDB); err == nil {
+				err = s.runLimitSQLite(ctx, p, typed, dest, args)
 			}
-			return nil
-		})
+		}
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: identification limits (%s): %w", p.name, err)
 	}
 	return nil
+}
+
+// runLimitSQLite runs the statements of an operation in one transaction of the limiter's
+// database.
+func (s *db) runLimitSQLite(ctx context.Context, p limitProc, typed bool, dest []any, args []any) error {
+	return s.runTx(ctx, s.limitsDB, s.txOpts, func(c *conn) error {
+		for _, st := range p.stmts {
+			var err error
+			switch {
+			case st.lock || st.typed && !typed:
+			case st.result:
+				err = c.queryRow(st.sql, args...).Scan(dest...)
+			default:
+				_, err = c.exec(st.sql, args...)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (s *db) AdmitIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, typed bool, now time.Time) (Admission, error) {

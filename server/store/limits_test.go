@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -148,68 +147,33 @@ func TestIdentifyLimitsPending(t *testing.T) {
 	})
 }
 
-// The embedded store's limits file holds nothing that must outlive a damaged file or another
-// version: either is started afresh at open, and the database opens.
-func TestIdentifyLimitsFileStartedAfresh(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kiosk.db")
+// The embedded store's memory database lives with its connection; should it lose its tables,
+// the next call creates them again rather than failing every identification from then on.
+func TestIdentifyLimitsMemoryTablesRecreated(t *testing.T) {
+	s := openSQLiteT(t)
 	ctx := context.Background()
 	lim := testIdentifyLimits()
 	now := at("2026-11-21 10:00:00.000")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if _, err := s.AdmitIdentify(ctx, lim, "K", idZhang, true, now); err != nil {
+	for _, table := range []string{"limit_kiosks", "limit_kiosk_ids", "limit_ids"} {
+		if _, err := s.(*db).limitsDB.Exec("DROP TABLE " + table); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.Close()
-	for _, damage := range []func() error{
-		func() error { return os.WriteFile(limitsFile(path), []byte("not a database, not at all"), 0o600) },
-		func() error { return os.Truncate(limitsFile(path), 1000) },
-	} {
-		if err := damage(); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Open(ctx, path)
-		if err != nil {
-			t.Fatalf("open with a damaged limits file: %v", err)
-		}
-		adm, err := s.AdmitIdentify(ctx, lim, "K", idZhang, true, now)
-		if err != nil || !adm.Admitted() {
-			t.Errorf("after the limits file was started afresh: %+v %v", adm, err)
-		}
-		s.Close()
+	adm, err := s.AdmitIdentify(ctx, lim, "K", idZhang, true, now)
+	if err != nil || !adm.Admitted() {
+		t.Fatalf("after the tables were lost: %+v %v", adm, err)
 	}
-	// A file of another version.
-	s, err = Open(ctx, path)
-	if err != nil {
+	if err := s.PruneIdentifyLimits(ctx, lim, now); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := s.(*db).limitsDB.Exec("PRAGMA user_version = 99"); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var version int
-	if err := s.(*db).limitsDB.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != limitsFileVersion {
-		t.Errorf("the limits file of another version: version %d after open (%v)", version, err)
 	}
 }
 
-// Counts survive a restart of the server process: they are in the store, not in its memory.
+// On PostgreSQL counts survive a restart of a server process: they are in the database, not in
+// its memory. (The embedded store keeps them in memory: its restart forgets them.)
 func TestIdentifyLimitsSurviveRestart(t *testing.T) {
-	for _, kind := range []string{"sqlite", "postgres"} {
+	for _, kind := range []string{"postgres"} {
 		t.Run(kind, func(t *testing.T) {
-			dsn := filepath.Join(t.TempDir(), "kiosk.db")
-			if kind == "postgres" {
-				dsn = pgtest.New(t)
-			}
+			dsn := pgtest.New(t)
 			ctx := context.Background()
 			lim := testIdentifyLimits()
 			now := at("2026-11-21 10:00:00.000")

@@ -44,7 +44,7 @@ type db struct {
 	// Prepared statements per pool (the writer's and the reader's; one on PostgreSQL).
 	writerStmts, readerStmts *stmtCache
 	// The identification limiter's operations, the key of its ID numbers' hashes, and (SQLite)
-	// the file of its tables.
+	// the memory database of its tables.
 	limits      limitProcs
 	identifyKey []byte
 	limitsDB    *sql.DB
@@ -167,7 +167,7 @@ func openSQLite(ctx context.Context, path string) (_ Store, err error) {
 	if s.nonces, err = openNonceLog(nonceLogDir(path)); err != nil {
 		return nil, err
 	}
-	if s.limitsDB, err = openLimitsFile(ctx, limitsFile(path)); err != nil {
+	if s.limitsDB, err = openLimitsMemory(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
