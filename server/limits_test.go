@@ -266,7 +266,7 @@ func TestLimiterSustainedRate(t *testing.T) {
 						sec = (sec/60 + 1) * 60
 						continue
 					}
-					c.Add(start.Add(time.Duration(sec)*time.Second).Sub(c.Now()))
+					c.Add(start.Add(time.Duration(sec) * time.Second).Sub(c.Now()))
 					for k := range next {
 						if next[k] > sec {
 							continue
