@@ -165,6 +165,8 @@ func newLimitProcs() limitProcs {
 				AND (` + pairN + ` < $6 OR ` + globalN + ` >= 2 * $6)
 			ON CONFLICT (id_hash) DO UPDATE SET
 				n = CASE WHEN limit_ids.last > $3 - $9 THEN limit_ids.n ELSE 0 END + 1, last = $3`},
+			// The row lockID created stays only if it counts: a refused attempt leaves nothing.
+			{typed: true, sql: `DELETE FROM limit_ids WHERE id_hash = $2 AND last = 0`},
 			// ... and always at the kiosk.
 			{typed: true, sql: `INSERT INTO limit_kiosk_ids (kiosk_id, id_hash, n, last)
 			SELECT $1, $2, 1, $3 FROM limit_kiosks k WHERE k.kiosk_id = $1 AND k.admitted
