@@ -155,11 +155,21 @@ type IdentifyLimiter interface {
 	PruneIdentifyLimits(ctx context.Context, lim IdentifyLimits, now time.Time) error
 }
 
-// installLimitProcs creates the limiter's functions on PostgreSQL, inside the migration's
-// transaction (whose advisory lock keeps processes starting together from creating them at
-// once). A function of this definition may exist already: creating it again changes nothing.
+// installLimitProcs creates the limiter's functions on PostgreSQL that do not exist yet, inside
+// the migration's transaction (whose advisory lock keeps processes starting together from
+// creating them at once). A function's name carries the hash of its definition, so one that
+// exists is this one; leaving it alone spares the other processes' sessions from compiling it
+// again.
 func (s *db) installLimitProcs(c *conn) error {
 	for _, p := range s.limits.all() {
+		var n int
+		if err := c.tx.QueryRowContext(c.ctx, `SELECT count(*) FROM pg_proc
+			WHERE proname = $1 AND pronamespace = current_schema()::regnamespace`, p.pgName()).Scan(&n); err != nil {
+			return fmt.Errorf("find %s: %w", p.name, err)
+		}
+		if n > 0 {
+			continue
+		}
 		if _, err := c.tx.ExecContext(c.ctx, p.pgDefinition(p.pgName())); err != nil {
 			return fmt.Errorf("install %s: %w", p.name, err)
 		}

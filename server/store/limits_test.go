@@ -154,6 +154,10 @@ func TestIdentifyLimitsMemoryTablesRecreated(t *testing.T) {
 	ctx := context.Background()
 	lim := testIdentifyLimits()
 	now := at("2026-11-21 10:00:00.000")
+	var file string
+	if err := s.(*db).limitsDB.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil || file != "" {
+		t.Fatalf("the limits database is not in memory: file %q (%v)", file, err)
+	}
 	for _, table := range []string{"limit_kiosks", "limit_kiosk_ids", "limit_ids"} {
 		if _, err := s.(*db).limitsDB.Exec("DROP TABLE " + table); err != nil {
 			t.Fatal(err)
