@@ -16,6 +16,9 @@ import (
 type session struct {
 	kiosk store.Kiosk
 	body  []byte
+	// identifyPending: the identification limiter holds counts of this request's kiosk and ID
+	// number, which a success clears.
+	identifyPending bool
 }
 
 // authenticated checks a request's signature, timestamp and nonce before calling h. Every

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -23,7 +24,7 @@ const maxOps = 500
 
 // identifyRequest parses and rate-limits an identification. It writes the error answer itself
 // and returns ok=false when the request cannot go on.
-func (s *Server) identifyRequest(w http.ResponseWriter, sess *session, allowCard bool) (credential, bool) {
+func (s *Server) identifyRequest(w http.ResponseWriter, r *http.Request, sess *session, allowCard bool) (credential, bool) {
 	var req api.Identify
 	if err := decodeBody(sess.body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "the body must be {\"id_number\": ..., \"file_number\": ...}")
@@ -54,10 +55,16 @@ func (s *Server) identifyRequest(w http.ResponseWriter, sess *session, allowCard
 		}
 		return credential{}, false
 	}
-	if r := s.limits.allowIdentify(sess.kiosk.ID, id, c.card); r.scope != "" {
-		secs := retryAfterSeconds(r.wait)
-		s.metrics.limited(r.scope)
-		s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", r.scope, "wait_s", secs)
+	a, err := s.limits.allowIdentify(r.Context(), sess.kiosk.ID, id, c.card)
+	if err != nil {
+		s.internalError(w, "identification limits", err)
+		return credential{}, false
+	}
+	sess.identifyPending = a.pending
+	if a.scope != "" {
+		secs := retryAfterSeconds(a.wait)
+		s.metrics.limited(a.scope)
+		s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", a.scope, "wait_s", secs)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeError(w, http.StatusTooManyRequests, "rate_limited",
 			fmt.Sprintf("too many identification attempts: wait %d seconds, or go to a counter", secs))
@@ -73,15 +80,38 @@ func retryAfterSeconds(d time.Duration) int {
 }
 
 // identified clears the limits' count of the person's attempts at this kiosk: they proved who
-// they are.
-func (s *Server) identified(sess *session, c credential) {
-	s.limits.identified(sess.kiosk.ID, c.id)
+// they are. A card read that found nothing counted has nothing to clear.
+//
+// These follow-ups to an admission run to the end even when the kiosk hung up: the answer is
+// decided, and the counts must say so. A store error leaves the counts as they are (a success
+// then still counts as a failure until forgotten): it is logged, and the answer stands.
+func (s *Server) identified(ctx context.Context, sess *session, c credential) {
+	if sess.identifyPending {
+		s.limitsFollowUp(sess, "clear", s.limits.identified(context.WithoutCancel(ctx), sess.kiosk.ID, c.id))
+	}
 }
 
 // identifyAborted takes back the count of an identification the server could not complete.
-func (s *Server) identifyAborted(sess *session, c credential) {
+func (s *Server) identifyAborted(ctx context.Context, sess *session, c credential) {
 	if !c.card {
-		s.limits.aborted(sess.kiosk.ID, c.id)
+		s.limitsFollowUp(sess, "abort", s.limits.aborted(context.WithoutCancel(ctx), sess.kiosk.ID, c.id))
+	}
+}
+
+// identifyFailed records a failed typed identification, warning the operator when the kiosk's
+// failures have just reached the rate at which its typed identifications are spaced.
+func (s *Server) identifyFailed(ctx context.Context, sess *session, c credential) {
+	slow, err := s.limits.failed(context.WithoutCancel(ctx), sess.kiosk.ID, c.id)
+	s.limitsFollowUp(sess, "failure", err)
+	if slow {
+		s.log.Warn("many failed identifications at one kiosk: typed identifications there are now spaced out",
+			"kiosk", sess.kiosk.ID, "every_s", int(slowTypedEvery/time.Second))
+	}
+}
+
+func (s *Server) limitsFollowUp(sess *session, what string, err error) {
+	if err != nil {
+		s.log.Error("identification limits not updated", "kiosk", sess.kiosk.ID, "what", what, "err", err)
 	}
 }
 
@@ -89,37 +119,34 @@ func (s *Server) identifyAborted(sess *session, c credential) {
 // counts against the ID number from its admission; here it raises the kiosk's failure level,
 // and the operator is warned when that level is reached. A card without a licence is no
 // guess and counts nowhere.
-func (s *Server) noMatch(w http.ResponseWriter, sess *session, c credential) {
+func (s *Server) noMatch(ctx context.Context, w http.ResponseWriter, sess *session, c credential) {
 	if !c.card {
 		s.metrics.identifyFailure(sess.kiosk.ID)
-		if s.limits.failed(sess.kiosk.ID, c.id) {
-			s.log.Warn("many failed identifications at one kiosk: typed identifications there are now spaced out",
-				"kiosk", sess.kiosk.ID, "every_s", int(slowTypedEvery/time.Second))
-		}
+		s.identifyFailed(ctx, sess, c)
 	}
 	writeError(w, http.StatusNotFound, "no_match", "the ID number and file number do not match a licence: check both and try again")
 }
 
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *session) {
-	cred, ok := s.identifyRequest(w, sess, true)
+	cred, ok := s.identifyRequest(w, r, sess, true)
 	if !ok {
 		return
 	}
 	p, err := s.profileOf(&sess.kiosk)
 	if err != nil {
-		s.identifyAborted(sess, cred)
+		s.identifyAborted(r.Context(), sess, cred)
 		s.internalError(w, "profile", err)
 		return
 	}
 	out, err := s.lookup(r.Context(), p, cred)
 	switch {
 	case errors.Is(err, errNoMatch):
-		s.noMatch(w, sess, cred)
+		s.noMatch(r.Context(), w, sess, cred)
 	case err != nil:
-		s.identifyAborted(sess, cred)
+		s.identifyAborted(r.Context(), sess, cred)
 		s.internalError(w, "lookup", err)
 	default:
-		s.identified(sess, cred)
+		s.identified(r.Context(), sess, cred)
 		writeJSON(w, http.StatusOK, out)
 	}
 }
@@ -131,7 +158,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 // The owner proves with the file number, the vehicle's VIN characters or certificate number, or
 // the ID card; what each failure may say is in recordOwnerCheck.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *session) {
-	cred, ok := s.identifyRequest(w, sess, false)
+	cred, ok := s.identifyRequest(w, r, sess, false)
 	if !ok {
 		return
 	}
@@ -159,14 +186,14 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, sess *sess
 	}
 	switch {
 	case err == nil && refused != nil:
-		s.ownerRefused(w, sess, cred, refused)
+		s.ownerRefused(r.Context(), w, sess, cred, refused)
 	case errors.Is(err, errNoMatch):
-		s.noMatch(w, sess, cred)
+		s.noMatch(r.Context(), w, sess, cred)
 	case err != nil:
-		s.identifyAborted(sess, cred)
+		s.identifyAborted(r.Context(), sess, cred)
 		s.internalError(w, "verify", err)
 	default:
-		s.identified(sess, cred)
+		s.identified(r.Context(), sess, cred)
 		writeJSON(w, http.StatusOK, out)
 	}
 }

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
+	"context"
 	"sync"
 	"time"
 
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
 )
 
 // Limits bound identification attempts (lookups and owner checks). Failures slow guessing down
@@ -50,7 +50,7 @@ const (
 	forgetAfter = 15 * time.Minute
 	// slowTypedEvery spaces typed identifications at a kiosk whose failure rate is high.
 	slowTypedEvery = 20 * time.Second
-	// pruneEvery is how often expired entries are swept from the limiter's maps.
+	// pruneEvery is how often each server process sweeps forgotten counts from the store.
 	pruneEvery = time.Minute
 )
 
@@ -107,74 +107,33 @@ const (
 // prefix and 8 sequential digits, 10^8 values), it would still take about 95 years on average
 // for one person. TestLimiterSustainedRate checks the bound over simulated hours.
 //
-// The limiter lives in one server process; behind a load balancer each replica limits on its
-// own, which multiplies the rates by the number of replicas. ID numbers are kept only as
-// salted hashes (the salt is random per process).
+// The limiter's state lives in the store (store.IdentifyLimiter), shared by every server process
+// on one database: three processes behind a balancer enforce exactly the limits of one. Each
+// decision is one call of the store that locks what it decides on (the kiosk, then the ID number,
+// then the pair) and counts in the same atomic step, so concurrent attempts, through one process
+// or several, are decided one after the other and none slips past a count. An admission is one
+// round trip to PostgreSQL, clearing after a success one more (and none after a card read that
+// found nothing to clear). Time is the server's clock, never the database's, so processes must
+// keep their clocks in step (NTP), as they must for request timestamps. ID numbers are stored
+// only as keyed hashes under a key the store creates once and every process shares. On
+// PostgreSQL the tables are UNLOGGED: a crash of the database, or a failover to a standby, forgets
+// recent counts, as a restart forgot them when they lived in each process's memory. The embedded
+// store, which one process owns, keeps them in a memory database of its own: its restart forgets
+// them. A kiosk cannot cause either, and each gives a guesser what 15 quiet minutes give: the free
+// failures and the shorter first delays again, about ten attempts.
 type limiter struct {
-	mu     sync.Mutex
-	limits Limits
+	store  store.IdentifyLimiter
+	limits store.IdentifyLimits
 	now    func() time.Time
-	salt   [16]byte
-	// kiosks holds the bucket and failure level of each kiosk.
-	kiosks map[string]*kioskLimit
-	// pairs holds failures per kiosk and ID number; ids per ID number across kiosks.
-	pairs     map[pairKey]*failures
-	ids       map[idHash]*failures
+
+	mu        sync.Mutex
 	lastPrune time.Time
 }
 
-// idHash names an ID number in the limiter's memory.
-type idHash [16]byte
-
-type pairKey struct {
-	kiosk string
-	id    idHash
-}
-
-type kioskLimit struct {
-	tokens   float64   // identifications the kiosk may start now
-	level    float64   // recent failures, leaking at KioskFailuresPerHour
-	at       time.Time // when tokens and level were last brought up to date
-	nextSlow time.Time // while slow: when the next typed identification may start
-	slow     bool      // the level reached the threshold (for the operator's warning)
-}
-
-// failures counts failed (and admitted, not yet successful) typed attempts.
-type failures struct {
-	n    int
-	last time.Time // the last counted attempt; delays run from it
-}
-
-func newLimiter(l Limits, now func() time.Time) *limiter {
-	lim := &limiter{limits: l, now: now, kiosks: map[string]*kioskLimit{},
-		pairs: map[pairKey]*failures{}, ids: map[idHash]*failures{}}
-	// A random salt keeps a memory dump from being matched against a list of ID numbers.
-	_, _ = rand.Read(lim.salt[:])
-	return lim
-}
-
-func (l *limiter) hash(id model.IDNumber) idHash {
-	h := sha256.New()
-	h.Write(l.salt[:])
-	h.Write([]byte(id))
-	var out idHash
-	copy(out[:], h.Sum(nil))
-	return out
-}
-
-// delay is the wait imposed after n failures over a threshold of free ones (n >= free).
-func (l *limiter) delay(n, free int) time.Duration {
-	step := min(n-free, 2) // 0, 1, 2: a quarter, half, all of MaxDelay
-	return l.limits.MaxDelay >> (2 - step)
-}
-
-// allowedAt is when the next attempt may start after f, with free failures free of delay;
-// the zero time when no delay applies.
-func (l *limiter) allowedAt(f *failures, free int) time.Time {
-	if f == nil || f.n < free {
-		return time.Time{}
-	}
-	return f.last.Add(l.delay(f.n, free))
+func newLimiter(st store.IdentifyLimiter, l Limits, now func() time.Time) *limiter {
+	return &limiter{store: st, now: now, limits: store.IdentifyLimits{PerMinute: l.IdentifyPerKioskPerMinute,
+		FreeFailures: l.FreeFailures, MaxDelay: l.MaxDelay, FailuresPerHour: l.KioskFailuresPerHour,
+		ForgetAfter: forgetAfter, SlowEvery: slowTypedEvery}}
 }
 
 // refusal is why an attempt may not start now: the scope with the longest wait, and the wait.
@@ -183,97 +142,47 @@ type refusal struct {
 	wait  time.Duration
 }
 
+// admission is the limiter's answer: refused when the refusal names a scope; pending when counts
+// of this kiosk and ID number remain, which a success must clear.
+type admission struct {
+	refusal
+	pending bool
+}
+
 // allowIdentify decides an identification attempt of kiosk for id, by card or typed. When it
 // is admitted (the zero refusal), a typed attempt counts as a failure until identified clears
-// it.
-func (l *limiter) allowIdentify(kiosk string, id model.IDNumber, card bool) refusal {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// it. An error of the store refuses nothing and admits nothing: the caller answers it.
+func (l *limiter) allowIdentify(ctx context.Context, kiosk string, id model.IDNumber, card bool) (admission, error) {
 	now := l.now()
-	l.prune(now)
-	k := l.kioskAt(kiosk, now)
+	if err := l.prune(ctx, now); err != nil {
+		return admission{}, err
+	}
+	a, err := l.store.AdmitIdentify(ctx, l.limits, kiosk, id, !card, now)
+	if err != nil {
+		return admission{}, err
+	}
 	var r refusal
-	refuse := func(scope string, until time.Time) {
-		if w := until.Sub(now); w > 0 && w > r.wait {
-			r = refusal{scope: scope, wait: w}
+	// The longest wait names the scope; on a tie, the first in this order.
+	for _, w := range []refusal{{scopeKioskRate, a.KioskRate}, {scopeKioskFailures, a.KioskFailures},
+		{scopeKioskID, a.KioskID}, {scopeID, a.ID}} {
+		if w.wait > 0 && w.wait > r.wait {
+			r = w
 		}
 	}
-	if k.tokens < 1 {
-		perSecond := float64(l.limits.IdentifyPerKioskPerMinute) / 60
-		refuse(scopeKioskRate, now.Add(time.Duration((1-k.tokens)/perSecond*float64(time.Second))))
-	}
-	if card {
-		if r.scope == "" {
-			k.tokens--
-		}
-		return r
-	}
-	h := l.hash(id)
-	pk := pairKey{kiosk: kiosk, id: h}
-	pair, global := liveEntry(l.pairs, pk, now), liveEntry(l.ids, h, now)
-	if l.isSlow(k) {
-		refuse(scopeKioskFailures, k.nextSlow)
-	}
-	free := l.limits.FreeFailures
-	refuse(scopeKioskID, l.allowedAt(pair, free))
-	refuse(scopeID, l.allowedAt(global, 2*free))
-	if r.scope != "" {
-		return r
-	}
-	k.tokens--
-	if l.isSlow(k) {
-		k.nextSlow = now.Add(slowTypedEvery)
-	}
-	if pair == nil {
-		pair = &failures{}
-		l.pairs[pk] = pair
-	}
-	if global == nil {
-		global = &failures{}
-		l.ids[h] = global
-	}
-	// One kiosk's failures count towards the ID number's delay everywhere only up to its share,
-	// until failures from several kiosks together have started that delay.
-	if pair.n < free || global.n >= 2*free {
-		global.n++
-		global.last = now
-	}
-	pair.n++
-	pair.last = now
-	return r
+	return admission{refusal: r, pending: a.Pending}, nil
 }
 
 // identified clears what the attempts of this kiosk for id counted: the person proved who they
 // are (with the file number, or the card on the reader).
-func (l *limiter) identified(kiosk string, id model.IDNumber) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	h := l.hash(id)
-	delete(l.pairs, pairKey{kiosk: kiosk, id: h})
-	delete(l.ids, h)
+func (l *limiter) identified(ctx context.Context, kiosk string, id model.IDNumber) error {
+	return l.store.ClearIdentify(ctx, kiosk, id)
 }
 
 // aborted takes back what an admitted typed attempt counted when it ended in neither success nor
 // failure (the server could not answer it): it told nobody anything, so it is no guess, and the
 // person is not charged for the server's trouble. The delay it restarted stays.
-func (l *limiter) aborted(kiosk string, id model.IDNumber) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	h := l.hash(id)
-	pair := liveEntry(l.pairs, pairKey{kiosk: kiosk, id: h}, now)
-	if pair == nil || pair.n == 0 {
-		return
-	}
-	free := l.limits.FreeFailures
-	// Admission counted it for the ID number too when it was among the kiosk's share, or when
-	// the ID number's delay had started (others' attempts since may blur the second case: this
-	// only ever takes back one).
-	global := liveEntry(l.ids, h, now)
-	if global != nil && global.n > 0 && (pair.n <= free || global.n > 2*free) {
-		global.n--
-	}
-	pair.n--
+func (l *limiter) aborted(ctx context.Context, kiosk string, id model.IDNumber) error {
+	return l.store.AbortIdentify(ctx, l.limits, kiosk, id, l.now())
 }
 
 // failed records a failed typed identification of id at the kiosk (the ID number's counts
@@ -281,80 +190,25 @@ func (l *limiter) aborted(kiosk string, id model.IDNumber) {
 // the free failures of its ID number at the kiosk: the level measures how many people's
 // numbers a kiosk gets wrong, which per-ID delays do not bound, and one ID number's further
 // failures are bounded already. It reports whether the level has just reached the rate at
-// which the kiosk's typed identifications are spaced, for the operator's warning.
-func (l *limiter) failed(kiosk string, id model.IDNumber) (becameSlow bool) {
+// which the kiosk's typed identifications are spaced, for the operator's warning (given by
+// whichever process recorded that failure).
+func (l *limiter) failed(ctx context.Context, kiosk string, id model.IDNumber) (becameSlow bool, err error) {
+	return l.store.FailedIdentify(ctx, l.limits, kiosk, id, l.now())
+}
+
+// prune sweeps forgotten counts from the store once a minute (each process does, which costs
+// nothing when another just did). What the store keeps is bounded by the rates: a kiosk adds at
+// most one count per admitted typed attempt, 120 a minute at first and three a minute once its
+// failures make it slow, and counts go after 15 quiet minutes.
+func (l *limiter) prune(ctx context.Context, now time.Time) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	k := l.kioskAt(kiosk, now)
-	pair := liveEntry(l.pairs, pairKey{kiosk: kiosk, id: l.hash(id)}, now)
-	if pair != nil && pair.n > l.limits.FreeFailures {
-		return false
+	due := now.Sub(l.lastPrune) >= pruneEvery
+	if due {
+		l.lastPrune = now
 	}
-	k.level++
-	if l.isSlow(k) && !k.slow {
-		k.slow = true
-		return true
-	}
-	return false
-}
-
-func (l *limiter) isSlow(k *kioskLimit) bool {
-	return k.level >= float64(l.limits.KioskFailuresPerHour)
-}
-
-// kioskAt returns the kiosk's state brought up to now: tokens refilled, the level leaked.
-func (l *limiter) kioskAt(kiosk string, now time.Time) *kioskLimit {
-	capacity := float64(l.limits.IdentifyPerKioskPerMinute)
-	k, ok := l.kiosks[kiosk]
-	if !ok {
-		k = &kioskLimit{tokens: capacity, at: now}
-		l.kiosks[kiosk] = k
-	}
-	if d := now.Sub(k.at); d > 0 {
-		k.tokens = min(capacity, k.tokens+d.Minutes()*capacity)
-		k.level = max(0, k.level-d.Hours()*float64(l.limits.KioskFailuresPerHour))
-		k.at = now
-	}
-	if !l.isSlow(k) {
-		k.slow = false
-	}
-	return k
-}
-
-// liveEntry returns the entry under key unless it has been quiet for forgetAfter (then it is
-// gone).
-func liveEntry[K comparable](m map[K]*failures, key K, now time.Time) *failures {
-	f, ok := m[key]
-	if ok && now.Sub(f.last) >= forgetAfter {
-		delete(m, key)
+	l.mu.Unlock()
+	if !due {
 		return nil
 	}
-	return f
-}
-
-// prune sweeps forgotten entries once a minute. What it keeps is bounded by the rates: a kiosk
-// adds at most one entry per admitted typed attempt, 120 a minute at first and three a minute
-// once its failures make it slow, and entries go after 15 quiet minutes.
-func (l *limiter) prune(now time.Time) {
-	if now.Sub(l.lastPrune) < pruneEvery {
-		return
-	}
-	l.lastPrune = now
-	for k, f := range l.pairs {
-		if now.Sub(f.last) >= forgetAfter {
-			delete(l.pairs, k)
-		}
-	}
-	for k, f := range l.ids {
-		if now.Sub(f.last) >= forgetAfter {
-			delete(l.ids, k)
-		}
-	}
-	for id, k := range l.kiosks {
-		l.kioskAt(id, now)
-		if k.tokens >= float64(l.limits.IdentifyPerKioskPerMinute) && k.level == 0 && !now.Before(k.nextSlow) {
-			delete(l.kiosks, id)
-		}
-	}
+	return l.store.PruneIdentifyLimits(ctx, l.limits, now)
 }

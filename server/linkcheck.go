@@ -40,7 +40,12 @@ func (s *Server) handleLinkCheck(w http.ResponseWriter, r *http.Request, sess *s
 		return
 	}
 	// A request that guesses nothing meets only the kiosk's bucket, as a card read does.
-	if rf := s.limits.allowIdentify(sess.kiosk.ID, "", true); rf.scope != "" {
+	rf, err := s.limits.allowIdentify(r.Context(), sess.kiosk.ID, "", true)
+	if err != nil {
+		s.internalError(w, "identification limits", err)
+		return
+	}
+	if rf.scope != "" {
 		secs := retryAfterSeconds(rf.wait)
 		s.metrics.limited(rf.scope)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))

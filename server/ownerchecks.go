@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -325,10 +326,10 @@ func (s *Server) recordOwnerCheck(tx store.Tx, sess *session, cred credential, t
 // ownerRefused answers an owner's check that failed. A typed proof that did not match counts
 // against the ID number typed as any failed identification does (and against the vehicle, in
 // the store); a card is no guess; a check not judged (locked, nothing on file) is taken back.
-func (s *Server) ownerRefused(w http.ResponseWriter, sess *session, cred credential, r *ownerRefusal) {
+func (s *Server) ownerRefused(ctx context.Context, w http.ResponseWriter, sess *session, cred credential, r *ownerRefusal) {
 	switch r.code {
 	case api.CodeOwnerProofLocked:
-		s.identifyAborted(sess, cred)
+		s.identifyAborted(ctx, sess, cred)
 		secs := retryAfterSeconds(r.until.Sub(s.now()))
 		s.metrics.limited(scopeOwnerProof)
 		s.log.Warn("owner proofs by number refused: too many failures", "kiosk", sess.kiosk.ID, "wait_s", secs)
@@ -337,16 +338,16 @@ func (s *Server) ownerRefused(w http.ResponseWriter, sess *session, cred credent
 			fmt.Sprintf("too many failed proofs by number: wait %d seconds, use the ID card, or go to a counter", secs))
 		return
 	case api.CodeOwnerNotOnFile:
-		s.identifyAborted(sess, cred)
+		s.identifyAborted(ctx, sess, cred)
 		writeError(w, http.StatusNotFound, r.code, "the platform holds no such number for this vehicle: use another proof")
 		return
 	case api.CodeOwnerProofMismatch:
 		s.metrics.identifyFailure(sess.kiosk.ID)
-		s.limits.failed(sess.kiosk.ID, cred.id)
+		s.identifyFailed(ctx, sess, cred)
 		writeError(w, http.StatusNotFound, r.code, "the ID number and the vehicle's number are not this vehicle's owner's and its own")
 		return
 	}
 	// Not the owner: the person proved who they are (and is cleared like anyone identified).
-	s.identified(sess, cred)
+	s.identified(ctx, sess, cred)
 	writeError(w, http.StatusNotFound, r.code, "the person is not the registered owner of this vehicle")
 }

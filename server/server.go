@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.setChannels(cfg.Channels, cfg.OrderChannel); err != nil {
 		return nil, err
 	}
-	s.limits = newLimiter(cfg.Limits.orDefault(), s.now)
+	s.limits = newLimiter(cfg.Store, cfg.Limits.orDefault(), s.now)
 	if err := s.syncReference(ctx); err != nil {
 		return nil, err
 	}

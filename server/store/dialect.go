@@ -45,12 +45,15 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
-// ddl fills in the column types that are spelled differently.
+// ddl fills in the column types that are spelled differently, and {{unlogged}}: PostgreSQL's
+// tables that write no WAL (SQLite has no such thing; its tables are all alike).
 func (d dialect) ddl(stmt string) string {
 	if d.kind == kindPostgres {
-		return strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{blob}}", "BYTEA").Replace(stmt)
+		return strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{blob}}", "BYTEA",
+			"{{unlogged}}", "UNLOGGED").Replace(stmt)
 	}
-	return strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{blob}}", "BLOB").Replace(stmt)
+	return strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{blob}}", "BLOB",
+		"{{unlogged}} ", "").Replace(stmt)
 }
 
 // PostgreSQL error codes that mean "the same transaction may well succeed if run again".

@@ -47,6 +47,12 @@ type db struct {
 	stmtMu  sync.Mutex
 	// Prepared statements per pool, the writer's and the reader's (SQLite only: see stmtsFor).
 	writerStmts, readerStmts *stmtCache
+	// The identification limiter's operations, the key of its ID numbers' hashes, and (SQLite)
+	// the memory database of its tables.
+	limits      limitProcs
+	identifyKey []byte
+	limitsDB    *sql.DB
+	limitsStmts *stmtCache
 }
 
 // stmtsFor returns the statement cache of a pool, creating it on first use.
@@ -71,6 +77,11 @@ func (s *db) stmtsFor(pool *sql.DB) *stmtCache {
 			s.readerStmts = newStmtCache(pool)
 		}
 		return s.readerStmts
+	case pool == s.limitsDB:
+		if s.limitsStmts == nil {
+			s.limitsStmts = newStmtCache(pool)
+		}
+		return s.limitsStmts
 	}
 	return nil
 }
@@ -107,12 +118,17 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		txOpts: &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		// One snapshot for the whole read.
 		readOpts: &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+		limits:   newLimitProcs(),
 	}
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: connect to postgres: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	err = s.migrate(ctx)
+	if err == nil {
+		err = s.loadIdentifyKey(ctx)
+	}
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -143,6 +159,7 @@ func openSQLite(ctx context.Context, path string) (_ Store, err error) {
 		path:     path,
 		txOpts:   &sql.TxOptions{},
 		readOpts: &sql.TxOptions{ReadOnly: true},
+		limits:   newLimitProcs(),
 	}
 	defer func() {
 		if err != nil {
@@ -158,12 +175,18 @@ func openSQLite(ctx context.Context, path string) (_ Store, err error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.loadIdentifyKey(ctx); err != nil {
+		return nil, err
+	}
 	// Readers open after the migration, when the file is already in WAL mode.
 	if s.reader, err = openSQLitePool(ctx, path, sqliteReaderParams(), sqliteReaders); err != nil {
 		return nil, err
 	}
 	// The nonce log is covered by the database's lock: the process that owns one owns both.
 	if s.nonces, err = openNonceLog(nonceLogDir(path)); err != nil {
+		return nil, err
+	}
+	if s.limitsDB, err = openLimitsMemory(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -205,7 +228,7 @@ func (s *db) Kind() string { return s.d.kind }
 
 // Close closes the connections and, for SQLite, releases the file to the next process.
 func (s *db) Close() error {
-	for _, c := range []*stmtCache{s.writerStmts, s.readerStmts} {
+	for _, c := range []*stmtCache{s.writerStmts, s.readerStmts, s.limitsStmts} {
 		if c != nil {
 			c.close()
 		}
@@ -222,12 +245,15 @@ func (s *db) Close() error {
 	if s.writer != nil {
 		errs = append(errs, s.writer.Close())
 	}
+	if s.limitsDB != nil {
+		errs = append(errs, s.limitsDB.Close())
+	}
 	if s.lock != nil {
 		// Closing the descriptor releases the flock. The file stays: deleting it would let a
 		// process that opened the old file lock it while another locks a new one.
 		errs = append(errs, s.lock.Close())
 	}
-	s.reader, s.writer, s.lock, s.nonceDB = nil, nil, nil, nil
+	s.reader, s.writer, s.lock, s.nonceDB, s.limitsDB = nil, nil, nil, nil, nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

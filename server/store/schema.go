@@ -27,7 +27,8 @@ func migrations() []migration {
 	return []migration{{version: 1, ddl: schemaV1}, {version: 2, ddl: schemaV2}, {version: 3, ddl: schemaV3},
 		{version: 4, ddl: schemaV4}, {version: 5, ddl: schemaV5}, {version: 6, ddl: schemaV6},
 		{version: 7, ddl: schemaV7}, {version: 8, ddl: schemaV8},
-		{version: 9, ddl: schemaV9, fill: backfillRefunds}, {version: 10, ddl: schemaV10}}
+		{version: 9, ddl: schemaV9, fill: backfillRefunds}, {version: 10, ddl: schemaV10},
+		{version: 11, fill: migrateIdentifyLimits}}
 }
 
 // Conventions of the schema: times are BIGINT Unix milliseconds UTC (0 for none), money is
@@ -314,6 +315,9 @@ func (s *db) migrate(ctx context.Context) error {
 			if err := s.apply(c, m); err != nil {
 				return fmt.Errorf("schema version %d: %w", m.version, err)
 			}
+		}
+		if s.d.kind == kindPostgres {
+			return s.installLimitProcs(c)
 		}
 		return nil
 	})

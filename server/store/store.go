@@ -25,6 +25,8 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the server's database.
 type Store interface {
+	IdentifyLimiter
+
 	// Tx runs fn in one read-write transaction and commits when fn returns nil. Concurrent
 	// transactions that lock the same kiosk, driver or violation (the Lock methods) run one
 	// after the other. A transaction that fails because of a concurrency conflict the database

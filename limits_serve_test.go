@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hallkiosk/kiosk/api"
+	"github.com/hallkiosk/kiosk/internal/pgtest"
+	"github.com/hallkiosk/kiosk/model"
+)
+
+// Two `kiosk serve` processes on one PostgreSQL database limit identifications as one process
+// would: a kiosk's failures through either count together, and so do its identifications
+// against its bucket. (Each process once kept its own counts, which doubled every rate.)
+func TestTwoServerProcessesShareIdentificationLimits(t *testing.T) {
+	dsn := pgtest.New(t)
+	bin := buildKiosk(t)
+	data := importDemo(t, bin, "--store", dsn)
+	id, secret := enrollWith(t, bin, "--store", dsn)
+	a := startServe(t, bin, "--store", dsn, "--console", "", "--admin-socket", filepath.Join(t.TempDir(), "admin.sock"))
+	b := startServe(t, bin, "--store", dsn, "--console", "", "--admin-socket", filepath.Join(t.TempDir(), "admin.sock"))
+	clients := []*api.Client{api.NewClient(a.base, id, secret, nil), api.NewClient(b.base, id, secret, nil)}
+	ctx := context.Background()
+	var person model.IDNumber
+	var file model.FileNumber
+	for _, p := range data.People {
+		if p.Licence != nil {
+			person, file = p.Driver.ID, p.Licence.FileNumber
+			break
+		}
+	}
+	status := func(_ api.Lookup, err error) (int, time.Duration) {
+		var se *api.StatusError
+		if err == nil {
+			return http.StatusOK, 0
+		}
+		if !errors.As(err, &se) {
+			t.Fatalf("lookup: %v", err)
+		}
+		return se.Status, se.RetryAfter
+	}
+
+	// Three wrong file numbers, spread over the two processes: the free failures of this ID
+	// number at this kiosk, in total.
+	for i := range 3 {
+		if got, _ := status(clients[i%2].Lookup(ctx, api.Identify{IDNumber: string(person), FileNumber: "999999999999"})); got != http.StatusNotFound {
+			t.Fatalf("failure %d through process %d: status %d", i+1, i%2, got)
+		}
+	}
+	// The next attempt waits, through either process (process b has seen one failure only),
+	// the right number too.
+	for i, c := range clients {
+		got, wait := status(c.Lookup(ctx, api.Identify{IDNumber: string(person), FileNumber: string(file)}))
+		if got != http.StatusTooManyRequests || wait <= 0 || wait > 15*time.Second {
+			t.Errorf("after three failures in total, through process %d: status %d, wait %v; want 429 and at most 15 s",
+				i, got, wait)
+		}
+	}
+	// The card on the reader is not refused for failures, and clears them.
+	if got, _ := status(clients[1].Lookup(ctx, api.Identify{IDNumber: string(person), CardRead: true})); got != http.StatusOK {
+		t.Fatalf("the card after failures: status %d", got)
+	}
+	if got, _ := status(clients[0].Lookup(ctx, api.Identify{IDNumber: string(person), FileNumber: string(file)})); got != http.StatusOK {
+		t.Fatalf("the right number after the card cleared the failures: status %d", got)
+	}
+
+	// The kiosk's bucket (120 identifications a minute, refilled at 2 a second) is one for both
+	// processes: 300 card reads sent at once, half through each, get about 120 through, not
+	// 240, and both processes refuse some.
+	start := time.Now()
+	var mu sync.Mutex
+	passed, refused := 0, [2]int{}
+	var wg sync.WaitGroup
+	for w := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 30 {
+				p := (w + i) % 2
+				got, _ := status(clients[p].Lookup(ctx, api.Identify{IDNumber: string(person), CardRead: true}))
+				mu.Lock()
+				switch got {
+				case http.StatusOK:
+					passed++
+				case http.StatusTooManyRequests:
+					refused[p]++
+				default:
+					t.Errorf("a card read: status %d", got)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	// Six identifications were admitted before; the bucket refills at 2 a second meanwhile.
+	if most := 120 - 6 + int(2*elapsed.Seconds()) + 2; passed > most || refused[0] == 0 || refused[1] == 0 {
+		t.Errorf("%d of 300 card reads passed in %v (at most %d allowed), refused %v by each process",
+			passed, elapsed.Round(time.Millisecond), most, refused)
+	}
+	t.Logf("%d of 300 card reads passed in %v; refused by each process: %v", passed, elapsed.Round(time.Millisecond), refused)
+}
