@@ -37,18 +37,7 @@ type aheadOne[T any] struct {
 
 func listAhead[T any](key, what string, scan func(scanner) (T, error), query string, args ...any) aheadRead {
 	return aheadRead{key: key, query: query, args: args, collect: func(rows pgx.Rows) (any, error) {
-		out := []T{}
-		for rows.Next() {
-			v, err := scan(rows)
-			if err != nil {
-				return nil, fmt.Errorf("store: %s: %w", what, err)
-			}
-			out = append(out, v)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		return out, nil
+		return collect(rows, what, scan)
 	}}
 }
 

@@ -207,6 +207,18 @@ func list[T any](c *conn, what string, scan func(scanner) (T, error), query stri
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
+	return collect(rows, what, scan)
+}
+
+// rowSource is a *sql.Rows or a pgx.Rows (reads sent ahead).
+type rowSource interface {
+	scanner
+	Next() bool
+	Err() error
+}
+
+// collect scans every row; the result is empty, never nil, when there are none.
+func collect[T any](rows rowSource, what string, scan func(scanner) (T, error)) ([]T, error) {
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
