@@ -32,7 +32,9 @@ func (s *db) bulkSQLite(ctx context.Context, f *feed, sum *BulkSummary) (err err
 	// crash during it leaves a store to delete and load again. Foreign keys are checked once at
 	// the end with foreign_key_check, instead of a probe per row (and, with the child tables'
 	// indexes dropped, a scan per parent row).
-	for _, p := range []string{`PRAGMA synchronous=OFF`, `PRAGMA foreign_keys=OFF`,
+	// temp_store=MEMORY keeps each statement's journal (a multi-row INSERT may fail half-way)
+	// and the index builds' sorting in memory instead of temporary files.
+	for _, p := range []string{`PRAGMA synchronous=OFF`, `PRAGMA foreign_keys=OFF`, `PRAGMA temp_store=MEMORY`,
 		fmt.Sprintf(`PRAGMA cache_size=-%d`, bulkSQLiteCacheKiB)} {
 		if _, err := conn.ExecContext(ctx, p); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
@@ -49,18 +51,12 @@ func (s *db) bulkSQLite(ctx context.Context, f *feed, sum *BulkSummary) (err err
 	}
 	start := time.Now()
 	tables := bulkTables()
-	stmts := make([]*sql.Stmt, len(tables))
+	ins := make([]*bulkInsert, len(tables))
 	for i, t := range tables {
-		marks := make([]string, len(t.columns))
-		for j := range marks {
-			marks[j] = fmt.Sprintf("?%d", j+1)
+		if ins[i], err = prepareBulkInsert(ctx, tx, t); err != nil {
+			return err
 		}
-		stmts[i], err = tx.PrepareContext(ctx, `INSERT INTO `+t.name+` (`+strings.Join(t.columns, ", ")+`) VALUES (`+
-			strings.Join(marks, ", ")+`)`)
-		if err != nil {
-			return fmt.Errorf("prepare %s: %w", t.name, err)
-		}
-		defer stmts[i].Close()
+		defer ins[i].close()
 	}
 	for {
 		c, err := f.next()
@@ -70,15 +66,9 @@ func (s *db) bulkSQLite(ctx context.Context, f *feed, sum *BulkSummary) (err err
 		if c == nil {
 			break
 		}
-		for ti, t := range tables {
-			for i := range t.count(c) {
-				args, err := t.row(c, i)
-				if err != nil {
-					return fmt.Errorf("%s: %w", t.name, err)
-				}
-				if _, err := stmts[ti].ExecContext(ctx, args...); err != nil {
-					return fmt.Errorf("insert into %s: %w", t.name, err)
-				}
+		for i, t := range tables {
+			if err := ins[i].write(ctx, c); err != nil {
+				return err
 			}
 			sum.Rows[t.name] += int64(t.count(c))
 		}
@@ -106,6 +96,79 @@ func (s *db) bulkSQLite(ctx context.Context, f *feed, sum *BulkSummary) (err err
 	}
 	sum.Finish = time.Since(start)
 	return nil
+}
+
+// bulkRowsPerInsert is how many rows one INSERT of a bulk load writes: a statement's cost in
+// database/sql and the driver is paid once for them all (well under SQLite's 32,766 variables).
+// Its placeholders are plain ?s: the driver looks each numbered one up by name, in a list as
+// long as the statement's, which made the cost grow with the square of the rows.
+const bulkRowsPerInsert = 64
+
+// bulkInsert writes one table's rows with two prepared statements: one of bulkRowsPerInsert
+// rows, and one of a single row for the rest of a chunk.
+type bulkInsert struct {
+	t         bulkTable
+	many, one *sql.Stmt
+	args      []any
+}
+
+func prepareBulkInsert(ctx context.Context, tx *sql.Tx, t bulkTable) (*bulkInsert, error) {
+	values := func(rows int) string {
+		var b strings.Builder
+		for r := range rows {
+			if r > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for c := range t.columns {
+				if c > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteByte('?')
+			}
+			b.WriteByte(')')
+		}
+		return `INSERT INTO ` + t.name + ` (` + strings.Join(t.columns, ", ") + `) VALUES ` + b.String()
+	}
+	ins := &bulkInsert{t: t}
+	var err error
+	if ins.many, err = tx.PrepareContext(ctx, values(bulkRowsPerInsert)); err != nil {
+		return nil, fmt.Errorf("prepare %s: %w", t.name, err)
+	}
+	if ins.one, err = tx.PrepareContext(ctx, values(1)); err != nil {
+		ins.many.Close()
+		return nil, fmt.Errorf("prepare %s: %w", t.name, err)
+	}
+	return ins, nil
+}
+
+// write inserts the table's rows of a chunk.
+func (b *bulkInsert) write(ctx context.Context, c *BulkChunk) error {
+	n := b.t.count(c)
+	for i := 0; i < n; {
+		rows, st := bulkRowsPerInsert, b.many
+		if n-i < bulkRowsPerInsert {
+			rows, st = 1, b.one
+		}
+		b.args = b.args[:0]
+		for r := range rows {
+			vals, err := b.t.row(c, i+r)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.t.name, err)
+			}
+			b.args = append(b.args, vals...)
+		}
+		if _, err := st.ExecContext(ctx, b.args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", b.t.name, err)
+		}
+		i += rows
+	}
+	return nil
+}
+
+func (b *bulkInsert) close() {
+	b.many.Close()
+	b.one.Close()
 }
 
 // dropSQLiteIndexes drops the secondary indexes of the bulk tables and returns their CREATE
