@@ -45,7 +45,9 @@ type Latency struct {
 	P50, P99 time.Duration
 }
 
-func (l Latency) String() string { return fmt.Sprintf("%6.2f/%6.2f ms (%d)", ms(l.P50), ms(l.P99), l.N) }
+func (l Latency) String() string {
+	return fmt.Sprintf("%6.2f/%6.2f ms (%d)", ms(l.P50), ms(l.P99), l.N)
+}
 
 // Spread describes how many records the sampled lookups returned.
 type Spread struct {
@@ -54,7 +56,9 @@ type Spread struct {
 	Max      int
 }
 
-func (s Spread) String() string { return fmt.Sprintf("%.1f, p50 %d, p99 %d, max %d", s.Mean, s.P50, s.P99, s.Max) }
+func (s Spread) String() string {
+	return fmt.Sprintf("%.1f, p50 %d, p99 %d, max %d", s.Mean, s.P50, s.P99, s.Max)
+}
 
 // SizeResult is one data set measured.
 type SizeResult struct {
@@ -263,7 +267,9 @@ func measure(ctx context.Context, res *SizeResult, kiosks []*kiosk, people []dri
 			}
 		}
 	}
-	lat := func(l []time.Duration) Latency { return Latency{N: len(l), P50: percentile(l, 50), P99: percentile(l, 99)} }
+	lat := func(l []time.Duration) Latency {
+		return Latency{N: len(l), P50: percentile(l, 50), P99: percentile(l, 99)}
+	}
 	res.Lookup, res.Process, res.Pay = lat(byKind["lookup"]), lat(byKind["process"]), lat(byKind["pay"])
 	res.Vehicles, res.Violations = spread(vehicles), spread(viols)
 	return nil
