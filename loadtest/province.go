@@ -70,6 +70,8 @@ type SizeResult struct {
 	Load  time.Duration
 	Rows  int64
 	Bytes int64
+	// Finish is the part of Load after the last row: indexes, constraints, statistics.
+	Finish time.Duration
 	// Lookup, Process and Pay are the latencies of the three requests.
 	Lookup, Process, Pay Latency
 	// Violations and Vehicles are what the lookups returned: the sample's shape.
@@ -100,7 +102,9 @@ func MeasureSize(ctx context.Context, set SizeSet, cfg SizeConfig) (SizeResult, 
 	start := time.Now()
 	var people []driver
 	if set.Scale > 0 {
-		people, res.People, res.Rows, err = loadProvince(ctx, st, p, set.Scale, cfg.Seed)
+		var sum store.BulkSummary
+		people, res.People, sum, err = loadProvince(ctx, st, p, set.Scale, cfg.Seed)
+		res.Rows, res.Finish = sum.Total(), sum.Finish
 	} else {
 		data := dataset.Demo(cfg.Seed, time.Now(), set.Demo)
 		var sum server.ImportSummary
@@ -136,7 +140,7 @@ func MeasureSize(ctx context.Context, set SizeSet, cfg SizeConfig) (SizeResult, 
 
 // loadProvince bulk-loads a province and draws a uniform sample of its licence holders (a
 // reservoir, so that nothing holds them all): most have a few violations, some many.
-func loadProvince(ctx context.Context, st store.Store, p *model.Profile, scale float64, seed int64) ([]driver, int, int64, error) {
+func loadProvince(ctx context.Context, st store.Store, p *model.Profile, scale float64, seed int64) ([]driver, int, store.BulkSummary, error) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x73616d70))
 	var sample []driver
 	seen := 0
@@ -160,7 +164,7 @@ func loadProvince(ctx context.Context, st store.Store, p *model.Profile, scale f
 		})
 		return err
 	})
-	return sample, counts.People, sum.Total(), err
+	return sample, counts.People, sum, err
 }
 
 // storeBytes is the size of the store on disk: the SQLite file with its WAL, or the

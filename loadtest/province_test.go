@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hallkiosk/kiosk/internal/pgtest"
 )
@@ -46,7 +47,9 @@ func TestLatencyAtProvinceSize(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", set.Name, err)
 				}
-				t.Logf("%s: loaded %d rows in %s", set.Name, res.Rows, res.Load)
+				t.Logf("%s: loaded %d rows in %s (%.0f rows/s; indexes and statistics %s), %.0f MB", set.Name, res.Rows,
+					res.Load.Round(time.Second), float64(res.Rows)/res.Load.Seconds(), res.Finish.Round(time.Second),
+					float64(res.Bytes)/(1<<20))
 				all = append(all, res)
 				if res.Lookup.N != sessions || res.Process.N == 0 || res.Pay.N == 0 {
 					t.Errorf("%s: %d lookups, %d processings, %d payments; want %d lookups and some of each", set.Name,
