@@ -243,8 +243,9 @@ func (f *feed) next() (*BulkChunk, error) {
 	return nil, nil
 }
 
-// finish waits for the source's goroutine (whose context the caller cancelled) and reports an
-// error of its the loader did not see.
+// finish waits for the source's goroutine (whose context the caller cancelled) and reports
+// the source's error if the loader stopped before it saw it; the cancellation it caused is no
+// error of the source's.
 func (f *feed) finish() error {
 	for range f.ch {
 	}
