@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -32,7 +33,7 @@ type SizeSet struct {
 // SizeConfig says how to measure each data set: Sessions driver sessions (identify, then
 // process and pay what the rules allow) from Kiosks kiosks, each waiting for its answer before
 // its next request, so that the figures are latencies of one request at a time rather than of
-// a queue.
+// a queue. The sessions look up the set's sampled licence holders in a shuffled order.
 type SizeConfig struct {
 	Sessions int
 	Kiosks   int
@@ -84,58 +85,137 @@ type SizeResult struct {
 // sampleSize is how many licence holders a province's lookups are drawn from.
 const sampleSize = 5000
 
-// MeasureSize loads a data set into its store and measures lookup, processing and payment
-// latencies through the server's HTTP handler on loopback, with real kiosk signatures.
-func MeasureSize(ctx context.Context, set SizeSet, cfg SizeConfig) (SizeResult, error) {
-	res := SizeResult{Set: set}
+// MeasureSizes loads every data set into its store, then measures lookup, processing and
+// payment latencies through each server's HTTP handler on loopback, with real kiosk
+// signatures. The sets are measured in turns (rounds of cfg.Sessions/rounds sessions each), so
+// that a machine busier at one moment than another weighs on every set alike.
+func MeasureSizes(ctx context.Context, sets []SizeSet, cfg SizeConfig, rounds int) ([]SizeResult, error) {
+	var targets []*sizeTarget
+	defer func() {
+		for _, t := range targets {
+			t.close()
+		}
+	}()
+	for _, set := range sets {
+		t, err := prepareSize(ctx, set, cfg)
+		if t != nil {
+			targets = append(targets, t)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", set.Name, err)
+		}
+	}
+	rounds = max(rounds, 1)
+	for r := range rounds {
+		n := cfg.Sessions/rounds + btoi(r < cfg.Sessions%rounds)
+		for _, t := range targets {
+			if err := t.measure(ctx, n); err != nil {
+				return nil, fmt.Errorf("%s: %w", t.res.Set.Name, err)
+			}
+		}
+	}
+	out := make([]SizeResult, len(targets))
+	for i, t := range targets {
+		out[i] = t.result()
+	}
+	return out, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sizeTarget is a loaded data set with its server listening and its kiosks enrolled.
+type sizeTarget struct {
+	res    SizeResult
+	st     store.Store
+	stop   func()
+	kiosks []*kiosk
+	rngs   []*rand.Rand // each kiosk's, kept from round to round
+	people []driver
+	order  []int // the order people come in
+	next   int   // the next session's place in order
+	r      rules
+	// samples are each kiosk's answered requests.
+	samples [][]sizeSample
+}
+
+// sizeSample is one answered request.
+type sizeSample struct {
+	kind     string
+	latency  time.Duration
+	rejected bool
+	vehicles int
+	viols    int
+}
+
+// prepareSize opens the set's store, loads its data and starts its server; the target it
+// returns (also with an error) must be closed.
+func prepareSize(ctx context.Context, set SizeSet, cfg SizeConfig) (*sizeTarget, error) {
 	st, err := store.Open(ctx, set.DSN)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	defer st.Close()
-	res.Store = st.Kind()
+	t := &sizeTarget{res: SizeResult{Set: set, Store: st.Kind()}, st: st}
 	ref, err := model.LoadReference(assets.FS())
 	if err != nil {
-		return res, err
+		return t, err
 	}
 	p, _ := ref.Profile("national")
+	t.r = rules{profile: p, catalogue: ref.Catalogue}
 	start := time.Now()
-	var people []driver
 	if set.Scale > 0 {
 		var sum store.BulkSummary
-		people, res.People, sum, err = loadProvince(ctx, st, p, set.Scale, cfg.Seed)
-		res.Rows, res.Finish = sum.Total(), sum.Finish
+		t.people, t.res.People, sum, err = loadProvince(ctx, st, p, set.Scale, cfg.Seed)
+		t.res.Rows, t.res.Finish = sum.Total(), sum.Finish
 	} else {
 		data := dataset.Demo(cfg.Seed, time.Now(), set.Demo)
 		var sum server.ImportSummary
 		sum, err = server.Import(ctx, st, p, data)
-		people, res.People = driversOf(data), len(data.People)
-		res.Rows = int64(sum.People + sum.Vehicles + sum.Violations + sum.Decisions + sum.Bindings + sum.Follows +
+		t.people, t.res.People = driversOf(data), len(data.People)
+		t.res.Rows = int64(sum.People + sum.Vehicles + sum.Violations + sum.Decisions + sum.Bindings + sum.Follows +
 			sum.PointsEntries + sum.UnitDrivers)
 	}
 	if err != nil {
-		return res, err
+		return t, err
 	}
-	res.Load = time.Since(start)
-	if res.Bytes, err = storeBytes(ctx, set.DSN); err != nil {
-		return res, err
+	if len(t.people) == 0 {
+		return t, errors.New("the data set has no licence holders")
+	}
+	t.res.Load = time.Since(start)
+	if t.res.Bytes, err = storeBytes(ctx, set.DSN); err != nil {
+		return t, err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	srv, err := server.New(ctx, server.Config{Store: st, Reference: ref, DefaultProfile: "national", Log: log,
 		Limits: server.Limits{IdentifyPerKioskPerMinute: 1 << 20}})
 	if err != nil {
-		return res, err
+		return t, err
 	}
 	base, stop, err := listen(srv.Handler())
 	if err != nil {
-		return res, err
+		return t, err
 	}
-	defer stop()
-	kiosks, err := enrollAll(ctx, st, ref, cfg.Kiosks, base)
-	if err != nil {
-		return res, err
+	t.stop = stop
+	if t.kiosks, err = enrollAll(ctx, st, ref, cfg.Kiosks, base); err != nil {
+		return t, err
 	}
-	return res, measure(ctx, &res, kiosks, people, rules{profile: p, catalogue: ref.Catalogue}, cfg)
+	for i := range t.kiosks {
+		t.rngs = append(t.rngs, rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(i))))
+	}
+	t.samples = make([][]sizeSample, len(t.kiosks))
+	t.order = rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6d656173)).Perm(len(t.people))
+	return t, nil
+}
+
+func (t *sizeTarget) close() {
+	if t.stop != nil {
+		t.stop()
+	}
+	t.st.Close()
 }
 
 // loadProvince bulk-loads a province and draws a uniform sample of its licence holders (a
@@ -189,78 +269,73 @@ func storeBytes(ctx context.Context, dsn string) (int64, error) {
 	return n, nil
 }
 
-// measure runs cfg.Sessions sessions over the kiosks, each kiosk one request at a time: look a
-// driver up, process what the rules allow (six in ten lookups, as in the load test) and pay the
+// measure runs n sessions over the kiosks, each kiosk one request at a time: look the next
+// people up, process what the rules allow (six in ten lookups, as in the load test) and pay the
 // decisions.
-func measure(ctx context.Context, res *SizeResult, kiosks []*kiosk, people []driver, r rules, cfg SizeConfig) error {
-	if len(people) == 0 {
-		return fmt.Errorf("the data set %s has no licence holders", res.Set.Name)
-	}
-	type kindSample struct {
-		kind     string
-		latency  time.Duration
-		rejected bool
-		vehicles int
-		viols    int
-	}
-	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6d656173))
-	order := rng.Perm(len(people))
-	per := make([][]kindSample, len(kiosks))
-	errs := make([]error, len(kiosks))
+func (t *sizeTarget) measure(ctx context.Context, n int) error {
+	errs := make([]error, len(t.kiosks))
 	var wg sync.WaitGroup
-	for ki, k := range kiosks {
+	for ki, k := range t.kiosks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			krng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(ki)))
-			for s := ki; s < cfg.Sessions; s += len(kiosks) {
-				d := people[order[s%len(order)]]
-				t0 := time.Now()
-				l, err := k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
-				if err != nil {
-					errs[ki] = fmt.Errorf("lookup: %w", err)
+			rng := t.rngs[ki]
+			for s := ki; s < n; s += len(t.kiosks) {
+				d := t.people[t.order[(t.next+s)%len(t.order)]]
+				if err := t.session(ctx, ki, k, rng, d); err != nil {
+					errs[ki] = err
 					return
 				}
-				per[ki] = append(per[ki], kindSample{kind: "lookup", latency: time.Since(t0), vehicles: len(l.Vehicles),
-					viols: len(l.Violations)})
-				if krng.Float64() >= 0.6 {
-					continue
-				}
-				pick := r.pick(&l, krng, time.Now())
-				if len(pick) == 0 {
-					continue
-				}
-				t0 = time.Now()
-				out, err := k.sendResults(ctx, processOf(k, &l, pick))
-				if err != nil {
-					errs[ki] = fmt.Errorf("process: %w", err)
-					return
-				}
-				rejected := len(out) != 1 || out[0].Outcome == api.OutcomeRejected
-				per[ki] = append(per[ki], kindSample{kind: "process", latency: time.Since(t0), rejected: rejected})
-				if rejected || len(out[0].Decisions) == 0 {
-					continue
-				}
-				t0 = time.Now()
-				out, err = k.sendResults(ctx, payOf(k, out[0].Decisions))
-				if err != nil {
-					errs[ki] = fmt.Errorf("pay: %w", err)
-					return
-				}
-				per[ki] = append(per[ki], kindSample{kind: "pay", latency: time.Since(t0),
-					rejected: len(out) != 1 || out[0].Outcome == api.OutcomeRejected})
 			}
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	t.next += n
+	return errors.Join(errs...)
+}
+
+// session is one driver's session at kiosk ki.
+func (t *sizeTarget) session(ctx context.Context, ki int, k *kiosk, rng *rand.Rand, d driver) error {
+	t0 := time.Now()
+	l, err := k.client.Lookup(ctx, api.Identify{IDNumber: d.id, FileNumber: d.file})
+	if err != nil {
+		return fmt.Errorf("lookup: %w", err)
 	}
+	t.samples[ki] = append(t.samples[ki], sizeSample{kind: "lookup", latency: time.Since(t0), vehicles: len(l.Vehicles),
+		viols: len(l.Violations)})
+	if rng.Float64() >= 0.6 {
+		return nil
+	}
+	pick := t.r.pick(&l, rng, time.Now())
+	if len(pick) == 0 {
+		return nil
+	}
+	t0 = time.Now()
+	out, err := k.sendResults(ctx, processOf(k, &l, pick))
+	if err != nil {
+		return fmt.Errorf("process: %w", err)
+	}
+	rejected := len(out) != 1 || out[0].Outcome == api.OutcomeRejected
+	t.samples[ki] = append(t.samples[ki], sizeSample{kind: "process", latency: time.Since(t0), rejected: rejected})
+	if rejected || len(out[0].Decisions) == 0 {
+		return nil
+	}
+	t0 = time.Now()
+	out, err = k.sendResults(ctx, payOf(k, out[0].Decisions))
+	if err != nil {
+		return fmt.Errorf("pay: %w", err)
+	}
+	t.samples[ki] = append(t.samples[ki], sizeSample{kind: "pay", latency: time.Since(t0),
+		rejected: len(out) != 1 || out[0].Outcome == api.OutcomeRejected})
+	return nil
+}
+
+// result summarises what was measured.
+func (t *sizeTarget) result() SizeResult {
+	res := t.res
 	byKind := map[string][]time.Duration{}
 	var vehicles, viols []int
-	for _, ss := range per {
+	for _, ss := range t.samples {
 		for _, s := range ss {
 			byKind[s.kind] = append(byKind[s.kind], s.latency)
 			if s.rejected {
@@ -276,7 +351,7 @@ func measure(ctx context.Context, res *SizeResult, kiosks []*kiosk, people []dri
 	}
 	res.Lookup, res.Process, res.Pay = lat(byKind["lookup"]), lat(byKind["process"]), lat(byKind["pay"])
 	res.Vehicles, res.Violations = spread(vehicles), spread(viols)
-	return nil
+	return res
 }
 
 func spread(ns []int) Spread {
