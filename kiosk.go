@@ -141,6 +141,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runReconcile(args, stdout)
 	case "demo-data":
 		err = runDemoData(args, stdout)
+	case "province":
+		err = runProvince(args, stdout)
 	case "loadtest":
 		err = runLoadtest(args, stdout)
 	case "sim":

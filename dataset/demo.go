@@ -53,6 +53,13 @@ type generator struct {
 	violationSeq, decisionSeq int64
 	personaPeople             int // people[:personaPeople] are personas
 	personaVehicles           int
+
+	// unique, when set, holds the keys earlier chunks of a province took (nil for Demo).
+	unique *uniqueKeys
+	// spanDays is how far back violations go; decidedPercent says how many of those older
+	// than five days were decided, by their age (province.go).
+	spanDays       int
+	decidedPercent func(days int) int
 }
 
 func newGenerator(seed int64, now time.Time) *generator {
@@ -78,6 +85,7 @@ func newGenerator(seed int64, now time.Time) *generator {
 		ledger:       map[model.IDNumber][]model.PointsEntry{},
 		violationSeq: 1000,
 		decisionSeq:  1000,
+		spanDays:     730,
 	}
 }
 
@@ -122,7 +130,7 @@ func (g *generator) idNumber(dist district, birth model.Date, male bool) model.I
 		}
 		body := fmt.Sprintf("%s%04d%02d%02d%03d", dist.code, birth.Year, int(birth.Month), birth.Day, seq)
 		id := model.IDNumber(body + string(model.Mod112(body)))
-		if _, taken := g.ids[id]; !taken {
+		if _, taken := g.ids[id]; !taken && g.unique.claimID(id) {
 			return id
 		}
 	}
@@ -227,7 +235,7 @@ func (g *generator) licenceStatus() model.LicenceStatus {
 func (g *generator) fileNumber(c city) model.FileNumber {
 	for {
 		f := model.FileNumber(fmt.Sprintf("%s%08d", c.districts[0].code[:4], g.rng.IntN(100_000_000)))
-		if !g.files[f] {
+		if !g.files[f] && g.unique.claimFile(f) {
 			g.files[f] = true
 			return f
 		}

@@ -33,7 +33,7 @@ func (g *generator) plate(region string, t model.PlateType) model.Plate {
 		if err != nil {
 			panic(fmt.Sprintf("dataset: demo made an invalid plate: %v", err))
 		}
-		if !g.plates[p] {
+		if !g.plates[p] && g.unique.claimPlate(p) {
 			g.plates[p] = true
 			return p
 		}
