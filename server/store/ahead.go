@@ -73,6 +73,7 @@ func (c *conn) sendAhead(reads []aheadRead) error {
 		}
 		b := &pgx.Batch{}
 		for _, r := range reads {
+			c.traced(r.query)
 			b.Queue(r.query, r.args...)
 		}
 		res := sc.Conn().SendBatch(c.ctx, b)

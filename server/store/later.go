@@ -73,6 +73,7 @@ func (c *conn) send(last *queuedWrite) (sql.Result, error) {
 		}
 		b := &pgx.Batch{}
 		for _, w := range q {
+			c.traced(w.query)
 			b.Queue(w.query, w.args...)
 		}
 		res := sc.Conn().SendBatch(c.ctx, b)

@@ -47,10 +47,14 @@ func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, now, unti
 // anyway, and the request waits neither for fsync nor for a transaction's extra round trips.
 func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, now time.Time) (bool, error) {
 	var expires int64
-	err := s.nonceDB.QueryRowContext(ctx, `INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2, $3)
+	const claim = `INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2, $3)
 		ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
 		WHERE nonces.expires < $4
-		RETURNING expires`, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
+		RETURNING expires`
+	if s.trace != nil {
+		s.trace(claim)
+	}
+	err := s.nonceDB.QueryRowContext(ctx, claim, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil

@@ -53,6 +53,9 @@ type db struct {
 	identifyKey []byte
 	limitsDB    *sql.DB
 	limitsStmts *stmtCache
+	// trace, when set (by tests only), is told the SQL of every statement the store's
+	// transactions and single statements send, as sent.
+	trace func(query string)
 }
 
 // stmtsFor returns the statement cache of a pool, creating it on first use.

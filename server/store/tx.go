@@ -74,7 +74,7 @@ func (s *db) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	// After a commit this does nothing (sql.ErrTxDone); otherwise the error that got us here is
 	// the one to report.
 	defer func() { _ = tx.Rollback() }()
-	c := &conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool)}
+	c := &conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool), trace: s.trace}
 	if err := fn(c); err != nil {
 		if c.flushErr != nil {
 			// The statement that failed may only have found the transaction aborted by a
@@ -108,6 +108,14 @@ type conn struct {
 	// sending, which the transaction ends with.
 	queued   []queuedWrite
 	flushErr error
+	trace    func(query string) // see db.trace
+}
+
+// traced tells the trace hook, if any, of a statement about to be sent.
+func (c *conn) traced(query string) {
+	if c.trace != nil {
+		c.trace(c.d.rebind(query))
+	}
 }
 
 // ready sends the queued writes before a statement that needs an answer, and forgets the
@@ -127,6 +135,7 @@ func (c *conn) exec(query string, args ...any) (sql.Result, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
+	c.traced(query)
 	if st := c.stmt(query); st != nil {
 		return st.ExecContext(c.ctx, args...)
 	}
@@ -137,6 +146,7 @@ func (c *conn) queryRow(query string, args ...any) *sql.Row {
 	// A failed flush is kept in flushErr: the query then fails on the aborted transaction,
 	// and the transaction ends with the flush's error.
 	_ = c.ready()
+	c.traced(query)
 	if st := c.stmt(query); st != nil {
 		return st.QueryRowContext(c.ctx, args...)
 	}
@@ -196,6 +206,7 @@ func list[T any](c *conn, what string, scan func(scanner) (T, error), query stri
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
+	c.traced(query)
 	var rows *sql.Rows
 	var err error
 	if st := c.stmt(query); st != nil {
