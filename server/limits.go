@@ -118,7 +118,7 @@ const (
 // only as keyed hashes under a key the store creates once and every process shares. On
 // PostgreSQL the tables are UNLOGGED: a crash of the database, or a failover to a standby, forgets
 // recent counts, as a restart forgot them when they lived in each process's memory. The embedded
-// store, which one process owns, keeps them in a memory database of its own: its restart forgets
+// store, which one process owns, keeps them in that process's memory: its restart forgets
 // them. A kiosk cannot cause either, and each gives a guesser what 15 quiet minutes give: the free
 // failures and the shorter first delays again, about ten attempts.
 type limiter struct {

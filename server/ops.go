@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hallkiosk/kiosk/api"
@@ -365,16 +364,14 @@ func (s *Server) profileOf(k *store.Kiosk) (*model.Profile, error) {
 }
 
 // prelock takes the row locks a batch will need in one global order: the drivers it names, then
-// the violations, then the decision sequences of the offices of the violations it processes (of
-// the operation's year, and of this year), each sorted. Two batches that touch the same people,
-// violations and offices then queue behind each other instead of deadlocking (every decision of
-// an office in a year draws from one row, so batches of different people met there in the
-// order of their operations until it was taken first) (on PostgreSQL, where row locks are real; the
-// embedded store has a single writer and these are plain reads). Locks taken again later in
-// the transaction are already held.
+// the violations, each sorted (on PostgreSQL, where row locks are real, one statement each; the
+// embedded store has a single writer and these are plain reads). Two batches that touch the same
+// people and violations then queue behind each other instead of deadlocking. Locks taken again
+// later in the transaction are already held. Decision numbers take no lock that lasts: each is
+// drawn in a statement of its own (store.Tx.NextDecisionSeq), so batches that decide for one
+// office do not queue behind each other's commits.
 func prelock(tx store.Tx, ins []incoming, now time.Time) error {
 	drivers, violations := map[model.IDNumber]bool{}, map[string]bool{}
-	processed := map[string][]int{} // violation -> the years it may be decided in
 	person := func(s string) {
 		if id, err := model.ParseIDNumber(s, now); err == nil {
 			drivers[id] = true
@@ -388,10 +385,8 @@ func prelock(tx store.Tx, ins []incoming, now time.Time) error {
 		switch {
 		case op.Process != nil:
 			person(op.Process.DriverID)
-			years := []int{model.DateOf(now).Year, model.DateOf(op.At).Year}
 			for _, v := range op.Process.ViolationIDs {
 				violations[v] = true
-				processed[v] = append(processed[v], years...)
 			}
 		case op.Pay != nil:
 			for _, it := range op.Pay.Items {
@@ -406,33 +401,6 @@ func prelock(tx store.Tx, ins []incoming, now time.Time) error {
 	if err := tx.LockDrivers(slices.Collect(maps.Keys(drivers))); err != nil {
 		return err
 	}
-	type sequence struct {
-		office string
-		year   int
-	}
-	sequences := map[sequence]bool{}
-	locked, err := tx.LockViolations(slices.Collect(maps.Keys(violations)))
-	if err != nil {
-		return err
-	}
-	for _, v := range locked {
-		id := v.ID
-		for _, y := range processed[id] {
-			if v.OfficeCode != "" {
-				sequences[sequence{v.OfficeCode, y}] = true
-			}
-		}
-	}
-	order := slices.SortedFunc(maps.Keys(sequences), func(a, b sequence) int {
-		if a.office != b.office {
-			return strings.Compare(a.office, b.office)
-		}
-		return a.year - b.year
-	})
-	for _, sq := range order {
-		if err := tx.LockDecisionSeq(sq.office, sq.year); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := tx.LockViolations(slices.Collect(maps.Keys(violations)))
+	return err
 }

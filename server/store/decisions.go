@@ -60,16 +60,6 @@ func (c *conn) InsertDecision(d model.Decision) error {
 // exists, so that batches take the sequences they will draw from in one global order. A
 // sequence not yet started is not created here (a batch that is then rejected changes nothing):
 // its first two users meet on the unique key instead, once per office and year.
-func (c *conn) LockDecisionSeq(officeCode string, year int) error {
-	var seq int64
-	err := c.queryRow(`SELECT last_seq FROM decision_seq WHERE office_code = $1 AND year = $2`+c.d.forUpdate(),
-		officeCode, year).Scan(&seq)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: lock decision sequence: %w", err)
-	}
-	return nil
-}
-
 func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
 	prefix := fmt.Sprintf("%s%04d", officeCode, year)
 	var highest sql.NullString
@@ -91,11 +81,22 @@ func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
 	if highest.Valid && len(highest.String) == len(prefix)+9 {
 		known, _ = strconv.ParseInt(highest.String[len(prefix):len(prefix)+8], 10, 64)
 	}
-	var n int64
-	err = c.queryRow(`INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, $3)
+	const draw = `INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, $3)
 		ON CONFLICT (office_code, year) DO UPDATE SET last_seq =
 			CASE WHEN decision_seq.last_seq + 1 > $3 THEN decision_seq.last_seq + 1 ELSE $3 END
-		RETURNING last_seq`, officeCode, year, known+1).Scan(&n)
+		RETURNING last_seq`
+	var n int64
+	if c.seqDB != nil {
+		// Committed at once, on a connection of its own: the office's counter is one row that
+		// every processing of the office draws from, and held until this transaction's commit
+		// (and its wait for the disk) it made them all queue. Its WAL reaches the disk before
+		// this transaction's commit does, so a number used by a durable decision is never drawn
+		// again; a number drawn by a transaction that rolls back stays unused.
+		c.traced(draw)
+		err = c.seqDB.QueryRowContext(c.ctx, draw, officeCode, year, known+1).Scan(&n)
+	} else {
+		err = c.queryRow(draw, officeCode, year, known+1).Scan(&n)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: next decision sequence: %w", err)
 	}

@@ -8,10 +8,9 @@ import (
 	"strings"
 )
 
-// limitProc is one operation of the identification limiter: statements written once, in the
-// spelling both databases accept, with the parameters $1..$n. SQLite runs them in one
-// transaction (which holds the database's write lock); PostgreSQL runs them in a PL/pgSQL
-// function the store installs at open, so that an operation is one round trip and its plans are
+// limitProc is one operation of the identification limiter on PostgreSQL: statements with the
+// parameters $1..$n (the embedded store does the same arithmetic in memory, limitsgo.go, and the
+// limiter's tests hold both to one behaviour). PostgreSQL runs them in a PL/pgSQL function the store installs at open, so that an operation is one round trip and its plans are
 // kept per connection. Under READ COMMITTED each statement of a function sees what committed
 // before it started, so a statement that reads rows an earlier one locked reads their latest
 // state.

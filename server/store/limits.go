@@ -16,8 +16,8 @@ import (
 
 // limitsDDL holds the identification limiter's state (server/limits.go has the design), so that
 // every server process sharing a database enforces one set of limits. On PostgreSQL, schema
-// version 11 creates these tables; the embedded store keeps them in a memory database of their
-// own (limitsfile.go).
+// version 11 creates these tables; the embedded store, which one process owns, keeps the same
+// state in that process's memory (limitsgo.go).
 //
 // limit_kiosks holds each kiosk's token bucket (tokens, brought up to date at "at"), its failure
 // level (leaking from "at" on), and when its next typed identification may start while the level
@@ -133,8 +133,8 @@ func (a Admission) Admitted() bool {
 // IdentifyLimiter keeps the identification limiter's state. Each method is one statement on
 // PostgreSQL (a call of a function the store installs: one round trip, atomic, its rows locked
 // in the order kiosk, ID number, kiosk and ID number, so that concurrent calls from any number
-// of server processes count one after the other); on SQLite, one transaction of the same
-// statements. times are the server's clock, never the database's. An ID number is given in
+// of server processes count one after the other); on SQLite, a call on the same state in this
+// process's memory (limitsgo.go). times are the server's clock, never the database's. An ID number is given in
 // clear and kept only as a keyed hash; "" names nobody (a request that guesses nothing).
 type IdentifyLimiter interface {
 	// AdmitIdentify decides an attempt of a kiosk, typed or by card. A card (typed false) meets
@@ -199,20 +199,11 @@ func (s *db) idHash(id model.IDNumber) []byte {
 // says whether the statements for typed attempts run.
 func (s *db) runLimit(ctx context.Context, p limitProc, typed bool, dest []any, args ...any) error {
 	err := s.retry(ctx, func() error {
-		if s.d.kind == kindPostgres {
-			if p.returns == "void" {
-				_, err := s.writer.ExecContext(ctx, p.pgCall(), args...)
-				return err
-			}
-			return s.writer.QueryRowContext(ctx, p.pgCall(), args...).Scan(dest...)
+		if p.returns == "void" {
+			_, err := s.writer.ExecContext(ctx, p.pgCall(), args...)
+			return err
 		}
-		err := s.runLimitSQLite(ctx, p, typed, dest, args)
-		if limitTablesMissing(err) {
-			if err = createLimitTables(ctx, s.limitsDB); err == nil {
-				err = s.runLimitSQLite(ctx, p, typed, dest, args)
-			}
-		}
-		return err
+		return s.writer.QueryRowContext(ctx, p.pgCall(), args...).Scan(dest...)
 	})
 	if err != nil {
 		return fmt.Errorf("store: identification limits (%s): %w", p.name, err)
@@ -220,28 +211,10 @@ func (s *db) runLimit(ctx context.Context, p limitProc, typed bool, dest []any, 
 	return nil
 }
 
-// runLimitSQLite runs the statements of an operation in one transaction of the limiter's
-// database.
-func (s *db) runLimitSQLite(ctx context.Context, p limitProc, typed bool, dest []any, args []any) error {
-	return s.runTx(ctx, s.limitsDB, s.txOpts, func(c *conn) error {
-		for _, st := range p.stmts {
-			var err error
-			switch {
-			case st.lock || st.typed && !typed:
-			case st.result:
-				err = c.queryRow(st.sql, args...).Scan(dest...)
-			default:
-				_, err = c.exec(st.sql, args...)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func (s *db) AdmitIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, typed bool, now time.Time) (Admission, error) {
+	if s.memLimits != nil {
+		return s.memLimits.admit(lim, kioskID, string(s.idHash(id)), typed, now), nil
+	}
 	var rate float64
 	var slow, pair, global int64
 	var pending bool
@@ -256,22 +229,37 @@ func (s *db) AdmitIdentify(ctx context.Context, lim IdentifyLimits, kioskID stri
 }
 
 func (s *db) FailedIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, now time.Time) (bool, error) {
+	if s.memLimits != nil {
+		return s.memLimits.failed(lim, kioskID, string(s.idHash(id)), now), nil
+	}
 	var became bool
 	err := s.runLimit(ctx, s.limits.failed, true, []any{&became}, s.limitArgs(lim, kioskID, id, true, now)...)
 	return became, err
 }
 
 func (s *db) AbortIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, now time.Time) error {
+	if s.memLimits != nil {
+		s.memLimits.abort(lim, kioskID, string(s.idHash(id)), now)
+		return nil
+	}
 	return s.runLimit(ctx, s.limits.abort, true, nil, s.limitArgs(lim, kioskID, id, true, now)...)
 }
 
 func (s *db) ClearIdentify(ctx context.Context, kioskID string, id model.IDNumber) error {
+	if s.memLimits != nil {
+		s.memLimits.clear(kioskID, string(s.idHash(id)))
+		return nil
+	}
 	return s.runLimit(ctx, s.limits.clear, true, nil, kioskID, s.idHash(id))
 }
 
 // PruneIdentifyLimits runs three statements on their own, so that none holds the rows of one
 // table while it waits for another's.
 func (s *db) PruneIdentifyLimits(ctx context.Context, lim IdentifyLimits, now time.Time) error {
+	if s.memLimits != nil {
+		s.memLimits.prune(lim, now)
+		return nil
+	}
 	forgotten := millis(now) - lim.ForgetAfter.Milliseconds()
 	stmts := []struct {
 		query string
@@ -286,7 +274,7 @@ func (s *db) PruneIdentifyLimits(ctx context.Context, lim IdentifyLimits, now ti
 	}
 	for _, st := range stmts {
 		err := s.retry(ctx, func() error {
-			_, err := s.limitsPool().ExecContext(ctx, s.d.rebind(st.query), st.args...)
+			_, err := s.writer.ExecContext(ctx, st.query, st.args...)
 			return err
 		})
 		if err != nil {

@@ -147,31 +147,6 @@ func TestIdentifyLimitsPending(t *testing.T) {
 	})
 }
 
-// The embedded store's memory database lives with its connection; should it lose its tables,
-// the next call creates them again rather than failing every identification from then on.
-func TestIdentifyLimitsMemoryTablesRecreated(t *testing.T) {
-	s := openSQLiteT(t)
-	ctx := context.Background()
-	lim := testIdentifyLimits()
-	now := at("2026-11-21 10:00:00.000")
-	var file string
-	if err := s.(*db).limitsDB.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil || file != "" {
-		t.Fatalf("the limits database is not in memory: file %q (%v)", file, err)
-	}
-	for _, table := range []string{"limit_kiosks", "limit_kiosk_ids", "limit_ids"} {
-		if _, err := s.(*db).limitsDB.Exec("DROP TABLE " + table); err != nil {
-			t.Fatal(err)
-		}
-	}
-	adm, err := s.AdmitIdentify(ctx, lim, "K", idZhang, true, now)
-	if err != nil || !adm.Admitted() {
-		t.Fatalf("after the tables were lost: %+v %v", adm, err)
-	}
-	if err := s.PruneIdentifyLimits(ctx, lim, now); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // On PostgreSQL counts survive a restart of a server process: they are in the database, not in
 // its memory. (The embedded store keeps them in memory: its restart forgets them.)
 func TestIdentifyLimitsSurviveRestart(t *testing.T) {

@@ -211,10 +211,12 @@ type Tx interface {
 	// NextDecisionSeq returns the next decision sequence number for an office and year: one more
 	// than both the last it returned and the highest decision stored for that office and year
 	// (imported ones included), so from 1 for a new office and year; numbers are never reused,
-	// even across server processes.
+	// even across server processes. On PostgreSQL the number is drawn as a sequence's value is,
+	// in a statement of its own that commits at once: transactions issuing decisions of one
+	// office do not wait for each other, and one that rolls back leaves its numbers unused (a
+	// gap, as a voided decision leaves). On SQLite, with its single writer, it is part of the
+	// transaction.
 	NextDecisionSeq(officeCode string, year int) (int64, error)
-	// LockDecisionSeq holds the sequence of an office and year until the transaction ends.
-	LockDecisionSeq(officeCode string, year int) error
 	InsertDecision(d model.Decision) error
 	// UpdateViolation writes every field of v (found by ID; ErrNotFound if there is none).
 	UpdateViolation(v model.Violation) error

@@ -74,7 +74,8 @@ func (s *db) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	// After a commit this does nothing (sql.ErrTxDone); otherwise the error that got us here is
 	// the one to report.
 	defer func() { _ = tx.Rollback() }()
-	c := &conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool), trace: s.trace}
+	c := &conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool), trace: s.trace,
+		seqDB: s.nonceDB}
 	if err := fn(c); err != nil {
 		if c.flushErr != nil {
 			// The statement that failed may only have found the transaction aborted by a
@@ -109,6 +110,7 @@ type conn struct {
 	queued   []queuedWrite
 	flushErr error
 	trace    func(query string) // see db.trace
+	seqDB    *sql.DB            // PostgreSQL: where decision numbers are drawn (NextDecisionSeq)
 }
 
 // traced tells the trace hook, if any, of a statement about to be sent.
