@@ -82,6 +82,10 @@ Central server:
                              server only; docs/DEPLOY.md, "Daily reconciliation")
   kiosk demo-data [--seed N] [--people N] > FILE.json
                              generate a realistic demo data set in the import format
+  kiosk province [--scale 1] [--seed 1] [--data DIR | --store postgres://...]
+                             generate a province's data (scale 1: 2 million people, about 1.5
+                             million vehicles, 10 million violations) and bulk-load it into an
+                             empty store
   kiosk loadtest [--store URL] [--kiosks 200] [--rate 1500] [--duration 20s] [--drain 10000]
                              measure the server on loopback against a bare net/http baseline
   kiosk loadtest --replicas 3 --store postgres://... [--kiosks N] [--rate N] [--duration D]
