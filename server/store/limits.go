@@ -195,9 +195,9 @@ func (s *db) idHash(id model.IDNumber) []byte {
 	return m.Sum(nil)[:16]
 }
 
-// runLimit runs one limiter operation and scans its result, if it has one, into dest. typed
-// says whether the statements for typed attempts run.
-func (s *db) runLimit(ctx context.Context, p limitProc, typed bool, dest []any, args ...any) error {
+// runLimit calls one limiter operation's function on PostgreSQL and scans its result, if it has
+// one, into dest (the function itself skips the typed statements when $4 is false).
+func (s *db) runLimit(ctx context.Context, p limitProc, dest []any, args ...any) error {
 	err := s.retry(ctx, func() error {
 		if p.returns == "void" {
 			_, err := s.writer.ExecContext(ctx, p.pgCall(), args...)
@@ -218,7 +218,7 @@ func (s *db) AdmitIdentify(ctx context.Context, lim IdentifyLimits, kioskID stri
 	var rate float64
 	var slow, pair, global int64
 	var pending bool
-	err := s.runLimit(ctx, s.limits.admit, typed, []any{&rate, &slow, &pair, &global, &pending},
+	err := s.runLimit(ctx, s.limits.admit, []any{&rate, &slow, &pair, &global, &pending},
 		s.limitArgs(lim, kioskID, id, typed, now)...)
 	if err != nil {
 		return Admission{}, err
@@ -233,7 +233,7 @@ func (s *db) FailedIdentify(ctx context.Context, lim IdentifyLimits, kioskID str
 		return s.memLimits.failed(lim, kioskID, string(s.idHash(id)), now), nil
 	}
 	var became bool
-	err := s.runLimit(ctx, s.limits.failed, true, []any{&became}, s.limitArgs(lim, kioskID, id, true, now)...)
+	err := s.runLimit(ctx, s.limits.failed, []any{&became}, s.limitArgs(lim, kioskID, id, true, now)...)
 	return became, err
 }
 
@@ -242,7 +242,7 @@ func (s *db) AbortIdentify(ctx context.Context, lim IdentifyLimits, kioskID stri
 		s.memLimits.abort(lim, kioskID, string(s.idHash(id)), now)
 		return nil
 	}
-	return s.runLimit(ctx, s.limits.abort, true, nil, s.limitArgs(lim, kioskID, id, true, now)...)
+	return s.runLimit(ctx, s.limits.abort, nil, s.limitArgs(lim, kioskID, id, true, now)...)
 }
 
 func (s *db) ClearIdentify(ctx context.Context, kioskID string, id model.IDNumber) error {
@@ -250,7 +250,7 @@ func (s *db) ClearIdentify(ctx context.Context, kioskID string, id model.IDNumbe
 		s.memLimits.clear(kioskID, string(s.idHash(id)))
 		return nil
 	}
-	return s.runLimit(ctx, s.limits.clear, true, nil, kioskID, s.idHash(id))
+	return s.runLimit(ctx, s.limits.clear, nil, kioskID, s.idHash(id))
 }
 
 // PruneIdentifyLimits runs three statements on their own, so that none holds the rows of one
