@@ -7,7 +7,6 @@ import (
 
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Reads sent ahead.
@@ -66,36 +65,25 @@ func (c *conn) sendAhead(reads []aheadRead) error {
 	if err := c.Flush(); err != nil {
 		return err
 	}
-	return c.session.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return nil
-		}
-		b := &pgx.Batch{}
+	return c.sendBatch(func(queue func(string, []any)) {
 		for _, r := range reads {
-			c.traced(r.query)
-			b.Queue(r.query, r.args...)
+			queue(r.query, r.args)
 		}
-		res := sc.Conn().SendBatch(c.ctx, b)
+	}, func(res pgx.BatchResults) error {
 		if c.ahead == nil {
 			c.ahead = make(map[string]any, len(reads))
 		}
 		for _, r := range reads {
 			rows, err := res.Query()
 			if err != nil {
-				res.Close()
 				return fmt.Errorf("store: read ahead: %w", err)
 			}
 			v, err := r.collect(rows)
 			rows.Close()
 			if err != nil {
-				res.Close()
 				return err
 			}
 			c.ahead[r.key] = v
-		}
-		if err := res.Close(); err != nil {
-			return fmt.Errorf("store: read ahead: %w", err)
 		}
 		return nil
 	})
@@ -155,17 +143,15 @@ const (
 	aheadViolations     = "violations of related plates"
 )
 
-// relatedPlates are the plates a person has to do with: owned, bound, followed or designated,
-// in force or not. A lookup asks for the violations of some of them.
-const relatedPlates = `SELECT plate_type, plate_number FROM vehicles WHERE owner_id = $1
-	UNION SELECT plate_type, plate_number FROM bindings WHERE driver_id = $1
-	UNION SELECT plate_type, plate_number FROM follows WHERE follower_id = $1
-	UNION SELECT plate_type, plate_number FROM unit_drivers WHERE driver_id = $1`
-
-// linkedPlates are the other people's vehicles among them.
+// linkedPlates are the other people's vehicles a person has to do with: bound, followed or
+// designated, in force or not.
 const linkedPlates = `SELECT plate_type, plate_number FROM bindings WHERE driver_id = $1
 	UNION SELECT plate_type, plate_number FROM follows WHERE follower_id = $1
 	UNION SELECT plate_type, plate_number FROM unit_drivers WHERE driver_id = $1`
+
+// relatedPlates adds the person's own: a lookup asks for the violations of some of them.
+const relatedPlates = `SELECT plate_type, plate_number FROM vehicles WHERE owner_id = $1
+	UNION ` + linkedPlates
 
 // relatedViolations is what the answer kept for aheadViolations holds.
 type relatedViolations struct {
@@ -195,11 +181,7 @@ func (c *conn) PrefetchCase(id model.IDNumber) error {
 	if c.session == nil || id == "" {
 		return nil
 	}
-	if err := c.sendAhead(caseReads(id)); err != nil {
-		return err
-	}
-	c.fileAhead(id)
-	return nil
+	return c.readAhead(id, caseReads(id))
 }
 
 func (c *conn) PrefetchPerson(id model.IDNumber, rejections int) error {
@@ -218,6 +200,11 @@ func (c *conn) PrefetchPerson(id model.IDNumber, rejections int) error {
 		listAhead(aheadLinkedPeople, "drivers", scanDriver, `SELECT `+driverColumns+` FROM drivers WHERE id_number IN (
 			SELECT driver_id FROM bindings WHERE owner_id = $1 UNION SELECT follower_id FROM follows WHERE owner_id = $1)`, p),
 	)
+	return c.readAhead(id, reads)
+}
+
+// readAhead sends a person's reads ahead and files their answers.
+func (c *conn) readAhead(id model.IDNumber, reads []aheadRead) error {
 	if err := c.sendAhead(reads); err != nil {
 		return err
 	}

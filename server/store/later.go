@@ -66,24 +66,17 @@ func (c *conn) send(last *queuedWrite) (sql.Result, error) {
 		q = append(q, *last)
 	}
 	var changed int64
-	err := c.session.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return errors.New("store: queued writes: not a pgx connection")
-		}
-		b := &pgx.Batch{}
+	err := c.sendBatch(func(queue func(string, []any)) {
 		for _, w := range q {
-			c.traced(w.query)
-			b.Queue(w.query, w.args...)
+			queue(w.query, w.args)
 		}
-		res := sc.Conn().SendBatch(c.ctx, b)
+	}, func(res pgx.BatchResults) error {
 		for i, w := range q {
 			tag, err := res.Exec()
 			if err == nil && w.one && tag.RowsAffected() != 1 {
 				err = ErrNotFound
 			}
 			if err != nil {
-				res.Close()
 				if last != nil && i == len(q)-1 {
 					return err
 				}
@@ -91,7 +84,7 @@ func (c *conn) send(last *queuedWrite) (sql.Result, error) {
 			}
 			changed = tag.RowsAffected()
 		}
-		return res.Close()
+		return nil
 	})
 	if err != nil && (last == nil || len(q) > 1) {
 		// The queued writes are part of what failed: the transaction ends with this error.
@@ -109,4 +102,29 @@ type rowsChanged int64
 func (n rowsChanged) RowsAffected() (int64, error) { return int64(n), nil }
 func (rowsChanged) LastInsertId() (int64, error) {
 	return 0, errors.New("store: no insert ID from PostgreSQL; use RETURNING")
+}
+
+// sendBatch sends the statements add queues as one pgx batch on the transaction's own
+// connection, one round trip, and hands their results to read in order.
+func (c *conn) sendBatch(add func(queue func(query string, args []any)), read func(pgx.BatchResults) error) error {
+	return c.session.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errors.New("store: batch: not a pgx connection")
+		}
+		b := &pgx.Batch{}
+		add(func(query string, args []any) {
+			c.traced(query)
+			b.Queue(query, args...)
+		})
+		res := sc.Conn().SendBatch(c.ctx, b)
+		if err := read(res); err != nil {
+			res.Close()
+			return err
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("store: batch: %w", err)
+		}
+		return nil
+	})
 }
