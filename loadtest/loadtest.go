@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -57,12 +58,25 @@ type Result struct {
 	Outcomes map[string]int
 	// Windows is the mix in each time window of the run.
 	Windows []Window
+	// SelfCPU is the CPU time this process spent during the run (the server when it runs in
+	// this process, the load generator, the cameras); OtherCPU the rest of the machine's busy
+	// time (PostgreSQL's processes, and anything else running). Zero when not measured.
+	SelfCPU, OtherCPU time.Duration
+}
+
+// CPUPerRequest is SelfCPU and OtherCPU divided by the requests answered.
+func (r Result) CPUPerRequest() (self, other time.Duration) {
+	if n := r.Requests - r.Errors; n > 0 {
+		return r.SelfCPU / time.Duration(n), r.OtherCPU / time.Duration(n)
+	}
+	return 0, 0
 }
 
 // Window is what was sent in one time window of a run, by kind and, for operations, outcome.
 type Window struct {
-	Start  time.Duration
-	Counts map[string]int // "lookup", "process applied", "pay rejected", ...
+	Start    time.Duration
+	Counts   map[string]int // "lookup", "process applied", "pay rejected", ...
+	P50, P99 time.Duration  // of the requests scheduled in the window, all kinds
 }
 
 func (r Result) String() string {
@@ -269,6 +283,8 @@ func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []
 	scripts [][]string) (Result, [][]string) {
 	perKiosk := cfg.Rate / float64(len(ks))
 	interval := time.Duration(float64(time.Second) / perKiosk)
+	self0 := selfCPU()
+	machine0, machineOK := machineCPU()
 	start := time.Now()
 	end := start.Add(cfg.Duration)
 	samples := make([][]sample, len(ks))
@@ -298,7 +314,12 @@ func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []
 			sent[i] = append(sent[i], smp.kind)
 		}
 	}
-	return summarise(name, samples, time.Since(start), window), sent
+	res := summarise(name, samples, time.Since(start), window)
+	res.SelfCPU = selfCPU() - self0
+	if machine1, ok := machineCPU(); ok && machineOK {
+		res.OtherCPU = max(0, machine1-machine0-res.SelfCPU)
+	}
+	return res, sent
 }
 
 func summarise(name string, per [][]sample, d, window time.Duration) Result {
@@ -306,6 +327,7 @@ func summarise(name string, per [][]sample, d, window time.Duration) Result {
 		Outcomes: map[string]int{}}
 	var lat []time.Duration
 	byKind := map[string][]time.Duration{}
+	var byWindow [][]time.Duration
 	for _, ss := range per {
 		for _, s := range ss {
 			r.Requests++
@@ -323,6 +345,10 @@ func summarise(name string, per [][]sample, d, window time.Duration) Result {
 				r.Windows = append(r.Windows, Window{Start: time.Duration(len(r.Windows)) * window, Counts: map[string]int{}})
 			}
 			r.Windows[w].Counts[key]++
+			for len(byWindow) <= w {
+				byWindow = append(byWindow, nil)
+			}
+			byWindow[w] = append(byWindow[w], s.latency)
 			if s.err {
 				r.Errors++
 			}
@@ -333,6 +359,9 @@ func summarise(name string, per [][]sample, d, window time.Duration) Result {
 	r.P50, r.P99 = percentile(lat, 50), percentile(lat, 99)
 	for k, l := range byKind {
 		r.P99ByKind[k] = percentile(l, 99)
+	}
+	for w, l := range byWindow {
+		r.Windows[w].P50, r.Windows[w].P99 = percentile(l, 50), percentile(l, 99)
 	}
 	r.Throughput = float64(r.Requests-r.Errors) / d.Seconds()
 	return r
@@ -345,12 +374,18 @@ func (r Report) Text() string {
 		s += fmt.Sprintf("server/bare: throughput %.2f, p50 %.1fx, p99 %.1fx\n",
 			r.Server.Throughput/r.Baseline.Throughput, float64(r.Server.P50)/float64(r.Baseline.P50), float64(r.Server.P99)/float64(r.Baseline.P99))
 	}
+	for _, res := range []Result{r.Server, r.Baseline} {
+		if self, other := res.CPUPerRequest(); self > 0 {
+			s += fmt.Sprintf("CPU per answered request, %s run: this process %.2f ms, rest of the machine %.2f ms (%d cores)\n",
+				res.Name, ms(self), ms(other), runtime.NumCPU())
+		}
+	}
 	s += fmt.Sprintf("server mix: %v, p99 by kind: %v\n", r.Server.ByKind, r.Server.P99ByKind)
 	s += fmt.Sprintf("server outcomes: %v; bare mix: %v\n", r.Server.Outcomes, r.Baseline.ByKind)
 	s += fmt.Sprintf("cameras added %d violations during the server run\n", r.Camera)
 	s += "server mix by window:\n"
 	for _, w := range r.Server.Windows {
-		s += fmt.Sprintf("  %5s  %v\n", w.Start, w.Counts)
+		s += fmt.Sprintf("  %5s  p50 %8.2f ms  p99 %8.2f ms  %v\n", w.Start, ms(w.P50), ms(w.P99), w.Counts)
 	}
 	if r.DrainOps > 0 {
 		s += fmt.Sprintf("drain: %d operations in %s: %d applied, %d applied with changes, %d rejected = %.0f applied operations/s\n",

@@ -141,6 +141,11 @@ func Import(ctx context.Context, st store.Store, p *model.Profile, d *dataset.Da
 	if err != nil {
 		return ImportSummary{}, fmt.Errorf("import: %w", err)
 	}
+	// The records are in; statistics that describe them let the next requests use good plans
+	// at once. A failure here loses nothing: autovacuum gathers them later.
+	if err := st.Analyze(ctx); err != nil {
+		return sum, fmt.Errorf("import: records stored, statistics not refreshed: %w", err)
+	}
 	return sum, nil
 }
 

@@ -22,9 +22,31 @@ import (
 // maxOps bounds one batch, so that one request cannot hold the database for long.
 const maxOps = 500
 
-// identifyRequest parses and rate-limits an identification. It writes the error answer itself
-// and returns ok=false when the request cannot go on.
+// identifyRequest parses and rate-limits an identification whose handling changes records
+// (an owner check): the limiter admits it before anything is read. It writes the error answer
+// itself and returns ok=false when the request cannot go on.
 func (s *Server) identifyRequest(w http.ResponseWriter, r *http.Request, sess *session, allowCard bool) (credential, bool) {
+	c, ok := s.parseIdentify(w, sess, allowCard)
+	if !ok {
+		return credential{}, false
+	}
+	a, err := s.limits.allowIdentify(r.Context(), sess.kiosk.ID, c.id, c.card)
+	if err != nil {
+		s.internalError(w, "identification limits", err)
+		return credential{}, false
+	}
+	sess.identifyPending = a.pending
+	if a.scope != "" {
+		s.refuseIdentify(w, sess, a.refusal)
+		return credential{}, false
+	}
+	return c, true
+}
+
+// parseIdentify reads an identification's body. It writes the error answer itself and returns
+// ok=false when the request cannot go on; nothing has been counted then: a malformed request
+// guesses nothing.
+func (s *Server) parseIdentify(w http.ResponseWriter, sess *session, allowCard bool) (credential, bool) {
 	var req api.Identify
 	if err := decodeBody(sess.body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "the body must be {\"id_number\": ..., \"file_number\": ...}")
@@ -37,7 +59,6 @@ func (s *Server) identifyRequest(w http.ResponseWriter, r *http.Request, sess *s
 	}
 	c := credential{id: id, card: req.CardRead}
 	if req.For != nil {
-		// Checked before the limits count the attempt: a malformed request guesses nothing.
 		if allowCard {
 			writeError(w, http.StatusBadRequest, "bad_request", "for is for /v1/verify: a lookup authorises nothing")
 			return credential{}, false
@@ -55,22 +76,17 @@ func (s *Server) identifyRequest(w http.ResponseWriter, r *http.Request, sess *s
 		}
 		return credential{}, false
 	}
-	a, err := s.limits.allowIdentify(r.Context(), sess.kiosk.ID, id, c.card)
-	if err != nil {
-		s.internalError(w, "identification limits", err)
-		return credential{}, false
-	}
-	sess.identifyPending = a.pending
-	if a.scope != "" {
-		secs := retryAfterSeconds(a.wait)
-		s.metrics.limited(a.scope)
-		s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", a.scope, "wait_s", secs)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		writeError(w, http.StatusTooManyRequests, "rate_limited",
-			fmt.Sprintf("too many identification attempts: wait %d seconds, or go to a counter", secs))
-		return credential{}, false
-	}
 	return c, true
+}
+
+// refuseIdentify answers an identification the limiter refused, with the wait.
+func (s *Server) refuseIdentify(w http.ResponseWriter, sess *session, rf refusal) {
+	secs := retryAfterSeconds(rf.wait)
+	s.metrics.limited(rf.scope)
+	s.log.Warn("identification rate-limited", "kiosk", sess.kiosk.ID, "scope", rf.scope, "wait_s", secs)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeError(w, http.StatusTooManyRequests, "rate_limited",
+		fmt.Sprintf("too many identification attempts: wait %d seconds, or go to a counter", secs))
 }
 
 // retryAfterSeconds is a wait in whole seconds, rounded up and at least 1, as Retry-After
@@ -103,7 +119,13 @@ func (s *Server) identifyAborted(ctx context.Context, sess *session, c credentia
 func (s *Server) identifyFailed(ctx context.Context, sess *session, c credential) {
 	slow, err := s.limits.failed(context.WithoutCancel(ctx), sess.kiosk.ID, c.id)
 	s.limitsFollowUp(sess, "failure", err)
-	if slow {
+	s.warnIfSlow(sess, slow)
+}
+
+// warnIfSlow warns the operator when a failure has just brought the kiosk's failure level to
+// the rate at which its typed identifications are spaced.
+func (s *Server) warnIfSlow(sess *session, becameSlow bool) {
+	if becameSlow {
 		s.log.Warn("many failed identifications at one kiosk: typed identifications there are now spaced out",
 			"kiosk", sess.kiosk.ID, "every_s", int(slowTypedEvery/time.Second))
 	}
@@ -124,29 +146,47 @@ func (s *Server) noMatch(ctx context.Context, w http.ResponseWriter, sess *sessi
 		s.metrics.identifyFailure(sess.kiosk.ID)
 		s.identifyFailed(ctx, sess, c)
 	}
+	writeNoMatch(w)
+}
+
+func writeNoMatch(w http.ResponseWriter) {
 	writeError(w, http.StatusNotFound, "no_match", "the ID number and file number do not match a licence: check both and try again")
 }
 
+// handleLookup reads first and lets the limiter decide after, on the known outcome: a lookup
+// changes no record, so the limiter's whole part is one call of the store (admission and the
+// clearing or counting that follows it), and an answer it refuses is dropped unseen. What a
+// refused attempt costs is the reads; what it learns is the wait.
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *session) {
-	cred, ok := s.identifyRequest(w, r, sess, true)
+	cred, ok := s.parseIdentify(w, sess, true)
 	if !ok {
 		return
 	}
 	p, err := s.profileOf(&sess.kiosk)
 	if err != nil {
-		s.identifyAborted(r.Context(), sess, cred)
 		s.internalError(w, "profile", err)
 		return
 	}
 	out, err := s.lookup(r.Context(), p, cred)
-	switch {
-	case errors.Is(err, errNoMatch):
-		s.noMatch(r.Context(), w, sess, cred)
-	case err != nil:
-		s.identifyAborted(r.Context(), sess, cred)
+	if err != nil && !errors.Is(err, errNoMatch) {
+		// Never decided, so never counted: it told nobody anything.
 		s.internalError(w, "lookup", err)
+		return
+	}
+	found := err == nil
+	rf, slow, err := s.limits.attempt(r.Context(), sess.kiosk.ID, cred.id, cred.card, found)
+	switch {
+	case err != nil:
+		s.internalError(w, "identification limits", err)
+	case rf.scope != "":
+		s.refuseIdentify(w, sess, rf)
+	case !found:
+		if !cred.card {
+			s.metrics.identifyFailure(sess.kiosk.ID)
+			s.warnIfSlow(sess, slow)
+		}
+		writeNoMatch(w)
 	default:
-		s.identified(r.Context(), sess, cred)
 		writeJSON(w, http.StatusOK, out)
 	}
 }

@@ -111,9 +111,11 @@ const (
 // on one database: three processes behind a balancer enforce exactly the limits of one. Each
 // decision is one call of the store that locks what it decides on (the kiosk, then the ID number,
 // then the pair) and counts in the same atomic step, so concurrent attempts, through one process
-// or several, are decided one after the other and none slips past a count. An admission is one
-// round trip to PostgreSQL, clearing after a success one more (and none after a card read that
-// found nothing to clear). Time is the server's clock, never the database's, so processes must
+// or several, are decided one after the other and none slips past a count. A lookup, which
+// changes no record, reads first and is decided after in one call that admits and clears or
+// counts (attempt): one round trip to PostgreSQL. An owner check, which records what it checked,
+// is admitted first and its outcome recorded after (allowIdentify, then identified or failed):
+// two round trips. TestLimiterAttemptEqualsAdmitThenOutcome holds the two ways to one result. Time is the server's clock, never the database's, so processes must
 // keep their clocks in step (NTP), as they must for request timestamps. ID numbers are stored
 // only as keyed hashes under a key the store creates once and every process shares. On
 // PostgreSQL the tables are UNLOGGED: a crash of the database, or a failover to a standby, forgets
@@ -161,15 +163,38 @@ func (l *limiter) allowIdentify(ctx context.Context, kiosk string, id model.IDNu
 	if err != nil {
 		return admission{}, err
 	}
+	return admission{refusal: refusalOf(a), pending: a.Pending}, nil
+}
+
+// refusalOf names the scope with the longest wait of an admission; on a tie, the first in this
+// order. The zero refusal admits.
+func refusalOf(a store.Admission) refusal {
 	var r refusal
-	// The longest wait names the scope; on a tie, the first in this order.
 	for _, w := range []refusal{{scopeKioskRate, a.KioskRate}, {scopeKioskFailures, a.KioskFailures},
 		{scopeKioskID, a.KioskID}, {scopeID, a.ID}} {
 		if w.wait > 0 && w.wait > r.wait {
 			r = w
 		}
 	}
-	return admission{refusal: r, pending: a.Pending}, nil
+	return r
+}
+
+// attempt decides an identification the server has already carried out without answering it
+// (a lookup: its reads change nothing), knowing whether it identified the person: the same
+// admission as allowIdentify and, when admitted, what identified or failed would then record,
+// in one call of the store. A refused attempt's outcome must not reach the kiosk. An
+// identification that ended in neither outcome (the store failed) is never decided: it counts
+// nowhere, which is what aborted achieves for one admitted first. becameSlow is failed's.
+func (l *limiter) attempt(ctx context.Context, kiosk string, id model.IDNumber, card, identified bool) (r refusal, becameSlow bool, err error) {
+	now := l.now()
+	if err := l.prune(ctx, now); err != nil {
+		return refusal{}, false, err
+	}
+	a, becameSlow, err := l.store.AttemptIdentify(ctx, l.limits, kiosk, id, !card, identified, now)
+	if err != nil {
+		return refusal{}, false, err
+	}
+	return refusalOf(a), becameSlow, nil
 }
 
 // identified clears what the attempts of this kiosk for id counted: the person proved who they

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -548,4 +549,90 @@ func TestLimiterAbortedAttemptsAreNotFailures(t *testing.T) {
 			t.Errorf("after six real failures at two kiosks: %+v, want the ID number's delay", r)
 		}
 	})
+}
+
+// A lookup decides its attempt after reading, in one call (attempt); an owner check admits first
+// and records the outcome after (allowIdentify, then identified or failed). The two must keep
+// one set of limits: the same random attempts through each way, on two stores of one kind, get
+// the same refusals, the same warnings and the same number of stored counts, step by step.
+func TestLimiterAttemptEqualsAdmitThenOutcome(t *testing.T) {
+	stores := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "server.db") },
+		"postgres": func(t *testing.T) string { return pgtest.New(t) },
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			c := &clock{t: at(2026, time.November, 21, 10)}
+			open := func() *testLim {
+				st, err := store.Open(context.Background(), stores[name](t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return newTestLimOn(t, st, c)
+			}
+			old, one := open(), open()
+			rng := rand.New(rand.NewPCG(7, 16))
+			kiosks := []string{"K", "L", "M"}
+			var refused, slowed, identifiedN int
+			for step := range 1500 {
+				kiosk := kiosks[rng.IntN(len(kiosks))]
+				id := model.IDNumber("ID-" + strconv.Itoa(rng.IntN(12)))
+				card := rng.IntN(6) == 0
+				if card && rng.IntN(3) == 0 {
+					id = "" // a link check: guesses nobody
+				}
+				identified := rng.IntN(5) == 0
+				// The owner check's way.
+				a, err := old.l.allowIdentify(context.Background(), kiosk, id, card)
+				if err != nil {
+					t.Fatal(err)
+				}
+				oldSlow := false
+				if a.scope == "" {
+					switch {
+					case identified && a.pending:
+						old.identified(kiosk, id)
+					case !identified && !card:
+						oldSlow = old.failed(kiosk, id)
+					}
+				}
+				// The lookup's way.
+				rf, slow, err := one.l.attempt(context.Background(), kiosk, id, card, identified)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rf != a.refusal || slow != oldSlow {
+					t.Fatalf("step %d (%s %q card=%t identified=%t): attempt gives %+v slow=%t, admit then outcome %+v slow=%t",
+						step, kiosk, id, card, identified, rf, slow, a.refusal, oldSlow)
+				}
+				ok1, op1, oi1, _ := old.rows()
+				ok2, op2, oi2, _ := one.rows()
+				if ok1 != ok2 || op1 != op2 || oi1 != oi2 {
+					t.Fatalf("step %d: stored kiosks/pairs/ids %d/%d/%d one way, %d/%d/%d the other", step, ok1, op1, oi1, ok2, op2, oi2)
+				}
+				if rf.scope != "" {
+					refused++
+				} else if identified {
+					identifiedN++
+				}
+				if slow {
+					slowed++
+				}
+				switch r := rng.IntN(100); {
+				case r < 2:
+					c.Add(16 * time.Minute) // quiet: counts are forgotten
+				case r < 60:
+					c.Add(time.Duration(rng.IntN(4000)) * time.Millisecond)
+				default:
+					c.Add(time.Duration(rng.IntN(30)) * time.Second)
+				}
+			}
+			// The script reaches every case it compares.
+			if refused < 50 || slowed == 0 || identifiedN < 50 {
+				t.Errorf("the script refused %d, warned %d times, identified %d: it misses cases", refused, slowed, identifiedN)
+			}
+			t.Logf("%d refused, %d warnings, %d identified", refused, slowed, identifiedN)
+		})
+	}
 }

@@ -19,6 +19,10 @@ type limitProc struct {
 	params  []string // PostgreSQL types of $1..$n
 	returns string   // the function's result: "void" or "TABLE (...)"
 	stmts   []limitStmt
+	// body, when set, is the function's PL/pgSQL text in place of stmts: a procedural function
+	// that reads the rows it decides on into variables, computes in them, and writes each row
+	// once, doing only the statements the case needs.
+	body string
 }
 
 // limitStmt is one statement of a limitProc.
@@ -41,6 +45,11 @@ func (p limitProc) pgName() string {
 
 func (p limitProc) pgDefinition(name string) string {
 	var b strings.Builder
+	if p.body != "" {
+		fmt.Fprintf(&b, "CREATE OR REPLACE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql AS $fn$\n%s\n$fn$",
+			name, strings.Join(p.params, ", "), p.returns, p.body)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "CREATE OR REPLACE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql AS $fn$\nBEGIN\n",
 		name, strings.Join(p.params, ", "), p.returns)
 	for _, st := range p.stmts {
@@ -82,10 +91,12 @@ func (p limitProc) pgCall() string {
 // the kiosk, the ID number, the kiosk and ID number. Concurrent operations on PostgreSQL (from
 // one server process or several) therefore decide one after the other, and never deadlock.
 type limitProcs struct {
-	admit, failed, abort, clear limitProc
+	admit, failed, abort, clear, attempt limitProc
 }
 
-func (p limitProcs) all() []limitProc { return []limitProc{p.admit, p.failed, p.abort, p.clear} }
+func (p limitProcs) all() []limitProc {
+	return []limitProc{p.admit, p.failed, p.abort, p.clear, p.attempt}
+}
 
 // Expressions the statements share.
 const (
@@ -108,6 +119,12 @@ ON CONFLICT (kiosk_id) DO UPDATE SET
 	// read no count and all be admitted).
 	lockID = `INSERT INTO limit_ids (id_hash, n, last) VALUES ($2, 0, 0)
 	ON CONFLICT (id_hash) DO UPDATE SET n = limit_ids.n`
+	// lockIDNumber serialises the operations that decide on an ID number's counts across
+	// kiosks, as lockID does with a row, without writing one: a transaction-scoped advisory lock
+	// on the first four bytes of the ID number's hash (two ID numbers that share them only wait
+	// for each other). Every operation that reads limit_ids to decide takes it after the kiosk's
+	// row and before any limit_ids row.
+	lockIDNumber = `SELECT pg_advisory_xact_lock(1279872340, ('x' || encode(substring($2 FROM 1 FOR 4), 'hex'))::bit(32)::int)`
 	// pairN and globalN are the live counts of the ID number at the kiosk and across kiosks (0
 	// when none, or forgotten: quiet for the forget time).
 	pairN   = `COALESCE((SELECT p.n FROM limit_kiosk_ids p WHERE p.kiosk_id = $1 AND p.id_hash = $2 AND p.last > $3 - $9), 0)`
@@ -131,6 +148,7 @@ func newLimitProcs() limitProcs {
 		returns: "TABLE (out_rate DOUBLE PRECISION, out_slow BIGINT, out_pair BIGINT, out_id BIGINT, out_pending BOOLEAN)",
 		stmts: []limitStmt{
 			{sql: refreshKiosk},
+			{sql: lockIDNumber, lock: true, typed: true},
 			{sql: lockID, typed: true},
 			// The decision: each scope's wait (w), kept in the kiosk's row for the statements
 			// after it. An admitted attempt takes a token, and a typed one starts the spacing
@@ -189,6 +207,7 @@ func newLimitProcs() limitProcs {
 	abort := limitProc{name: "limit_abort", params: params, returns: "void",
 		stmts: []limitStmt{
 			{sql: `SELECT 1 FROM limit_kiosks WHERE kiosk_id = $1`, lock: true},
+			{sql: lockIDNumber, lock: true},
 			{sql: `SELECT 1 FROM limit_ids WHERE id_hash = $2`, lock: true},
 			// The admission counted the attempt across kiosks when it was among the kiosk's
 			// free failures or the ID number's delay had started; others' attempts since may
@@ -205,5 +224,89 @@ func newLimitProcs() limitProcs {
 			{sql: `DELETE FROM limit_ids WHERE id_hash = $2`},
 			{sql: `DELETE FROM limit_kiosk_ids WHERE kiosk_id = $1 AND id_hash = $2`},
 		}}
-	return limitProcs{admit: admit, failed: failed, abort: abort, clear: clear}
+	attempt := limitProc{name: "limit_attempt", params: append(params[:10:10], "BOOLEAN"),
+		returns: "TABLE (out_rate DOUBLE PRECISION, out_slow BIGINT, out_pair BIGINT, out_id BIGINT, out_became_slow BOOLEAN)",
+		body:    attemptBody}
+	return limitProcs{admit: admit, failed: failed, abort: abort, clear: clear, attempt: attempt}
 }
+
+// attemptBody decides an identification whose outcome is known ($11: the person was identified)
+// in one call: the admission of admit, then, when admitted, the clearing of clear (identified)
+// or the counting of admit and failed (a typed failure). Its arithmetic is theirs, expression
+// for expression, and the limiter's tests hold the two ways to one result. In the common case,
+// an identification with no counts against it, it reads the kiosk's row and two index entries
+// that are not there, and writes the kiosk's row once.
+const attemptBody = `DECLARE
+	k limit_kiosks%ROWTYPE;
+	pn BIGINT := 0; plast BIGINT := 0; pfound BOOLEAN := FALSE;
+	gn BIGINT := 0; glast BIGINT := 0; gfound BOOLEAN := FALSE;
+	admitted BOOLEAN;
+BEGIN
+	out_rate := 0; out_slow := 0; out_pair := 0; out_id := 0; out_became_slow := FALSE;
+	SELECT * INTO k FROM limit_kiosks WHERE kiosk_id = $1 FOR UPDATE;
+	IF NOT FOUND THEN
+		INSERT INTO limit_kiosks (kiosk_id, tokens, level, at, next_slow, warned, admitted,
+			wait_rate, wait_slow, wait_pair, wait_id, became_slow)
+		VALUES ($1, $5, 0, $3, 0, FALSE, FALSE, 0, 0, 0, 0, FALSE) ON CONFLICT (kiosk_id) DO NOTHING;
+		SELECT * INTO k FROM limit_kiosks WHERE kiosk_id = $1 FOR UPDATE;
+	END IF;
+	IF $3 > k.at THEN
+		k.tokens := CASE WHEN k.tokens + ($3 - k.at) * $5 / 60000 >= $5 THEN $5
+			ELSE k.tokens + ($3 - k.at) * $5 / 60000 END;
+		k.level := CASE WHEN k.level - ($3 - k.at) * $8 / 3600000 <= 0 THEN 0
+			ELSE k.level - ($3 - k.at) * $8 / 3600000 END;
+		k.at := $3;
+	END IF;
+	k.warned := k.warned AND k.level >= $8;
+	IF k.tokens < 1 THEN
+		out_rate := (1 - k.tokens) * 60000 / $5;
+	END IF;
+	IF $4 THEN
+		PERFORM pg_advisory_xact_lock(1279872340, ('x' || encode(substring($2 FROM 1 FOR 4), 'hex'))::bit(32)::int);
+		SELECT p.n, p.last INTO pn, plast FROM limit_kiosk_ids p WHERE p.kiosk_id = $1 AND p.id_hash = $2;
+		pfound := FOUND;
+		IF NOT pfound OR plast <= $3 - $9 THEN pn := 0; END IF;
+		SELECT g.n, g.last INTO gn, glast FROM limit_ids g WHERE g.id_hash = $2;
+		gfound := FOUND;
+		IF NOT gfound OR glast <= $3 - $9 THEN gn := 0; END IF;
+		IF k.level >= $8 THEN
+			out_slow := k.next_slow - $3;
+		END IF;
+		IF pn >= $6 THEN
+			out_pair := plast + CASE WHEN pn - $6 >= 2 THEN $7 WHEN pn - $6 = 1 THEN $7 / 2 ELSE $7 / 4 END - $3;
+		END IF;
+		IF gn >= 2 * $6 THEN
+			out_id := glast + CASE WHEN gn - 2 * $6 >= 2 THEN $7 WHEN gn - 2 * $6 = 1 THEN $7 / 2 ELSE $7 / 4 END - $3;
+		END IF;
+	END IF;
+	admitted := out_rate <= 0 AND out_slow <= 0 AND out_pair <= 0 AND out_id <= 0;
+	IF admitted THEN
+		k.tokens := k.tokens - 1;
+		IF $4 AND k.level >= $8 THEN
+			k.next_slow := $3 + $10;
+		END IF;
+		IF $11 THEN
+			IF $4 OR $2 <> ''::bytea THEN
+				DELETE FROM limit_ids WHERE id_hash = $2;
+				DELETE FROM limit_kiosk_ids WHERE kiosk_id = $1 AND id_hash = $2;
+			END IF;
+		ELSIF $4 THEN
+			IF pn < $6 OR gn >= 2 * $6 THEN
+				INSERT INTO limit_ids (id_hash, n, last) VALUES ($2, 1, $3)
+				ON CONFLICT (id_hash) DO UPDATE SET
+					n = CASE WHEN limit_ids.last > $3 - $9 THEN limit_ids.n ELSE 0 END + 1, last = $3;
+			END IF;
+			INSERT INTO limit_kiosk_ids (kiosk_id, id_hash, n, last) VALUES ($1, $2, 1, $3)
+			ON CONFLICT (kiosk_id, id_hash) DO UPDATE SET
+				n = CASE WHEN limit_kiosk_ids.last > $3 - $9 THEN limit_kiosk_ids.n ELSE 0 END + 1, last = $3;
+			IF pn + 1 <= $6 THEN
+				k.level := k.level + 1;
+				out_became_slow := NOT k.warned AND k.level >= $8;
+				k.warned := k.warned OR k.level >= $8;
+			END IF;
+		END IF;
+	END IF;
+	UPDATE limit_kiosks SET tokens = k.tokens, level = k.level, at = k.at, next_slow = k.next_slow,
+		warned = k.warned WHERE kiosk_id = $1;
+	RETURN NEXT;
+END`

@@ -150,6 +150,14 @@ type IdentifyLimiter interface {
 	AbortIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, now time.Time) error
 	// ClearIdentify forgets the counts of the ID number at the kiosk and across kiosks.
 	ClearIdentify(ctx context.Context, kioskID string, id model.IDNumber) error
+	// AttemptIdentify decides an attempt whose outcome the caller already knows (it read the
+	// records first and has not answered yet) in one call: AdmitIdentify, then, when admitted,
+	// ClearIdentify if the person was identified, or FailedIdentify if a typed attempt failed.
+	// It reports the admission, and whether the kiosk's failure level has just reached
+	// FailuresPerHour. Concurrent calls decide one after the other, as AdmitIdentify's do, and
+	// an attempt that ends in neither outcome never calls it: it counts nowhere.
+	AttemptIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, typed, identified bool,
+		now time.Time) (a Admission, becameSlow bool, err error)
 	// PruneIdentifyLimits deletes the counts quiet for ForgetAfter and the kiosks whose bucket is
 	// full and level empty: they mean what an absent row means.
 	PruneIdentifyLimits(ctx context.Context, lim IdentifyLimits, now time.Time) error
@@ -199,11 +207,13 @@ func (s *db) idHash(id model.IDNumber) []byte {
 // one, into dest (the function itself skips the typed statements when $4 is false).
 func (s *db) runLimit(ctx context.Context, p limitProc, dest []any, args ...any) error {
 	err := s.retry(ctx, func() error {
+		// The tables are unlogged, yet a call that locked or changed a row commits a transaction,
+		// whose commit record would wait for fsync on the writer's connections.
 		if p.returns == "void" {
-			_, err := s.writer.ExecContext(ctx, p.pgCall(), args...)
+			_, err := s.nosyncDB.ExecContext(ctx, p.pgCall(), args...)
 			return err
 		}
-		return s.writer.QueryRowContext(ctx, p.pgCall(), args...).Scan(dest...)
+		return s.nosyncDB.QueryRowContext(ctx, p.pgCall(), args...).Scan(dest...)
 	})
 	if err != nil {
 		return fmt.Errorf("store: identification limits (%s): %w", p.name, err)
@@ -226,6 +236,25 @@ func (s *db) AdmitIdentify(ctx context.Context, lim IdentifyLimits, kioskID stri
 	return Admission{KioskRate: time.Duration(rate * float64(time.Millisecond)),
 		KioskFailures: time.Duration(slow) * time.Millisecond, KioskID: time.Duration(pair) * time.Millisecond,
 		ID: time.Duration(global) * time.Millisecond, Pending: pending}, nil
+}
+
+func (s *db) AttemptIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, typed, identified bool,
+	now time.Time) (Admission, bool, error) {
+	if s.memLimits != nil {
+		a, slow := s.memLimits.attempt(lim, kioskID, string(s.idHash(id)), typed, identified, now)
+		return a, slow, nil
+	}
+	var rate float64
+	var slow, pair, global int64
+	var became bool
+	err := s.runLimit(ctx, s.limits.attempt, []any{&rate, &slow, &pair, &global, &became},
+		append(s.limitArgs(lim, kioskID, id, typed, now), identified)...)
+	if err != nil {
+		return Admission{}, false, err
+	}
+	return Admission{KioskRate: time.Duration(rate * float64(time.Millisecond)),
+		KioskFailures: time.Duration(slow) * time.Millisecond, KioskID: time.Duration(pair) * time.Millisecond,
+		ID: time.Duration(global) * time.Millisecond}, became, nil
 }
 
 func (s *db) FailedIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, now time.Time) (bool, error) {

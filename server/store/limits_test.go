@@ -24,8 +24,10 @@ func testIdentifyLimits() IdentifyLimits {
 }
 
 // admitAll makes n concurrent attempts, the i-th through handles[i%len(handles)] with attempt(i)'s
-// kiosk, ID number and kind, all at the same instant, and returns how many were admitted.
-func admitAll(t *testing.T, handles []Store, lim IdentifyLimits, now time.Time, n int,
+// kiosk, ID number and kind, all at the same instant, and returns how many were admitted. With
+// decided, each is one AttemptIdentify of a failed attempt (a lookup's way) instead of
+// AdmitIdentify.
+func admitAll(t *testing.T, handles []Store, lim IdentifyLimits, now time.Time, n int, decided bool,
 	attempt func(i int) (kiosk string, id model.IDNumber, typed bool)) int {
 	t.Helper()
 	var admitted atomic.Int32
@@ -38,7 +40,14 @@ func admitAll(t *testing.T, handles []Store, lim IdentifyLimits, now time.Time, 
 			defer wg.Done()
 			<-start
 			kiosk, id, typed := attempt(i)
-			a, err := handles[i%len(handles)].AdmitIdentify(context.Background(), lim, kiosk, id, typed, now)
+			h := handles[i%len(handles)]
+			var a Admission
+			var err error
+			if decided {
+				a, _, err = h.AttemptIdentify(context.Background(), lim, kiosk, id, typed, false, now)
+			} else {
+				a, err = h.AdmitIdentify(context.Background(), lim, kiosk, id, typed, now)
+			}
 			if err != nil {
 				errs <- err
 				return
@@ -60,25 +69,25 @@ func admitAll(t *testing.T, handles []Store, lim IdentifyLimits, now time.Time, 
 // concurrentLimits checks that concurrent attempts at one instant are admitted exactly as far as
 // each limit allows: the kiosk's bucket, the free failures of an ID number at a kiosk, and the
 // free failures of an ID number across kiosks.
-func concurrentLimits(t *testing.T, handles []Store) {
+func concurrentLimits(t *testing.T, handles []Store, decided bool) {
 	lim := testIdentifyLimits()
 	lim.PerMinute = 25
 	now := at("2026-11-21 10:00:00.000")
 	// The bucket: card reads of one kiosk.
-	if got := admitAll(t, handles, lim, now, 80, func(int) (string, model.IDNumber, bool) {
+	if got := admitAll(t, handles, lim, now, 80, decided, func(int) (string, model.IDNumber, bool) {
 		return "K-bucket", "", false
 	}); got != lim.PerMinute {
 		t.Errorf("the bucket of %d admitted %d concurrent card reads", lim.PerMinute, got)
 	}
 	// One ID number at one kiosk: the free failures, then the first delay.
-	if got := admitAll(t, handles, lim, now, 40, func(int) (string, model.IDNumber, bool) {
+	if got := admitAll(t, handles, lim, now, 40, decided, func(int) (string, model.IDNumber, bool) {
 		return "K-pair", idZhang, true
 	}); got != lim.FreeFailures {
 		t.Errorf("%d concurrent typed attempts of one ID number at one kiosk admitted, want the %d free ones", got, lim.FreeFailures)
 	}
 	// One ID number at many kiosks, once each: each counts across kiosks until the ID number's
 	// delay starts at twice the free failures.
-	if got := admitAll(t, handles, lim, now, 40, func(i int) (string, model.IDNumber, bool) {
+	if got := admitAll(t, handles, lim, now, 40, decided, func(i int) (string, model.IDNumber, bool) {
 		return "K-" + strconv.Itoa(i), idLi, true
 	}); got != 2*lim.FreeFailures {
 		t.Errorf("%d concurrent typed attempts of one ID number at 40 kiosks admitted, want %d", got, 2*lim.FreeFailures)
@@ -86,11 +95,14 @@ func concurrentLimits(t *testing.T, handles []Store) {
 }
 
 func TestIdentifyLimitsConcurrentAttempts(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { concurrentLimits(t, []Store{openSQLiteT(t)}) })
-	t.Run("postgres, two server processes", func(t *testing.T) {
-		dsn := pgtest.New(t)
-		concurrentLimits(t, []Store{openT(t, dsn), openT(t, dsn)})
-	})
+	for _, decided := range []bool{false, true} {
+		way := map[bool]string{false: "admitted first", true: "decided after"}[decided]
+		t.Run("sqlite, "+way, func(t *testing.T) { concurrentLimits(t, []Store{openSQLiteT(t)}, decided) })
+		t.Run("postgres, two server processes, "+way, func(t *testing.T) {
+			dsn := pgtest.New(t)
+			concurrentLimits(t, []Store{openT(t, dsn), openT(t, dsn)}, decided)
+		})
+	}
 }
 
 // Two handles on one database hash ID numbers alike (the key is created once, in the store), so
@@ -178,10 +190,13 @@ func TestIdentifyLimitsSurviveRestart(t *testing.T) {
 // BenchmarkIdentifyAdmitClear measures what a typed identification that succeeds costs the
 // limiter: its admission and the clearing of its count, over 200 kiosks and 1,000 ID numbers.
 // BenchmarkIdentifyAdmitCard measures a card read's admission (nothing to clear after it).
-func BenchmarkIdentifyAdmitClear(b *testing.B) { benchIdentify(b, true) }
-func BenchmarkIdentifyAdmitCard(b *testing.B)  { benchIdentify(b, false) }
+// BenchmarkIdentifyAttempt measures the same success decided in one call after the reads, as a
+// lookup now does.
+func BenchmarkIdentifyAdmitClear(b *testing.B) { benchIdentify(b, true, false) }
+func BenchmarkIdentifyAdmitCard(b *testing.B)  { benchIdentify(b, false, false) }
+func BenchmarkIdentifyAttempt(b *testing.B)    { benchIdentify(b, true, true) }
 
-func benchIdentify(b *testing.B, typed bool) {
+func benchIdentify(b *testing.B, typed, decided bool) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		b.Run(kind, func(b *testing.B) {
 			dsn := filepath.Join(b.TempDir(), "kiosk.db")
@@ -204,6 +219,12 @@ func benchIdentify(b *testing.B, typed bool) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				k, id := "K"+strconv.Itoa(i%200), ids[i%len(ids)]
+				if decided {
+					if a, _, err := s.AttemptIdentify(ctx, lim, k, id, typed, true, now); err != nil || !a.Admitted() {
+						b.Fatal(a, err)
+					}
+					continue
+				}
 				a, err := s.AdmitIdentify(ctx, lim, k, id, typed, now)
 				if err != nil || !a.Admitted() {
 					b.Fatal(a, err)

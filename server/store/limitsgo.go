@@ -92,6 +92,10 @@ func live[K comparable](lim IdentifyLimits, m map[K]*memCount, key K, now time.T
 func (m *memLimits) admit(lim IdentifyLimits, kiosk, id string, typed bool, now time.Time) Admission {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.admitLocked(lim, kiosk, id, typed, now)
+}
+
+func (m *memLimits) admitLocked(lim IdentifyLimits, kiosk, id string, typed bool, now time.Time) Admission {
 	k := m.kiosk(lim, kiosk, now)
 	var a Admission
 	if k.tokens < 1 {
@@ -141,9 +145,31 @@ func (m *memLimits) admit(lim IdentifyLimits, kiosk, id string, typed bool, now 
 	return a
 }
 
+// attempt is admit followed, when admitted, by clear or failed, under one hold of the mutex.
+func (m *memLimits) attempt(lim IdentifyLimits, kiosk, id string, typed, identified bool, now time.Time) (Admission, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := m.admitLocked(lim, kiosk, id, typed, now)
+	a.Pending = false
+	switch {
+	case !a.Admitted():
+		return a, false
+	case identified:
+		m.clearLocked(kiosk, id)
+		return a, false
+	case typed:
+		return a, m.failedLocked(lim, kiosk, id, now)
+	}
+	return a, false
+}
+
 func (m *memLimits) failed(lim IdentifyLimits, kiosk, id string, now time.Time) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.failedLocked(lim, kiosk, id, now)
+}
+
+func (m *memLimits) failedLocked(lim IdentifyLimits, kiosk, id string, now time.Time) bool {
 	k := m.kiosk(lim, kiosk, now)
 	if pair := live(lim, m.pairs, memPair{kiosk, id}, now); pair != nil && pair.n > lim.FreeFailures {
 		return false
@@ -175,6 +201,10 @@ func (m *memLimits) abort(lim IdentifyLimits, kiosk, id string, now time.Time) {
 func (m *memLimits) clear(kiosk, id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.clearLocked(kiosk, id)
+}
+
+func (m *memLimits) clearLocked(kiosk, id string) {
 	delete(m.pairs, memPair{kiosk, id})
 	delete(m.ids, id)
 }

@@ -42,7 +42,7 @@ func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, now, unti
 // rememberNoncePG claims the nonce with one upsert: it inserts a new nonce, or takes over one
 // whose expiry has passed, and returns a row only then. A concurrent claim of the same nonce
 // waits for the first and then finds it unexpired, so exactly one caller sees it fresh. The
-// statement runs on its own, on connections with synchronous_commit off (nonceDB): a nonce lost
+// statement runs on its own, on connections with synchronous_commit off (nosyncDB): a nonce lost
 // in a crash of the database reopens a replay window that the request timestamp check bounds
 // anyway, and the request waits neither for fsync nor for a transaction's extra round trips.
 func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, now time.Time) (bool, error) {
@@ -54,7 +54,7 @@ func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, 
 	if s.trace != nil {
 		s.trace(claim)
 	}
-	err := s.nonceDB.QueryRowContext(ctx, claim, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
+	err := s.nosyncDB.QueryRowContext(ctx, claim, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil

@@ -24,7 +24,7 @@ const (
 	sqliteReaders     = 4
 	sqliteBusyTimeout = 10 * time.Second
 	pgMaxConns        = 16
-	pgNonceConns      = 8
+	pgNosyncConns     = 8
 )
 
 // errInUse is returned by Open when another process (or another Open in this one) holds the
@@ -42,9 +42,11 @@ type db struct {
 	lock             *os.File  // SQLite: the flock held on <file>.lock
 	nonces           *nonceLog // SQLite: the nonces, in memory and in a log of their own
 	// PostgreSQL: connections that do not wait for the WAL to reach disk at commit, for claiming
-	// nonces (rememberNoncePG) and drawing decision numbers (NextDecisionSeq).
-	nonceDB *sql.DB
-	stmtMu  sync.Mutex
+	// nonces (rememberNoncePG), drawing decision numbers (NextDecisionSeq) and the
+	// identification limiter's calls, whose tables are unlogged: a commit there has nothing
+	// worth an fsync to wait for.
+	nosyncDB *sql.DB
+	stmtMu   sync.Mutex
 	// Prepared statements per pool, the writer's and the reader's (SQLite only: see stmtsFor).
 	writerStmts, readerStmts *stmtCache
 	// The identification limiter's operations (PostgreSQL), the key of its ID numbers' hashes,
@@ -134,14 +136,14 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	// A nonce claimed is one statement on a connection whose commits do not wait for fsync;
-	// setting that per transaction would take three more round trips for every request.
+	// A nonce claimed, or a limiter's call, is one statement on a connection whose commits do
+	// not wait for fsync; setting that per transaction would take three more round trips.
 	nonceCfg := cfg.Copy()
 	nonceCfg.RuntimeParams["synchronous_commit"] = "off"
-	s.nonceDB = stdlib.OpenDB(*nonceCfg)
-	s.nonceDB.SetMaxOpenConns(pgNonceConns)
-	s.nonceDB.SetMaxIdleConns(pgNonceConns)
-	s.nonceDB.SetConnMaxIdleTime(5 * time.Minute)
+	s.nosyncDB = stdlib.OpenDB(*nonceCfg)
+	s.nosyncDB.SetMaxOpenConns(pgNosyncConns)
+	s.nosyncDB.SetMaxIdleConns(pgNosyncConns)
+	s.nosyncDB.SetConnMaxIdleTime(5 * time.Minute)
 	return s, nil
 }
 
@@ -226,6 +228,20 @@ func openSQLitePool(ctx context.Context, path, params string, n int) (*sql.DB, e
 
 func (s *db) Kind() string { return s.d.kind }
 
+func (s *db) Analyze(ctx context.Context) error {
+	if s.d.kind != kindPostgres {
+		return nil
+	}
+	err := s.retry(ctx, func() error {
+		_, err := s.writer.ExecContext(ctx, `ANALYZE `+strings.Join(bulkTableNames(), ", "))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: analyze: %w", err)
+	}
+	return nil
+}
+
 // Close closes the connections and, for SQLite, releases the file to the next process.
 func (s *db) Close() error {
 	for _, c := range []*stmtCache{s.writerStmts, s.readerStmts} {
@@ -239,8 +255,8 @@ func (s *db) Close() error {
 	if s.reader != nil && s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
 	}
-	if s.nonceDB != nil {
-		errs = append(errs, s.nonceDB.Close())
+	if s.nosyncDB != nil {
+		errs = append(errs, s.nosyncDB.Close())
 	}
 	if s.writer != nil {
 		errs = append(errs, s.writer.Close())
@@ -250,7 +266,7 @@ func (s *db) Close() error {
 		// process that opened the old file lock it while another locks a new one.
 		errs = append(errs, s.lock.Close())
 	}
-	s.reader, s.writer, s.lock, s.nonceDB = nil, nil, nil, nil
+	s.reader, s.writer, s.lock, s.nosyncDB = nil, nil, nil, nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

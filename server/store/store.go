@@ -54,6 +54,12 @@ type Store interface {
 	// IsFull recognises, a read-only one an error IsReadOnly recognises. Each call costs a
 	// commit: callers limit how often they make it.
 	CheckWritable(ctx context.Context, now time.Time) error
+	// Analyze refreshes the planner's statistics of the record tables after an import changed
+	// them a lot. PostgreSQL plans each prepared statement once per connection from these
+	// statistics: without them, a store filled a moment ago is read with plans made for empty
+	// tables until autovacuum's next round. The embedded store keeps no statistics outside a
+	// bulk load (its plans follow from the indexes alone), so there it does nothing.
+	Analyze(ctx context.Context) error
 	// Kind is "sqlite" or "postgres".
 	Kind() string
 	Close() error

@@ -75,7 +75,7 @@ func (s *db) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	// the one to report.
 	defer func() { _ = tx.Rollback() }()
 	c := &conn{ctx: ctx, tx: tx, session: sc, readOnly: opts.ReadOnly, d: s.d, stmts: s.stmtsFor(pool), trace: s.trace,
-		seqDB: s.nonceDB}
+		seqDB: s.nosyncDB}
 	if err := fn(c); err != nil {
 		if c.flushErr != nil {
 			// The statement that failed may only have found the transaction aborted by a
