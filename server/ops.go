@@ -106,8 +106,20 @@ func (s *Server) tryBatch(ctx context.Context, kioskID string, ins []incoming, p
 		if err := prelock(tx, ins, now); err != nil {
 			return fmt.Errorf("lock records: %w", err)
 		}
+		// The batch's operations already stored, read together; applyOne adds those it stores.
+		ids := make([]string, 0, len(ins))
+		for _, in := range ins {
+			if in.op.Epoch >= 1 && in.op.Seq >= 1 {
+				ids = append(ids, storeIDOf(k.ID, in.op.ID))
+			}
+		}
+		stored, err := tx.Ops(ids)
+		if err != nil {
+			return fmt.Errorf("stored operations: %w", err)
+		}
+		epoch, lastSeq := k.Epoch, k.LastSeq
 		for i, in := range ins {
-			res, fresh, err := s.applyOne(tx, &k, in, now, poisoned[i])
+			res, fresh, err := s.applyOne(tx, &k, stored, in, now, poisoned[i])
 			if err != nil {
 				return &opFailure{index: i, err: err}
 			}
@@ -119,6 +131,11 @@ func (s *Server) tryBatch(ctx context.Context, kioskID string, ins []incoming, p
 				break // later operations wait for the missing one too
 			}
 		}
+		if k.Epoch != epoch || k.LastSeq != lastSeq {
+			if err := tx.SetKioskProgress(k.ID, k.Epoch, k.LastSeq); err != nil {
+				return fmt.Errorf("kiosk progress: %w", err)
+			}
+		}
 		return tx.TouchKiosk(kioskID, now)
 	})
 	return results, counted, err
@@ -126,10 +143,23 @@ func (s *Server) tryBatch(ctx context.Context, kioskID string, ins []incoming, p
 
 type opCount struct{ typ, outcome string }
 
-// applyOne applies one operation inside the batch's transaction. fresh reports whether it was
-// applied now (rather than found already applied, refused or deferred). A poisoned operation is
-// stored as rejected without being applied.
-func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Time, poisoned bool) (api.OpResult, bool, error) {
+// storeIDOf is the id an operation is stored under. An id outside the alphabet is stored under
+// a name of the server's own, which no client id can take, so that its rejection is kept and
+// its sequence number used like any other's.
+func storeIDOf(kioskID, opID string) string {
+	if !api.ValidClientID(opID) {
+		return foreignOpID(kioskID, opID)
+	}
+	return opID
+}
+
+// applyOne applies one operation inside the batch's transaction. stored holds the batch's
+// operations found stored when it began, and gets each one applyOne stores: the kiosk's row,
+// locked for the batch, keeps any other transaction from storing operations of this kiosk. fresh
+// reports whether it was applied now (rather than found already applied, refused or deferred).
+// A poisoned operation is stored as rejected without being applied.
+func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, stored map[string]store.OpRecord, in incoming, now time.Time,
+	poisoned bool) (api.OpResult, bool, error) {
 	op := in.op
 	if op.Epoch < 1 || op.Seq < 1 {
 		// Without a place in the kiosk's sequence the operation can be neither stored nor
@@ -140,21 +170,12 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Tim
 		}
 		return malformed(op, path), false, nil
 	}
-	// An id outside the alphabet is stored under a name of the server's own, which no client id
-	// can take, so that its rejection is kept and its sequence number used like any other's.
-	storeID := op.ID
-	if !api.ValidClientID(op.ID) {
-		storeID = foreignOpID(k.ID, op.ID)
-	}
-	prior, err := tx.Op(storeID)
-	switch {
-	case err == nil:
+	storeID := storeIDOf(k.ID, op.ID)
+	if prior, ok := stored[storeID]; ok {
 		if prior.RequestHash != in.hash || prior.KioskID != k.ID {
 			return refused(op, model.ReasonOpIDReused), false, nil
 		}
 		return storedResult(prior)
-	case !errors.Is(err, store.ErrNotFound):
-		return api.OpResult{}, false, err
 	}
 
 	// Sequence: the kiosk's operations apply in order within an epoch. An operation of an older
@@ -193,6 +214,7 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Tim
 	case poisoned:
 		res = rejected(model.Reason{Code: model.ReasonOpFailed})
 	default:
+		var err error
 		if res, err = s.apply(tx, k, op, now); err != nil {
 			return api.OpResult{}, false, err
 		}
@@ -203,15 +225,15 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Tim
 		return api.OpResult{}, false, err
 	}
 	if advance {
+		// Recorded once for the batch, at its end (tryBatch): in the same transaction as this
+		// operation's record, so the two still commit together.
 		k.LastSeq = op.Seq
-		if err := tx.SetKioskProgress(k.ID, k.Epoch, k.LastSeq); err != nil {
-			return api.OpResult{}, false, err
-		}
 	}
-	inserted, err := tx.InsertOp(store.OpRecord{
+	rec := store.OpRecord{
 		OpID: storeID, KioskID: k.ID, Epoch: op.Epoch, Seq: op.Seq, Type: safeOpType(op.Type),
 		RequestHash: in.hash, Outcome: res.Outcome, Result: body, AppliedAt: now,
-	})
+	}
+	inserted, err := tx.InsertOp(rec)
 	if err != nil {
 		return api.OpResult{}, false, err
 	}
@@ -220,6 +242,7 @@ func (s *Server) applyOne(tx store.Tx, k *store.Kiosk, in incoming, now time.Tim
 		// kiosk lock makes that impossible for one kiosk, so this is a bug worth a retry.
 		return api.OpResult{}, false, errors.New("operation stored concurrently")
 	}
+	stored[storeID] = rec
 	if res.Outcome == api.OutcomeRejected && in.person != "" && storeID == op.ID {
 		if err := insertNotice(tx, k.ID, in.person, op, res, now); err != nil {
 			return api.OpResult{}, false, err

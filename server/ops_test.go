@@ -180,6 +180,33 @@ func TestSameIDOtherContentRefused(t *testing.T) {
 	})
 }
 
+// An id repeated within one batch meets the operation the batch stored a moment before, as it
+// would in a later batch: the same content gets the stored result, other content is refused.
+// The batch reads its stored operations once, before the first; those it stores count too.
+func TestSameIDTwiceInOneBatch(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		now := e.clock.Now()
+		before := e.pointsEntries(idA)
+		first := processOp("op-x", 1, now, 1, "V-A-1")
+		res := e.send(first, first, processOp("op-x", 2, now, 1, "V-A-6"))
+		if len(res) != 3 || res[0].Outcome != api.OutcomeApplied {
+			t.Fatalf("results: %+v", res)
+		}
+		if !reflect.DeepEqual(res[1], res[0]) {
+			t.Errorf("the same operation again in the batch: %+v, first %+v", res[1], res[0])
+		}
+		if res[2].Outcome != api.OutcomeRejected || res[2].Reasons[0].Code != string(model.ReasonOpIDReused) {
+			t.Errorf("the same id with other content in the batch: %+v", res[2])
+		}
+		if e.violation("V-A-6").Status != model.StatusRecorded {
+			t.Error("the refused content must not apply")
+		}
+		if n := e.pointsEntries(idA); n != before+1 {
+			t.Errorf("%d points entries, want %d and the one of op-x", n, before)
+		}
+	})
+}
+
 // Operations apply in sequence order: a gap defers, and the batch resumes once filled.
 func TestSequenceGapDefers(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {

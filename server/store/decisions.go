@@ -62,46 +62,71 @@ func (c *conn) InsertDecision(d model.Decision) error {
 // its first two users meet on the unique key instead, once per office and year.
 func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
 	prefix := fmt.Sprintf("%s%04d", officeCode, year)
+	if c.seqDB != nil {
+		// Committed at once, on a connection of its own: the office's counter is one row that
+		// every processing of the office draws from, and held until this transaction's commit
+		// (and its wait for the disk) it made them all queue. Its WAL reaches the disk before
+		// this transaction's commit does, so a number used by a durable decision is never drawn
+		// again; a number drawn by a transaction that rolls back stays unused. The highest stored
+		// number is read in the same statement: outside this transaction it misses only this
+		// transaction's own decisions, whose numbers the counter gave.
+		c.traced(drawWithHighest)
+		var n int64
+		err := c.seqDB.QueryRowContext(c.ctx, drawWithHighest, officeCode, year, prefix, prefix+":",
+			len(prefix)+9, len(prefix)+1).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("store: next decision sequence: %w", err)
+		}
+		return n, nil
+	}
 	var highest sql.NullString
-	// ':' follows '9' in ASCII: the range holds exactly the numbers that start with prefix and
-	// go on with digits. Both columns are primary keys, so each max is one index probe.
-	// ORDER BY ... DESC LIMIT 1 rather than max(): both databases read it as a probe from the
-	// range's upper end, however many decisions the office has issued that year.
-	err := c.queryRow(`SELECT max(n) FROM (
-		SELECT * FROM (SELECT number AS n FROM decisions WHERE number >= $1 AND number < $2
-			ORDER BY number DESC LIMIT 1) d
-		UNION ALL
-		SELECT * FROM (SELECT decision AS n FROM points_entries WHERE decision >= $1 AND decision < $2
-			ORDER BY decision DESC LIMIT 1) p) known`,
-		prefix, prefix+":").Scan(&highest)
-	if err != nil {
+	if err := c.queryRow(highestDecision, prefix, prefix+":").Scan(&highest); err != nil {
 		return 0, fmt.Errorf("store: highest decision number: %w", err)
 	}
 	var known int64
 	if highest.Valid && len(highest.String) == len(prefix)+9 {
 		known, _ = strconv.ParseInt(highest.String[len(prefix):len(prefix)+8], 10, 64)
 	}
-	const draw = `INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, $3)
-		ON CONFLICT (office_code, year) DO UPDATE SET last_seq =
-			CASE WHEN decision_seq.last_seq + 1 > $3 THEN decision_seq.last_seq + 1 ELSE $3 END
-		RETURNING last_seq`
 	var n int64
-	if c.seqDB != nil {
-		// Committed at once, on a connection of its own: the office's counter is one row that
-		// every processing of the office draws from, and held until this transaction's commit
-		// (and its wait for the disk) it made them all queue. Its WAL reaches the disk before
-		// this transaction's commit does, so a number used by a durable decision is never drawn
-		// again; a number drawn by a transaction that rolls back stays unused.
-		c.traced(draw)
-		err = c.seqDB.QueryRowContext(c.ctx, draw, officeCode, year, known+1).Scan(&n)
-	} else {
-		err = c.queryRow(draw, officeCode, year, known+1).Scan(&n)
-	}
-	if err != nil {
+	if err := c.queryRow(draw, officeCode, year, known+1).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: next decision sequence: %w", err)
 	}
 	return n, nil
 }
+
+// highestDecision is the highest number stored that starts with $1 and goes on with digits
+// (':' follows '9' in ASCII). Both columns are primary keys, so each max is one index probe:
+// ORDER BY ... DESC LIMIT 1 rather than max(), which both databases read as a probe from the
+// range's upper end, however many decisions the office has issued that year.
+const highestDecision = `SELECT max(n) FROM (
+		SELECT * FROM (SELECT number AS n FROM decisions WHERE number >= $1 AND number < $2
+			ORDER BY number DESC LIMIT 1) d
+		UNION ALL
+		SELECT * FROM (SELECT decision AS n FROM points_entries WHERE decision >= $1 AND decision < $2
+			ORDER BY decision DESC LIMIT 1) p) known`
+
+// draw takes the next number of an office's counter, at least $3.
+const draw = `INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, $3)
+		ON CONFLICT (office_code, year) DO UPDATE SET last_seq =
+			CASE WHEN decision_seq.last_seq + 1 > $3 THEN decision_seq.last_seq + 1 ELSE $3 END
+		RETURNING last_seq`
+
+// drawWithHighest is draw with its floor taken from highestDecision ($3, $4) in the same
+// statement, on PostgreSQL: the sequence part of the highest number ($6: where it starts) when
+// it has the length of a number ($5) and digits there, as NextDecisionSeq reads it on SQLite.
+const drawWithHighest = `INSERT INTO decision_seq (office_code, year, last_seq)
+	SELECT $1, $2, CASE WHEN length(h.n) = $5 AND substr(h.n, $6, 8) ~ '^[0-9]{8}$'
+		THEN substr(h.n, $6, 8)::bigint ELSE 0 END + 1
+	FROM (SELECT max(n) AS n FROM (
+		SELECT * FROM (SELECT number AS n FROM decisions WHERE number >= $3 AND number < $4
+			ORDER BY number DESC LIMIT 1) d
+		UNION ALL
+		SELECT * FROM (SELECT decision AS n FROM points_entries WHERE decision >= $3 AND decision < $4
+			ORDER BY decision DESC LIMIT 1) p) known) h
+	ON CONFLICT (office_code, year) DO UPDATE SET last_seq =
+		CASE WHEN decision_seq.last_seq + 1 > EXCLUDED.last_seq THEN decision_seq.last_seq + 1
+			ELSE EXCLUDED.last_seq END
+	RETURNING last_seq`
 
 func scanPointsEntry(r scanner) (model.PointsEntry, error) {
 	var (

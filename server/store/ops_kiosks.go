@@ -28,6 +28,33 @@ func (c *conn) Op(opID string) (OpRecord, error) {
 	return getOne(c, "op", scanOp, `SELECT `+opColumns+` FROM ops WHERE op_id = $1`, opID)
 }
 
+func (c *conn) Ops(opIDs []string) (map[string]OpRecord, error) {
+	out := make(map[string]OpRecord, len(opIDs))
+	if c.session == nil {
+		for _, id := range opIDs {
+			rec, err := c.Op(id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			out[id] = rec
+		}
+		return out, nil
+	}
+	if len(opIDs) == 0 {
+		return out, nil
+	}
+	recs, err := list(c, "ops", scanOp, `SELECT `+opColumns+` FROM ops WHERE op_id = ANY($1)`, opIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		out[rec.OpID] = rec
+	}
+	return out, nil
+}
+
 func (c *conn) OpAt(kioskID string, epoch, seq int64) (OpRecord, error) {
 	return getOne(c, "op at sequence", scanOp,
 		`SELECT `+opColumns+` FROM ops WHERE kiosk_id = $1 AND epoch = $2 AND seq = $3`,

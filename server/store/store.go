@@ -104,6 +104,9 @@ type Reader interface {
 	Payments(violationID string) ([]model.Payment, error)
 
 	Op(opID string) (OpRecord, error)
+	// Ops returns the operations stored under these ids, by id (ids not stored are absent): on
+	// PostgreSQL one statement for a whole batch's ids.
+	Ops(opIDs []string) (map[string]OpRecord, error)
 	// OpAt returns the operation a kiosk sent with this epoch and sequence number.
 	OpAt(kioskID string, epoch, seq int64) (OpRecord, error)
 	// OpCounts counts stored operations by outcome.
