@@ -46,3 +46,6 @@ func machineCPU() (time.Duration, bool) {
 	// /proc/stat counts in USER_HZ, which is 100 on every Linux architecture Go supports.
 	return time.Duration(busy) * 10 * time.Millisecond, true
 }
+
+// settleDisks waits until the kernel has written every file's changes to disk.
+func settleDisks() { syscall.Sync() }

@@ -9,3 +9,6 @@ func selfCPU() time.Duration { return 0 }
 
 // machineCPU is not measured on this system.
 func machineCPU() (time.Duration, bool) { return 0, false }
+
+// settleDisks does nothing on this system.
+func settleDisks() {}

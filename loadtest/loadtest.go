@@ -139,6 +139,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if _, err := server.Import(ctx, st, p, data); err != nil {
 		return rep, err
 	}
+	// As kiosk serve does before it listens.
+	if err := st.Warm(ctx); err != nil {
+		return rep, err
+	}
 	base, stop, err := listen(srv.Handler())
 	if err != nil {
 		return rep, err

@@ -245,6 +245,46 @@ func openSQLitePool(ctx context.Context, path, params string, n int) (*sql.DB, e
 
 func (s *db) Kind() string { return s.d.kind }
 
+func (s *db) Warm(ctx context.Context) error {
+	if s.d.kind != kindPostgres {
+		return nil
+	}
+	// The tables a request reads, each touched once so that its catalogue entries are loaded;
+	// LIMIT 0 reads no row.
+	tables := append(bulkTableNames(), "kiosks", "ops", "nonces", "decision_seq", "limit_kiosks", "limit_ids",
+		"limit_kiosk_ids")
+	for _, p := range []struct {
+		pool *sql.DB
+		n    int
+	}{{s.writer, pgMaxConns}, {s.nosyncDB, pgNosyncConns}} {
+		// Held all at once, so that the pool opens n connections rather than reusing one.
+		conns := make([]*sql.Conn, 0, p.n)
+		var err error
+		for range p.n {
+			var c *sql.Conn
+			if c, err = p.pool.Conn(ctx); err != nil {
+				break
+			}
+			conns = append(conns, c)
+			for _, t := range tables {
+				if _, err = c.ExecContext(ctx, `SELECT 1 FROM `+t+` LIMIT 0`); err != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		for _, c := range conns {
+			c.Close() // back to the pool, which keeps them idle
+		}
+		if err != nil {
+			return fmt.Errorf("store: warm connections: %w", err)
+		}
+	}
+	return nil
+}
+
 func (s *db) Analyze(ctx context.Context) error {
 	if s.d.kind != kindPostgres {
 		return nil

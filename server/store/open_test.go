@@ -151,3 +151,24 @@ func TestRebind(t *testing.T) {
 		t.Errorf("sqlite: %s", got)
 	}
 }
+
+// Warm leaves the pools' connections open and idle, so that a server's first requests find
+// them: on PostgreSQL as many backends as the two pools hold.
+func TestWarmOpensThePools(t *testing.T) {
+	s := openT(t, pgtest.New(t))
+	if err := s.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := s.(*db)
+	var n int
+	if err := d.writer.QueryRow(`SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND backend_type = 'client backend'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if want := pgMaxConns + pgNosyncConns; n < want {
+		t.Errorf("%d backends after Warm, want the pools' %d", n, want)
+	}
+	if err := openSQLiteT(t).Warm(context.Background()); err != nil {
+		t.Errorf("the embedded store has nothing to warm, yet: %v", err)
+	}
+}

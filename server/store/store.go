@@ -60,6 +60,11 @@ type Store interface {
 	// tables until autovacuum's next round. The embedded store keeps no statistics outside a
 	// bulk load (its plans follow from the indexes alone), so there it does nothing.
 	Analyze(ctx context.Context) error
+	// Warm opens the connections a server under load uses and has each read the record tables
+	// once, before the server listens: otherwise the first requests after a start (a rolling
+	// upgrade under load) each wait for PostgreSQL to start a backend and load its catalogue, and
+	// the queue they leave takes seconds to clear. The embedded store has nothing to warm.
+	Warm(ctx context.Context) error
 	// Kind is "sqlite" or "postgres".
 	Kind() string
 	Close() error
