@@ -226,7 +226,7 @@ func newLimitProcs() limitProcs {
 		}}
 	attempt := limitProc{name: "limit_attempt", params: append(params[:10:10], "BOOLEAN"),
 		returns: "TABLE (out_rate DOUBLE PRECISION, out_slow BIGINT, out_pair BIGINT, out_id BIGINT, out_became_slow BOOLEAN)",
-		body:    attemptBody}
+		body:    attemptBody()}
 	return limitProcs{admit: admit, failed: failed, abort: abort, clear: clear, attempt: attempt}
 }
 
@@ -236,7 +236,8 @@ func newLimitProcs() limitProcs {
 // for expression, and the limiter's tests hold the two ways to one result. In the common case,
 // an identification with no counts against it, it reads the kiosk's row and two index entries
 // that are not there, and writes the kiosk's row once.
-const attemptBody = `DECLARE
+func attemptBody() string {
+	return `DECLARE
 	k limit_kiosks%ROWTYPE;
 	pn BIGINT := 0; plast BIGINT := 0; pfound BOOLEAN := FALSE;
 	gn BIGINT := 0; glast BIGINT := 0; gfound BOOLEAN := FALSE;
@@ -273,10 +274,10 @@ BEGIN
 			out_slow := k.next_slow - $3;
 		END IF;
 		IF pn >= $6 THEN
-			out_pair := plast + CASE WHEN pn - $6 >= 2 THEN $7 WHEN pn - $6 = 1 THEN $7 / 2 ELSE $7 / 4 END - $3;
+			out_pair := plast + ` + delaySQL("pn", "$6") + ` - $3;
 		END IF;
 		IF gn >= 2 * $6 THEN
-			out_id := glast + CASE WHEN gn - 2 * $6 >= 2 THEN $7 WHEN gn - 2 * $6 = 1 THEN $7 / 2 ELSE $7 / 4 END - $3;
+			out_id := glast + ` + delaySQL("gn", "2 * $6") + ` - $3;
 		END IF;
 	END IF;
 	admitted := out_rate <= 0 AND out_slow <= 0 AND out_pair <= 0 AND out_id <= 0;
@@ -310,3 +311,4 @@ BEGIN
 		warned = k.warned WHERE kiosk_id = $1;
 	RETURN NEXT;
 END`
+}
