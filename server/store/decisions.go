@@ -55,11 +55,8 @@ func (c *conn) InsertDecision(d model.Decision) error {
 // counter that started at 1 would issue numbers that are already taken. The highest stored
 // number is one index probe (numbers are the primary key and sort as their sequence, which is
 // zero-padded). The upsert's row lock makes concurrent callers, in any process, wait for each
-// other, and each gets the value its own update produced.
-// LockDecisionSeq holds an office's sequence of a year until the transaction ends, when it
-// exists, so that batches take the sequences they will draw from in one global order. A
-// sequence not yet started is not created here (a batch that is then rejected changes nothing):
-// its first two users meet on the unique key instead, once per office and year.
+// other, and each gets the value its own update produced; the first two users of an office's
+// year meet on the unique key.
 func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
 	prefix := fmt.Sprintf("%s%04d", officeCode, year)
 	if c.seqDB != nil {

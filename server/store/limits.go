@@ -209,6 +209,7 @@ func (s *db) runLimit(ctx context.Context, p limitProc, dest []any, args ...any)
 	err := s.retry(ctx, func() error {
 		// The tables are unlogged, yet a call that locked or changed a row commits a transaction,
 		// whose commit record would wait for fsync on the writer's connections.
+		s.traced(p.pgCall())
 		if p.returns == "void" {
 			_, err := s.nosyncDB.ExecContext(ctx, p.pgCall(), args...)
 			return err
@@ -303,7 +304,7 @@ func (s *db) PruneIdentifyLimits(ctx context.Context, lim IdentifyLimits, now ti
 	}
 	for _, st := range stmts {
 		err := s.retry(ctx, func() error {
-			_, err := s.writer.ExecContext(ctx, st.query, st.args...)
+			_, err := s.nosyncDB.ExecContext(ctx, st.query, st.args...)
 			return err
 		})
 		if err != nil {

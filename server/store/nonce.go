@@ -51,9 +51,7 @@ func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, 
 		ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
 		WHERE nonces.expires < $4
 		RETURNING expires`
-	if s.trace != nil {
-		s.trace(claim)
-	}
+	s.traced(claim)
 	err := s.nosyncDB.QueryRowContext(ctx, claim, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

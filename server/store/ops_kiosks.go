@@ -126,9 +126,7 @@ func (c *conn) Kiosk(id string) (Kiosk, error) {
 
 func (s *db) Kiosk(ctx context.Context, id string) (Kiosk, error) {
 	q := s.d.rebind(`SELECT ` + kioskColumns + ` FROM kiosks WHERE id = $1`)
-	if s.trace != nil {
-		s.trace(q)
-	}
+	s.traced(q)
 	var row *sql.Row
 	if st := s.stmtsFor(s.reader).get(q); st != nil {
 		row = st.QueryRowContext(ctx, id)

@@ -120,6 +120,14 @@ func (c *conn) traced(query string) {
 	}
 }
 
+// traced tells the trace hook, if any, of a statement sent outside a transaction (written for
+// the store's own dialect already).
+func (s *db) traced(query string) {
+	if s.trace != nil {
+		s.trace(query)
+	}
+}
+
 // ready sends the queued writes before a statement that needs an answer, and forgets the
 // answers read ahead in a read-write transaction: from here on the database may hold newer ones.
 func (c *conn) ready() error {
