@@ -163,8 +163,14 @@ func importViolation(tx store.Tx, p *model.Profile, v model.Violation, sum *Impo
 		return err
 	}
 	sum.Decisions++
-	return tx.InsertDecision(model.Decision{Number: v.Decision, ViolationID: v.ID, Driver: v.Driver, Plate: v.Plate,
-		Points: v.Points, Fine: v.Fine, IssuedAt: v.DecidedAt, Due: model.DueDate(v.DecidedAt, p.Payment)})
+	return tx.InsertDecision(importedDecision(p, v))
+}
+
+// importedDecision is the decision record of an imported decided violation: issued when it was
+// decided, due under profile p.
+func importedDecision(p *model.Profile, v model.Violation) model.Decision {
+	return model.Decision{Number: v.Decision, ViolationID: v.ID, Driver: v.Driver, Plate: v.Plate,
+		Points: v.Points, Fine: v.Fine, IssuedAt: v.DecidedAt, Due: model.DueDate(v.DecidedAt, p.Payment)}
 }
 
 func importLinks(tx store.Tx, d *dataset.Data, sum *ImportSummary) error {

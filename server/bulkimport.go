@@ -65,8 +65,7 @@ func bulkChunk(p *model.Profile, d *dataset.Data) *store.BulkChunk {
 		if v.Decision == "" {
 			continue
 		}
-		c.Decisions = append(c.Decisions, model.Decision{Number: v.Decision, ViolationID: v.ID, Driver: v.Driver,
-			Plate: v.Plate, Points: v.Points, Fine: v.Fine, IssuedAt: v.DecidedAt, Due: model.DueDate(v.DecidedAt, p.Payment)})
+		c.Decisions = append(c.Decisions, importedDecision(p, v))
 		if v.Status != model.StatusPaid {
 			continue
 		}
