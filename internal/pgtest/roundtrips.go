@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 )
@@ -17,8 +16,9 @@ type RoundTrips struct {
 	ln     net.Listener
 	target string
 
-	mu sync.Mutex
-	n  int
+	mu    sync.Mutex
+	n     int
+	trips []string // the start of what the client sent in each round trip
 }
 
 // direction remembers which side of one connection spoke last.
@@ -50,6 +50,14 @@ func (p *RoundTrips) Count() int {
 	return p.n
 }
 
+// Trips describes the round trips after the first from: the start of the bytes that opened
+// each (message type and statement text), for a test to show what a budget was spent on.
+func (p *RoundTrips) Trips(from int) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.trips[min(from, len(p.trips)):]...)
+}
+
 func (p *RoundTrips) serve() {
 	for {
 		c, err := p.ln.Accept()
@@ -76,9 +84,7 @@ func (p *RoundTrips) relay(client net.Conn) {
 				p.mu.Lock()
 				if fromClient && !d.clientLast {
 					p.n++
-					if os.Getenv("PGTEST_RT_DEBUG") != "" {
-						fmt.Fprintf(os.Stderr, "RT %d: %q\n", p.n, buf[:min(n, 120)])
-					}
+					p.trips = append(p.trips, fmt.Sprintf("%q", buf[:min(n, 120)]))
 				}
 				d.clientLast = fromClient
 				p.mu.Unlock()
