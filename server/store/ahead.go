@@ -196,7 +196,7 @@ func (c *conn) PrefetchPerson(id model.IDNumber, rejections int) error {
 		listAhead(aheadViolations, "violations of plates", scanViolation,
 			`SELECT `+violationColumns+` FROM violations WHERE (plate_type, plate_number) IN (`+relatedPlates+`)`, p),
 		listAhead(decidedKey(id), "violations decided against driver", scanViolation, violationsDecidedAgainst, p),
-		listAhead(rejectionsKey(id, rejections), "unread rejections", scanRejectionNotice, unreadRejections, p, rejections),
+		listAhead(rejectionsKey(id, rejections), "unread rejections", scanRejectionNotice, unreadRejections(rejections), p),
 		listAhead(aheadLinkedPeople, "drivers", scanDriver, `SELECT `+driverColumns+` FROM drivers WHERE id_number IN (
 			SELECT driver_id FROM bindings WHERE owner_id = $1 UNION SELECT follower_id FROM follows WHERE owner_id = $1)`, p),
 	)

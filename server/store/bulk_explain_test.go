@@ -98,7 +98,7 @@ func hotQueries(x explainSample) []hotQuery {
 		{name: "points entries", run: func(tx Tx) error { _, err := tx.PointsEntries(x.driver); return err },
 			args: []any{string(x.driver)}, indexes: []string{"points_entries_driver"}},
 		{name: "unread rejections", run: func(tx Tx) error { _, err := tx.UnreadRejections(x.driver, 20); return err },
-			args: []any{string(x.driver), 20}, indexes: []string{"rejection_notices_person"}},
+			args: []any{string(x.driver)}, indexes: []string{"rejection_notices_person"}},
 		// A lookup's reads sent ahead together (PostgreSQL; SQLite reads one by one, as above):
 		// those that join or choose by a subquery.
 		{name: "ahead: violations of related plates", pgOnly: true, read: func(r Reader) error { return r.PrefetchPerson(x.driver, 20) },

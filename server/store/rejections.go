@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hallkiosk/kiosk/model"
@@ -60,17 +61,23 @@ func scanRejectionNotice(r scanner) (RejectionNotice, error) {
 	return n, nil
 }
 
-// UnreadRejections reads through the index on (person_id, acked_at, rejected_at).
-const unreadRejections = `SELECT n.op_id, n.person_id, n.kiosk_id, n.op_type, n.op_at, n.rejected_at, n.reasons, n.acked_at, k.name, k.hall
+// unreadRejections is the statement that lists a person's unread rejection notices. Its limit
+// is written into the text rather than sent as a parameter: SQLite compiles a statement again
+// at each execution when a parameter can change its plan, and a LIMIT's can (see
+// dropSQLiteSamples for the other case).
+func unreadRejections(limit int) string {
+	return `SELECT n.op_id, n.person_id, n.kiosk_id, n.op_type, n.op_at, n.rejected_at, n.reasons, n.acked_at, k.name, k.hall
 	FROM rejection_notices n JOIN kiosks k ON k.id = n.kiosk_id
 	WHERE n.person_id = $1 AND n.acked_at = 0
-	ORDER BY n.rejected_at DESC, n.op_id DESC LIMIT $2`
+	ORDER BY n.rejected_at DESC, n.op_id DESC LIMIT ` + strconv.Itoa(limit)
+}
 
+// UnreadRejections reads through the index on (person_id, acked_at, rejected_at).
 func (c *conn) UnreadRejections(person model.IDNumber, limit int) ([]RejectionNotice, error) {
 	if l, ok := aheadList[RejectionNotice](c, rejectionsKey(person, limit)); ok {
 		return l, nil
 	}
-	return list(c, "unread rejections", scanRejectionNotice, unreadRejections, string(person), limit)
+	return list(c, "unread rejections", scanRejectionNotice, unreadRejections(limit), string(person))
 }
 
 func (c *conn) AckRejection(person model.IDNumber, opID string, at time.Time) (bool, error) {

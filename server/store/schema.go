@@ -319,7 +319,8 @@ func (s *db) migrate(ctx context.Context) error {
 		if s.d.kind == kindPostgres {
 			return s.installLimitProcs(c)
 		}
-		return nil
+		_, err := c.exec(dropSQLiteSamples)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -205,7 +206,7 @@ func (c *conn) KioskRejections(kioskID string, limit int) ([]KioskRejection, err
 	}, `SELECT o.op_id, o.op_type, o.applied_at, o.result, COALESCE(f.at, 0), COALESCE(f.staff_id, '')
 		FROM ops o LEFT JOIN op_followups f ON f.op_id = o.op_id
 		WHERE o.kiosk_id = $1 AND o.outcome = 'rejected'
-		ORDER BY o.applied_at DESC, o.op_id DESC LIMIT $2`, kioskID, limit)
+		ORDER BY o.applied_at DESC, o.op_id DESC LIMIT `+strconv.Itoa(limit), kioskID) // see unreadRejections
 }
 
 // OpenRejections counts, per kiosk, the rejected operations nobody has followed up: the
