@@ -114,7 +114,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := st.Warm(ctx); err != nil {
+	if err := st.Warm(ctx, server.WarmReads); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)

@@ -45,14 +45,16 @@ func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, now, unti
 // statement runs on its own, on connections with synchronous_commit off (nosyncDB): a nonce lost
 // in a crash of the database reopens a replay window that the request timestamp check bounds
 // anyway, and the request waits neither for fsync nor for a transaction's extra round trips.
-func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, now time.Time) (bool, error) {
-	var expires int64
-	const claim = `INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2, $3)
+// nonceClaim inserts a nonce or takes over an expired one, returning a row only then.
+const nonceClaim = `INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2, $3)
 		ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
 		WHERE nonces.expires < $4
 		RETURNING expires`
-	s.traced(claim)
-	err := s.nosyncDB.QueryRowContext(ctx, claim, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
+
+func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, now time.Time) (bool, error) {
+	var expires int64
+	s.traced(nonceClaim)
+	err := s.nosyncDB.QueryRowContext(ctx, nonceClaim, kioskID, nonce, millis(until), millis(now)).Scan(&expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil

@@ -245,7 +245,7 @@ func openSQLitePool(ctx context.Context, path, params string, n int) (*sql.DB, e
 
 func (s *db) Kind() string { return s.d.kind }
 
-func (s *db) Warm(ctx context.Context) error {
+func (s *db) Warm(ctx context.Context, reads func(Reader) error) error {
 	if s.d.kind != kindPostgres {
 		return nil
 	}
@@ -271,6 +271,12 @@ func (s *db) Warm(ctx context.Context) error {
 					break
 				}
 			}
+			if err == nil && reads != nil && p.pool == s.reader {
+				err = s.runTxOn(ctx, c, s.reader, s.readOpts, func(c *conn) error { return reads(c) })
+			}
+			if err == nil && p.pool == s.nosyncDB {
+				err = s.warmNosync(ctx, c)
+			}
 			if err != nil {
 				break
 			}
@@ -283,6 +289,29 @@ func (s *db) Warm(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// warmNosync has a connection of the no-fsync pool run what requests send it, in a transaction
+// it rolls back: a nonce's claim and the limiter's decision, whose PL/pgSQL function each
+// backend compiles at its first call.
+func (s *db) warmNosync(ctx context.Context, c *sql.Conn) error {
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	now := time.Now()
+	var expires int64
+	if err := tx.QueryRowContext(ctx, nonceClaim, "warm", "warm", millis(now), millis(now)).Scan(&expires); err != nil {
+		return err
+	}
+	lim := IdentifyLimits{PerMinute: 1, FreeFailures: 1, MaxDelay: time.Second, FailuresPerHour: 1,
+		ForgetAfter: time.Minute, SlowEvery: time.Second}
+	var rate float64
+	var slow, pair, global int64
+	var became bool
+	return tx.QueryRowContext(ctx, s.limits.attempt.pgCall(), append(s.limitArgs(lim, "warm", "000000000000000000", true, now),
+		true)...).Scan(&rate, &slow, &pair, &global, &became)
 }
 
 func (s *db) Analyze(ctx context.Context) error {

@@ -153,11 +153,20 @@ func TestRebind(t *testing.T) {
 }
 
 // Warm leaves the pools' connections open and idle, so that a server's first requests find
-// them: on PostgreSQL as many backends as the two pools hold.
+// them: on PostgreSQL as many backends as the two pools hold, each of the reading pool's having
+// run the reads it was given.
 func TestWarmOpensThePools(t *testing.T) {
 	s := openT(t, pgtest.New(t))
-	if err := s.Warm(context.Background()); err != nil {
+	ran := 0
+	reads := func(r Reader) error {
+		ran++
+		return r.PrefetchPerson(idZhang, 5)
+	}
+	if err := s.Warm(context.Background(), reads); err != nil {
 		t.Fatal(err)
+	}
+	if ran != pgMaxConns {
+		t.Errorf("the reads ran on %d connections, want the reading pool's %d", ran, pgMaxConns)
 	}
 	d := s.(*db)
 	var n int
@@ -168,7 +177,12 @@ func TestWarmOpensThePools(t *testing.T) {
 	if want := pgMaxConns + pgNosyncConns; n < want {
 		t.Errorf("%d backends after Warm, want the pools' %d", n, want)
 	}
-	if err := openSQLiteT(t).Warm(context.Background()); err != nil {
+	// What the no-fsync pool ran to warm up (a nonce's claim, the limiter's decision) was
+	// rolled back.
+	if err := d.writer.QueryRow(`SELECT (SELECT count(*) FROM nonces) + (SELECT count(*) FROM limit_kiosks)`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("Warm left %d nonces and limiter rows (%v), want none", n, err)
+	}
+	if err := openSQLiteT(t).Warm(context.Background(), reads); err != nil {
 		t.Errorf("the embedded store has nothing to warm, yet: %v", err)
 	}
 }
