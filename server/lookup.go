@@ -126,12 +126,8 @@ func (s *Server) caseFor(r store.Reader, p *model.Profile, d store.Driver, now t
 // each connection before the server listens, so that a lookup's statements are prepared and
 // planned before the first request.
 func WarmReads(r store.Reader) error {
-	return r.PrefetchPerson(warmID, api.MaxRejections)
+	return r.PrefetchPerson(store.WarmID, api.MaxRejections)
 }
-
-// warmID is a syntactically plausible ID number whose check character is wrong: no record has
-// it.
-const warmID model.IDNumber = "000000000000000000"
 
 // lookup assembles everything a kiosk shows a driver who identified.
 func (s *Server) lookup(ctx context.Context, p *model.Profile, c credential) (api.Lookup, error) {

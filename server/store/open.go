@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hallkiosk/kiosk/model"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	// The SQLite database/sql driver, registered as "sqlite".
@@ -291,6 +292,10 @@ func (s *db) Warm(ctx context.Context, reads func(Reader) error) error {
 	return nil
 }
 
+// WarmID is the ID number warming reads and calls ask about: it has the form of one, with a
+// check character that is wrong, so no record has it.
+const WarmID model.IDNumber = "000000000000000000"
+
 // warmNosync has a connection of the no-fsync pool run what requests send it, in a transaction
 // it rolls back: a nonce's claim and the limiter's decision, whose PL/pgSQL function each
 // backend compiles at its first call.
@@ -310,7 +315,7 @@ func (s *db) warmNosync(ctx context.Context, c *sql.Conn) error {
 	var rate float64
 	var slow, pair, global int64
 	var became bool
-	return tx.QueryRowContext(ctx, s.limits.attempt.pgCall(), append(s.limitArgs(lim, "warm", "000000000000000000", true, now),
+	return tx.QueryRowContext(ctx, s.limits.attempt.pgCall(), append(s.limitArgs(lim, "warm", WarmID, true, now),
 		true)...).Scan(&rate, &slow, &pair, &global, &became)
 }
 
