@@ -46,7 +46,8 @@ func TestTwoServerProcessesShareIdentificationLimits(t *testing.T) {
 	}
 
 	// Three wrong file numbers, spread over the two processes: the free failures of this ID
-	// number at this kiosk, in total.
+	// number at this kiosk, in total. The kiosk's bucket refills from the first of them on.
+	first := time.Now()
 	for i := range 3 {
 		if got, _ := status(clients[i%2].Lookup(ctx, api.Identify{IDNumber: string(person), FileNumber: "999999999999"})); got != http.StatusNotFound {
 			t.Fatalf("failure %d through process %d: status %d", i+1, i%2, got)
@@ -98,8 +99,9 @@ func TestTwoServerProcessesShareIdentificationLimits(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	// Six identifications were admitted before; the bucket refills at 2 a second meanwhile.
-	if most := 120 - 6 + int(2*elapsed.Seconds()) + 2; passed > most || refused[0] == 0 || refused[1] == 0 {
+	// Six identifications were admitted before; the bucket refills at 2 a second from the first
+	// of them (on a busy machine the steps before the burst take a second or more).
+	if most := 120 - 6 + int(2*time.Since(first).Seconds()) + 2; passed > most || refused[0] == 0 || refused[1] == 0 {
 		t.Errorf("%d of 300 card reads passed in %v (at most %d allowed), refused %v by each process",
 			passed, elapsed.Round(time.Millisecond), most, refused)
 	}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
@@ -76,6 +77,9 @@ type ReplicasReport struct {
 	Listening                       time.Duration
 	KillWindowEnd                   time.Duration
 	KillWindowErrors, OutsideErrors map[string]int
+	// AppliedWhileDown counts the processings and payments answered as applied between the
+	// kill and the restart: the other servers carried the kiosks' work meanwhile.
+	AppliedWhileDown int
 	// KilledInFlight says the kill cut off a batch of operations the server had been handed and
 	// whose answer its kiosk did not receive; CutOff are its op ids (when the front could read
 	// them).
@@ -291,6 +295,7 @@ func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, e
 	// backoff and a second, by when a kiosk that waited for its server has tried it again.
 	rep.KillWindowEnd = rep.RestartedAt + rep.Listening + 5*time.Second
 	rep.KillWindowErrors, rep.OutsideErrors = errorsAround(samples, rep.KilledAt, rep.KillWindowEnd)
+	rep.AppliedWhileDown = appliedBetween(samples, rep.KilledAt, rep.RestartedAt)
 	rep.Outages = fleet.outages()
 	for _, fr := range fronts {
 		rep.Connections = append(rep.Connections, fr.connections()...)
@@ -530,6 +535,18 @@ func errorsAround(samples []sample, from, to time.Duration) (inside, outside map
 	return inside, outside
 }
 
+// appliedBetween counts the processings and payments answered as applied within [from, to).
+func appliedBetween(samples []sample, from, to time.Duration) int {
+	n := 0
+	for _, s := range samples {
+		if seen := s.at + s.latency; (s.kind == "process" || s.kind == "pay") && s.outcome == api.OutcomeApplied &&
+			seen >= from && seen < to {
+			n++
+		}
+	}
+	return n
+}
+
 // Text renders the report for a terminal and for docs/PERFORMANCE.md.
 func (r ReplicasReport) Text() string {
 	var b strings.Builder
@@ -555,6 +572,7 @@ func (r ReplicasReport) Text() string {
 		b.WriteString("no batch of operations was in flight to the killed server at the kill\n")
 	}
 	fmt.Fprintf(&b, "operations the kiosks' engines sent again after a failed exchange: %d\n", r.Resent)
+	fmt.Fprintf(&b, "processings and payments applied while the server was down: %d\n", r.AppliedWhileDown)
 	fmt.Fprintf(&b, "failed or degraded answers from the kill to %s: %v; at other times: %v\n",
 		r.KillWindowEnd.Round(time.Millisecond), r.KillWindowErrors, r.OutsideErrors)
 	fmt.Fprintf(&b, "connections handed to each server: %v, found no server: %d\n", r.Connections, r.Refused)
