@@ -35,16 +35,54 @@ func newCamera(st store.Store, data *dataset.Data, seed int64) *camera {
 		}
 	}
 	for _, v := range data.Vehicles {
-		if v.OwnerKind == model.OwnerPersonal && licensed[v.Owner] && v.Use == model.UseNonOperating {
+		if cameraPlate(v.Vehicle) && licensed[v.Owner] {
 			c.plates = append(c.plates, v.Plate)
 		}
 	}
 	for _, v := range data.Violations {
-		if v.Source == model.SourceCamera && v.Points > 0 && v.Points <= 3 && v.Fine <= model.Yuan(200) {
+		if cameraTemplate(v) {
 			c.templates = append(c.templates, v)
 		}
 	}
 	return c
+}
+
+// cameraPlate reports whether the cameras record new violations on v: a personal vehicle not
+// used for hire, whose owner processes its violations at a kiosk.
+func cameraPlate(v model.Vehicle) bool {
+	return v.OwnerKind == model.OwnerPersonal && v.Use == model.UseNonOperating
+}
+
+// cameraTemplate reports whether v may be copied as a new camera violation: a camera record of
+// at most 3 points and 200 yuan, which the rules let a driver process at a kiosk.
+func cameraTemplate(v model.Violation) bool {
+	return v.Source == model.SourceCamera && v.Points > 0 && v.Points <= 3 && v.Fine <= model.Yuan(200)
+}
+
+// cameraCopy is template v recorded anew, as the seq'th camera violation, on plate, a few
+// minutes before now, and not yet processed.
+func cameraCopy(v model.Violation, seq int, plate model.Plate, now time.Time, rng *rand.Rand) model.Violation {
+	v.ID = fmt.Sprintf("CAM-%09d", seq)
+	v.Plate = plate
+	v.Time = now.Add(-time.Duration(5+rng.IntN(55)) * time.Minute)
+	v.Status, v.Decision, v.Driver, v.DecidedAt, v.PaidAt = model.StatusRecorded, "", "", time.Time{}, time.Time{}
+	return v
+}
+
+// putViolations records vs in one transaction.
+func putViolations(ctx context.Context, st store.Store, vs []model.Violation) error {
+	err := st.Tx(ctx, func(tx store.Tx) error {
+		for _, v := range vs {
+			if err := tx.PutViolation(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("camera feed: %w", err)
+	}
+	return nil
 }
 
 // run adds perSecond new violations a second, in batches every 100 ms, until ctx ends.
@@ -84,24 +122,11 @@ func (c *camera) add(ctx context.Context, n int) error {
 	batch := make([]model.Violation, n)
 	now := time.Now()
 	for i := range batch {
-		v := c.templates[c.rng.IntN(len(c.templates))]
 		c.seq++
-		v.ID = fmt.Sprintf("CAM-%09d", c.seq)
-		v.Plate = c.plates[c.rng.IntN(len(c.plates))]
-		v.Time = now.Add(-time.Duration(5+c.rng.IntN(55)) * time.Minute)
-		v.Status, v.Decision, v.Driver, v.DecidedAt, v.PaidAt = model.StatusRecorded, "", "", time.Time{}, time.Time{}
-		batch[i] = v
+		batch[i] = cameraCopy(c.templates[c.rng.IntN(len(c.templates))], c.seq, c.plates[c.rng.IntN(len(c.plates))], now, c.rng)
 	}
-	err := c.st.Tx(ctx, func(tx store.Tx) error {
-		for _, v := range batch {
-			if err := tx.PutViolation(v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("camera feed: %w", err)
+	if err := putViolations(ctx, c.st, batch); err != nil {
+		return err
 	}
 	c.added.Add(int64(n))
 	return nil

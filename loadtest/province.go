@@ -305,7 +305,7 @@ func (t *sizeTarget) feed(ctx context.Context, n int) error {
 			}
 			var plates []model.Plate
 			for _, v := range vs {
-				if v.OwnerKind == model.OwnerPersonal && v.Use == model.UseNonOperating {
+				if cameraPlate(v.Vehicle) {
 					plates = append(plates, v.Plate)
 				}
 			}
@@ -318,7 +318,7 @@ func (t *sizeTarget) feed(ctx context.Context, n int) error {
 					return err
 				}
 				for _, v := range known {
-					if v.Source == model.SourceCamera && v.Points > 0 && v.Points <= 3 && v.Fine <= model.Yuan(200) {
+					if cameraTemplate(v) {
 						t.templates = append(t.templates, v)
 					}
 				}
@@ -326,27 +326,16 @@ func (t *sizeTarget) feed(ctx context.Context, n int) error {
 			if len(t.templates) == 0 {
 				continue
 			}
-			v := t.templates[t.feedRng.IntN(len(t.templates))]
 			t.fed++
-			v.ID = fmt.Sprintf("CAM-%09d", t.fed)
-			v.Plate = plates[t.feedRng.IntN(len(plates))]
-			v.Time = now.Add(-time.Duration(5+t.feedRng.IntN(55)) * time.Minute)
-			v.Status, v.Decision, v.Driver, v.DecidedAt, v.PaidAt = model.StatusRecorded, "", "", time.Time{}, time.Time{}
-			fresh = append(fresh, v)
+			fresh = append(fresh, cameraCopy(t.templates[t.feedRng.IntN(len(t.templates))], t.fed,
+				plates[t.feedRng.IntN(len(plates))], now, t.feedRng))
 		}
 		return nil
 	})
 	if err != nil || len(fresh) == 0 {
 		return err
 	}
-	return t.st.Tx(ctx, func(tx store.Tx) error {
-		for _, v := range fresh {
-			if err := tx.PutViolation(v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return putViolations(ctx, t.st, fresh)
 }
 
 // measure runs n sessions over the kiosks, each kiosk one request at a time: look the next
