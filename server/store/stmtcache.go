@@ -7,7 +7,8 @@ import (
 )
 
 // stmtCacheSize bounds the cache: queries are fixed strings except the plate lists of
-// ViolationsOfPlates, whose length varies, so the set is small but not closed.
+// ViolationsOfPlates, whose length varies, and the LIMITs written into the text (one per
+// constant the server passes), so the set is small but not closed.
 const stmtCacheSize = 256
 
 // stmtCache holds statements prepared on one pool, so that SQL is parsed once instead of on
