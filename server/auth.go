@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -65,33 +66,64 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 	if err != nil && !stale {
 		return nil, err
 	}
-	k, err := s.kiosk(r.Context(), c.KioskID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, api.ErrUnknownKiosk
-	} else if err != nil {
+	k, kept, err := s.kiosk(r.Context(), c.KioskID)
+	if err != nil {
 		return nil, err
 	}
+	sess, newer, err := s.verifyWith(r, c, stale, k, body, now)
+	if newer == nil && kept && errors.Is(err, api.ErrBadSignature) {
+		// The record kept in memory may predate a new secret given through another server
+		// process: the store's record decides.
+		cur, rerr := s.readKiosk(r.Context(), k.ID)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if !bytes.Equal(cur.Secret, k.Secret) || !cur.RevokedAt.Equal(k.RevokedAt) {
+			newer = &cur
+		}
+	}
+	if newer != nil {
+		// Checked once more, against the record as the store has it now; should it change
+		// again meanwhile, the next request will find it settled.
+		if sess, newer, err = s.verifyWith(r, c, stale, *newer, body, now); newer != nil {
+			return nil, errKioskChanging
+		}
+	}
+	return sess, err
+}
+
+// verifyWith checks a request against the kiosk's record k and claims its nonce. When the claim
+// finds the record changed in its secret or revocation since k was read, nothing is claimed and
+// newer is the record as it is now.
+func (s *Server) verifyWith(r *http.Request, c api.Credentials, stale bool, k store.Kiosk, body []byte, now time.Time) (sess *session, newer *store.Kiosk, err error) {
 	if !k.RevokedAt.IsZero() && !now.Before(k.RevokedAt) {
-		return nil, errRevoked
+		return nil, nil, errRevoked
 	}
 	if err := c.Verify(r, k.Secret, body); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if stale {
 		// Not remembered: the request is refused, so its nonce opens nothing, and a stale
 		// timestamp must not let a flood of signed requests fill the nonce table.
-		return nil, &staleRefusal{secret: k.Secret, nonce: c.Nonce}
+		return nil, nil, &staleRefusal{secret: k.Secret, nonce: c.Nonce}
 	}
 	// The nonce is remembered only after the signature holds, so that unsigned junk cannot
 	// fill the table; it is kept for as long as its timestamp could still be accepted.
-	fresh, err := s.store.RememberNonce(r.Context(), k.ID, c.Nonce, now, c.Timestamp.Add(api.MaxClockSkew+time.Minute))
-	if err != nil {
-		return nil, err
+	cur, fresh, err := s.store.ClaimNonce(r.Context(), k, c.Nonce, now, c.Timestamp.Add(api.MaxClockSkew+time.Minute))
+	if errors.Is(err, store.ErrNotFound) {
+		s.forgetKiosk(k.ID)
+		return nil, nil, api.ErrUnknownKiosk
+	} else if err != nil {
+		return nil, nil, err
+	}
+	s.kiosks.put(cur)
+	if !bytes.Equal(cur.Secret, k.Secret) || !cur.RevokedAt.Equal(k.RevokedAt) {
+		return nil, &cur, nil
 	}
 	if !fresh {
-		return nil, api.ErrReplayed
+		return nil, nil, api.ErrReplayed
 	}
-	return &session{kiosk: k, body: body}, nil
+	return &session{kiosk: cur, body: body}, nil, nil
 }
 
 // staleRefusal is a request whose only fault is its timestamp: the kiosk is enrolled and not
@@ -130,6 +162,8 @@ func authReason(err error) string {
 		return "unknown_kiosk"
 	case errors.Is(err, errRevoked):
 		return "revoked"
+	case errors.Is(err, errKioskChanging):
+		return "kiosk_changing"
 	}
 	return "error"
 }
@@ -148,33 +182,47 @@ func safeKioskID(id string) string {
 // errRevoked: the kiosk was revoked.
 var errRevoked = errors.New("kiosk revoked")
 
-// kiosk reads an enrolled kiosk with its secret and revocation, so that a revocation or a new
-// secret takes effect on the very next request in every server process. On PostgreSQL, where
-// several processes share the database (and staff may change it directly), that is a read per
-// request. The embedded store belongs to this process alone (a file lock keeps every other
-// process out, and enroll, revoke and rotate come through this process's admin socket), so there
-// the kiosks are kept in memory and forgotten whenever this process changes one (forgetKiosk).
-func (s *Server) kiosk(ctx context.Context, id string) (store.Kiosk, error) {
-	if s.kiosks != nil {
-		if k, ok := s.kiosks.get(id); ok {
-			return k, nil
-		}
+// errKioskChanging: the kiosk's record changed again while one request was checked against its
+// new record.
+var errKioskChanging = errors.New("kiosk record changed while the request was checked")
+
+// kiosk returns an enrolled kiosk's record with its secret and revocation, from memory when this
+// process has it. A revocation or a new secret must take effect on the very next request in
+// every server process. The embedded store belongs to this process alone (a file lock keeps
+// every other process out, and enroll, revoke and rotate come through this process's admin
+// socket), so there the record in memory is the record, forgotten whenever this process changes
+// it (forgetKiosk). On PostgreSQL, where several processes share the database and staff may
+// change it directly, the record in memory (kept) is only the first guess: the nonce's claim
+// reads the record again in the same statement and claims nothing if its secret or revocation
+// changed (store.ClaimNonce), a signature the kept secret refuses is checked again against the
+// store's, and verify then checks the request again against the new record.
+func (s *Server) kiosk(ctx context.Context, id string) (k store.Kiosk, kept bool, err error) {
+	if k, ok := s.kiosks.get(id); ok {
+		return k, true, nil
 	}
+	k, err = s.readKiosk(ctx, id)
+	return k, false, err
+}
+
+// readKiosk reads a kiosk's record from the store and keeps it in memory.
+func (s *Server) readKiosk(ctx context.Context, id string) (store.Kiosk, error) {
 	k, err := s.store.Kiosk(ctx, id)
-	if err == nil && s.kiosks != nil {
-		s.kiosks.put(k)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.forgetKiosk(id)
+		return k, api.ErrUnknownKiosk
+	case err != nil:
+		return k, err
 	}
-	return k, err
+	s.kiosks.put(k)
+	return k, nil
 }
 
-// forgetKiosk drops a kiosk from memory after this process changed it.
-func (s *Server) forgetKiosk(id string) {
-	if s.kiosks != nil {
-		s.kiosks.drop(id)
-	}
-}
+// forgetKiosk drops a kiosk from memory after this process changed it, or found it gone.
+func (s *Server) forgetKiosk(id string) { s.kiosks.drop(id) }
 
-// kioskCache holds the enrolled kiosks of an embedded store in memory.
+// kioskCache holds the records of enrolled kiosks in memory: no more of them than are
+// enrolled, since only records the store found are kept.
 type kioskCache struct {
 	mu sync.Mutex
 	m  map[string]store.Kiosk

@@ -184,6 +184,13 @@ func (f *oaFailingStore) Read(ctx context.Context, fn func(store.Reader) error) 
 	return f.Store.Read(ctx, fn)
 }
 
+func (f *oaFailingStore) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, fn func(store.Reader) error) error {
+	if err := f.failure(); err != nil {
+		return err
+	}
+	return f.Store.ReadPerson(ctx, id, rejections, fn)
+}
+
 func (f *oaFailingStore) Tx(ctx context.Context, fn func(store.Tx) error) error {
 	if err := f.failure(); err != nil {
 		return err

@@ -74,9 +74,10 @@ func TestRevokeAndRotateTakeEffectAtOnce(t *testing.T) {
 	})
 }
 
-// Two server processes on one PostgreSQL database: a revocation made through one is refused by
-// the other on its next request.
-func TestRevokeReachesEveryServerProcess(t *testing.T) {
+// Two server processes on one PostgreSQL database: a rotation and a revocation made through one
+// take effect in the other on its next request, although the other keeps the kiosk's record in
+// memory between requests.
+func TestRevokeAndRotateReachEveryServerProcess(t *testing.T) {
 	dsn := pgtest.New(t)
 	ctx := context.Background()
 	a := newEnv(t, dsn)
@@ -85,7 +86,9 @@ func TestRevokeReachesEveryServerProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st2.Close() })
-	srv2, err := New(ctx, Config{Store: st2, Reference: a.ref, DefaultProfile: "national", Now: a.clock.Now})
+	logs2 := &syncBuffer{}
+	srv2, err := New(ctx, Config{Store: st2, Reference: a.ref, DefaultProfile: "national", Now: a.clock.Now,
+		Log: slog.New(slog.NewJSONHandler(logs2, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,10 +97,41 @@ func TestRevokeReachesEveryServerProcess(t *testing.T) {
 	secret := mustHex(t, a.kiosk.Secret)
 	viaSecond := api.NewClientWithClock(hs2.URL, a.kiosk.KioskID, secret, nil, a.clock.Now)
 	wantStatus(t, "the second process, before", heartbeat(viaSecond), 200)
+	wantStatus(t, "the second process, again (the record kept)", heartbeat(viaSecond), 200)
+
+	rotated, err := a.srv.Rotate(ctx, a.kiosk.KioskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withNew := api.NewClientWithClock(hs2.URL, a.kiosk.KioskID, mustHex(t, rotated.Secret), nil, a.clock.Now)
+	wantStatus(t, "the old secret, in the second process after a rotation through the first", heartbeat(viaSecond), 401)
+	wantStatus(t, "the new secret, in the second process", heartbeat(withNew), 200)
+	wantStatus(t, "the new secret, again", heartbeat(withNew), 200)
+
+	// The second process now keeps the new secret; with a rotation it has not seen, the new
+	// secret's request is checked against the store's record instead of refused.
+	again, err := Rotate(ctx, a.store, a.kiosk.KioskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "a newer secret, in the second process", heartbeat(api.NewClientWithClock(hs2.URL, a.kiosk.KioskID,
+		mustHex(t, again.Secret), nil, a.clock.Now)), 200)
+	wantStatus(t, "the secret before it, in the second process", heartbeat(withNew), 401)
+
 	if err := Revoke(ctx, a.store, a.kiosk.KioskID, a.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, "the second process, after a revocation through the first", heartbeat(viaSecond), 401)
+	wantStatus(t, "the second process, after a revocation through the first", heartbeat(api.NewClientWithClock(hs2.URL,
+		a.kiosk.KioskID, mustHex(t, again.Secret), nil, a.clock.Now)), 401)
+	// Each refusal says why: not a replay, though the nonce's claim claimed nothing.
+	for _, reason := range []string{"bad_signature", "revoked"} {
+		if !strings.Contains(logs2.String(), `"reason":"`+reason+`"`) {
+			t.Errorf("no refusal logged for the reason %s:\n%s", reason, logs2.String())
+		}
+	}
+	if strings.Contains(logs2.String(), `"reason":"replayed"`) {
+		t.Errorf("a refusal was logged as a replay:\n%s", logs2.String())
+	}
 }
 
 // A request captured before the embedded server restarts cannot be replayed after it: the

@@ -13,11 +13,12 @@ import (
 // proxy that counts each time the server spoke to the database after the database had answered.
 // On one machine a round trip is two context switches and four system calls on each side:
 // before this test they, not the queries, were most of the time of a lookup (35 round trips).
-// The budgets are what the data allows. A lookup: the kiosk's record, the request's nonce, the
-// read's BEGIN, its dozen reads sent together, COMMIT, and the identification limits' decision
-// on the outcome (admission and clearing or counting in one call). An operation adds to its transaction a round
-// trip per statement whose answer it needs (locks, the operation's record, the decision number)
-// and one for all its other writes.
+// The budgets are what the data allows. A lookup: the request's nonce claimed with the kiosk's
+// record read again (the record itself is kept in memory), its dozen reads sent together between
+// BEGIN and COMMIT, and the identification limits' decision on the outcome (admission and
+// clearing or counting in one call). An operation adds to its transaction a round trip per
+// statement whose answer it needs (locks, the operation's record, the decision number) and one
+// for all its other writes.
 func TestRoundTripsToPostgres(t *testing.T) {
 	rt, dsn := pgtest.NewRoundTrips(t, pgtest.New(t))
 	e := newEnv(t, dsn)
@@ -25,8 +26,8 @@ func TestRoundTripsToPostgres(t *testing.T) {
 	measure := func(what string, budget int, f func()) {
 		t.Helper()
 		f() // the first request of a kind prepares its statements on the connection
-		// The fewest of three: pgx pings a connection that was idle for a second before
-		// lending it again, which a busy server never waits for.
+		// The fewest of three, of which the first may differ (a violation of one's own car
+		// needs no owner's check); pgx's liveness pings are counted apart (RoundTrips.Pings).
 		n, from := -1, 0
 		for range 3 {
 			before := rt.Count()
@@ -35,7 +36,7 @@ func TestRoundTripsToPostgres(t *testing.T) {
 				n, from = got, before
 			}
 		}
-		t.Logf("%s: %d round trips", what, n)
+		t.Logf("%s: %d round trips (pings so far %d)", what, n, rt.Pings())
 		if n > budget {
 			t.Errorf("%s took %d round trips to PostgreSQL, want at most %d; they began:", what, n, budget)
 			for i, trip := range rt.Trips(from)[:n] {
@@ -44,7 +45,7 @@ func TestRoundTripsToPostgres(t *testing.T) {
 		}
 	}
 	for _, who := range []api.Identify{{IDNumber: idA, FileNumber: fileA}, {IDNumber: idB, FileNumber: fileB}} {
-		measure("lookup", 6, func() {
+		measure("lookup", 3, func() {
 			if _, err := e.client.Lookup(ctx, who); err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +57,7 @@ func TestRoundTripsToPostgres(t *testing.T) {
 	ids, seen := []string{"V-A-1", "V-A-6", "V-B-AFTER", "V-B-PARK"}, []int{1, 2, 8, 11}
 	// B's car is B's: B verifies at the kiosk for each of its violations A takes.
 	tokens := []string{"", "", e.ownerToken(idA), e.ownerToken(idA)}
-	measure("process", 14, func() {
+	measure("process", 13, func() {
 		seq++
 		id := ids[seq-1]
 		op := processOp("P-"+id, seq, now, seen[seq-1], id)
@@ -67,7 +68,7 @@ func TestRoundTripsToPostgres(t *testing.T) {
 			t.Fatalf("process: %+v", r[0])
 		}
 	})
-	measure("pay", 14, func() {
+	measure("pay", 13, func() {
 		seq++
 		id := ids[seq-5]
 		v := e.violation(id)

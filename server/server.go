@@ -72,14 +72,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: cfg.Store, ref: cfg.Reference, defaultProfile: cfg.DefaultProfile,
-		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), health: &health{},
+		log: cfg.Log, now: cfg.Now, metrics: newMetrics(), health: &health{}, kiosks: newKioskCache(),
 		simulatePayments: cfg.SimulatePayments, slots: newInFlight(cfg.MaxInFlight), slotWait: cfg.SlotWait,
 	}
 	if s.slotWait <= 0 {
 		s.slotWait = defaultSlotWait
-	}
-	if cfg.Store.Kind() == "sqlite" {
-		s.kiosks = newKioskCache()
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -11,15 +11,22 @@ import (
 // RoundTrips is a loopback proxy in front of a PostgreSQL server that counts round trips: how
 // many times a client spoke after the server had answered. Messages a client sends one after
 // another without waiting (a pipeline, a batch) count once, whatever their number, which is
-// what makes a round trip cost: the wait for the other side.
+// what makes a round trip cost: the wait for the other side. The liveness ping pgx sends on a
+// connection that was idle for over a second before lending it again is counted apart (Pings):
+// a busy server never waits for it, and whether a test's connection idled that long depends on
+// how busy the machine running it is.
 type RoundTrips struct {
 	ln     net.Listener
 	target string
 
 	mu    sync.Mutex
 	n     int
+	pings int
 	trips []string // the start of what the client sent in each round trip
 }
+
+// pingMessage is pgx's liveness ping as sent: a simple query of a comment alone.
+const pingMessage = "Q\x00\x00\x00\x0c-- ping\x00"
 
 // direction remembers which side of one connection spoke last.
 type direction struct{ clientLast bool }
@@ -48,6 +55,13 @@ func (p *RoundTrips) Count() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.n
+}
+
+// Pings is the number of liveness pings so far, which Count leaves out.
+func (p *RoundTrips) Pings() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pings
 }
 
 // Trips describes the round trips after the first from: the start of the bytes that opened
@@ -82,7 +96,10 @@ func (p *RoundTrips) relay(client net.Conn) {
 			n, err := src.Read(buf)
 			if n > 0 {
 				p.mu.Lock()
-				if fromClient && !d.clientLast {
+				switch {
+				case fromClient && !d.clientLast && string(buf[:n]) == pingMessage:
+					p.pings++
+				case fromClient && !d.clientLast:
 					p.n++
 					p.trips = append(p.trips, fmt.Sprintf("%q", buf[:min(n, 120)]))
 				}

@@ -2,11 +2,16 @@ package store
 
 import (
 	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Reads sent ahead.
@@ -59,17 +64,37 @@ func oneAhead[T any](key, what string, scan func(scanner) (T, error), query stri
 // sendAhead runs the reads as one batch on the transaction's connection and keeps their
 // answers. It does nothing where there is no round trip to save (SQLite) or outside a read.
 func (c *conn) sendAhead(reads []aheadRead) error {
+	if c.sealed {
+		return errSnapshotReleased
+	}
 	if c.session == nil {
 		return nil
 	}
 	if err := c.Flush(); err != nil {
 		return err
 	}
+	return c.batchAhead("", reads, "")
+}
+
+// batchAhead sends the reads in one batch, after the statement first and before the statement
+// last when they are given, and keeps their answers.
+func (c *conn) batchAhead(first string, reads []aheadRead, last string) error {
 	return c.sendBatch(func(queue func(string, []any)) {
+		if first != "" {
+			queue(first, nil)
+		}
 		for _, r := range reads {
 			queue(r.query, r.args)
 		}
+		if last != "" {
+			queue(last, nil)
+		}
 	}, func(res pgx.BatchResults) error {
+		if first != "" {
+			if _, err := res.Exec(); err != nil {
+				return fmt.Errorf("store: read ahead: %w", err)
+			}
+		}
 		if c.ahead == nil {
 			c.ahead = make(map[string]any, len(reads))
 		}
@@ -84,6 +109,11 @@ func (c *conn) sendAhead(reads []aheadRead) error {
 				return err
 			}
 			c.ahead[r.key] = v
+		}
+		if last != "" {
+			if _, err := res.Exec(); err != nil {
+				return fmt.Errorf("store: read ahead: %w", err)
+			}
 		}
 		return nil
 	})
@@ -185,11 +215,19 @@ func (c *conn) PrefetchCase(id model.IDNumber) error {
 }
 
 func (c *conn) PrefetchPerson(id model.IDNumber, rejections int) error {
+	if c.sealed {
+		return errSnapshotReleased
+	}
 	if c.session == nil || !c.readOnly || id == "" {
 		return nil
 	}
+	return c.readAhead(id, personReads(id, rejections))
+}
+
+// personReads are the reads a lookup of this person makes (PrefetchPerson).
+func personReads(id model.IDNumber, rejections int) []aheadRead {
 	p := string(id)
-	reads := append(caseReads(id),
+	return append(caseReads(id),
 		oneAhead(driverKey(id), "driver", scanDriver, driverByID, p),
 		listAhead(bindingsKey(BindingFilter{Owner: id}), "bindings", scanBinding, bindingsWhere("owner_id = $1"), p),
 		listAhead(followsKey(FollowFilter{Owner: id}), "follows", scanFollow, followsWhere("owner_id = $1"), p),
@@ -200,7 +238,80 @@ func (c *conn) PrefetchPerson(id model.IDNumber, rejections int) error {
 		listAhead(aheadLinkedPeople, "drivers", scanDriver, `SELECT `+driverColumns+` FROM drivers WHERE id_number IN (
 			SELECT driver_id FROM bindings WHERE owner_id = $1 UNION SELECT follower_id FROM follows WHERE owner_id = $1)`, p),
 	)
-	return c.readAhead(id, reads)
+}
+
+// A snapshot read in one round trip (ReadPerson).
+//
+// A read transaction on PostgreSQL is three waits for the database: BEGIN, the reads sent
+// ahead, COMMIT. When the reads sent ahead are all a read needs, BEGIN and COMMIT can travel
+// with them: the snapshot is taken by the first read and released by the last statement, and
+// the connection goes back to the pool before the caller has looked at an answer. What the
+// caller reads is then only what was kept; should it ask for anything else, that fails with
+// errSnapshotReleased, and ReadPerson runs the caller again in a read that stays open.
+
+// errSnapshotReleased: a read asked for something a snapshot released already had not read.
+var errSnapshotReleased = errors.New("store: read outside the snapshot read ahead")
+
+// Statements around the reads of a snapshot sent in one batch; the isolation is readOpts'.
+const (
+	beginSnapshot  = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+	commitSnapshot = `COMMIT`
+)
+
+func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, fn func(Reader) error) error {
+	open := func(r Reader) error {
+		if err := r.PrefetchPerson(id, rejections); err != nil {
+			return err
+		}
+		return fn(r)
+	}
+	if s.d.kind != kindPostgres || id == "" {
+		return s.Read(ctx, open)
+	}
+	err := s.retry(ctx, func() error {
+		c, err := s.snapshotPerson(ctx, id, rejections)
+		if err != nil {
+			return err
+		}
+		return fn(c)
+	})
+	if errors.Is(err, errSnapshotReleased) {
+		return s.Read(ctx, open)
+	}
+	return err
+}
+
+// snapshotPerson reads a person's reads (personReads) in one batch between BEGIN and COMMIT,
+// and answers a transaction sealed with them.
+func (s *db) snapshotPerson(ctx context.Context, id model.IDNumber, rejections int) (*conn, error) {
+	sc, err := s.reader.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: read snapshot: %w", err)
+	}
+	defer sc.Close()
+	c := &conn{ctx: ctx, session: sc, readOnly: true, d: s.d, trace: s.trace}
+	if err := c.batchAhead(beginSnapshot, personReads(id, rejections), commitSnapshot); err != nil {
+		return nil, errors.Join(err, endSnapshot(ctx, sc))
+	}
+	c.fileAhead(id)
+	c.session, c.sealed = nil, true
+	return c, nil
+}
+
+// endSnapshot rolls back a snapshot's transaction that a failed statement left open, before its
+// connection goes back to the pool; a connection that cannot be cleaned is not given back.
+// (pgx's stdlib would discard it at its next use, and the pool would start a new backend.)
+func endSnapshot(ctx context.Context, sc *sql.Conn) error {
+	return sc.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok || pc.Conn().PgConn().TxStatus() == 'I' {
+			return nil
+		}
+		if _, err := pc.Conn().Exec(ctx, "ROLLBACK"); err != nil {
+			return driver.ErrBadConn
+		}
+		return nil
+	})
 }
 
 // readAhead sends a person's reads ahead and files their answers.

@@ -166,6 +166,29 @@ func checkNonceOnce(t *testing.T, stores []Store) {
 	}
 }
 
+// checkClaimOnce is checkNonceOnce for claims through the kiosk's record (ClaimNonce).
+func checkClaimOnce(t *testing.T, stores []Store) {
+	k := kiosk("K-001")
+	until := time.Now().Add(time.Minute)
+	for round := range 5 {
+		var fresh atomic.Int32
+		nonce := fmt.Sprintf("claim-%d", round)
+		err := race(10, func(i int) error {
+			_, ok, err := pick(stores, i).ClaimNonce(context.Background(), k, nonce, time.Now(), until)
+			if ok {
+				fresh.Add(1)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := fresh.Load(); n != 1 {
+			t.Errorf("nonce %s was claimed %d times, want once", nonce, n)
+		}
+	}
+}
+
 func TestConcurrentInsertOp(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
 		setupKioskAndDriver(t, s)
@@ -199,7 +222,11 @@ func TestConcurrentDecisionSeq(t *testing.T) {
 }
 
 func TestConcurrentNonce(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s Store) { checkNonceOnce(t, []Store{s}) })
+	forEachStore(t, func(t *testing.T, s Store) {
+		checkNonceOnce(t, []Store{s})
+		setupKioskAndDriver(t, s)
+		checkClaimOnce(t, []Store{s})
+	})
 }
 
 // TestTwoServersShareOnePostgres opens two stores on one PostgreSQL database at the same time,
@@ -230,4 +257,5 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	})
 	t.Run("NextDecisionSeq", func(t *testing.T) { checkDecisionSeqs(t, stores) })
 	t.Run("RememberNonce", func(t *testing.T) { checkNonceOnce(t, stores) })
+	t.Run("ClaimNonce", func(t *testing.T) { checkClaimOnce(t, stores) })
 }

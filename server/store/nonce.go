@@ -51,6 +51,58 @@ const nonceClaim = `INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2
 		WHERE nonces.expires < $4
 		RETURNING expires`
 
+func (s *db) ClaimNonce(ctx context.Context, k Kiosk, nonce string, now, until time.Time) (Kiosk, bool, error) {
+	if s.nonces != nil {
+		fresh, err := s.RememberNonce(ctx, k.ID, nonce, now, until)
+		return k, fresh, err
+	}
+	var cur Kiosk
+	var fresh bool
+	err := s.retry(ctx, func() error {
+		var err error
+		cur, fresh, err = s.claimNoncePG(ctx, k, nonce, until, now)
+		return err
+	})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Kiosk{}, false, fmt.Errorf("store: claim nonce: kiosk: %w", ErrNotFound)
+	case err != nil:
+		return Kiosk{}, false, fmt.Errorf("store: claim nonce: %w", err)
+	}
+	if rand.N(noncePruneEvery) == 0 {
+		_, _ = s.writer.ExecContext(ctx, `DELETE FROM nonces WHERE expires < $1`, millis(now))
+	}
+	return cur, fresh, nil
+}
+
+// nonceClaimForKiosk reads a kiosk's record and, if it still holds the secret the request was
+// checked with ($5) and is not revoked at $4, claims the nonce as nonceClaim does. It answers
+// the record (no row: no such kiosk) and whether the nonce was claimed.
+const nonceClaimForKiosk = `WITH k AS (SELECT ` + kioskColumns + ` FROM kiosks WHERE id = $1),
+	claimed AS (INSERT INTO nonces (kiosk_id, nonce, expires)
+		SELECT $1, $2, $3 FROM k WHERE k.secret = $5 AND (k.revoked_at = 0 OR k.revoked_at > $4)
+		ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
+		WHERE nonces.expires < $4
+		RETURNING 1)
+	SELECT k.*, EXISTS (SELECT 1 FROM claimed) FROM k`
+
+func (s *db) claimNoncePG(ctx context.Context, k Kiosk, nonce string, until, now time.Time) (Kiosk, bool, error) {
+	s.traced(nonceClaimForKiosk)
+	var fresh bool
+	cur, err := scanKiosk(claimScanner{s.nosyncDB.QueryRowContext(ctx, nonceClaimForKiosk, k.ID, nonce, millis(until),
+		millis(now), blob(k.Secret)), &fresh})
+	return cur, fresh, err
+}
+
+// claimScanner scans a kiosk's record followed by one more column, whether the nonce was
+// claimed.
+type claimScanner struct {
+	row   *sql.Row
+	fresh *bool
+}
+
+func (c claimScanner) Scan(dest ...any) error { return c.row.Scan(append(dest, c.fresh)...) }
+
 func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, now time.Time) (bool, error) {
 	var expires int64
 	s.traced(nonceClaim)

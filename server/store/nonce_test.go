@@ -1,6 +1,9 @@
 package store
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -148,3 +151,60 @@ func BenchmarkRememberNonceEmbedded(b *testing.B) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// ClaimNonce claims a nonce only for the kiosk's record as the caller checked it: a new secret or
+// a revocation made since (by another server process) claims nothing and answers the record as
+// it is now. The embedded store, whose kiosks change only through its one process, answers the
+// caller's record.
+func TestClaimNonceReadsTheRecord(t *testing.T) {
+	ctx := context.Background()
+	now := at("2026-03-01 10:00:00.000")
+	until := now.Add(6 * time.Minute)
+	claim := func(t *testing.T, s Store, k Kiosk, nonce string, now time.Time) (Kiosk, bool) {
+		t.Helper()
+		cur, fresh, err := s.ClaimNonce(ctx, k, nonce, now, until)
+		if err != nil {
+			t.Fatalf("claim %s: %v", nonce, err)
+		}
+		return cur, fresh
+	}
+	forEachStore(t, func(t *testing.T, s Store) {
+		k := kiosk("K-001")
+		mustTx(t, s, func(tx Tx) error { return tx.InsertKiosk(k) })
+		cur, fresh := claim(t, s, k, "n-1", now)
+		same(t, "the record", cur, k)
+		if !fresh {
+			t.Error("a new nonce was not claimed")
+		}
+		if _, fresh := claim(t, s, k, "n-1", now); fresh {
+			t.Error("a nonce was claimed twice")
+		}
+		if s.Kind() == "sqlite" {
+			return
+		}
+
+		rotated := []byte("fedcba9876543210fedcba9876543210")
+		mustTx(t, s, func(tx Tx) error { return tx.SetKioskSecret(k.ID, rotated) })
+		cur, fresh = claim(t, s, k, "n-2", now)
+		if fresh || !bytes.Equal(cur.Secret, rotated) {
+			t.Errorf("with the old secret: claimed %v, secret %q; want nothing claimed and the new secret", fresh, cur.Secret)
+		}
+		if _, fresh = claim(t, s, cur, "n-2", now); !fresh {
+			t.Error("the nonce the old secret did not claim is not free for the new one")
+		}
+
+		// A revocation from a moment on: before it the kiosk still claims.
+		mustTx(t, s, func(tx Tx) error { return tx.RevokeKiosk(k.ID, now.Add(time.Minute)) })
+		before, fresh := claim(t, s, cur, "n-3", now)
+		if !fresh || !before.RevokedAt.Equal(now.Add(time.Minute)) {
+			t.Errorf("before the revocation: claimed %v, revoked at %v", fresh, before.RevokedAt)
+		}
+		if _, fresh = claim(t, s, before, "n-4", now.Add(time.Minute)); fresh {
+			t.Error("a revoked kiosk claimed a nonce")
+		}
+
+		if _, _, err := s.ClaimNonce(ctx, kiosk("K-404"), "n-5", now, until); !errors.Is(err, ErrNotFound) {
+			t.Errorf("an unknown kiosk's claim: %v, want ErrNotFound", err)
+		}
+	})
+}

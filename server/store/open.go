@@ -275,6 +275,11 @@ func (s *db) Warm(ctx context.Context, reads func(Reader) error) error {
 			if err == nil && reads != nil && p.pool == s.reader {
 				err = s.runTxOn(ctx, c, s.reader, s.readOpts, func(c *conn) error { return reads(c) })
 			}
+			if err == nil && p.pool == s.reader {
+				// A snapshot read in one round trip (ReadPerson) adds these two.
+				w := &conn{ctx: ctx, session: c, d: s.d, trace: s.trace}
+				err = w.batchAhead(beginSnapshot, nil, commitSnapshot)
+			}
 			if err == nil && p.pool == s.nosyncDB {
 				err = s.warmNosync(ctx, c)
 			}
@@ -297,7 +302,7 @@ func (s *db) Warm(ctx context.Context, reads func(Reader) error) error {
 const WarmID model.IDNumber = "000000000000000000"
 
 // warmNosync has a connection of the no-fsync pool run what requests send it, in a transaction
-// it rolls back: a nonce's claim and the limiter's decision, whose PL/pgSQL function each
+// it rolls back: a nonce's claims and the limiter's decision, whose PL/pgSQL function each
 // backend compiles at its first call.
 func (s *db) warmNosync(ctx context.Context, c *sql.Conn) error {
 	tx, err := c.BeginTx(ctx, nil)
@@ -309,6 +314,12 @@ func (s *db) warmNosync(ctx context.Context, c *sql.Conn) error {
 	var expires int64
 	if err := tx.QueryRowContext(ctx, nonceClaim, "warm", "warm", millis(now), millis(now)).Scan(&expires); err != nil {
 		return err
+	}
+	// No kiosk has the id "warm": the claim reads no record and claims nothing.
+	var fresh bool
+	err = tx.QueryRowContext(ctx, nonceClaimForKiosk, "warm", "warm", millis(now), millis(now), []byte{}).Scan(&fresh)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("warming a kiosk's nonce claim: %v, want no row", err)
 	}
 	lim := IdentifyLimits{PerMinute: 1, FreeFailures: 1, MaxDelay: time.Second, FailuresPerHour: 1,
 		ForgetAfter: time.Minute, SlowEvery: time.Second}

@@ -37,6 +37,12 @@ type Store interface {
 	Tx(ctx context.Context, fn func(Tx) error) error
 	// Read runs fn in a read-only transaction that sees one consistent snapshot.
 	Read(ctx context.Context, fn func(Reader) error) error
+	// ReadPerson runs fn on one consistent snapshot of what a lookup of this person reads (the
+	// reads PrefetchPerson sends ahead), as Read with PrefetchPerson first would. On PostgreSQL
+	// the snapshot is taken, read and released in one round trip before fn runs, and fn's reads
+	// are answered from what was read; should fn ask for anything else, it runs again inside a
+	// Read. fn must therefore have no effects outside what it reads.
+	ReadPerson(ctx context.Context, id model.IDNumber, rejections int, fn func(Reader) error) error
 	// RememberNonce records a request nonce of a kiosk until the given time and reports whether
 	// it was fresh at now (never seen, or seen only with an expiry before now). now is the
 	// caller's clock, the same one that judged the request's timestamp. Across server processes
@@ -49,6 +55,16 @@ type Store interface {
 	// Kiosk reads one kiosk's record by itself, outside any transaction: what authenticating a
 	// request needs, in one round trip to the database.
 	Kiosk(ctx context.Context, id string) (Kiosk, error)
+	// ClaimNonce claims a request's nonce for kiosk k, whose record the caller read earlier and
+	// checked the request's signature against, and answers the kiosk's record as it is now. The
+	// nonce is claimed only if it is fresh (as RememberNonce) and the record now holds the same
+	// secret as k and is not revoked at now: a caller that finds the record changed checks the
+	// request again against it. On PostgreSQL the claim and the read are one statement, so a
+	// record kept in memory across requests costs no extra round trip and a revocation or a new
+	// secret from any server process still takes effect on the next request. The embedded store
+	// belongs to one process, whose every change of a kiosk goes through it: there k is answered
+	// as it is, and only the nonce is claimed. A kiosk that no longer exists is ErrNotFound.
+	ClaimNonce(ctx context.Context, k Kiosk, nonce string, now, until time.Time) (current Kiosk, fresh bool, err error)
 	// CheckWritable proves that the store can write now, for health checks: it commits a
 	// small write and, on SQLite, checks the room left to grow. A full store answers an error
 	// IsFull recognises, a read-only one an error IsReadOnly recognises. Each call costs a

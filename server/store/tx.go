@@ -111,6 +111,9 @@ type conn struct {
 	session  *sql.Conn
 	ahead    map[string]any
 	readOnly bool
+	// sealed: the snapshot was read and released (ReadPerson); only the answers kept in ahead
+	// remain, and anything else fails with errSnapshotReleased.
+	sealed bool
 	// queued are writes waiting to be sent (later.go), and flushErr the failure of the last
 	// sending, which the transaction ends with.
 	queued   []queuedWrite
@@ -137,6 +140,9 @@ func (s *db) traced(query string) {
 // ready sends the queued writes before a statement that needs an answer, and forgets the
 // answers read ahead in a read-write transaction: from here on the database may hold newer ones.
 func (c *conn) ready() error {
+	if c.sealed {
+		return errSnapshotReleased
+	}
 	if !c.readOnly {
 		c.ahead = nil
 	}
@@ -158,7 +164,10 @@ func (c *conn) exec(query string, args ...any) (sql.Result, error) {
 	return c.tx.ExecContext(c.ctx, c.d.rebind(query), args...)
 }
 
-func (c *conn) queryRow(query string, args ...any) *sql.Row {
+func (c *conn) queryRow(query string, args ...any) scanner {
+	if c.sealed {
+		return errScanner{errSnapshotReleased}
+	}
 	// A failed flush is kept in flushErr: the query then fails on the aborted transaction,
 	// and the transaction ends with the flush's error.
 	_ = c.ready()
@@ -204,6 +213,11 @@ func (c *conn) execOne(what, query string, args ...any) error {
 type scanner interface {
 	Scan(dest ...any) error
 }
+
+// errScanner is a row that could not be read.
+type errScanner struct{ err error }
+
+func (e errScanner) Scan(...any) error { return e.err }
 
 // getOne reads one record; what names the table for the error, never the key.
 func getOne[T any](c *conn, what string, scan func(scanner) (T, error), query string, args ...any) (T, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -287,4 +288,74 @@ func TestRetryable(t *testing.T) {
 	if retryable(ErrNotFound) || retryable(errors.New("other")) {
 		t.Errorf("a non-database error is retryable")
 	}
+}
+
+// ReadPerson answers what Read with PrefetchPerson answers. On PostgreSQL the snapshot is read
+// and released in one round trip: a read outside it runs the function again in an open read,
+// and a read that fails in the batch leaves no transaction open on the connection.
+func TestReadPerson(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		mustTx(t, s, func(tx Tx) error {
+			return errors.Join(tx.PutDriver(licensed(idZhang, "张三")), tx.PutDriver(licensed(idLi, "李四")),
+				tx.PutVehicle(Vehicle{Vehicle: model.Vehicle{Plate: plateA(), Owner: idZhang}}))
+		})
+		var calls int
+		var owned []Vehicle
+		err := s.ReadPerson(ctx, idZhang, 5, func(r Reader) error {
+			calls++
+			d, err := r.Driver(idZhang)
+			if err != nil || d.Name != "张三" {
+				return fmt.Errorf("the person: %+v %w", d, err)
+			}
+			if owned, err = r.VehiclesOwnedBy(idZhang); err != nil {
+				return err
+			}
+			return nil
+		})
+		if err != nil || len(owned) != 1 || calls != 1 {
+			t.Fatalf("a lookup's reads: %v, %d vehicles, %d calls; want one call", err, len(owned), calls)
+		}
+
+		// Someone else's record was not read ahead.
+		calls = 0
+		var other Driver
+		err = s.ReadPerson(ctx, idZhang, 5, func(r Reader) error {
+			calls++
+			var err error
+			other, err = r.Driver(idLi)
+			return err
+		})
+		want := 1
+		if s.Kind() == "postgres" {
+			want = 2
+		}
+		if err != nil || other.Name != "李四" || calls != want {
+			t.Errorf("a read outside the snapshot: %v, %q, %d calls; want %d", err, other.Name, calls, want)
+		}
+		if s.Kind() != "postgres" {
+			return
+		}
+
+		// A negative LIMIT fails the unread rejections' read inside the batch.
+		for range 3 {
+			err = s.ReadPerson(ctx, idZhang, -1, func(Reader) error { return nil })
+			if err == nil {
+				t.Fatal("a failing read in the batch was not reported")
+			}
+		}
+		var open int
+		// Asked on the other pool: a connection of the reading pool would first discard one
+		// left in a transaction (pgx's stdlib does that before lending it again).
+		if err := s.(*db).nosyncDB.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open != 0 {
+			t.Errorf("%d connections left inside a transaction", open)
+		}
+		if err := s.ReadPerson(ctx, idZhang, 5, func(r Reader) error { _, err := r.Driver(idZhang); return err }); err != nil {
+			t.Errorf("a read after the failures: %v", err)
+		}
+	})
 }
