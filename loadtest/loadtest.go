@@ -22,6 +22,7 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/internal/cputime"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/server/store"
@@ -287,8 +288,8 @@ func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []
 	scripts [][]string) (Result, [][]string) {
 	perKiosk := cfg.Rate / float64(len(ks))
 	interval := time.Duration(float64(time.Second) / perKiosk)
-	self0 := selfCPU()
-	machine0, machineOK := machineCPU()
+	self0 := cputime.Self()
+	machine0, machineOK := cputime.Machine()
 	start := time.Now()
 	end := start.Add(cfg.Duration)
 	samples := make([][]sample, len(ks))
@@ -319,8 +320,8 @@ func offer(ctx context.Context, name string, cfg Config, ks []*kiosk, drivers []
 		}
 	}
 	res := summarise(name, samples, time.Since(start), window)
-	res.SelfCPU = selfCPU() - self0
-	if machine1, ok := machineCPU(); ok && machineOK {
+	res.SelfCPU = cputime.Self() - self0
+	if machine1, ok := cputime.Machine(); ok && machineOK {
 		res.OtherCPU = max(0, machine1-machine0-res.SelfCPU)
 	}
 	return res, sent

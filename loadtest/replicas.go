@@ -20,6 +20,7 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
+	"github.com/hallkiosk/kiosk/internal/cputime"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/server/store"
@@ -263,14 +264,14 @@ func RunReplicas(ctx context.Context, cfg ReplicasConfig) (rep ReplicasReport, e
 
 	start := time.Now()
 	fleet.start = start
-	self0 := selfCPU()
-	machine0, machineOK := machineCPU()
+	self0 := cputime.Self()
+	machine0, machineOK := cputime.Machine()
 	killErr := make(chan error, 1)
 	go func() { killErr <- rep.killAndRestart(ctx, cfg, servers[cfg.Kill], watch, watched, start, progress) }()
 	var samples []sample
 	rep.Load, samples = fleet.offer(ctx, cfg, data, rules{profile: p, catalogue: ref.Catalogue}, start)
-	rep.KioskCPU = selfCPU() - self0
-	if machine1, ok := machineCPU(); ok && machineOK {
+	rep.KioskCPU = cputime.Self() - self0
+	if machine1, ok := cputime.Machine(); ok && machineOK {
 		rep.MachineCores = float64(machine1-machine0) / float64(time.Since(start))
 	}
 	stopCam()

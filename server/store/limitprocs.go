@@ -235,7 +235,8 @@ func newLimitProcs() limitProcs {
 // or the counting of admit and failed (a typed failure). Its arithmetic is theirs, expression
 // for expression, and the limiter's tests hold the two ways to one result. In the common case,
 // an identification with no counts against it, it reads the kiosk's row and two index entries
-// that are not there, and writes the kiosk's row once.
+// that are not there, and writes the kiosk's row once (a typed success deletes only counts it
+// found).
 func attemptBody() string {
 	return `DECLARE
 	k limit_kiosks%ROWTYPE;
@@ -287,7 +288,12 @@ BEGIN
 			k.next_slow := $3 + $10;
 		END IF;
 		IF $11 THEN
-			IF $4 OR $2 <> ''::bytea THEN
+			IF $4 THEN
+				-- Read above under the ID number's lock, which every writer of these rows takes:
+				-- what was not there is not there now.
+				IF gfound THEN DELETE FROM limit_ids WHERE id_hash = $2; END IF;
+				IF pfound THEN DELETE FROM limit_kiosk_ids WHERE kiosk_id = $1 AND id_hash = $2; END IF;
+			ELSIF $2 <> ''::bytea THEN
 				DELETE FROM limit_ids WHERE id_hash = $2;
 				DELETE FROM limit_kiosk_ids WHERE kiosk_id = $1 AND id_hash = $2;
 			END IF;

@@ -1,6 +1,8 @@
 //go:build linux
 
-package loadtest
+// Package cputime reads the CPU time this process and the whole machine have used, for load
+// tests and benchmarks that report CPU per request beside their latencies.
+package cputime
 
 import (
 	"os"
@@ -10,8 +12,8 @@ import (
 	"time"
 )
 
-// selfCPU is the CPU time this process has used, user and system.
-func selfCPU() time.Duration {
+// Self is the CPU time this process has used, user and system.
+func Self() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
@@ -19,9 +21,9 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// machineCPU is the CPU time the whole machine has spent busy since it booted (every process:
+// Machine is the CPU time the whole machine has spent busy since it booted (every process:
 // PostgreSQL, and whatever else shares the machine), from /proc/stat; false when unreadable.
-func machineCPU() (time.Duration, bool) {
+func Machine() (time.Duration, bool) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0, false
@@ -47,5 +49,5 @@ func machineCPU() (time.Duration, bool) {
 	return time.Duration(busy) * 10 * time.Millisecond, true
 }
 
-// settleDisks waits until the kernel has written every file's changes to disk.
-func settleDisks() { syscall.Sync() }
+// SettleDisks waits until the kernel has written every file's changes to disk.
+func SettleDisks() { syscall.Sync() }
