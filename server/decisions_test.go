@@ -89,12 +89,34 @@ func TestDecisionNumbersContinueAfterImported(t *testing.T) {
 	})
 }
 
+// An operation deciding several violations of one office draws their numbers at once: one wait
+// for the office's counter, consecutive numbers in the operation's order.
+func TestDecisionNumbersOfOneOperationDrawnAtOnce(t *testing.T) {
+	forEachOpenStore(t, func(t *testing.T, st store.Store) {
+		cs := &collidingStore{Store: st}
+		e := newEnvOn(t, cs)
+		res := e.send(processOp("d-1", 1, e.clock.Now(), 1, "V-A-1", "V-A-6"))
+		if res[0].Outcome != api.OutcomeApplied || len(res[0].Decisions) != 2 {
+			t.Fatalf("process: %+v", res[0])
+		}
+		for i, want := range []string{"00000901", "00000902"} { // V-DECIDED holds 900
+			if got := decisionSeq(t, res[0].Decisions[i].Number); got != want {
+				t.Errorf("decision %d: sequence %s, want %s", i, got, want)
+			}
+		}
+		if n := cs.draws.Load(); n != 1 {
+			t.Errorf("%d draws of the office's counter, want 1", n)
+		}
+	})
+}
+
 // collidingStore hands out an already taken decision sequence number (900, V-DECIDED's) while
 // collisions > 0, as a concurrent import could make happen between reading the highest number
 // and inserting the decision.
 type collidingStore struct {
 	store.Store
 	collisions atomic.Int32
+	draws      atomic.Int32 // calls of NextDecisionSeq
 }
 
 func (c *collidingStore) Tx(ctx context.Context, fn func(store.Tx) error) error {
@@ -106,11 +128,12 @@ type collidingTx struct {
 	c *collidingStore
 }
 
-func (t collidingTx) NextDecisionSeq(office string, year int) (int64, error) {
+func (t collidingTx) NextDecisionSeq(office string, year, n int) (int64, error) {
+	t.c.draws.Add(1)
 	if t.c.collisions.Add(-1) >= 0 {
 		return 900, nil
 	}
-	return t.Tx.NextDecisionSeq(office, year)
+	return t.Tx.NextDecisionSeq(office, year, n)
 }
 
 // A decision number that collides once (a race with an import) is retried, never surfaced; one

@@ -90,13 +90,13 @@ func (s *Server) applyProcess(tx store.Tx, p *model.Profile, kioskID string, op 
 
 // issueDecisions writes the decisions, the violations' new status and the points entries.
 func (s *Server) issueDecisions(tx store.Tx, p *model.Profile, d store.Driver, before int, todo []model.Violation, seen int, now time.Time, res api.OpResult) (api.OpResult, error) {
-	year := model.DateOf(now).Year
+	nums, err := freshDecisionNumbers(tx, todo, model.DateOf(now).Year)
+	if err != nil {
+		return api.OpResult{}, err
+	}
 	after := before
-	for _, v := range todo {
-		num, err := freshDecisionNumber(tx, v.OfficeCode, year)
-		if err != nil {
-			return api.OpResult{}, err
-		}
+	for i, v := range todo {
+		num := nums[i]
 		dec := model.Decision{Number: num, ViolationID: v.ID, Driver: d.ID, Plate: v.Plate,
 			Points: v.Points, Fine: v.Fine, IssuedAt: now, Due: model.DueDate(now, p.Payment)}
 		if err := tx.InsertDecision(dec); err != nil {

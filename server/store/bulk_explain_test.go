@@ -120,14 +120,14 @@ func hotQueries(x explainSample) []hotQuery {
 		{name: "lock violation", run: func(tx Tx) error { _, err := tx.LockViolation(x.violation); return err },
 			args: []any{x.violation}, indexes: []string{"pk:violations"}},
 		{name: "highest decision number", sqliteOnly: true, run: func(tx Tx) error {
-			_, err := tx.NextDecisionSeq(office, yearNo)
+			_, err := tx.NextDecisionSeq(office, yearNo, 1)
 			return err
 		}, only: "FROM decisions", args: []any{prefix, prefix + ":"}, indexes: []string{"pk:decisions", "pk:points_entries"}},
 		// PostgreSQL reads the highest number in the statement that draws the next one.
 		{name: "draw over the highest decision number", pgOnly: true, run: func(tx Tx) error {
-			_, err := tx.NextDecisionSeq(office, yearNo)
+			_, err := tx.NextDecisionSeq(office, yearNo, 1)
 			return err
-		}, only: "FROM decisions", args: []any{office, yearNo, prefix, prefix + ":", len(prefix) + 9, len(prefix) + 1},
+		}, only: "FROM decisions", args: []any{office, yearNo, prefix, prefix + ":", len(prefix) + 9, len(prefix) + 1, 1},
 			indexes: []string{"pk:decisions", "pk:points_entries"}},
 		{name: "op by id", run: func(tx Tx) error {
 			_, err := tx.Op("op-1")

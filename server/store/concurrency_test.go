@@ -116,7 +116,7 @@ func checkDecisionSeqs(t *testing.T, stores []Store) {
 	err := race(4, func(i int) error {
 		for range 50 {
 			err := pick(stores, i).Tx(context.Background(), func(tx Tx) error {
-				n, err := tx.NextDecisionSeq("500112", 2025)
+				n, err := tx.NextDecisionSeq("500112", 2025, 1)
 				if err == nil {
 					got[i] = append(got[i], n)
 				}

@@ -57,8 +57,12 @@ func (c *conn) InsertDecision(d model.Decision) error {
 // zero-padded). The upsert's row lock makes concurrent callers, in any process, wait for each
 // other, and each gets the value its own update produced; the first two users of an office's
 // year meet on the unique key.
-func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
+func (c *conn) NextDecisionSeq(officeCode string, year, n int) (int64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("store: next decision sequence: %d numbers asked for", n)
+	}
 	prefix := fmt.Sprintf("%s%04d", officeCode, year)
+	var last int64
 	if c.seqDB != nil {
 		// Committed at once, on a connection of its own: the office's counter is one row that
 		// every processing of the office draws from, and held until this transaction's commit
@@ -68,13 +72,12 @@ func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
 		// number is read in the same statement: outside this transaction it misses only this
 		// transaction's own decisions, whose numbers the counter gave.
 		c.traced(drawWithHighest)
-		var n int64
 		err := c.seqDB.QueryRowContext(c.ctx, drawWithHighest, officeCode, year, prefix, prefix+":",
-			len(prefix)+9, len(prefix)+1).Scan(&n)
+			len(prefix)+9, len(prefix)+1, n).Scan(&last)
 		if err != nil {
 			return 0, fmt.Errorf("store: next decision sequence: %w", err)
 		}
-		return n, nil
+		return last - int64(n) + 1, nil
 	}
 	var highest sql.NullString
 	if err := c.queryRow(highestDecision, prefix, prefix+":").Scan(&highest); err != nil {
@@ -84,11 +87,10 @@ func (c *conn) NextDecisionSeq(officeCode string, year int) (int64, error) {
 	if highest.Valid && len(highest.String) == len(prefix)+9 {
 		known, _ = strconv.ParseInt(highest.String[len(prefix):len(prefix)+8], 10, 64)
 	}
-	var n int64
-	if err := c.queryRow(draw, officeCode, year, known+1).Scan(&n); err != nil {
+	if err := c.queryRow(draw, officeCode, year, known+int64(n), n).Scan(&last); err != nil {
 		return 0, fmt.Errorf("store: next decision sequence: %w", err)
 	}
-	return n, nil
+	return last - int64(n) + 1, nil
 }
 
 // highestDecision is the highest number stored that starts with $1 and goes on with digits
@@ -102,18 +104,21 @@ const highestDecision = `SELECT max(n) FROM (
 		SELECT * FROM (SELECT decision AS n FROM points_entries WHERE decision >= $1 AND decision < $2
 			ORDER BY decision DESC LIMIT 1) p) known`
 
-// draw takes the next number of an office's counter, at least $3.
+// draw takes the next $4 numbers of an office's counter and returns the last of them, which is
+// at least $3 (the floor of the first, plus $4 - 1).
 const draw = `INSERT INTO decision_seq (office_code, year, last_seq) VALUES ($1, $2, $3)
 		ON CONFLICT (office_code, year) DO UPDATE SET last_seq =
-			CASE WHEN decision_seq.last_seq + 1 > $3 THEN decision_seq.last_seq + 1 ELSE $3 END
+			CASE WHEN decision_seq.last_seq + $4 > EXCLUDED.last_seq THEN decision_seq.last_seq + $4
+				ELSE EXCLUDED.last_seq END
 		RETURNING last_seq`
 
 // drawWithHighest is draw with its floor taken from highestDecision ($3, $4) in the same
 // statement, on PostgreSQL: the sequence part of the highest number ($6: where it starts) when
 // it has the length of a number ($5) and digits there, as NextDecisionSeq reads it on SQLite.
+// It takes $7 numbers.
 const drawWithHighest = `INSERT INTO decision_seq (office_code, year, last_seq)
 	SELECT $1, $2, CASE WHEN length(h.n) = $5 AND substr(h.n, $6, 8) ~ '^[0-9]{8}$'
-		THEN substr(h.n, $6, 8)::bigint ELSE 0 END + 1
+		THEN substr(h.n, $6, 8)::bigint ELSE 0 END + $7
 	FROM (SELECT max(n) AS n FROM (
 		SELECT * FROM (SELECT number AS n FROM decisions WHERE number >= $3 AND number < $4
 			ORDER BY number DESC LIMIT 1) d
@@ -121,7 +126,7 @@ const drawWithHighest = `INSERT INTO decision_seq (office_code, year, last_seq)
 		SELECT * FROM (SELECT decision AS n FROM points_entries WHERE decision >= $3 AND decision < $4
 			ORDER BY decision DESC LIMIT 1) p) known) h
 	ON CONFLICT (office_code, year) DO UPDATE SET last_seq =
-		CASE WHEN decision_seq.last_seq + 1 > EXCLUDED.last_seq THEN decision_seq.last_seq + 1
+		CASE WHEN decision_seq.last_seq + $7 > EXCLUDED.last_seq THEN decision_seq.last_seq + $7
 			ELSE EXCLUDED.last_seq END
 	RETURNING last_seq`
 

@@ -241,15 +241,15 @@ type Tx interface {
 	// unknown kiosk.
 	SetKioskSecret(kioskID string, secret []byte) error
 
-	// NextDecisionSeq returns the next decision sequence number for an office and year: one more
-	// than both the last it returned and the highest decision stored for that office and year
-	// (imported ones included), so from 1 for a new office and year; numbers are never reused,
-	// even across server processes. On PostgreSQL the number is drawn as a sequence's value is,
-	// in a statement of its own that commits at once: transactions issuing decisions of one
-	// office do not wait for each other, and one that rolls back leaves its numbers unused (a
-	// gap, as a voided decision leaves). On SQLite, with its single writer, it is part of the
-	// transaction.
-	NextDecisionSeq(officeCode string, year int) (int64, error)
+	// NextDecisionSeq draws n consecutive decision sequence numbers (n at least 1) for an office
+	// and year and returns the first: one more than both the last it drew and the highest
+	// decision stored for that office and year (imported ones included), so from 1 for a new
+	// office and year; numbers are never reused, even across server processes. On PostgreSQL the
+	// numbers are drawn as a sequence's values are, in a statement of its own that commits at
+	// once: transactions issuing decisions of one office do not wait for each other, and one that
+	// rolls back leaves its numbers unused (a gap, as a voided decision leaves). On SQLite, with
+	// its single writer, the draw is part of the transaction.
+	NextDecisionSeq(officeCode string, year, n int) (first int64, err error)
 	InsertDecision(d model.Decision) error
 	// UpdateViolation writes every field of v (found by ID; ErrNotFound if there is none).
 	UpdateViolation(v model.Violation) error

@@ -20,7 +20,7 @@ func writeOneOfEverything(tx Tx) error {
 	if err != nil || !ok {
 		return fmt.Errorf("insert op: %v %w", ok, err)
 	}
-	if _, err := tx.NextDecisionSeq("500112", 2025); err != nil {
+	if _, err := tx.NextDecisionSeq("500112", 2025, 1); err != nil {
 		return err
 	}
 	if _, err := tx.AppendRefChange("texts", "", []byte("{}")); err != nil {
@@ -150,7 +150,7 @@ func TestRolledBackTxLeavesNothing(t *testing.T) {
 			wantSeq = 3
 		}
 		mustTx(t, s, func(tx Tx) error {
-			n, err := tx.NextDecisionSeq("500112", 2025)
+			n, err := tx.NextDecisionSeq("500112", 2025, 1)
 			seq, err2 := tx.AppendRefChange("texts", "", nil)
 			if n != wantSeq || seq != 1 {
 				t.Errorf("after rollback: decision seq %d, ref change seq %d; want %d and 1", n, seq, wantSeq)
@@ -191,21 +191,35 @@ func TestReadSeesOneSnapshot(t *testing.T) {
 
 func TestNextDecisionSeq(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
+		imported, err := model.NewDecisionNumber("500114", 2025, 41)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustTx(t, s, func(tx Tx) error {
+			return errors.Join(tx.PutViolation(violation("V-IMPORTED", plateA(), at("2025-03-01 08:00:00.000"))),
+				tx.InsertDecision(model.Decision{Number: imported, ViolationID: "V-IMPORTED"}))
+		})
 		var got []int64
 		mustTx(t, s, func(tx Tx) error {
 			for _, k := range []struct {
-				office string
-				year   int
-			}{{"500112", 2025}, {"500112", 2025}, {"500112", 2026}, {"500113", 2025}, {"500112", 2025}} {
-				n, err := tx.NextDecisionSeq(k.office, k.year)
+				office  string
+				year, n int
+			}{{"500112", 2025, 1}, {"500112", 2025, 3}, {"500112", 2026, 1}, {"500113", 2025, 2}, {"500112", 2025, 1},
+				{"500114", 2025, 2}, {"500114", 2025, 1}} {
+				n, err := tx.NextDecisionSeq(k.office, k.year, k.n)
 				if err != nil {
 					return err
 				}
 				got = append(got, n)
 			}
+			if _, err := tx.NextDecisionSeq("500112", 2025, 0); err == nil {
+				return errors.New("no numbers asked for, and no error")
+			}
 			return nil
 		})
-		same(t, "sequences per office and year", got, []int64{1, 2, 1, 1, 3})
+		// Each draw answers the first of its numbers; the next draw of the office and year goes
+		// on after the last. An imported decision's number is the floor of its office's first.
+		same(t, "sequences per office and year", got, []int64{1, 2, 1, 1, 5, 42, 44})
 	})
 }
 
