@@ -71,9 +71,11 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 		return nil, err
 	}
 	sess, newer, err := s.verifyWith(r, c, stale, k, body, now)
-	if newer == nil && kept && errors.Is(err, api.ErrBadSignature) {
-		// The record kept in memory may predate a new secret given through another server
-		// process: the store's record decides.
+	var staleErr *staleRefusal
+	if newer == nil && kept && (errors.Is(err, api.ErrBadSignature) || errors.As(err, &staleErr)) {
+		// The record kept in memory may predate a new secret or a revocation made through
+		// another server process, which only the nonce's claim would have seen: a request
+		// refused before the claim is refused on the store's record.
 		cur, rerr := s.readKiosk(r.Context(), k.ID)
 		if rerr != nil {
 			return nil, rerr

@@ -121,6 +121,14 @@ func TestRevokeAndRotateReachEveryServerProcess(t *testing.T) {
 	if err := Revoke(ctx, a.store, a.kiosk.KioskID, a.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// Its clock ten minutes slow: a kiosk in good standing would be told the server's time, a
+	// revoked one is refused as revoked, though the second process has not seen the revocation.
+	slow := func() time.Time { return a.clock.Now().Add(-10 * time.Minute) }
+	wantStatus(t, "a stale request, in the second process after a revocation through the first",
+		heartbeat(api.NewClientWithClock(hs2.URL, a.kiosk.KioskID, mustHex(t, again.Secret), nil, slow)), 401)
+	if strings.Contains(logs2.String(), `"reason":"stale"`) {
+		t.Errorf("a revoked kiosk's stale request was refused as stale, not as revoked:\n%s", logs2.String())
+	}
 	wantStatus(t, "the second process, after a revocation through the first", heartbeat(api.NewClientWithClock(hs2.URL,
 		a.kiosk.KioskID, mustHex(t, again.Secret), nil, a.clock.Now)), 401)
 	// Each refusal says why: not a replay, though the nonce's claim claimed nothing.
