@@ -146,45 +146,40 @@ func checkDecisionSeqs(t *testing.T, stores []Store) {
 // checkNonceOnce presents each of several nonces from 10 goroutines at once: each nonce is
 // fresh for exactly one of them.
 func checkNonceOnce(t *testing.T, stores []Store) {
-	until := time.Now().Add(time.Minute)
-	for round := range 5 {
-		var fresh atomic.Int32
-		nonce := fmt.Sprintf("nonce-%d", round)
-		err := race(10, func(i int) error {
-			ok, err := pick(stores, i).RememberNonce(context.Background(), "K-001", nonce, time.Now(), until)
-			if ok {
-				fresh.Add(1)
-			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := fresh.Load(); n != 1 {
-			t.Errorf("nonce %s was fresh %d times, want once", nonce, n)
-		}
-	}
+	checkOnce(t, "nonce", func(s Store, nonce string, until time.Time) (bool, error) {
+		return s.RememberNonce(context.Background(), "K-001", nonce, time.Now(), until)
+	})(stores)
 }
 
 // checkClaimOnce is checkNonceOnce for claims through the kiosk's record (ClaimNonce).
 func checkClaimOnce(t *testing.T, stores []Store) {
 	k := kiosk("K-001")
-	until := time.Now().Add(time.Minute)
-	for round := range 5 {
-		var fresh atomic.Int32
-		nonce := fmt.Sprintf("claim-%d", round)
-		err := race(10, func(i int) error {
-			_, ok, err := pick(stores, i).ClaimNonce(context.Background(), k, nonce, time.Now(), until)
-			if ok {
-				fresh.Add(1)
+	checkOnce(t, "claim", func(s Store, nonce string, until time.Time) (bool, error) {
+		_, fresh, err := s.ClaimNonce(context.Background(), k, nonce, time.Now(), until)
+		return fresh, err
+	})(stores)
+}
+
+// checkOnce races 10 claims of each of five nonces, spread over the stores.
+func checkOnce(t *testing.T, prefix string, claim func(s Store, nonce string, until time.Time) (bool, error)) func([]Store) {
+	return func(stores []Store) {
+		until := time.Now().Add(time.Minute)
+		for round := range 5 {
+			var fresh atomic.Int32
+			nonce := fmt.Sprintf("%s-%d", prefix, round)
+			err := race(10, func(i int) error {
+				ok, err := claim(pick(stores, i), nonce, until)
+				if ok {
+					fresh.Add(1)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := fresh.Load(); n != 1 {
-			t.Errorf("nonce %s was claimed %d times, want once", nonce, n)
+			if n := fresh.Load(); n != 1 {
+				t.Errorf("nonce %s was fresh %d times, want once", nonce, n)
+			}
 		}
 	}
 }
