@@ -196,8 +196,9 @@ var errKioskChanging = errors.New("kiosk record changed while the request was ch
 // it (forgetKiosk). On PostgreSQL, where several processes share the database and staff may
 // change it directly, the record in memory (kept) is only the first guess: the nonce's claim
 // reads the record again in the same statement and claims nothing if its secret or revocation
-// changed (store.ClaimNonce), a signature the kept secret refuses is checked again against the
-// store's, and verify then checks the request again against the new record.
+// changed (store.ClaimNonce), a request refused before the claim (its signature, its
+// timestamp) is judged on the store's record, and verify checks the request again against a
+// record found changed.
 func (s *Server) kiosk(ctx context.Context, id string) (k store.Kiosk, kept bool, err error) {
 	if k, ok := s.kiosks.get(id); ok {
 		return k, true, nil
