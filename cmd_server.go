@@ -17,6 +17,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/console"
 	"github.com/hallkiosk/kiosk/dataset"
@@ -114,7 +115,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := st.Warm(ctx, server.WarmReads); err != nil {
+	if err := st.Warm(ctx, api.MaxRejections); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)

@@ -144,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return rep, err
 	}
 	// As kiosk serve does before it listens.
-	if err := st.Warm(ctx, server.WarmReads); err != nil {
+	if err := st.Warm(ctx, api.MaxRejections); err != nil {
 		return rep, err
 	}
 	base, stop, err := listen(srv.Handler())

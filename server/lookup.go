@@ -122,13 +122,6 @@ func (s *Server) caseFor(r store.Reader, p *model.Profile, d store.Driver, now t
 	return model.Case{Profile: p, Licence: *d.Licence, CyclePoints: points, Vehicles: vs, Now: now, Catalogue: s.ref.Catalogue}, nil
 }
 
-// WarmReads sends the reads of a lookup, for an ID number nobody holds: store.Warm runs it on
-// each connection before the server listens, so that a lookup's statements are prepared and
-// planned before the first request.
-func WarmReads(r store.Reader) error {
-	return r.PrefetchPerson(store.WarmID, api.MaxRejections)
-}
-
 // lookup assembles everything a kiosk shows a driver who identified.
 func (s *Server) lookup(ctx context.Context, p *model.Profile, c credential) (api.Lookup, error) {
 	var out api.Lookup

@@ -281,14 +281,19 @@ func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, 
 	return err
 }
 
-// snapshotPerson reads a person's reads (personReads) in one batch between BEGIN and COMMIT,
-// and answers a transaction sealed with them.
+// snapshotPerson reads a person's reads (personReads) in one batch between BEGIN and COMMIT, on
+// a connection of the reading pool, and answers a transaction sealed with them.
 func (s *db) snapshotPerson(ctx context.Context, id model.IDNumber, rejections int) (*conn, error) {
 	sc, err := s.reader.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: read snapshot: %w", err)
 	}
 	defer sc.Close()
+	return s.snapshotOn(ctx, sc, id, rejections)
+}
+
+// snapshotOn is snapshotPerson on the connection sc.
+func (s *db) snapshotOn(ctx context.Context, sc *sql.Conn, id model.IDNumber, rejections int) (*conn, error) {
 	c := &conn{ctx: ctx, session: sc, readOnly: true, d: s.d, trace: s.trace}
 	if err := c.batchAhead(beginSnapshot, personReads(id, rejections), commitSnapshot); err != nil {
 		return nil, errors.Join(err, endSnapshot(ctx, sc))

@@ -246,7 +246,7 @@ func openSQLitePool(ctx context.Context, path, params string, n int) (*sql.DB, e
 
 func (s *db) Kind() string { return s.d.kind }
 
-func (s *db) Warm(ctx context.Context, reads func(Reader) error) error {
+func (s *db) Warm(ctx context.Context, rejections int) error {
 	if s.d.kind != kindPostgres {
 		return nil
 	}
@@ -272,13 +272,8 @@ func (s *db) Warm(ctx context.Context, reads func(Reader) error) error {
 					break
 				}
 			}
-			if err == nil && reads != nil && p.pool == s.reader {
-				err = s.runTxOn(ctx, c, s.reader, s.readOpts, func(c *conn) error { return reads(c) })
-			}
 			if err == nil && p.pool == s.reader {
-				// A snapshot read in one round trip (ReadPerson) adds these two.
-				w := &conn{ctx: ctx, session: c, d: s.d, trace: s.trace}
-				err = w.batchAhead(beginSnapshot, nil, commitSnapshot)
+				_, err = s.snapshotOn(ctx, c, WarmID, rejections)
 			}
 			if err == nil && p.pool == s.nosyncDB {
 				err = s.warmNosync(ctx, c)

@@ -79,11 +79,12 @@ type Store interface {
 	// Warm opens the connections a server under load uses and has each read the record tables
 	// once, before the server listens: otherwise the first requests after a start (a rolling
 	// upgrade under load) each wait for PostgreSQL to start a backend and load its catalogue, and
-	// the queue they leave takes seconds to clear. reads, when not nil, runs in a read
-	// transaction on each connection, so that the statements it sends are prepared and planned
-	// there before the first request needs them (the server passes a lookup's reads). The
-	// embedded store has nothing to warm.
-	Warm(ctx context.Context, reads func(Reader) error) error
+	// the queue they leave takes seconds to clear. Each connection of the reading pool reads a
+	// lookup's snapshot (ReadPerson, with at most rejections unread rejection notices, as the
+	// server asks) of an ID number nobody holds (WarmID), so that a lookup's statements are
+	// prepared and planned there before the first request needs them. The embedded store has
+	// nothing to warm.
+	Warm(ctx context.Context, rejections int) error
 	// Kind is "sqlite" or "postgres".
 	Kind() string
 	Close() error

@@ -61,12 +61,6 @@ func (s *db) runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 		}
 		defer sc.Close()
 	}
-	return s.runTxOn(ctx, sc, pool, opts, fn)
-}
-
-// runTxOn runs one attempt on sc, a connection of pool the caller holds (PostgreSQL), or on
-// a connection of pool (sc nil).
-func (s *db) runTxOn(ctx context.Context, sc *sql.Conn, pool *sql.DB, opts *sql.TxOptions, fn func(*conn) error) error {
 	var tx *sql.Tx
 	var err error
 	if sc != nil {
