@@ -32,24 +32,31 @@ func (s *db) RememberNonce(ctx context.Context, kioskID, nonce string, now, unti
 	if err != nil {
 		return false, fmt.Errorf("store: remember nonce: %w", err)
 	}
-	if rand.N(noncePruneEvery) == 0 {
-		// Best effort: a failed prune only leaves expired rows, which the upsert overwrites.
-		_, _ = s.writer.ExecContext(ctx, `DELETE FROM nonces WHERE expires < $1`, millis(now))
-	}
+	s.maybePruneNonces(ctx, now)
 	return fresh, nil
 }
 
-// rememberNoncePG claims the nonce with one upsert: it inserts a new nonce, or takes over one
-// whose expiry has passed, and returns a row only then. A concurrent claim of the same nonce
-// waits for the first and then finds it unexpired, so exactly one caller sees it fresh. The
-// statement runs on its own, on connections with synchronous_commit off (nosyncDB): a nonce lost
-// in a crash of the database reopens a replay window that the request timestamp check bounds
-// anyway, and the request waits neither for fsync nor for a transaction's extra round trips.
-// nonceClaim inserts a nonce or takes over an expired one, returning a row only then.
-const nonceClaim = `INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2, $3)
-		ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
-		WHERE nonces.expires < $4
+// maybePruneNonces deletes the expired nonces about once in noncePruneEvery calls. Best effort:
+// a failed prune only leaves expired rows, which a claim takes over.
+func (s *db) maybePruneNonces(ctx context.Context, now time.Time) {
+	if rand.N(noncePruneEvery) == 0 {
+		_, _ = s.writer.ExecContext(ctx, `DELETE FROM nonces WHERE expires < $1`, millis(now))
+	}
+}
+
+// A nonce is claimed on PostgreSQL with one upsert: it inserts a new nonce ($1, $2, expiring at
+// $3), or takes over one whose expiry has passed at $4, and returns a row only then. A
+// concurrent claim of the same nonce waits for the first and then finds it unexpired, so exactly
+// one caller sees it fresh. The statement runs on its own, on connections with
+// synchronous_commit off (nosyncDB): a nonce lost in a crash of the database reopens a replay
+// window that the request timestamp check bounds anyway, and the request waits neither for
+// fsync nor for a transaction's extra round trips.
+const (
+	nonceTakeOver = `ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
+		WHERE nonces.expires < $4`
+	nonceClaim = `INSERT INTO nonces (kiosk_id, nonce, expires) VALUES ($1, $2, $3) ` + nonceTakeOver + `
 		RETURNING expires`
+)
 
 func (s *db) ClaimNonce(ctx context.Context, k Kiosk, nonce string, now, until time.Time) (Kiosk, bool, error) {
 	if s.nonces != nil {
@@ -69,9 +76,7 @@ func (s *db) ClaimNonce(ctx context.Context, k Kiosk, nonce string, now, until t
 	case err != nil:
 		return Kiosk{}, false, fmt.Errorf("store: claim nonce: %w", err)
 	}
-	if rand.N(noncePruneEvery) == 0 {
-		_, _ = s.writer.ExecContext(ctx, `DELETE FROM nonces WHERE expires < $1`, millis(now))
-	}
+	s.maybePruneNonces(ctx, now)
 	return cur, fresh, nil
 }
 
@@ -81,8 +86,7 @@ func (s *db) ClaimNonce(ctx context.Context, k Kiosk, nonce string, now, until t
 const nonceClaimForKiosk = `WITH k AS (SELECT ` + kioskColumns + ` FROM kiosks WHERE id = $1),
 	claimed AS (INSERT INTO nonces (kiosk_id, nonce, expires)
 		SELECT $1, $2, $3 FROM k WHERE k.secret = $5 AND (k.revoked_at = 0 OR k.revoked_at > $4)
-		ON CONFLICT (kiosk_id, nonce) DO UPDATE SET expires = EXCLUDED.expires
-		WHERE nonces.expires < $4
+		` + nonceTakeOver + `
 		RETURNING 1)
 	SELECT k.*, EXISTS (SELECT 1 FROM claimed) FROM k`
 
