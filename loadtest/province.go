@@ -16,7 +16,6 @@ import (
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
-	"github.com/hallkiosk/kiosk/internal/cputime"
 	"github.com/hallkiosk/kiosk/model"
 	"github.com/hallkiosk/kiosk/server"
 	"github.com/hallkiosk/kiosk/server/store"
@@ -111,7 +110,7 @@ func MeasureSizes(ctx context.Context, sets []SizeSet, cfg SizeConfig, rounds in
 	}
 	// A bulk load leaves gigabytes for the kernel to write back; measured meanwhile, every
 	// set's commits would wait behind them. The measurement starts once they are on disk.
-	cputime.SettleDisks()
+	settleDisks()
 	rounds = max(rounds, 1)
 	for r := range rounds {
 		n := cfg.Sessions/rounds + btoi(r < cfg.Sessions%rounds)

@@ -48,6 +48,3 @@ func Machine() (time.Duration, bool) {
 	// /proc/stat counts in USER_HZ, which is 100 on every Linux architecture Go supports.
 	return time.Duration(busy) * 10 * time.Millisecond, true
 }
-
-// SettleDisks waits until the kernel has written every file's changes to disk.
-func SettleDisks() { syscall.Sync() }

@@ -9,6 +9,3 @@ func Self() time.Duration { return 0 }
 
 // Machine is not measured on this system.
 func Machine() (time.Duration, bool) { return 0, false }
-
-// SettleDisks does nothing on this system.
-func SettleDisks() {}
