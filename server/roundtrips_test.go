@@ -26,8 +26,9 @@ func TestRoundTripsToPostgres(t *testing.T) {
 	measure := func(what string, budget int, f func()) {
 		t.Helper()
 		f() // the first request of a kind prepares its statements on the connection
-		// The fewest of three, of which the first may differ (a violation of one's own car
-		// needs no owner's check); pgx's liveness pings are counted apart (RoundTrips.Pings).
+		// The fewest of three: of the processings measured, the first is of the driver's own
+		// car and the others need its owner's check, one round trip more. pgx's liveness pings
+		// are counted apart (RoundTrips.Pings).
 		n, from := -1, 0
 		for range 3 {
 			before := rt.Count()
