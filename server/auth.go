@@ -80,7 +80,7 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 		if rerr != nil {
 			return nil, rerr
 		}
-		if !bytes.Equal(cur.Secret, k.Secret) || !cur.RevokedAt.Equal(k.RevokedAt) {
+		if standingChanged(k, cur) {
 			newer = &cur
 		}
 	}
@@ -119,13 +119,19 @@ func (s *Server) verifyWith(r *http.Request, c api.Credentials, stale bool, k st
 		return nil, nil, err
 	}
 	s.kiosks.put(cur)
-	if !bytes.Equal(cur.Secret, k.Secret) || !cur.RevokedAt.Equal(k.RevokedAt) {
+	if standingChanged(k, cur) {
 		return nil, &cur, nil
 	}
 	if !fresh {
 		return nil, nil, api.ErrReplayed
 	}
 	return &session{kiosk: cur, body: body}, nil, nil
+}
+
+// standingChanged reports whether a kiosk's record changed in what authenticating it checks: its
+// secret or its revocation.
+func standingChanged(before, now store.Kiosk) bool {
+	return !bytes.Equal(before.Secret, now.Secret) || !before.RevokedAt.Equal(now.RevokedAt)
 }
 
 // staleRefusal is a request whose only fault is its timestamp: the kiosk is enrolled and not
