@@ -71,8 +71,8 @@ func TestBulkImportAnswersAsImportDoes(t *testing.T) {
 						continue
 					}
 					c := credential{id: person.Driver.ID, file: person.Licence.FileNumber}
-					a, errA := importSrv.lookup(ctx, p, c)
-					b, errB := bulkSrv.lookup(ctx, p, c)
+					a, _, errA := importSrv.lookup(ctx, p, c, nil)
+					b, _, errB := bulkSrv.lookup(ctx, p, c, nil)
 					ja, _ := json.Marshal(a)
 					jb, _ := json.Marshal(b)
 					if errA != nil || errB != nil || string(ja) != string(jb) {

@@ -154,9 +154,10 @@ func writeNoMatch(w http.ResponseWriter) {
 }
 
 // handleLookup reads first and lets the limiter decide after, on the known outcome: a lookup
-// changes no record, so the limiter's whole part is one call of the store (admission and the
-// clearing or counting that follows it), and an answer it refuses is dropped unseen. What a
-// refused attempt costs is the reads; what it learns is the wait.
+// changes no record, so the limiter's whole part is one call of the store, made by ReadPerson
+// once the reads have succeeded (on PostgreSQL, in the reads' own round trip), and an answer it
+// refuses is dropped unseen. What a refused attempt costs is the reads; what it learns is the
+// wait.
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *session) {
 	cred, ok := s.parseIdentify(w, sess, true)
 	if !ok {
@@ -167,23 +168,38 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 		s.internalError(w, "profile", err)
 		return
 	}
-	out, err := s.lookup(r.Context(), p, cred)
-	if err != nil && !errors.Is(err, errNoMatch) {
-		// Never decided, so never counted: it told nobody anything.
+	attempt, err := s.limits.lookupAttempt(r.Context(), sess.kiosk.ID, cred)
+	if err != nil {
+		s.internalError(w, "identification limits", err)
+		return
+	}
+	out, decided, err := s.lookup(r.Context(), p, cred, attempt)
+	switch {
+	case !decided.Decided:
+		// The person's record could not be read: never decided, so never counted, and it told
+		// nobody anything.
+		s.internalError(w, "lookup", err)
+		return
+	case err != nil && !errors.Is(err, errNoMatch):
 		s.internalError(w, "lookup", err)
 		return
 	}
 	found := err == nil
-	rf, slow, err := s.limits.attempt(r.Context(), sess.kiosk.ID, cred.id, cred.card, found)
+	rf := refusalOf(decided.Admission)
 	switch {
-	case err != nil:
-		s.internalError(w, "identification limits", err)
 	case rf.scope != "":
 		s.refuseIdentify(w, sess, rf)
+	case found != decided.Found:
+		// The record changed between the snapshot the answer was read from and the limiter's
+		// decision, which followed it: the decision stands on the newer record, and this
+		// answer would contradict it. Asked again, both agree.
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "busy",
+			"the person's record changed while it was read: send again in a moment (nothing was lost)")
 	case !found:
 		if !cred.card {
 			s.metrics.identifyFailure(sess.kiosk.ID)
-			s.warnIfSlow(sess, slow)
+			s.warnIfSlow(sess, decided.BecameSlow)
 		}
 		writeNoMatch(w)
 	default:

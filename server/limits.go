@@ -113,10 +113,12 @@ const (
 // then the pair) and counts in the same atomic step, so concurrent attempts, through one process
 // or several, are decided one after the other and none slips past a count. A lookup, which
 // changes no record, reads first and is decided after in one call that admits and clears or
-// counts (attempt): one round trip to PostgreSQL. An owner check, which records what it checked,
-// is admitted first and its outcome recorded after (allowIdentify, then identified or failed):
-// two round trips. TestLimiterAttemptEqualsAdmitThenOutcome holds the two ways to one result. Time is the server's clock, never the database's, so processes must
-// keep their clocks in step (NTP), as they must for request timestamps. ID numbers are stored
+// counts (store.ReadPerson with lookupAttempt's attempt: on PostgreSQL the last statement of the
+// reads' own round trip, which finds the outcome from the record itself). An owner check, which
+// records what it checked, is admitted first and its outcome recorded after (allowIdentify, then
+// identified or failed): two round trips. TestLimiterAttemptEqualsAdmitThenOutcome holds the two
+// ways to one result. Time is the server's clock, never the database's, so processes must keep
+// their clocks in step (NTP), as they must for request timestamps. ID numbers are stored
 // only as keyed hashes under a key the store creates once and every process shares. On
 // PostgreSQL the tables are UNLOGGED: a crash of the database, or a failover to a standby, forgets
 // recent counts, as a restart forgot them when they lived in each process's memory. The embedded
@@ -179,22 +181,19 @@ func refusalOf(a store.Admission) refusal {
 	return r
 }
 
-// attempt decides an identification the server has already carried out without answering it
-// (a lookup: its reads change nothing), knowing whether it identified the person: the same
-// admission as allowIdentify and, when admitted, what identified or failed would then record,
-// in one call of the store. A refused attempt's outcome must not reach the kiosk. An
-// identification that ended in neither outcome (the store failed) is never decided: it counts
-// nowhere, which is what aborted achieves for one admitted first. becameSlow is failed's.
-func (l *limiter) attempt(ctx context.Context, kiosk string, id model.IDNumber, card, identified bool) (r refusal, becameSlow bool, err error) {
+// lookupAttempt is what a lookup gives the store for it to decide the identification once it
+// has read the person's record (store.ReadPerson): the kiosk, the limits and the proof, at the
+// limiter's now. The limiter's sweep runs first when due. The store decides as AttemptIdentify
+// does: the same admission as allowIdentify and, when admitted, what identified or failed would
+// then record, in one call. A refused attempt's outcome must not reach the kiosk. An
+// identification whose record could not be read is never decided: it counts nowhere, which is
+// what aborted achieves for one admitted first.
+func (l *limiter) lookupAttempt(ctx context.Context, kiosk string, c credential) (*store.IdentifyAttempt, error) {
 	now := l.now()
 	if err := l.prune(ctx, now); err != nil {
-		return refusal{}, false, err
+		return nil, err
 	}
-	a, becameSlow, err := l.store.AttemptIdentify(ctx, l.limits, kiosk, id, !card, identified, now)
-	if err != nil {
-		return refusal{}, false, err
-	}
-	return refusalOf(a), becameSlow, nil
+	return &store.IdentifyAttempt{KioskID: kiosk, Limits: l.limits, Card: c.card, File: c.file, Now: now}, nil
 }
 
 // identified clears what the attempts of this kiosk for id counted: the person proved who they

@@ -551,10 +551,11 @@ func TestLimiterAbortedAttemptsAreNotFailures(t *testing.T) {
 	})
 }
 
-// A lookup decides its attempt after reading, in one call (attempt); an owner check admits first
-// and records the outcome after (allowIdentify, then identified or failed). The two must keep
-// one set of limits: the same random attempts through each way, on two stores of one kind, get
-// the same refusals, the same warnings and the same number of stored counts, step by step.
+// A lookup decides its attempt after reading, in one call (store.ReadPerson with an attempt,
+// which finds the outcome from the person's record itself); an owner check admits first and
+// records the outcome after (allowIdentify, then identified or failed). The two must keep one set
+// of limits: the same random attempts through each way, on two stores of one kind, get the same
+// refusals, the same warnings and the same number of stored counts, step by step.
 func TestLimiterAttemptEqualsAdmitThenOutcome(t *testing.T) {
 	stores := map[string]func(t *testing.T) string{
 		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "server.db") },
@@ -572,17 +573,46 @@ func TestLimiterAttemptEqualsAdmitThenOutcome(t *testing.T) {
 				return newTestLimOn(t, st, c)
 			}
 			old, one := open(), open()
+			// The lookup's way reads the people: ID-0 to ID-7 hold a licence, ID-8 to ID-11 none.
+			ctx := context.Background()
+			if err := one.st.Tx(ctx, func(tx store.Tx) error {
+				for n := range 12 {
+					d := store.Driver{Driver: model.Driver{ID: model.IDNumber("ID-" + strconv.Itoa(n)), Name: "某"}}
+					if n < 8 {
+						d.Licence = &model.Licence{FileNumber: model.FileNumber("F-" + strconv.Itoa(n))}
+					}
+					if err := tx.PutDriver(d); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
 			rng := rand.New(rand.NewPCG(7, 16))
 			kiosks := []string{"K", "L", "M"}
 			var refused, slowed, identifiedN int
 			for step := range 1500 {
 				kiosk := kiosks[rng.IntN(len(kiosks))]
-				id := model.IDNumber("ID-" + strconv.Itoa(rng.IntN(12)))
+				n := rng.IntN(13) // ID-12 is nobody's
 				card := rng.IntN(6) == 0
+				if card && rng.IntN(4) != 0 {
+					n = 8 + rng.IntN(5) // mostly cards without a licence: a success clears counts
+				}
+				id := model.IDNumber("ID-" + strconv.Itoa(n))
 				if card && rng.IntN(3) == 0 {
 					id = "" // a link check: guesses nobody
 				}
-				identified := rng.IntN(5) == 0
+				// A card identifies whoever holds a licence; a typed file number, when right.
+				identified := id != "" && n < 8 && (card || rng.IntN(5) == 0)
+				file := model.FileNumber("")
+				switch {
+				case card:
+				case identified:
+					file = model.FileNumber("F-" + strconv.Itoa(n))
+				default:
+					file = "F-WRONG"
+				}
 				// The owner check's way.
 				a, err := old.l.allowIdentify(context.Background(), kiosk, id, card)
 				if err != nil {
@@ -598,9 +628,17 @@ func TestLimiterAttemptEqualsAdmitThenOutcome(t *testing.T) {
 					}
 				}
 				// The lookup's way.
-				rf, slow, err := one.l.attempt(context.Background(), kiosk, id, card, identified)
+				attempt, err := one.l.lookupAttempt(ctx, kiosk, credential{id: id, file: file, card: card})
 				if err != nil {
 					t.Fatal(err)
+				}
+				decided, err := one.st.ReadPerson(ctx, id, 5, attempt, func(store.Reader) error { return nil })
+				if err != nil {
+					t.Fatal(err)
+				}
+				rf, slow := refusalOf(decided.Admission), decided.BecameSlow
+				if decided.Found != identified {
+					t.Fatalf("step %d (%q card=%t file %q): the store found %t, want %t", step, id, card, file, decided.Found, identified)
 				}
 				if rf != a.refusal || slow != oldSlow {
 					t.Fatalf("step %d (%s %q card=%t identified=%t): attempt gives %+v slow=%t, admit then outcome %+v slow=%t",

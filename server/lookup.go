@@ -23,7 +23,7 @@ func identify(r store.Reader, c credential) (store.Driver, error) {
 	} else if err != nil {
 		return store.Driver{}, err
 	}
-	if d.Licence == nil || !c.card && d.Licence.FileNumber != c.file {
+	if !store.Identifies(d, c.file, c.card) {
 		return store.Driver{}, errNoMatch
 	}
 	return d, nil
@@ -123,11 +123,11 @@ func (s *Server) caseFor(r store.Reader, p *model.Profile, d store.Driver, now t
 }
 
 // lookup assembles everything a kiosk shows a driver who identified.
-func (s *Server) lookup(ctx context.Context, p *model.Profile, c credential) (api.Lookup, error) {
+func (s *Server) lookup(ctx context.Context, p *model.Profile, c credential, attempt *store.IdentifyAttempt) (api.Lookup, store.Attempted, error) {
 	var out api.Lookup
 	// Everything below depends only on the ID number: asked together, it is one wait for the
 	// database instead of a dozen.
-	err := s.store.ReadPerson(ctx, c.id, api.MaxRejections, func(r store.Reader) error {
+	decided, err := s.store.ReadPerson(ctx, c.id, api.MaxRejections, attempt, func(r store.Reader) error {
 		now := s.now()
 		d, err := identify(r, c)
 		if err != nil {
@@ -153,7 +153,7 @@ func (s *Server) lookup(ctx context.Context, p *model.Profile, c credential) (ap
 		}
 		return s.addLinks(r, d, &out)
 	})
-	return out, err
+	return out, decided, err
 }
 
 func (s *Server) addVehiclesAndViolations(r store.Reader, p *model.Profile, d store.Driver, rel []model.RelatedVehicle, vehicles []store.Vehicle, now time.Time, out *api.Lookup) error {

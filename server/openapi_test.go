@@ -184,11 +184,12 @@ func (f *oaFailingStore) Read(ctx context.Context, fn func(store.Reader) error) 
 	return f.Store.Read(ctx, fn)
 }
 
-func (f *oaFailingStore) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, fn func(store.Reader) error) error {
+func (f *oaFailingStore) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, a *store.IdentifyAttempt,
+	fn func(store.Reader) error) (store.Attempted, error) {
 	if err := f.failure(); err != nil {
-		return err
+		return store.Attempted{}, err
 	}
-	return f.Store.ReadPerson(ctx, id, rejections, fn)
+	return f.Store.ReadPerson(ctx, id, rejections, a, fn)
 }
 
 func (f *oaFailingStore) Tx(ctx context.Context, fn func(store.Tx) error) error {

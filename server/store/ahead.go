@@ -73,12 +73,19 @@ func (c *conn) sendAhead(reads []aheadRead) error {
 	if err := c.Flush(); err != nil {
 		return err
 	}
-	return c.batchAhead("", reads, "")
+	return c.batchAhead("", reads, "", nil)
+}
+
+// aheadStmt is a statement a batch sends after its reads, and what reads its one row.
+type aheadStmt struct {
+	query string
+	args  []any
+	read  func(pgx.Row) error
 }
 
 // batchAhead sends the reads in one batch, after the statement first and before the statement
-// last when they are given, and keeps their answers.
-func (c *conn) batchAhead(first string, reads []aheadRead, last string) error {
+// last when they are given, and keeps their answers; then, when given, is sent after last.
+func (c *conn) batchAhead(first string, reads []aheadRead, last string, then *aheadStmt) error {
 	return c.sendBatch(func(queue func(string, []any)) {
 		if first != "" {
 			queue(first, nil)
@@ -88,6 +95,9 @@ func (c *conn) batchAhead(first string, reads []aheadRead, last string) error {
 		}
 		if last != "" {
 			queue(last, nil)
+		}
+		if then != nil {
+			queue(then.query, then.args)
 		}
 	}, func(res pgx.BatchResults) error {
 		if first != "" {
@@ -114,6 +124,9 @@ func (c *conn) batchAhead(first string, reads []aheadRead, last string) error {
 			if _, err := res.Exec(); err != nil {
 				return fmt.Errorf("store: read ahead: %w", err)
 			}
+		}
+		if then != nil {
+			return then.read(res.QueryRow())
 		}
 		return nil
 	})
@@ -258,18 +271,40 @@ const (
 	commitSnapshot = `COMMIT`
 )
 
-func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, fn func(Reader) error) error {
-	open := func(r Reader) error {
-		if err := r.PrefetchPerson(id, rejections); err != nil {
+func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, attempt *IdentifyAttempt,
+	fn func(Reader) error) (Attempted, error) {
+	switch {
+	case attempt == nil:
+		return Attempted{}, s.readPerson(ctx, id, rejections, fn)
+	case s.d.kind != kindPostgres || id == "":
+		return s.readPersonThenAttempt(ctx, id, rejections, *attempt, fn)
+	}
+	var decided Attempted
+	err := s.retry(ctx, func() error {
+		c, a, err := s.snapshotPerson(ctx, id, rejections, attempt)
+		if err != nil {
 			return err
 		}
-		return fn(r)
+		decided = a
+		return fn(c)
+	})
+	if decided.Decided && errors.Is(err, errSnapshotReleased) {
+		err = s.Read(ctx, s.openPerson(id, rejections, fn))
 	}
+	if !decided.Decided {
+		return Attempted{}, err
+	}
+	return decided, err
+}
+
+// readPerson is ReadPerson without an attempt.
+func (s *db) readPerson(ctx context.Context, id model.IDNumber, rejections int, fn func(Reader) error) error {
+	open := s.openPerson(id, rejections, fn)
 	if s.d.kind != kindPostgres || id == "" {
 		return s.Read(ctx, open)
 	}
 	err := s.retry(ctx, func() error {
-		c, err := s.snapshotPerson(ctx, id, rejections)
+		c, _, err := s.snapshotPerson(ctx, id, rejections, nil)
 		if err != nil {
 			return err
 		}
@@ -281,21 +316,45 @@ func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, 
 	return err
 }
 
+// openPerson is fn in a read that stays open, with the person's reads sent ahead first.
+func (s *db) openPerson(id model.IDNumber, rejections int, fn func(Reader) error) func(Reader) error {
+	return func(r Reader) error {
+		if err := r.PrefetchPerson(id, rejections); err != nil {
+			return err
+		}
+		return fn(r)
+	}
+}
+
 // snapshotPerson reads a person's reads (personReads) in one batch between BEGIN and COMMIT, on
-// a connection of the reading pool, and answers a transaction sealed with them.
-func (s *db) snapshotPerson(ctx context.Context, id model.IDNumber, rejections int) (*conn, error) {
+// a connection of the reading pool, and answers a transaction sealed with them; with an
+// attempt, the batch ends with its decision (lookupAttemptSQL).
+func (s *db) snapshotPerson(ctx context.Context, id model.IDNumber, rejections int, attempt *IdentifyAttempt) (*conn, Attempted, error) {
 	sc, err := s.reader.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: read snapshot: %w", err)
+		return nil, Attempted{}, fmt.Errorf("store: read snapshot: %w", err)
 	}
 	defer sc.Close()
-	return s.snapshotOn(ctx, sc, id, rejections)
+	var then *aheadStmt
+	var decided Attempted
+	if attempt != nil {
+		then = &aheadStmt{query: s.limits.lookupAttemptSQL(), args: s.lookupAttemptArgs(id, *attempt),
+			read: func(r pgx.Row) (err error) {
+				decided, err = scanAttempted(r)
+				if err != nil {
+					return fmt.Errorf("store: identification limits (lookup): %w", err)
+				}
+				return nil
+			}}
+	}
+	c, err := s.snapshotOn(ctx, sc, id, rejections, then)
+	return c, decided, err
 }
 
 // snapshotOn is snapshotPerson on the connection sc.
-func (s *db) snapshotOn(ctx context.Context, sc *sql.Conn, id model.IDNumber, rejections int) (*conn, error) {
+func (s *db) snapshotOn(ctx context.Context, sc *sql.Conn, id model.IDNumber, rejections int, then *aheadStmt) (*conn, error) {
 	c := &conn{ctx: ctx, session: sc, readOnly: true, d: s.d, trace: s.trace}
-	if err := c.batchAhead(beginSnapshot, personReads(id, rejections), commitSnapshot); err != nil {
+	if err := c.batchAhead(beginSnapshot, personReads(id, rejections), commitSnapshot, then); err != nil {
 		return nil, errors.Join(err, endSnapshot(ctx, sc))
 	}
 	c.fileAhead(id)

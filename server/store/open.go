@@ -273,7 +273,9 @@ func (s *db) Warm(ctx context.Context, rejections int) error {
 				}
 			}
 			if err == nil && p.pool == s.reader {
-				_, err = s.snapshotOn(ctx, c, WarmID, rejections)
+				if _, err = s.snapshotOn(ctx, c, WarmID, rejections, nil); err == nil {
+					err = s.warmLookupAttempt(ctx, c)
+				}
 			}
 			if err == nil && p.pool == s.nosyncDB {
 				err = s.warmNosync(ctx, c)
@@ -296,6 +298,26 @@ func (s *db) Warm(ctx context.Context, rejections int) error {
 // check character that is wrong, so no record has it.
 const WarmID model.IDNumber = "000000000000000000"
 
+// warmLookupAttempt has a connection of the reading pool prepare and plan the decision a
+// lookup's batch ends with, and run it once (which compiles the limiter's function there), in a
+// transaction it rolls back. No kiosk has the id "warm".
+func (s *db) warmLookupAttempt(ctx context.Context, c *sql.Conn) error {
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = scanAttempted(tx.QueryRowContext(ctx, s.limits.lookupAttemptSQL(),
+		s.lookupAttemptArgs(WarmID, IdentifyAttempt{KioskID: "warm", Limits: warmLimits(), Now: time.Now()})...))
+	return err
+}
+
+// warmLimits are the limits warming calls the limiter's functions with.
+func warmLimits() IdentifyLimits {
+	return IdentifyLimits{PerMinute: 1, FreeFailures: 1, MaxDelay: time.Second, FailuresPerHour: 1,
+		ForgetAfter: time.Minute, SlowEvery: time.Second}
+}
+
 // warmNosync has a connection of the no-fsync pool run what requests send it, in a transaction
 // it rolls back: a nonce's claims and the limiter's decision, whose PL/pgSQL function each
 // backend compiles at its first call.
@@ -316,8 +338,7 @@ func (s *db) warmNosync(ctx context.Context, c *sql.Conn) error {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("warming a kiosk's nonce claim: %v, want no row", err)
 	}
-	lim := IdentifyLimits{PerMinute: 1, FreeFailures: 1, MaxDelay: time.Second, FailuresPerHour: 1,
-		ForgetAfter: time.Minute, SlowEvery: time.Second}
+	lim := warmLimits()
 	var rate float64
 	var slow, pair, global int64
 	var became bool

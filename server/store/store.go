@@ -42,7 +42,14 @@ type Store interface {
 	// the snapshot is taken, read and released in one round trip before fn runs, and fn's reads
 	// are answered from what was read; should fn ask for anything else, it runs again inside a
 	// Read. fn must therefore have no effects outside what it reads.
-	ReadPerson(ctx context.Context, id model.IDNumber, rejections int, fn func(Reader) error) error
+	//
+	// With an attempt, ReadPerson also decides the lookup's identification once its reads have
+	// succeeded: AttemptIdentify with identified as Identifies finds it from the person's record
+	// (fn is not asked; on PostgreSQL the decision is one more statement of the same round trip,
+	// run just after the snapshot, so it may see a newer record than fn does: Attempted.Found
+	// says what it saw). A read that fails decides nothing. fn's own error is returned with the
+	// decision; a store failure without one.
+	ReadPerson(ctx context.Context, id model.IDNumber, rejections int, attempt *IdentifyAttempt, fn func(Reader) error) (Attempted, error)
 	// RememberNonce records a request nonce of a kiosk until the given time and reports whether
 	// it was fresh at now (never seen, or seen only with an expiry before now). now is the
 	// caller's clock, the same one that judged the request's timestamp. Across server processes

@@ -316,7 +316,7 @@ func TestReadPerson(t *testing.T) {
 		})
 		var calls int
 		var owned []Vehicle
-		err := s.ReadPerson(ctx, idZhang, 5, func(r Reader) error {
+		_, err := s.ReadPerson(ctx, idZhang, 5, nil, func(r Reader) error {
 			calls++
 			d, err := r.Driver(idZhang)
 			if err != nil || d.Name != "张三" {
@@ -334,7 +334,7 @@ func TestReadPerson(t *testing.T) {
 		// Someone else's record was not read ahead.
 		calls = 0
 		var other Driver
-		err = s.ReadPerson(ctx, idZhang, 5, func(r Reader) error {
+		_, err = s.ReadPerson(ctx, idZhang, 5, nil, func(r Reader) error {
 			calls++
 			var err error
 			other, err = r.Driver(idLi)
@@ -353,7 +353,7 @@ func TestReadPerson(t *testing.T) {
 
 		// A negative LIMIT fails the unread rejections' read inside the batch.
 		for range 3 {
-			err = s.ReadPerson(ctx, idZhang, -1, func(Reader) error { return nil })
+			_, err = s.ReadPerson(ctx, idZhang, -1, nil, func(Reader) error { return nil })
 			if err == nil {
 				t.Fatal("a failing read in the batch was not reported")
 			}
@@ -368,8 +368,59 @@ func TestReadPerson(t *testing.T) {
 		if open != 0 {
 			t.Errorf("%d connections left inside a transaction", open)
 		}
-		if err := s.ReadPerson(ctx, idZhang, 5, func(r Reader) error { _, err := r.Driver(idZhang); return err }); err != nil {
+		if _, err := s.ReadPerson(ctx, idZhang, 5, nil, func(r Reader) error { _, err := r.Driver(idZhang); return err }); err != nil {
 			t.Errorf("a read after the failures: %v", err)
+		}
+	})
+}
+
+// ReadPerson with an attempt decides the identification once the reads have succeeded, by the
+// record (Identifies; on PostgreSQL said again in SQL), and only then: a read that fails in the
+// batch takes no token from the kiosk's bucket.
+func TestReadPersonDecidesTheAttempt(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		noLicence := licensed(idLi, "李四")
+		noLicence.Licence = nil
+		mustTx(t, s, func(tx Tx) error {
+			return errors.Join(tx.PutDriver(licensed(idZhang, "张三")), tx.PutDriver(noLicence))
+		})
+		lim := IdentifyLimits{PerMinute: 1000, FreeFailures: 3, MaxDelay: time.Minute, FailuresPerHour: 30,
+			ForgetAfter: 15 * time.Minute, SlowEvery: 20 * time.Second}
+		now := at("2026-12-06 10:00:00.000")
+		for i, c := range []struct {
+			id   model.IDNumber
+			file model.FileNumber
+			card bool
+		}{
+			{idZhang, "500112345678", false}, {idZhang, "500112345679", false}, {idZhang, "", true},
+			{idLi, "500112345678", false}, {idLi, "", true}, {"110101199003070000", "", true},
+		} {
+			var d Driver
+			err := s.Read(ctx, func(r Reader) (err error) { d, err = r.Driver(c.id); return err })
+			want := err == nil && Identifies(d, c.file, c.card)
+			var calls int
+			got, err := s.ReadPerson(ctx, c.id, 5, &IdentifyAttempt{KioskID: "K", Limits: lim, Card: c.card, File: c.file, Now: now},
+				func(Reader) error { calls++; return nil })
+			if err != nil || !got.Decided || got.Found != want || !got.Admission.Admitted() || calls != 1 {
+				t.Errorf("case %d (%+v): %+v, %v, %d calls; want decided, found %t, admitted, one call", i, c, got, err, calls, want)
+			}
+		}
+		if s.Kind() != "postgres" {
+			return
+		}
+		// A bucket of one token: the failed read takes none, the next read takes it, the third
+		// is refused.
+		lim.PerMinute = 1
+		attempt := &IdentifyAttempt{KioskID: "one", Limits: lim, Card: true, Now: now}
+		if got, err := s.ReadPerson(ctx, idZhang, -1, attempt, func(Reader) error { return nil }); err == nil || got.Decided {
+			t.Fatalf("a failing read: %+v, %v; want an error and no decision", got, err)
+		}
+		for i, admitted := range []bool{true, false} {
+			got, err := s.ReadPerson(ctx, idZhang, 5, attempt, func(Reader) error { return nil })
+			if err != nil || got.Admission.Admitted() != admitted {
+				t.Errorf("read %d after the failed one: %+v, %v; want admitted %t", i+1, got, err, admitted)
+			}
 		}
 	})
 }
