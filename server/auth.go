@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -20,13 +21,26 @@ type session struct {
 	// identifyPending: the identification limiter holds counts of this request's kiosk and ID
 	// number, which a success clears.
 	identifyPending bool
+	// claim is set while the request's nonce is yet to be claimed (a lookup claims it with its
+	// reads); nothing may be answered before it is (claimGuard).
+	claim *pendingClaim
+}
+
+// pendingClaim is what claiming a request's nonce later takes: the request's nonce and the
+// expiry it is kept until, and the time the request was checked at.
+type pendingClaim struct {
+	nonce string
+	until time.Time
+	now   time.Time
 }
 
 // authenticated checks a request's signature, timestamp and nonce before calling h. Every
 // refusal is a 401 with the same body, except one whose only fault is its timestamp (see
 // staleRefusal); the log line names the kiosk id and the reason, never anything from the
-// request's content.
-func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, *session)) http.Handler {
+// request's content. With deferClaim, a request whose signature holds on the kiosk's record
+// kept in memory reaches h with its nonce not yet claimed (session.claim), for h to claim it
+// in a round trip it makes anyway.
+func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, *session), deferClaim bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(r)
 		if err != nil {
@@ -34,33 +48,104 @@ func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, *sessi
 			return
 		}
 		now := s.now()
-		sess, reason := s.verify(r, body, now)
-		if reason != nil && authReason(reason) == "error" {
-			// The store failed while checking (a full or read-only disk, a lost database): the
-			// request may be perfectly good, so say so rather than "unauthorized".
-			s.internalError(w, "authenticate", reason)
-			return
-		}
+		sess, reason := s.verify(r, body, now, deferClaim)
 		if reason != nil {
-			s.metrics.authFailure(authReason(reason))
-			s.log.Warn("request refused", "reason", authReason(reason), "kiosk", safeKioskID(r.Header.Get(api.HeaderKiosk)),
-				"method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-			var stale *staleRefusal
-			if errors.As(reason, &stale) {
-				writeStale(w, stale, now)
-				return
-			}
-			writeError(w, http.StatusUnauthorized, "unauthorized", "the request is not signed by an enrolled kiosk, or it is stale or replayed")
+			s.refuseAuth(w, r, reason, now)
 			return
 		}
 		h(w, r, sess)
 	})
 }
 
+// refuseAuth answers a request that authentication refused for reason, or could not check.
+func (s *Server) refuseAuth(w http.ResponseWriter, r *http.Request, reason error, now time.Time) {
+	if authReason(reason) == "error" {
+		// The store failed while checking (a full or read-only disk, a lost database): the
+		// request may be perfectly good, so say so rather than "unauthorized".
+		s.internalError(w, "authenticate", reason)
+		return
+	}
+	s.metrics.authFailure(authReason(reason))
+	s.log.Warn("request refused", "reason", authReason(reason), "kiosk", safeKioskID(r.Header.Get(api.HeaderKiosk)),
+		"method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+	var stale *staleRefusal
+	if errors.As(reason, &stale) {
+		writeStale(w, stale, now)
+		return
+	}
+	writeError(w, http.StatusUnauthorized, "unauthorized", "the request is not signed by an enrolled kiosk, or it is stale or replayed")
+}
+
+// settleClaim claims a session's deferred nonce the ordinary way: the request is checked again
+// (verify, claiming) and, when refused, answered here (ok false). The session then holds the
+// kiosk's record as the claim found it.
+func (s *Server) settleClaim(w http.ResponseWriter, r *http.Request, sess *session) bool {
+	pc := sess.claim
+	if pc == nil {
+		return true
+	}
+	sess.claim = nil
+	checked, reason := s.verify(r, sess.body, pc.now, false)
+	if reason != nil {
+		s.refuseAuth(w, r, reason, pc.now)
+		return false
+	}
+	sess.kiosk = checked.kiosk
+	return true
+}
+
+// claimGuard keeps a handler whose session's nonce is not yet claimed from answering before it
+// is: the first status or byte written settles the claim (settleClaim), and a refusal replaces
+// the handler's answer, whose headers and body are then dropped. Once the handler has claimed
+// the nonce itself (session.claim nil), it passes everything through.
+type claimGuard struct {
+	w       http.ResponseWriter
+	s       *Server
+	r       *http.Request
+	sess    *session
+	header  http.Header // the handler's headers until the claim is settled
+	settled bool
+	ok      bool
+}
+
+func (g *claimGuard) Header() http.Header {
+	if g.settled && g.ok {
+		return g.w.Header()
+	}
+	if g.header == nil {
+		g.header = http.Header{}
+	}
+	return g.header
+}
+
+func (g *claimGuard) open() bool {
+	if !g.settled {
+		g.settled = true
+		if g.ok = g.s.settleClaim(g.w, g.r, g.sess); g.ok {
+			maps.Copy(g.w.Header(), g.header)
+		}
+	}
+	return g.ok
+}
+
+func (g *claimGuard) WriteHeader(code int) {
+	if g.open() {
+		g.w.WriteHeader(code)
+	}
+}
+
+func (g *claimGuard) Write(b []byte) (int, error) {
+	if !g.open() {
+		return len(b), nil
+	}
+	return g.w.Write(b)
+}
+
 // verify authenticates a request. A timestamp outside the window does not end the checks at
 // once: the kiosk, its standing and the signature are checked first, so that only a request
-// that is wrong in nothing else is told the server's time (staleRefusal).
-func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, error) {
+// that is wrong in nothing else is told the server's time (staleRefusal). With deferClaim the
+// nonce is left for the handler to claim (session.claim).
+func (s *Server) verify(r *http.Request, body []byte, now time.Time, deferClaim bool) (*session, error) {
 	c, err := api.ReadCredentials(r, now)
 	stale := errors.Is(err, api.ErrStale)
 	if err != nil && !stale {
@@ -70,7 +155,7 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	sess, newer, err := s.verifyWith(r, c, stale, k, body, now)
+	sess, newer, err := s.verifyWith(r, c, stale, k, body, now, deferClaim)
 	var staleErr *staleRefusal
 	if newer == nil && kept && (errors.Is(err, api.ErrBadSignature) || errors.As(err, &staleErr)) {
 		// The record kept in memory may predate a new secret or a revocation made through
@@ -87,7 +172,7 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 	if newer != nil {
 		// Checked once more, against the record as the store has it now; should it change
 		// again meanwhile, the next request will find it settled.
-		if sess, newer, err = s.verifyWith(r, c, stale, *newer, body, now); newer != nil {
+		if sess, newer, err = s.verifyWith(r, c, stale, *newer, body, now, deferClaim); newer != nil {
 			return nil, errKioskChanging
 		}
 	}
@@ -97,7 +182,8 @@ func (s *Server) verify(r *http.Request, body []byte, now time.Time) (*session, 
 // verifyWith checks a request against the kiosk's record k and claims its nonce. When the claim
 // finds the record changed in its secret or revocation since k was read, nothing is claimed and
 // newer is the record as it is now.
-func (s *Server) verifyWith(r *http.Request, c api.Credentials, stale bool, k store.Kiosk, body []byte, now time.Time) (sess *session, newer *store.Kiosk, err error) {
+func (s *Server) verifyWith(r *http.Request, c api.Credentials, stale bool, k store.Kiosk, body []byte, now time.Time,
+	deferClaim bool) (sess *session, newer *store.Kiosk, err error) {
 	if !k.RevokedAt.IsZero() && !now.Before(k.RevokedAt) {
 		return nil, nil, errRevoked
 	}
@@ -111,7 +197,11 @@ func (s *Server) verifyWith(r *http.Request, c api.Credentials, stale bool, k st
 	}
 	// The nonce is remembered only after the signature holds, so that unsigned junk cannot
 	// fill the table; it is kept for as long as its timestamp could still be accepted.
-	cur, fresh, err := s.store.ClaimNonce(r.Context(), k, c.Nonce, now, c.Timestamp.Add(api.MaxClockSkew+time.Minute))
+	until := c.Timestamp.Add(api.MaxClockSkew + time.Minute)
+	if deferClaim {
+		return &session{kiosk: k, body: body, claim: &pendingClaim{nonce: c.Nonce, until: until, now: now}}, nil, nil
+	}
+	cur, fresh, err := s.store.ClaimNonce(r.Context(), k, c.Nonce, now, until)
 	if errors.Is(err, store.ErrNotFound) {
 		s.forgetKiosk(k.ID)
 		return nil, nil, api.ErrUnknownKiosk
@@ -119,13 +209,15 @@ func (s *Server) verifyWith(r *http.Request, c api.Credentials, stale bool, k st
 		return nil, nil, err
 	}
 	s.kiosks.put(cur)
-	if standingChanged(k, cur) {
+	switch {
+	case fresh:
+		// Claimed: the record holds the secret the request was checked with and no revocation
+		// in force, whatever else changed in it (a revocation scheduled for later).
+		return &session{kiosk: cur, body: body}, nil, nil
+	case standingChanged(k, cur):
 		return nil, &cur, nil
 	}
-	if !fresh {
-		return nil, nil, api.ErrReplayed
-	}
-	return &session{kiosk: cur, body: body}, nil, nil
+	return nil, nil, api.ErrReplayed
 }
 
 // standingChanged reports whether a kiosk's record changed in what authenticating it checks: its

@@ -158,7 +158,16 @@ func writeNoMatch(w http.ResponseWriter) {
 // once the reads have succeeded (on PostgreSQL, in the reads' own round trip), and an answer it
 // refuses is dropped unseen. What a refused attempt costs is the reads; what it learns is the
 // wait.
+//
+// The request's nonce is claimed in that same round trip (store.IdentifyAttempt.Claim): its
+// signature was checked on the kiosk's record kept in memory, and the claim reads the record
+// again, as ClaimNonce does. Its reads are dropped unless the claim succeeded; an answer that
+// is not the lookup's (a malformed request, a store failure) claims the nonce the ordinary way
+// first (claimGuard).
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *session) {
+	if sess.claim != nil {
+		w = &claimGuard{w: w, s: s, r: r, sess: sess}
+	}
 	cred, ok := s.parseIdentify(w, sess, true)
 	if !ok {
 		return
@@ -173,7 +182,40 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 		s.internalError(w, "identification limits", err)
 		return
 	}
+	pc := sess.claim
+	if pc != nil {
+		attempt.Claim = &store.NonceClaim{Kiosk: sess.kiosk, Nonce: pc.nonce, Until: pc.until}
+	}
 	out, decided, err := s.lookup(r.Context(), p, cred, attempt)
+	if c := decided.Claim; c != nil {
+		sess.claim = nil // claimed, or refused: settled either way
+		switch {
+		case !c.Exists:
+			s.forgetKiosk(sess.kiosk.ID)
+			s.refuseAuth(w, r, api.ErrUnknownKiosk, pc.now)
+			return
+		case c.Fresh:
+			// Claimed: the record holds the secret the request was checked with and no
+			// revocation in force.
+		case standingChanged(sess.kiosk, c.Kiosk):
+			// A new secret or a revocation through another server process: the request is
+			// checked again against the record as it is now, the ordinary way (which finds it
+			// refused: the claim would have held otherwise).
+			s.kiosks.put(c.Kiosk)
+			checked, reason := s.verify(r, sess.body, pc.now, false)
+			if reason != nil {
+				s.refuseAuth(w, r, reason, pc.now)
+				return
+			}
+			s.handleLookup(w, r, checked)
+			return
+		default:
+			s.refuseAuth(w, r, api.ErrReplayed, pc.now)
+			return
+		}
+		s.kiosks.put(c.Kiosk)
+		sess.kiosk = c.Kiosk
+	}
 	switch {
 	case !decided.Decided:
 		// The person's record could not be read: never decided, so never counted, and it told

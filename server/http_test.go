@@ -308,3 +308,35 @@ func TestLookupByCard(t *testing.T) {
 		}
 	})
 }
+
+// A lookup claims its nonce in the round trip of its reads: a replayed lookup is refused and
+// takes no identification from the kiosk's bucket, and a lookup answered otherwise (here a
+// malformed one) claims its nonce before that answer.
+func TestLookupClaimsItsNonce(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		body := []byte(`{"id_number":"` + idA + `","file_number":"` + fileA + `"}`)
+		var saved http.Header
+		if s := e.raw("POST", "/v1/lookup", body, func(r *http.Request) { saved = r.Header.Clone() }); s != 200 {
+			t.Fatalf("a lookup: %d", s)
+		}
+		if s := e.raw("POST", "/v1/lookup", body, func(r *http.Request) { r.Header = saved }); s != http.StatusUnauthorized {
+			t.Errorf("the lookup replayed: %d, want 401", s)
+		}
+		// The bucket holds two: the replay took none of them.
+		for i, want := range []int{200, http.StatusTooManyRequests} {
+			if s := e.raw("POST", "/v1/lookup", body, nil); s != want {
+				t.Errorf("lookup %d after the replay: %d, want %d", i+2, s, want)
+			}
+		}
+		bad := []byte(`{"id_number":`)
+		if s := e.raw("POST", "/v1/lookup", bad, func(r *http.Request) { saved = r.Header.Clone() }); s != http.StatusBadRequest {
+			t.Errorf("a malformed lookup: %d, want 400", s)
+		}
+		if s := e.raw("POST", "/v1/lookup", bad, func(r *http.Request) { r.Header = saved }); s != http.StatusUnauthorized {
+			t.Errorf("the malformed lookup replayed: %d, want 401", s)
+		}
+		if !strings.Contains(e.logs.String(), `"reason":"replayed"`) {
+			t.Error("no refusal logged as a replay")
+		}
+	}, func(c *Config) { c.Limits.IdentifyPerKioskPerMinute = 2 })
+}

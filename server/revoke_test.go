@@ -81,19 +81,7 @@ func TestRevokeAndRotateReachEveryServerProcess(t *testing.T) {
 	dsn := pgtest.New(t)
 	ctx := context.Background()
 	a := newEnv(t, dsn)
-	st2, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st2.Close() })
-	logs2 := &syncBuffer{}
-	srv2, err := New(ctx, Config{Store: st2, Reference: a.ref, DefaultProfile: "national", Now: a.clock.Now,
-		Log: slog.New(slog.NewJSONHandler(logs2, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs2 := httptest.NewServer(srv2.Handler())
-	t.Cleanup(hs2.Close)
+	hs2, logs2 := secondProcess(t, a, dsn)
 	secret := mustHex(t, a.kiosk.Secret)
 	viaSecond := api.NewClientWithClock(hs2.URL, a.kiosk.KioskID, secret, nil, a.clock.Now)
 	wantStatus(t, "the second process, before", heartbeat(viaSecond), 200)
@@ -224,4 +212,60 @@ func BenchmarkSignedRead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// secondProcess starts a second server on a's PostgreSQL database, with its own logs.
+func secondProcess(t *testing.T, a *env, dsn string) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	st2, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st2.Close() })
+	logs2 := &syncBuffer{}
+	srv2, err := New(context.Background(), Config{Store: st2, Reference: a.ref, DefaultProfile: "national", Now: a.clock.Now,
+		Log: slog.New(slog.NewJSONHandler(logs2, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs2 := httptest.NewServer(srv2.Handler())
+	t.Cleanup(hs2.Close)
+	return hs2, logs2
+}
+
+// A lookup claims its nonce with its reads, on the kiosk's record read again there: a change of
+// the record through another process takes effect on the next lookup. A revocation scheduled
+// for later leaves requests good (the claim holds); a new secret refuses the old one's lookup,
+// checked again on the new record, as a bad signature and not as a replay.
+func TestLookupSeesChangesThroughAnotherProcess(t *testing.T) {
+	dsn := pgtest.New(t)
+	ctx := context.Background()
+	a := newEnv(t, dsn)
+	hs2, logs2 := secondProcess(t, a, dsn)
+	viaSecond := api.NewClientWithClock(hs2.URL, a.kiosk.KioskID, mustHex(t, a.kiosk.Secret), nil, a.clock.Now)
+	lookup := func(c *api.Client) error {
+		_, err := c.Lookup(ctx, api.Identify{IDNumber: idA, FileNumber: fileA})
+		return err
+	}
+	wantStatus(t, "a lookup through the second process", lookup(viaSecond), 200)
+	wantStatus(t, "again (the record kept)", lookup(viaSecond), 200)
+
+	rotated, err := Rotate(ctx, a.store, a.kiosk.KioskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "the old secret's lookup after a rotation through the first", lookup(viaSecond), 401)
+	if !strings.Contains(logs2.String(), `"reason":"bad_signature"`) || strings.Contains(logs2.String(), `"reason":"replayed"`) {
+		t.Errorf("the refusal was not logged as a bad signature:\n%s", logs2.String())
+	}
+	withNew := api.NewClientWithClock(hs2.URL, a.kiosk.KioskID, mustHex(t, rotated.Secret), nil, a.clock.Now)
+	wantStatus(t, "the new secret's lookup", lookup(withNew), 200)
+
+	if err := Revoke(ctx, a.store, a.kiosk.KioskID, a.clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "after a revocation scheduled for later, through the first", lookup(withNew), 200)
+	wantStatus(t, "a heartbeat after it", heartbeat(withNew), 200)
+	a.clock.Add(2 * time.Hour)
+	wantStatus(t, "once the revocation is in force", lookup(withNew), 401)
 }

@@ -277,21 +277,40 @@ func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, 
 	case attempt == nil:
 		return Attempted{}, s.readPerson(ctx, id, rejections, fn)
 	case s.d.kind != kindPostgres || id == "":
+		if c := attempt.Claim; c != nil {
+			cur, fresh, err := s.ClaimNonce(ctx, c.Kiosk, c.Nonce, attempt.Now, c.Until)
+			claimed := &Claimed{Exists: err == nil, Kiosk: cur, Fresh: fresh}
+			switch {
+			case errors.Is(err, ErrNotFound):
+				return Attempted{Claim: claimed}, nil
+			case err != nil:
+				return Attempted{}, err
+			case !fresh:
+				return Attempted{Claim: claimed}, nil
+			}
+			a, err := s.readPersonThenAttempt(ctx, id, rejections, *attempt, fn)
+			a.Claim = claimed
+			return a, err
+		}
 		return s.readPersonThenAttempt(ctx, id, rejections, *attempt, fn)
 	}
 	var decided Attempted
+	var ran bool
 	err := s.retry(ctx, func() error {
 		c, a, err := s.snapshotPerson(ctx, id, rejections, attempt)
 		if err != nil {
 			return err
 		}
-		decided = a
+		decided, ran = a, true
+		if attempt.Claim != nil && !decided.Decided {
+			return nil // not claimed: the reads must not be looked at
+		}
 		return fn(c)
 	})
-	if decided.Decided && errors.Is(err, errSnapshotReleased) {
+	if ran && decided.Decided && errors.Is(err, errSnapshotReleased) {
 		err = s.Read(ctx, s.openPerson(id, rejections, fn))
 	}
-	if !decided.Decided {
+	if !ran {
 		return Attempted{}, err
 	}
 	return decided, err
@@ -338,14 +357,7 @@ func (s *db) snapshotPerson(ctx context.Context, id model.IDNumber, rejections i
 	var then *aheadStmt
 	var decided Attempted
 	if attempt != nil {
-		then = &aheadStmt{query: s.limits.lookupAttemptSQL(), args: s.lookupAttemptArgs(id, *attempt),
-			read: func(r pgx.Row) (err error) {
-				decided, err = scanAttempted(r)
-				if err != nil {
-					return fmt.Errorf("store: identification limits (lookup): %w", err)
-				}
-				return nil
-			}}
+		then = s.lookupAttemptStmt(id, *attempt, &decided)
 	}
 	c, err := s.snapshotOn(ctx, sc, id, rejections, then)
 	return c, decided, err

@@ -234,9 +234,9 @@ func (s *db) AdmitIdentify(ctx context.Context, lim IdentifyLimits, kioskID stri
 	if err != nil {
 		return Admission{}, err
 	}
-	return Admission{KioskRate: time.Duration(rate * float64(time.Millisecond)),
-		KioskFailures: time.Duration(slow) * time.Millisecond, KioskID: time.Duration(pair) * time.Millisecond,
-		ID: time.Duration(global) * time.Millisecond, Pending: pending}, nil
+	a := admission(rate, slow, pair, global)
+	a.Pending = pending
+	return a, nil
 }
 
 func (s *db) AttemptIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, typed, identified bool,
@@ -253,9 +253,7 @@ func (s *db) AttemptIdentify(ctx context.Context, lim IdentifyLimits, kioskID st
 	if err != nil {
 		return Admission{}, false, err
 	}
-	return Admission{KioskRate: time.Duration(rate * float64(time.Millisecond)),
-		KioskFailures: time.Duration(slow) * time.Millisecond, KioskID: time.Duration(pair) * time.Millisecond,
-		ID: time.Duration(global) * time.Millisecond}, became, nil
+	return admission(rate, slow, pair, global), became, nil
 }
 
 func (s *db) FailedIdentify(ctx context.Context, lim IdentifyLimits, kioskID string, id model.IDNumber, now time.Time) (bool, error) {

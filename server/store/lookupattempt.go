@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/jackc/pgx/v5"
 )
 
 // A lookup's identification decided with its reads (ReadPerson with an attempt).
@@ -27,16 +31,39 @@ type IdentifyAttempt struct {
 	Card    bool
 	File    model.FileNumber // "" with a card
 	Now     time.Time
+	// Claim, when set, is the request's nonce, claimed as ClaimNonce claims it (at Now, for
+	// Claim.Kiosk, whose ID must be KioskID) before the limiter decides: the limiter decides
+	// only if the claim succeeded. On PostgreSQL the claim is part of the decision's statement,
+	// so that a lookup is one round trip; the reads it follows are then those of a request not
+	// yet authenticated, and must be dropped unless Attempted.Claim says it was claimed.
+	Claim *NonceClaim
+}
+
+// NonceClaim is a request's nonce to claim for a kiosk (ClaimNonce's arguments).
+type NonceClaim struct {
+	Kiosk Kiosk
+	Nonce string
+	Until time.Time
 }
 
 // Attempted is the decision: the admission (AttemptIdentify's), whether the kiosk's failure
 // level has just reached its rate, and whether the person was identified as the decision saw
 // the record.
 type Attempted struct {
-	Decided    bool // false when no attempt was given
+	Decided    bool // false when no attempt was given, or the claim did not succeed
 	Admission  Admission
 	BecameSlow bool
 	Found      bool
+	// Claim is the claim's outcome, when the attempt had one and the reads succeeded.
+	Claim *Claimed
+}
+
+// Claimed is what a nonce's claim found, as ClaimNonce answers it: the kiosk's record now
+// (Exists false: no such kiosk) and whether the nonce was claimed.
+type Claimed struct {
+	Exists bool
+	Kiosk  Kiosk
+	Fresh  bool
 }
 
 // Identifies is the rule by which a person's record identifies them: a licence, and its file
@@ -50,15 +77,93 @@ func Identifies(d Driver, file model.FileNumber, card bool) bool {
 // (limitArgs), $11 the ID number, $12 the file number typed ("" with a card).
 func (p limitProcs) lookupAttemptSQL() string {
 	return `SELECT a.out_rate, a.out_slow, a.out_pair, a.out_id, a.out_became_slow, d.found
-	FROM (SELECT EXISTS (SELECT 1 FROM drivers WHERE id_number = $11 AND has_licence
-			AND (NOT $4 OR file_number = $12)) AS found,
-		set_config('synchronous_commit', 'off', true) AS async) AS d,
+	FROM (` + lookupFound + `) AS d,
 	LATERAL ` + p.attempt.pgName() + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, d.found) AS a`
 }
 
-// lookupAttemptArgs are lookupAttemptSQL's arguments.
+// lookupFound is Identifies in SQL, with set_config making the statement's commit asynchronous.
+const lookupFound = `SELECT EXISTS (SELECT 1 FROM drivers WHERE id_number = $11 AND has_licence
+		AND (NOT $4 OR file_number = $12)) AS found,
+	set_config('synchronous_commit', 'off', true) AS async`
+
+// claimedAttemptSQL is lookupAttemptSQL after the claim of the request's nonce, as
+// nonceClaimForKiosk claims it ($13 the nonce, $14 its expiry, $15 the secret the request was
+// checked with, at $3): it answers the kiosk's record (no row: no such kiosk), whether the nonce
+// was claimed, and the decision, which the limiter's function makes only for a claimed nonce
+// (its call is a lateral subquery gated on that: a replayed request takes no token).
+func (p limitProcs) claimedAttemptSQL() string {
+	return `WITH k AS (SELECT ` + kioskColumns + ` FROM kiosks WHERE id = $1),
+	claimed AS (INSERT INTO nonces (kiosk_id, nonce, expires)
+		SELECT $1, $13, $14 FROM k WHERE k.secret = $15 AND (k.revoked_at = 0 OR k.revoked_at > $3)
+		` + strings.ReplaceAll(nonceTakeOver, "$4", "$3") + `
+		RETURNING 1)
+	SELECT k.*, c.fresh, a.out_rate, a.out_slow, a.out_pair, a.out_id, a.out_became_slow, d.found
+	FROM k CROSS JOIN (SELECT EXISTS (SELECT 1 FROM claimed) AS fresh) AS c
+		CROSS JOIN (` + lookupFound + `) AS d
+		LEFT JOIN LATERAL (SELECT * FROM ` + p.attempt.pgName() + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, d.found)
+			WHERE c.fresh) AS a ON TRUE`
+}
+
+// lookupAttemptArgs are lookupAttemptSQL's arguments, and claimedAttemptSQL's with a claim.
 func (s *db) lookupAttemptArgs(id model.IDNumber, a IdentifyAttempt) []any {
-	return append(s.limitArgs(a.Limits, a.KioskID, id, !a.Card, a.Now), string(id), string(a.File))
+	args := append(s.limitArgs(a.Limits, a.KioskID, id, !a.Card, a.Now), string(id), string(a.File))
+	if a.Claim != nil {
+		args = append(args, a.Claim.Nonce, millis(a.Claim.Until), blob(a.Claim.Kiosk.Secret))
+	}
+	return args
+}
+
+// lookupAttemptStmt is the statement a lookup's batch ends with, and what reads its answer into
+// out.
+func (s *db) lookupAttemptStmt(id model.IDNumber, a IdentifyAttempt, out *Attempted) *aheadStmt {
+	if a.Claim == nil {
+		return &aheadStmt{query: s.limits.lookupAttemptSQL(), args: s.lookupAttemptArgs(id, a),
+			read: func(r pgx.Row) (err error) {
+				if *out, err = scanAttempted(r); err != nil {
+					return fmt.Errorf("store: identification limits (lookup): %w", err)
+				}
+				return nil
+			}}
+	}
+	return &aheadStmt{query: s.limits.claimedAttemptSQL(), args: s.lookupAttemptArgs(id, a),
+		read: func(r pgx.Row) error {
+			var c Claimed
+			var rate sql.NullFloat64
+			var slow, pair, global sql.NullInt64
+			var became sql.NullBool
+			var found bool
+			k, err := scanKiosk(tailScanner{r, []any{&c.Fresh, &rate, &slow, &pair, &global, &became, &found}})
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				*out = Attempted{Claim: &c}
+				return nil
+			case err != nil:
+				return fmt.Errorf("store: claim nonce and identification limits (lookup): %w", err)
+			}
+			c.Exists, c.Kiosk = true, k
+			*out = Attempted{Claim: &c}
+			if !c.Fresh || !rate.Valid {
+				return nil
+			}
+			*out = Attempted{Decided: true, Claim: &c, Found: found, BecameSlow: became.Bool,
+				Admission: admission(rate.Float64, slow.Int64, pair.Int64, global.Int64)}
+			return nil
+		}}
+}
+
+// tailScanner scans a row's first columns into what its caller asks and the rest into tail.
+type tailScanner struct {
+	row  pgx.Row
+	tail []any
+}
+
+func (t tailScanner) Scan(dest ...any) error { return t.row.Scan(append(dest, t.tail...)...) }
+
+// admission is an Admission from the limiter's waits as its functions return them.
+func admission(rate float64, slow, pair, global int64) Admission {
+	return Admission{KioskRate: time.Duration(rate * float64(time.Millisecond)),
+		KioskFailures: time.Duration(slow) * time.Millisecond, KioskID: time.Duration(pair) * time.Millisecond,
+		ID: time.Duration(global) * time.Millisecond}
 }
 
 // scanAttempted reads lookupAttemptSQL's row.
@@ -69,9 +174,7 @@ func scanAttempted(r scanner) (Attempted, error) {
 	if err := r.Scan(&rate, &slow, &pair, &global, &out.BecameSlow, &out.Found); err != nil {
 		return Attempted{}, err
 	}
-	out.Admission = Admission{KioskRate: time.Duration(rate * float64(time.Millisecond)),
-		KioskFailures: time.Duration(slow) * time.Millisecond, KioskID: time.Duration(pair) * time.Millisecond,
-		ID: time.Duration(global) * time.Millisecond}
+	out.Admission = admission(rate, slow, pair, global)
 	return out, nil
 }
 

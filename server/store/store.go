@@ -48,7 +48,9 @@ type Store interface {
 	// (fn is not asked; on PostgreSQL the decision is one more statement of the same round trip,
 	// run just after the snapshot, so it may see a newer record than fn does: Attempted.Found
 	// says what it saw). A read that fails decides nothing. fn's own error is returned with the
-	// decision; a store failure without one.
+	// decision; a store failure without one. With a claim in the attempt, the request's nonce is
+	// claimed first (on PostgreSQL in the decision's statement) and Attempted.Claim says how;
+	// only a claimed request is decided and has fn called.
 	ReadPerson(ctx context.Context, id model.IDNumber, rejections int, attempt *IdentifyAttempt, fn func(Reader) error) (Attempted, error)
 	// RememberNonce records a request nonce of a kiosk until the given time and reports whether
 	// it was fresh at now (never seen, or seen only with an expiry before now). now is the
