@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hallkiosk/kiosk/api"
 	"github.com/hallkiosk/kiosk/model"
+	"github.com/hallkiosk/kiosk/server/store"
 )
 
 func TestLookup(t *testing.T) {
@@ -339,4 +341,33 @@ func TestLookupClaimsItsNonce(t *testing.T) {
 			t.Error("no refusal logged as a replay")
 		}
 	}, func(c *Config) { c.Limits.IdentifyPerKioskPerMinute = 2 })
+}
+
+// disagreeingStore's lookup decisions saw the person's record otherwise than the reads did, as
+// when the record changes between the snapshot and the decision.
+type disagreeingStore struct{ store.Store }
+
+func (d disagreeingStore) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, a *store.IdentifyAttempt,
+	fn func(store.Reader) error) (store.Attempted, error) {
+	decided, err := d.Store.ReadPerson(ctx, id, rejections, a, fn)
+	decided.Found = !decided.Found
+	return decided, err
+}
+
+// A lookup whose decision disagrees with its reads answers neither: the kiosk is told to send
+// again, and learns nothing.
+func TestLookupDecidedOnAnotherRecordIsAskedAgain(t *testing.T) {
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "server.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := newEnvOn(t, disagreeingStore{st})
+	for _, who := range []api.Identify{{IDNumber: idA, FileNumber: fileA}, {IDNumber: idA, FileNumber: "999999999999"}} {
+		_, err := e.client.Lookup(context.Background(), who)
+		var se *api.StatusError
+		if !errors.As(err, &se) || se.Status != http.StatusServiceUnavailable || se.Body.Code != "busy" || se.RetryAfter != time.Second {
+			t.Errorf("file number %s: %v, want 503 busy with Retry-After 1", who.FileNumber, err)
+		}
+	}
 }
