@@ -298,18 +298,27 @@ func (s *db) Warm(ctx context.Context, rejections int) error {
 // check character that is wrong, so no record has it.
 const WarmID model.IDNumber = "000000000000000000"
 
-// warmLookupAttempt has a connection of the reading pool prepare and plan the decision a
-// lookup's batch ends with, and run it once (which compiles the limiter's function there), in a
-// transaction it rolls back. No kiosk has the id "warm".
+// warmLookupAttempt has a connection of the reading pool prepare and plan the statements a
+// lookup's batch ends with, with the nonce's claim and without, and run them once (which
+// compiles the limiter's function there), in a transaction it rolls back. No kiosk has the id
+// "warm", so the claim finds no record and claims nothing.
 func (s *db) warmLookupAttempt(ctx context.Context, c *sql.Conn) error {
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	_, err = scanAttempted(tx.QueryRowContext(ctx, s.limits.lookupAttemptSQL(),
-		s.lookupAttemptArgs(WarmID, IdentifyAttempt{KioskID: "warm", Limits: warmLimits(), Now: time.Now()})...))
-	return err
+	now := time.Now()
+	a := IdentifyAttempt{KioskID: "warm", Limits: warmLimits(), Now: now}
+	if _, err := scanAttempted(tx.QueryRowContext(ctx, s.limits.lookupAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...)); err != nil {
+		return err
+	}
+	a.Claim = &NonceClaim{Kiosk: Kiosk{ID: "warm"}, Nonce: "warm", Until: now}
+	err = tx.QueryRowContext(ctx, s.limits.claimedAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...).Scan()
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("warming a lookup's claim: %v, want no row", err)
+	}
+	return nil
 }
 
 // warmLimits are the limits warming calls the limiter's functions with.

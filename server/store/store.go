@@ -90,9 +90,10 @@ type Store interface {
 	// upgrade under load) each wait for PostgreSQL to start a backend and load its catalogue, and
 	// the queue they leave takes seconds to clear. Each connection of the reading pool reads a
 	// lookup's snapshot (ReadPerson, with at most rejections unread rejection notices, as the
-	// server asks) of an ID number nobody holds (WarmID), so that a lookup's statements are
-	// prepared and planned there before the first request needs them. The embedded store has
-	// nothing to warm.
+	// server asks) of an ID number nobody holds (WarmID), and runs the statement that ends a
+	// lookup's batch (the nonce's claim and the limiter's decision) in a transaction it rolls
+	// back, so that a lookup's statements are prepared and planned there before the first
+	// request needs them. The embedded store has nothing to warm.
 	Warm(ctx context.Context, rejections int) error
 	// Kind is "sqlite" or "postgres".
 	Kind() string
