@@ -10,7 +10,6 @@ import (
 	"github.com/hallkiosk/kiosk/assets"
 	"github.com/hallkiosk/kiosk/dataset"
 	"github.com/hallkiosk/kiosk/model"
-	"github.com/hallkiosk/kiosk/uplink"
 )
 
 // A unit's designated driver (the demo's unit-driver persona) is judged the same from the
@@ -58,8 +57,7 @@ func TestDesignatedDriverJudgedAlikeOnlineAndFromCache(t *testing.T) {
 	}
 	judge("online", online)
 
-	r.http.Close()
-	r.waitState(t, uplink.Offline)
+	r.goOffline(t)
 	cached, err := r.svc.Lookup(ctx, p.ID, p.File)
 	if err != nil || !cached.FromCache {
 		t.Fatalf("offline lookup: %v (from cache %v)", err, cached.FromCache)

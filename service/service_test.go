@@ -64,6 +64,25 @@ func (r *rig) waitState(t *testing.T, want uplink.State) {
 	}
 }
 
+// goOffline stops the server and waits until the engine is offline with a failed attempt since:
+// an outage the engine saw earlier (a request that timed out on a busy machine) is no proof of
+// this one, and an exchange under way when the server stopped may still succeed and bring the
+// engine back online. The engine makes one exchange at a time, so a failure counted after the
+// stop comes after that exchange.
+func (r *rig) goOffline(t *testing.T) {
+	t.Helper()
+	r.http.Close()
+	before := r.engine.Status().FailedAttempts
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if st := r.engine.Status(); st.State == uplink.Offline && st.FailedAttempts > before {
+			return
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the engine did not go offline after the server stopped: %+v", r.engine.Status())
+		}
+	}
+}
+
 func TestLookupFallsBackToTheCacheOffline(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
@@ -74,8 +93,7 @@ func TestLookupFallsBackToTheCacheOffline(t *testing.T) {
 	if _, err := r.svc.Lookup(ctx, r.persona.ID, "000000000000"); !errors.Is(err, ErrNoMatch) {
 		t.Errorf("wrong file number online: %v", err)
 	}
-	r.http.Close()
-	r.waitState(t, uplink.Offline)
+	r.goOffline(t)
 	got, err = r.svc.Lookup(ctx, r.persona.ID, r.persona.File)
 	if err != nil || !got.FromCache || got.Person.IDNumber != string(r.persona.ID) {
 		t.Fatalf("offline lookup of someone looked up before: %+v %v", got.Person, err)
@@ -124,8 +142,7 @@ func TestSubmitUnderTheOfflinePolicy(t *testing.T) {
 	if res, err := r.svc.Await(ctx, op.Seq); err != nil || res == nil {
 		t.Fatalf("await: %v %v", res, err)
 	}
-	r.http.Close()
-	r.waitState(t, uplink.Offline)
+	r.goOffline(t)
 	bind := api.Op{Type: api.OpBind, At: time.Now(), Bind: &api.BindOp{DriverID: "x", PlateType: "02", PlateNumber: "y", OwnerID: "z", OwnerFile: "w"}}
 	if _, rs, err := r.svc.Submit(bind, nil, 0); err != nil || len(rs) != 1 || rs[0].Code != model.ReasonOfflineNotAllowed {
 		t.Errorf("offline bind: %v %v", rs, err)
@@ -168,8 +185,7 @@ func TestQueuedOperationsCountOffline(t *testing.T) {
 	}
 	v := pick[0]
 	r.waitState(t, uplink.Online)
-	r.http.Close()
-	r.waitState(t, uplink.Offline)
+	r.goOffline(t)
 	op := api.Op{Type: api.OpProcess, At: time.Now(), Process: &api.ProcessOp{DriverID: string(r.persona.ID),
 		ViolationIDs: []string{v.ID}, DriverFace: api.FaceMatch, SeenPoints: first.Points.Total}}
 	if _, rs, err := r.svc.Submit(op, []byte("receipt"), 0); err != nil || len(rs) > 0 {
@@ -209,8 +225,7 @@ func TestQueuedOperationsCountOffline(t *testing.T) {
 func TestRejectionsReachThePerson(t *testing.T) {
 	r := newRig(t)
 	r.waitState(t, uplink.Online)
-	r.http.Close()
-	r.waitState(t, uplink.Offline)
+	r.goOffline(t)
 	id := string(r.persona.ID)
 	op, err := r.store.Enqueue(api.Op{ID: "op-local", Type: api.OpProcess, At: time.Now().Add(-time.Hour),
 		Process: &api.ProcessOp{DriverID: id, ViolationIDs: []string{"V1"}, DriverFace: api.FaceMatch}}, nil)
