@@ -303,22 +303,19 @@ const WarmID model.IDNumber = "000000000000000000"
 // compiles the limiter's function there), in a transaction it rolls back. No kiosk has the id
 // "warm", so the claim finds no record and claims nothing.
 func (s *db) warmLookupAttempt(ctx context.Context, c *sql.Conn) error {
-	tx, err := c.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
-	now := time.Now()
-	a := IdentifyAttempt{KioskID: "warm", Limits: warmLimits(), Now: now}
-	if _, err := scanAttempted(tx.QueryRowContext(ctx, s.limits.lookupAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...)); err != nil {
-		return err
-	}
-	a.Claim = &NonceClaim{Kiosk: Kiosk{ID: "warm"}, Nonce: "warm", Until: now}
-	err = tx.QueryRowContext(ctx, s.limits.claimedAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...).Scan()
-	if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("warming a lookup's claim: %v, want no row", err)
-	}
-	return nil
+	return rolledBack(ctx, c, func(tx *sql.Tx) error {
+		now := time.Now()
+		a := IdentifyAttempt{KioskID: "warm", Limits: warmLimits(), Now: now}
+		if _, err := scanAttempted(tx.QueryRowContext(ctx, s.limits.lookupAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...)); err != nil {
+			return err
+		}
+		a.Claim = &NonceClaim{Kiosk: Kiosk{ID: "warm"}, Nonce: "warm", Until: now}
+		err := tx.QueryRowContext(ctx, s.limits.claimedAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...).Scan()
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("warming a lookup's claim: %v, want no row", err)
+		}
+		return nil
+	})
 }
 
 // warmLimits are the limits warming calls the limiter's functions with.
@@ -328,31 +325,39 @@ func warmLimits() IdentifyLimits {
 }
 
 // warmNosync has a connection of the no-fsync pool run what requests send it, in a transaction
-// it rolls back: a nonce's claims and the limiter's decision, whose PL/pgSQL function each
-// backend compiles at its first call.
+// it rolls back: a nonce's claims and the limiter's admission (an owner check's), whose PL/pgSQL
+// function each backend compiles at its first call. A lookup's decision goes with its reads, on
+// the reading pool (warmLookupAttempt).
 func (s *db) warmNosync(ctx context.Context, c *sql.Conn) error {
+	return rolledBack(ctx, c, func(tx *sql.Tx) error {
+		now := time.Now()
+		var expires int64
+		if err := tx.QueryRowContext(ctx, nonceClaim, "warm", "warm", millis(now), millis(now)).Scan(&expires); err != nil {
+			return err
+		}
+		// No kiosk has the id "warm": the claim reads no record and claims nothing.
+		var fresh bool
+		err := tx.QueryRowContext(ctx, nonceClaimForKiosk, "warm", "warm", millis(now), millis(now), []byte{}).Scan(&fresh)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("warming a kiosk's nonce claim: %v, want no row", err)
+		}
+		var rate float64
+		var slow, pair, global int64
+		var pending bool
+		return tx.QueryRowContext(ctx, s.limits.admit.pgCall(), s.limitArgs(warmLimits(), "warm", WarmID, true, now)...).
+			Scan(&rate, &slow, &pair, &global, &pending)
+	})
+}
+
+// rolledBack runs fn in a transaction on c and rolls it back: warming sends what requests send
+// and keeps nothing.
+func rolledBack(ctx context.Context, c *sql.Conn, fn func(*sql.Tx) error) error {
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	now := time.Now()
-	var expires int64
-	if err := tx.QueryRowContext(ctx, nonceClaim, "warm", "warm", millis(now), millis(now)).Scan(&expires); err != nil {
-		return err
-	}
-	// No kiosk has the id "warm": the claim reads no record and claims nothing.
-	var fresh bool
-	err = tx.QueryRowContext(ctx, nonceClaimForKiosk, "warm", "warm", millis(now), millis(now), []byte{}).Scan(&fresh)
-	if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("warming a kiosk's nonce claim: %v, want no row", err)
-	}
-	lim := warmLimits()
-	var rate float64
-	var slow, pair, global int64
-	var became bool
-	return tx.QueryRowContext(ctx, s.limits.attempt.pgCall(), append(s.limitArgs(lim, "warm", WarmID, true, now),
-		true)...).Scan(&rate, &slow, &pair, &global, &became)
+	return fn(tx)
 }
 
 func (s *db) Analyze(ctx context.Context) error {
