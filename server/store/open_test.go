@@ -179,8 +179,8 @@ func TestWarmOpensThePools(t *testing.T) {
 	if want := pgMaxConns + pgNosyncConns; n < want {
 		t.Errorf("%d backends after Warm, want the pools' %d", n, want)
 	}
-	// What the no-fsync pool ran to warm up (a nonce's claim, the limiter's decision) was
-	// rolled back.
+	// What the pools ran to warm up (a nonce's claim, the limiter's admission, a lookup's
+	// decision) was rolled back.
 	if err := d.writer.QueryRow(`SELECT (SELECT count(*) FROM nonces) + (SELECT count(*) FROM limit_kiosks)`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("Warm left %d nonces and limiter rows (%v), want none", n, err)
 	}
