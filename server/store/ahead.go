@@ -277,21 +277,6 @@ func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, 
 	case attempt == nil:
 		return Attempted{}, s.readPerson(ctx, id, rejections, fn)
 	case s.d.kind != kindPostgres || id == "":
-		if c := attempt.Claim; c != nil {
-			cur, fresh, err := s.ClaimNonce(ctx, c.Kiosk, c.Nonce, attempt.Now, c.Until)
-			claimed := &Claimed{Exists: err == nil, Kiosk: cur, Fresh: fresh}
-			switch {
-			case errors.Is(err, ErrNotFound):
-				return Attempted{Claim: claimed}, nil
-			case err != nil:
-				return Attempted{}, err
-			case !fresh:
-				return Attempted{Claim: claimed}, nil
-			}
-			a, err := s.readPersonThenAttempt(ctx, id, rejections, *attempt, fn)
-			a.Claim = claimed
-			return a, err
-		}
 		return s.readPersonThenAttempt(ctx, id, rejections, *attempt, fn)
 	}
 	var decided Attempted

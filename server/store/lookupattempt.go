@@ -67,8 +67,8 @@ type Claimed struct {
 }
 
 // Identifies is the rule by which a person's record identifies them: a licence, and its file
-// number when they typed it. lookupAttemptSQL says it again in SQL; TestIdentifiesInSQL holds
-// the two to one answer.
+// number when they typed it. lookupFound says it again in SQL; TestReadPersonDecidesTheAttempt
+// and TestLimiterAttemptEqualsAdmitThenOutcome hold the two to one answer.
 func Identifies(d Driver, file model.FileNumber, card bool) bool {
 	return d.Licence != nil && (card || d.Licence.FileNumber == file)
 }
@@ -133,27 +133,22 @@ func (s *db) lookupAttemptStmt(id model.IDNumber, a IdentifyAttempt, out *Attemp
 			var became sql.NullBool
 			var found bool
 			k, err := scanKiosk(tailScanner{r, []any{&c.Fresh, &rate, &slow, &pair, &global, &became, &found}})
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				*out = Attempted{Claim: &c}
-				return nil
-			case err != nil:
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("store: claim nonce and identification limits (lookup): %w", err)
 			}
-			c.Exists, c.Kiosk = true, k
+			c.Exists, c.Kiosk = err == nil, k
 			*out = Attempted{Claim: &c}
-			if !c.Fresh || !rate.Valid {
-				return nil
+			if c.Fresh && rate.Valid { // the limiter decided
+				*out = Attempted{Decided: true, Claim: &c, Found: found, BecameSlow: became.Bool,
+					Admission: admission(rate.Float64, slow.Int64, pair.Int64, global.Int64)}
 			}
-			*out = Attempted{Decided: true, Claim: &c, Found: found, BecameSlow: became.Bool,
-				Admission: admission(rate.Float64, slow.Int64, pair.Int64, global.Int64)}
 			return nil
 		}}
 }
 
 // tailScanner scans a row's first columns into what its caller asks and the rest into tail.
 type tailScanner struct {
-	row  pgx.Row
+	row  scanner
 	tail []any
 }
 
@@ -179,9 +174,21 @@ func scanAttempted(r scanner) (Attempted, error) {
 }
 
 // readPersonThenAttempt is ReadPerson with an attempt where the decision cannot travel with the
-// reads (SQLite): the reads, the outcome found from the record they read, then AttemptIdentify.
+// reads (SQLite): the nonce's claim when there is one (ClaimNonce), the reads, the outcome found
+// from the record they read, then AttemptIdentify.
 func (s *db) readPersonThenAttempt(ctx context.Context, id model.IDNumber, rejections int, a IdentifyAttempt,
 	fn func(Reader) error) (Attempted, error) {
+	var claimed *Claimed
+	if c := a.Claim; c != nil {
+		cur, fresh, err := s.ClaimNonce(ctx, c.Kiosk, c.Nonce, a.Now, c.Until)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Attempted{}, err
+		}
+		claimed = &Claimed{Exists: err == nil, Kiosk: cur, Fresh: fresh}
+		if !fresh {
+			return Attempted{Claim: claimed}, nil
+		}
+	}
 	var found bool
 	var fnErr error
 	err := s.readPerson(ctx, id, rejections, func(r Reader) error {
@@ -201,11 +208,11 @@ func (s *db) readPersonThenAttempt(ctx context.Context, id model.IDNumber, rejec
 		return nil
 	})
 	if err != nil {
-		return Attempted{}, err
+		return Attempted{Claim: claimed}, err
 	}
 	adm, slow, err := s.AttemptIdentify(ctx, a.Limits, a.KioskID, id, !a.Card, found, a.Now)
 	if err != nil {
-		return Attempted{}, err
+		return Attempted{Claim: claimed}, err
 	}
-	return Attempted{Decided: true, Admission: adm, BecameSlow: slow, Found: found}, fnErr
+	return Attempted{Decided: true, Admission: adm, BecameSlow: slow, Found: found, Claim: claimed}, fnErr
 }

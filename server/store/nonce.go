@@ -93,19 +93,10 @@ const nonceClaimForKiosk = `WITH k AS (SELECT ` + kioskColumns + ` FROM kiosks W
 func (s *db) claimNoncePG(ctx context.Context, k Kiosk, nonce string, until, now time.Time) (Kiosk, bool, error) {
 	s.traced(nonceClaimForKiosk)
 	var fresh bool
-	cur, err := scanKiosk(claimScanner{s.nosyncDB.QueryRowContext(ctx, nonceClaimForKiosk, k.ID, nonce, millis(until),
-		millis(now), blob(k.Secret)), &fresh})
+	cur, err := scanKiosk(tailScanner{s.nosyncDB.QueryRowContext(ctx, nonceClaimForKiosk, k.ID, nonce, millis(until),
+		millis(now), blob(k.Secret)), []any{&fresh}})
 	return cur, fresh, err
 }
-
-// claimScanner scans a kiosk's record followed by one more column, whether the nonce was
-// claimed.
-type claimScanner struct {
-	row   *sql.Row
-	fresh *bool
-}
-
-func (c claimScanner) Scan(dest ...any) error { return c.row.Scan(append(dest, c.fresh)...) }
 
 func (s *db) rememberNoncePG(ctx context.Context, kioskID, nonce string, until, now time.Time) (bool, error) {
 	var expires int64
