@@ -202,22 +202,35 @@ func (s *Server) verifyWith(r *http.Request, c api.Credentials, stale bool, k st
 		return &session{kiosk: k, body: body, claim: &pendingClaim{nonce: c.Nonce, until: until, now: now}}, nil, nil
 	}
 	cur, fresh, err := s.store.ClaimNonce(r.Context(), k, c.Nonce, now, until)
-	if errors.Is(err, store.ErrNotFound) {
-		s.forgetKiosk(k.ID)
-		return nil, nil, api.ErrUnknownKiosk
-	} else if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, nil, err
 	}
-	s.kiosks.put(cur)
-	switch {
-	case fresh:
-		// Claimed: the record holds the secret the request was checked with and no revocation
-		// in force, whatever else changed in it (a revocation scheduled for later).
-		return &session{kiosk: cur, body: body}, nil, nil
-	case standingChanged(k, cur):
-		return nil, &cur, nil
+	claimed := store.Claimed{Exists: err == nil, Kiosk: cur, Fresh: fresh}
+	if newer, err = s.judgeClaim(k, claimed); newer != nil || err != nil {
+		return nil, newer, err
 	}
-	return nil, nil, api.ErrReplayed
+	return &session{kiosk: cur, body: body}, nil, nil
+}
+
+// judgeClaim judges the claim of the nonce of a request checked against the kiosk's record k:
+// nil for a claimed nonce (the record holds the secret the request was checked with and no
+// revocation in force, whatever else changed in it: a revocation scheduled for later); newer,
+// the record as the claim read it, when its secret or revocation changed, for the request to be
+// checked again; otherwise the refusal. The record is kept in memory, or forgotten when the
+// kiosk is gone.
+func (s *Server) judgeClaim(k store.Kiosk, c store.Claimed) (newer *store.Kiosk, err error) {
+	if !c.Exists {
+		s.forgetKiosk(k.ID)
+		return nil, api.ErrUnknownKiosk
+	}
+	s.kiosks.put(c.Kiosk)
+	switch {
+	case c.Fresh:
+		return nil, nil
+	case standingChanged(k, c.Kiosk):
+		return &c.Kiosk, nil
+	}
+	return nil, api.ErrReplayed
 }
 
 // standingChanged reports whether a kiosk's record changed in what authenticating it checks: its

@@ -189,19 +189,15 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 	out, decided, err := s.lookup(r.Context(), p, cred, attempt)
 	if c := decided.Claim; c != nil {
 		sess.claim = nil // claimed, or refused: settled either way
+		newer, reason := s.judgeClaim(sess.kiosk, *c)
 		switch {
-		case !c.Exists:
-			s.forgetKiosk(sess.kiosk.ID)
-			s.refuseAuth(w, r, api.ErrUnknownKiosk, pc.now)
+		case reason != nil:
+			s.refuseAuth(w, r, reason, pc.now)
 			return
-		case c.Fresh:
-			// Claimed: the record holds the secret the request was checked with and no
-			// revocation in force.
-		case standingChanged(sess.kiosk, c.Kiosk):
+		case newer != nil:
 			// A new secret or a revocation through another server process: the request is
 			// checked again against the record as it is now, the ordinary way (which finds it
 			// refused: the claim would have held otherwise).
-			s.kiosks.put(c.Kiosk)
 			checked, reason := s.verify(r, sess.body, pc.now, false)
 			if reason != nil {
 				s.refuseAuth(w, r, reason, pc.now)
@@ -209,20 +205,12 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 			}
 			s.handleLookup(w, r, checked)
 			return
-		default:
-			s.refuseAuth(w, r, api.ErrReplayed, pc.now)
-			return
 		}
-		s.kiosks.put(c.Kiosk)
 		sess.kiosk = c.Kiosk
 	}
-	switch {
-	case !decided.Decided:
-		// The person's record could not be read: never decided, so never counted, and it told
-		// nobody anything.
-		s.internalError(w, "lookup", err)
-		return
-	case err != nil && !errors.Is(err, errNoMatch):
+	if !decided.Decided || err != nil && !errors.Is(err, errNoMatch) {
+		// A lookup the store could not answer; when the person's record could not be read, it
+		// was never decided, so never counted, and it told nobody anything.
 		s.internalError(w, "lookup", err)
 		return
 	}
