@@ -292,11 +292,15 @@ func (s *db) ReadPerson(ctx context.Context, id model.IDNumber, rejections int, 
 		}
 		return fn(c)
 	})
-	if ran && decided.Decided && errors.Is(err, errSnapshotReleased) {
-		err = s.Read(ctx, s.openPerson(id, rejections, fn))
-	}
 	if !ran {
 		return Attempted{}, err
+	}
+	if decided.Claim != nil {
+		// As ClaimNonce does: lookups are most requests, and expired nonces go only this way.
+		s.maybePruneNonces(ctx, attempt.Now)
+	}
+	if decided.Decided && errors.Is(err, errSnapshotReleased) {
+		err = s.Read(ctx, s.openPerson(id, rejections, fn))
 	}
 	return decided, err
 }
