@@ -92,6 +92,9 @@ func (p limitProc) pgCall() string {
 // one server process or several) therefore decide one after the other, and never deadlock.
 type limitProcs struct {
 	admit, failed, abort, clear, attempt limitProc
+	// lookupSQL and claimedSQL are the statements that end a lookup's batch (lookupAttemptSQL,
+	// claimedAttemptSQL), made once: the function's name is a hash of its definition.
+	lookupSQL, claimedSQL string
 }
 
 func (p limitProcs) all() []limitProc {
@@ -227,7 +230,9 @@ func newLimitProcs() limitProcs {
 	attempt := limitProc{name: "limit_attempt", params: append(params[:10:10], "BOOLEAN"),
 		returns: "TABLE (out_rate DOUBLE PRECISION, out_slow BIGINT, out_pair BIGINT, out_id BIGINT, out_became_slow BOOLEAN)",
 		body:    attemptBody()}
-	return limitProcs{admit: admit, failed: failed, abort: abort, clear: clear, attempt: attempt}
+	name := attempt.pgName()
+	return limitProcs{admit: admit, failed: failed, abort: abort, clear: clear, attempt: attempt,
+		lookupSQL: lookupAttemptSQL(name), claimedSQL: claimedAttemptSQL(name)}
 }
 
 // attemptBody decides an identification whose outcome is known ($11: the person was identified)

@@ -73,12 +73,13 @@ func Identifies(d Driver, file model.FileNumber, card bool) bool {
 	return d.Licence != nil && (card || d.Licence.FileNumber == file)
 }
 
-// lookupAttemptSQL decides a lookup's identification in one statement: $1-$10 as the limiter's
-// (limitArgs), $11 the ID number, $12 the file number typed ("" with a card).
-func (p limitProcs) lookupAttemptSQL() string {
+// lookupAttemptSQL decides a lookup's identification in one statement, calling the limiter's
+// attempt function by its name: $1-$10 as the limiter's (limitArgs), $11 the ID number, $12 the
+// file number typed ("" with a card).
+func lookupAttemptSQL(attempt string) string {
 	return `SELECT a.out_rate, a.out_slow, a.out_pair, a.out_id, a.out_became_slow, d.found
 	FROM (` + lookupFound + `) AS d,
-	LATERAL ` + p.attempt.pgName() + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, d.found) AS a`
+	LATERAL ` + attempt + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, d.found) AS a`
 }
 
 // lookupFound is Identifies in SQL, with set_config making the statement's commit asynchronous.
@@ -91,7 +92,7 @@ const lookupFound = `SELECT EXISTS (SELECT 1 FROM drivers WHERE id_number = $11 
 // checked with, at $3): it answers the kiosk's record (no row: no such kiosk), whether the nonce
 // was claimed, and the decision, which the limiter's function makes only for a claimed nonce
 // (its call is a lateral subquery gated on that: a replayed request takes no token).
-func (p limitProcs) claimedAttemptSQL() string {
+func claimedAttemptSQL(attempt string) string {
 	return `WITH k AS (SELECT ` + kioskColumns + ` FROM kiosks WHERE id = $1),
 	claimed AS (INSERT INTO nonces (kiosk_id, nonce, expires)
 		SELECT $1, $13, $14 FROM k WHERE k.secret = $15 AND (k.revoked_at = 0 OR k.revoked_at > $3)
@@ -100,7 +101,7 @@ func (p limitProcs) claimedAttemptSQL() string {
 	SELECT k.*, c.fresh, a.out_rate, a.out_slow, a.out_pair, a.out_id, a.out_became_slow, d.found
 	FROM k CROSS JOIN (SELECT EXISTS (SELECT 1 FROM claimed) AS fresh) AS c
 		CROSS JOIN (` + lookupFound + `) AS d
-		LEFT JOIN LATERAL (SELECT * FROM ` + p.attempt.pgName() + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, d.found)
+		LEFT JOIN LATERAL (SELECT * FROM ` + attempt + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, d.found)
 			WHERE c.fresh) AS a ON TRUE`
 }
 
@@ -117,7 +118,7 @@ func (s *db) lookupAttemptArgs(id model.IDNumber, a IdentifyAttempt) []any {
 // out.
 func (s *db) lookupAttemptStmt(id model.IDNumber, a IdentifyAttempt, out *Attempted) *aheadStmt {
 	if a.Claim == nil {
-		return &aheadStmt{query: s.limits.lookupAttemptSQL(), args: s.lookupAttemptArgs(id, a),
+		return &aheadStmt{query: s.limits.lookupSQL, args: s.lookupAttemptArgs(id, a),
 			read: func(r pgx.Row) (err error) {
 				if *out, err = scanAttempted(r); err != nil {
 					return fmt.Errorf("store: identification limits (lookup): %w", err)
@@ -125,7 +126,7 @@ func (s *db) lookupAttemptStmt(id model.IDNumber, a IdentifyAttempt, out *Attemp
 				return nil
 			}}
 	}
-	return &aheadStmt{query: s.limits.claimedAttemptSQL(), args: s.lookupAttemptArgs(id, a),
+	return &aheadStmt{query: s.limits.claimedSQL, args: s.lookupAttemptArgs(id, a),
 		read: func(r pgx.Row) error {
 			var c Claimed
 			var rate sql.NullFloat64

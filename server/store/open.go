@@ -306,11 +306,11 @@ func (s *db) warmLookupAttempt(ctx context.Context, c *sql.Conn) error {
 	return rolledBack(ctx, c, func(tx *sql.Tx) error {
 		now := time.Now()
 		a := IdentifyAttempt{KioskID: "warm", Limits: warmLimits(), Now: now}
-		if _, err := scanAttempted(tx.QueryRowContext(ctx, s.limits.lookupAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...)); err != nil {
+		if _, err := scanAttempted(tx.QueryRowContext(ctx, s.limits.lookupSQL, s.lookupAttemptArgs(WarmID, a)...)); err != nil {
 			return err
 		}
 		a.Claim = &NonceClaim{Kiosk: Kiosk{ID: "warm"}, Nonce: "warm", Until: now}
-		err := tx.QueryRowContext(ctx, s.limits.claimedAttemptSQL(), s.lookupAttemptArgs(WarmID, a)...).Scan()
+		err := tx.QueryRowContext(ctx, s.limits.claimedSQL, s.lookupAttemptArgs(WarmID, a)...).Scan()
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("warming a lookup's claim: %v, want no row", err)
 		}
