@@ -209,12 +209,12 @@ func (s *db) runLimit(ctx context.Context, p limitProc, dest []any, args ...any)
 	err := s.retry(ctx, func() error {
 		// The tables are unlogged, yet a call that locked or changed a row commits a transaction,
 		// whose commit record would wait for fsync on the writer's connections.
-		s.traced(p.pgCall())
+		s.traced(p.call)
 		if p.returns == "void" {
-			_, err := s.nosyncDB.ExecContext(ctx, p.pgCall(), args...)
+			_, err := s.nosyncDB.ExecContext(ctx, p.call, args...)
 			return err
 		}
-		return s.nosyncDB.QueryRowContext(ctx, p.pgCall(), args...).Scan(dest...)
+		return s.nosyncDB.QueryRowContext(ctx, p.call, args...).Scan(dest...)
 	})
 	if err != nil {
 		return fmt.Errorf("store: identification limits (%s): %w", p.name, err)

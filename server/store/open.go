@@ -344,7 +344,7 @@ func (s *db) warmNosync(ctx context.Context, c *sql.Conn) error {
 		var rate float64
 		var slow, pair, global int64
 		var pending bool
-		return tx.QueryRowContext(ctx, s.limits.admit.pgCall(), s.limitArgs(warmLimits(), "warm", WarmID, true, now)...).
+		return tx.QueryRowContext(ctx, s.limits.admit.call, s.limitArgs(warmLimits(), "warm", WarmID, true, now)...).
 			Scan(&rate, &slow, &pair, &global, &pending)
 	})
 }
