@@ -198,12 +198,10 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, sess *sess
 			// A new secret or a revocation through another server process: the request is
 			// checked again against the record as it is now, the ordinary way (which finds it
 			// refused: the claim would have held otherwise).
-			checked, reason := s.verify(r, sess.body, pc.now, false)
-			if reason != nil {
-				s.refuseAuth(w, r, reason, pc.now)
-				return
+			sess.claim = pc
+			if s.settleClaim(w, r, sess) {
+				s.handleLookup(w, r, sess)
 			}
-			s.handleLookup(w, r, checked)
 			return
 		}
 		sess.kiosk = c.Kiosk
